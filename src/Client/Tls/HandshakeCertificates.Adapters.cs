@@ -1,0 +1,118 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace MockKit.Tls;
+
+public sealed partial class HandshakeCertificates
+{
+    /// <summary>
+    /// Options for <see cref="SslStream.AuthenticateAsServerAsync(SslServerAuthenticationOptions, CancellationToken)"/>
+    /// presenting <see cref="HeldCertificate"/> with its intermediates. Client certificates are
+    /// not asked for (<c>ClientCertificateRequired</c> false); a server that sets it to true gets
+    /// client chains validated against <see cref="TrustedCertificates"/> (and the platform roots
+    /// when included), without revocation checks, and a missing client certificate rejected.
+    /// </summary>
+    /// <returns>A new options object on each call; the caller may adjust it (ALPN, protocols).</returns>
+    /// <exception cref="InvalidOperationException">There is no held certificate to present.</exception>
+    public SslServerAuthenticationOptions ServerOptions()
+    {
+        var context = CertificateContext
+            ?? throw new InvalidOperationException(
+                "A TLS server needs a certificate to present: build these HandshakeCertificates with HeldCertificate(...).");
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = context,
+            ClientCertificateRequired = false,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+
+        // The callback reads ClientCertificateRequired when the handshake runs, not now, so a
+        // server that flips it after this call gets the behaviour it asked for.
+        options.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+            ValidateClientCertificate(certificate, chain, options.ClientCertificateRequired).IsAccepted;
+        return options;
+    }
+
+    /// <summary>
+    /// Options for <see cref="SslStream.AuthenticateAsClientAsync(SslClientAuthenticationOptions, CancellationToken)"/>
+    /// connecting to <paramref name="host"/>: the server's chain must lead to one of
+    /// <see cref="TrustedCertificates"/> (or, when included, a platform root) and its
+    /// certificate must name <paramref name="host"/>; <see cref="HeldCertificate"/>, if any, is
+    /// offered as the client certificate. For an insecure host any certificate is accepted.
+    /// </summary>
+    /// <param name="host">The host name or IP literal connected to; used for SNI and hostname verification.</param>
+    /// <returns>A new options object on each call; the caller may adjust it (ALPN, protocols).</returns>
+    public SslClientAuthenticationOptions ClientOptions(string host)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = NormalizeHost(host),
+            ClientCertificateContext = CertificateContext,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        if (IsInsecureHost(host))
+        {
+            // Accepting everything is confined to these options, which only ever reach this host.
+            options.RemoteCertificateValidationCallback = static (_, certificate, _, _) => certificate is not null;
+        }
+        else
+        {
+            ConfigureServerValidation(options);
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// A new <see cref="SocketsHttpHandler"/> whose TLS trusts exactly these certificates: the
+    /// same rules as <see cref="ClientOptions(string)"/> (trusted roots, optional platform roots,
+    /// hostname verification, insecure hosts, client certificate), applied per request host.
+    /// </summary>
+    /// <returns>A handler owned by the caller (dispose it, or the <c>HttpClient</c> that wraps it).</returns>
+    public SocketsHttpHandler CreateSocketsHttpHandler()
+    {
+        var ssl = new SslClientAuthenticationOptions
+        {
+            ClientCertificateContext = CertificateContext,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        if (InsecureHosts.Count == 0)
+        {
+            ConfigureServerValidation(ssl);
+        }
+        else
+        {
+            // One options object serves every host, so the callback looks up which host this
+            // handshake is for; SocketsHttpHandler passes the request as the sender.
+            ssl.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+                ValidateServerCertificate(HostOf(sender), certificate, chain, errors);
+        }
+
+        return new SocketsHttpHandler { SslOptions = ssl };
+    }
+
+    private void ConfigureServerValidation(SslClientAuthenticationOptions options)
+    {
+        if (IncludesPlatformTrustedCertificates)
+        {
+            // SslStream builds the platform chain itself (no CertificateChainPolicy), and the
+            // callback adds a second build against the custom roots when that one fails.
+            options.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+                ValidateServerCertificate(HostOf(sender), certificate, chain, errors);
+        }
+        else
+        {
+            // No callback: SslStream builds the chain under this policy and still checks the
+            // host name itself, so any chain error or name mismatch fails the handshake.
+            options.CertificateChainPolicy = CreateChainPolicy(CertificateProfile.ServerAuthOid);
+        }
+    }
+
+    private static string? HostOf(object? sender) => sender switch
+    {
+        SslStream stream => stream.TargetHostName,
+        HttpRequestMessage request => request.RequestUri?.IdnHost,
+        _ => null,
+    };
+}
