@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.Globalization;
+
+namespace MockKit.Http1;
+
+/// <summary>What one call to <see cref="ChunkedBodyDecoder.Read"/> produced.</summary>
+internal enum ChunkedReadResult
+{
+    /// <summary>The decoder needs more bytes; nothing more can be consumed from this buffer.</summary>
+    NeedMoreData,
+
+    /// <summary>Chunk data was returned; call again.</summary>
+    Data,
+
+    /// <summary>The last chunk and the trailer section were read; the body is complete.</summary>
+    Completed,
+}
+
+/// <summary>
+/// A resumable decoder for the chunked transfer coding (RFC 9112 section 7.1), used by the
+/// server for request bodies and by the client for response bodies. Feed it whatever has
+/// arrived; it returns chunk data as views of the input and never throws on short input.
+/// </summary>
+/// <remarks>Not thread-safe: one decoder belongs to one message.</remarks>
+internal sealed class ChunkedBodyDecoder
+{
+    // A chunk-size line with extensions longer than this is hostile (RFC 9112 section 7.1.1
+    // lets a recipient limit extension length).
+    private const int MaxChunkHeaderBytes = 4096;
+
+    private readonly Http1Limits _trailerLimits;
+    private readonly List<int> _chunkSizes = [];
+    private State _state = State.ChunkHeader;
+    private long _remainingInChunk;
+
+    /// <summary>Creates a decoder.</summary>
+    /// <param name="trailerLimits">Limits applied to the trailer section.</param>
+    public ChunkedBodyDecoder(Http1Limits trailerLimits)
+    {
+        _trailerLimits = trailerLimits;
+    }
+
+    private enum State
+    {
+        ChunkHeader,
+        ChunkData,
+        ChunkDataEnd,
+        Trailers,
+        Done,
+    }
+
+    /// <summary>The size of every data chunk read so far, in order (the last, empty chunk excluded).</summary>
+    public IReadOnlyList<int> ChunkSizes => _chunkSizes;
+
+    /// <summary>The trailer fields, once <see cref="IsCompleted"/>.</summary>
+    public List<KeyValuePair<string, string>> Trailers { get; private set; } = [];
+
+    /// <summary>True once the last chunk and trailers were read.</summary>
+    public bool IsCompleted => _state == State.Done;
+
+    /// <summary>Decodes from <paramref name="reader"/>, advancing it past what was consumed.</summary>
+    /// <param name="reader">The received bytes.</param>
+    /// <param name="data">Chunk data when the result is <see cref="ChunkedReadResult.Data"/>;
+    /// it is a view of the input, so use it before releasing the buffer.</param>
+    /// <returns>What happened.</returns>
+    /// <exception cref="Http1ParseException">Malformed chunk framing (400).</exception>
+    public ChunkedReadResult Read(ref SequenceReader<byte> reader, out ReadOnlySequence<byte> data)
+    {
+        data = default;
+        while (true)
+        {
+            switch (_state)
+            {
+                case State.ChunkHeader:
+                    if (!TryReadChunkHeader(ref reader))
+                    {
+                        return ChunkedReadResult.NeedMoreData;
+                    }
+
+                    continue;
+
+                case State.ChunkData:
+                    if (reader.Remaining == 0)
+                    {
+                        return ChunkedReadResult.NeedMoreData;
+                    }
+
+                    var take = Math.Min(_remainingInChunk, reader.Remaining);
+                    data = reader.UnreadSequence.Slice(0, take);
+                    reader.Advance(take);
+                    _remainingInChunk -= take;
+                    if (_remainingInChunk == 0)
+                    {
+                        _state = State.ChunkDataEnd;
+                    }
+
+                    return ChunkedReadResult.Data;
+
+                case State.ChunkDataEnd:
+                    // chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+                    if (!reader.TryReadTo(out ReadOnlySequence<byte> rest, (byte)'\n'))
+                    {
+                        if (reader.Remaining > 1)
+                        {
+                            throw Http1ParseException.BadRequest("Chunk data is not followed by CRLF.");
+                        }
+
+                        return ChunkedReadResult.NeedMoreData;
+                    }
+
+                    if (rest.Length > 1 || (rest.Length == 1 && rest.FirstSpan[0] != (byte)'\r'))
+                    {
+                        throw Http1ParseException.BadRequest("Chunk data is longer than its declared size (no CRLF after it).");
+                    }
+
+                    _state = State.ChunkHeader;
+                    continue;
+
+                case State.Trailers:
+                    if (!Http1HeadParser.TryParseFieldSection(ref reader, _trailerLimits, 0, out var trailers))
+                    {
+                        return ChunkedReadResult.NeedMoreData;
+                    }
+
+                    Trailers = trailers;
+                    _state = State.Done;
+                    return ChunkedReadResult.Completed;
+
+                default:
+                    return ChunkedReadResult.Completed;
+            }
+        }
+    }
+
+    // chunk-size = 1*HEXDIG; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
+    private bool TryReadChunkHeader(ref SequenceReader<byte> reader)
+    {
+        if (!reader.TryReadTo(out ReadOnlySequence<byte> rawLine, (byte)'\n'))
+        {
+            if (reader.Remaining > MaxChunkHeaderBytes)
+            {
+                throw Http1ParseException.BadRequest($"Chunk header is longer than {MaxChunkHeaderBytes} bytes.");
+            }
+
+            return false;
+        }
+
+        if (rawLine.Length > MaxChunkHeaderBytes)
+        {
+            throw Http1ParseException.BadRequest($"Chunk header is longer than {MaxChunkHeaderBytes} bytes.");
+        }
+
+        var line = Http1HeadParser.TrimCr(rawLine);
+        var digits = 0;
+        while (digits < line.Length && char.IsAsciiHexDigit((char)line[digits]))
+        {
+            digits++;
+        }
+
+        if (digits == 0)
+        {
+            throw Http1ParseException.BadRequest($"Invalid chunk size '{Http1HeadParser.Printable(line)}'.");
+        }
+
+        var extension = line[digits..].TrimStart(" \t"u8);
+        if (!extension.IsEmpty && extension[0] != (byte)';')
+        {
+            throw Http1ParseException.BadRequest($"Invalid chunk size '{Http1HeadParser.Printable(line)}'.");
+        }
+
+        // ChunkSizes is a list of int: a chunk of 2 GiB or more in a test is hostile.
+        var hex = System.Text.Encoding.ASCII.GetString(line[..digits]).TrimStart('0');
+        if (hex.Length > 8 || !long.TryParse(hex.Length == 0 ? "0" : hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var size)
+            || size > int.MaxValue)
+        {
+            throw Http1ParseException.BadRequest($"Chunk size '{Http1HeadParser.Printable(line[..digits])}' is too large.");
+        }
+
+        if (size == 0)
+        {
+            _state = State.Trailers;
+            return true;
+        }
+
+        _chunkSizes.Add((int)size);
+        _remainingInChunk = size;
+        _state = State.ChunkData;
+        return true;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Sockets;
+using MockKit.MockServer.Http1;
+using MockKit.MockServer.Policies;
+using MockKit.MockServer.Recording;
+
+namespace MockKit.MockServer.Connections;
+
+/// <summary>
+/// One accepted socket, from accept to close. It applies connection-level start policies
+/// (before anything is read, and before TLS), performs the TLS handshake when the server is
+/// HTTPS, picks the protocol (ALPN, prior knowledge, or HTTP/1) and hands the transport to
+/// that protocol's session. It owns the socket and the per-connection sequence counter.
+/// </summary>
+/// <remarks>
+/// One task runs each connection; nothing here is shared with other connections except the
+/// server, so a stalled connection never blocks another. <see cref="Abort"/> may be called
+/// from any thread (server shutdown) and only disposes the socket, which ends any pending I/O.
+/// </remarks>
+internal sealed partial class ServerConnection : ISocketEffectTarget
+{
+    private readonly Socket _socket;
+    private int _nextSequence;
+    private volatile string _state = "accepted";
+
+    public ServerConnection(MockWebServer server, Socket socket, int index)
+    {
+        Server = server;
+        _socket = socket;
+        Index = index;
+        Transport = new NetworkStream(socket, ownsSocket: true);
+        RemoteEndPoint = socket.RemoteEndPoint;
+    }
+
+    public MockWebServer Server { get; }
+
+    /// <summary>Server-wide index of this accepted socket (0 for the first).</summary>
+    public int Index { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The byte stream: the socket, or TLS over it once a handshake is done.</summary>
+    public Stream Transport { get; private set; }
+
+    /// <summary>The current TLS handshake, null while cleartext.</summary>
+    public TlsHandshake? Handshake { get; private set; }
+
+    public string Scheme => Handshake is null ? "http" : "https";
+
+    /// <summary>Cancelled when the server shuts down.</summary>
+    public CancellationToken ShutdownToken => Server.ShutdownToken;
+
+    /// <summary>What the connection is doing, for shutdown diagnostics.</summary>
+    public string State
+    {
+        get => _state;
+        set => _state = value;
+    }
+
+    public int NextSequenceNumber() => _nextSequence++;
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            Log($"accepted from {RemoteEndPoint}");
+            if (await ApplyConnectionStartPolicyAsync().ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var protocol = await NegotiateAsync().ConfigureAwait(false);
+            if (protocol is null)
+            {
+                return;
+            }
+
+            await new Http1ServerSession(this).RunAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsQuiet(e))
+        {
+            Log($"closed: {e.GetType().Name}: {e.Message}");
+        }
+        catch (Exception e)
+        {
+            // Never let anything escape a connection task: log loudly and close.
+            Log($"FAILED with an unexpected error: {e}");
+        }
+        finally
+        {
+            State = "closed";
+            await Transport.DisposeAsync().ConfigureAwait(false);
+            _socket.Dispose();
+            Server.OnConnectionClosed(this);
+        }
+    }
+
+    /// <summary>Disposes the socket, ending any pending read or write (server shutdown).</summary>
+    public void Abort() => _socket.Dispose();
+
+    public void Record(RecordedRequest request) => Server.Record(request);
+
+    public void Log(string message) => Server.Log($"[conn {Index}] {message}");
+
+    public override string ToString() => $"connection {Index} from {RemoteEndPoint}: {State}";
+
+    /// <summary>Swaps the transport, e.g. for TLS after UpgradeToSslAtEnd.</summary>
+    internal void UpgradeTransport(Stream transport, TlsHandshake handshake)
+    {
+        Transport = transport;
+        Handshake = handshake;
+    }
+
+    // ISocketEffectTarget for HTTP/1: every stream-level effect ends the connection.
+    public async ValueTask CloseSocketAsync()
+    {
+        State = "closed by policy";
+        try
+        {
+            await Transport.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The point is to close; a failed flush changes nothing.
+        }
+
+        _socket.Close();
+    }
+
+    public void ShutdownSocket(bool input, bool output)
+    {
+        if (input)
+        {
+            _socket.Shutdown(SocketShutdown.Receive);
+        }
+
+        if (output)
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+    }
+
+    public ValueTask ShutdownConnectionAsync() => CloseSocketAsync();
+
+    public ValueTask CloseStreamAsync(Http2ErrorCode code) => CloseSocketAsync();
+
+    public async Task StallAsync(CancellationToken cancellationToken)
+    {
+        State = "stalled by policy";
+        await Task.Delay(Timeout.InfiniteTimeSpan, Server.TimeProvider, ShutdownToken).ConfigureAwait(false);
+    }
+
+    public void ShutdownServer() => Server.ShutdownFromPolicy();
+
+    /// <summary>
+    /// At accept: if the next scripted response closes or stalls at request start, consume it
+    /// with a bookkeeping entry and act before reading anything (and before TLS).
+    /// </summary>
+    /// <returns>True when the connection is finished.</returns>
+    private async Task<bool> ApplyConnectionStartPolicyAsync()
+    {
+        var peeked = Server.Dispatcher.Peek();
+        var effect = peeked?.Effective.OnRequestStart;
+        if (effect is not (SocketEffect.CloseSocket { ShutdownInput: false, ShutdownOutput: false } or SocketEffect.Stall))
+        {
+            return false;
+        }
+
+        return await ApplyRequestStartAsync(Server.DefaultCleartextProtocol).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Consumes the next response through a bookkeeping entry and applies its OnRequestStart effect.
+    /// </summary>
+    /// <returns>True when the effect ended the connection.</returns>
+    internal async Task<bool> ApplyRequestStartAsync(Protocol protocol)
+    {
+        var peeked = Server.Dispatcher.Peek();
+        if (peeked?.Effective.OnRequestStart is not { } peekedEffect)
+        {
+            return false;
+        }
+
+        var failure = new SocketPolicyException(
+            nameof(MockResponse.OnRequestStart),
+            peekedEffect,
+            $"{DescribeSource(peeked, peeked.OnRequestStart)}: {peekedEffect} before a request was read.");
+        var entry = RecordedRequestFactory.Bookkeeping(NextSequenceNumber(), Index, protocol, Handshake, failure);
+        Record(entry);
+        var response = await Server.Dispatcher.DispatchAsync(entry, ShutdownToken).ConfigureAwait(false);
+        var effect = response.Effective.OnRequestStart ?? peekedEffect;
+        Log($"{failure.Message}");
+        return await effect.ApplyAsync(this, ShutdownToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Names where an effect came from: the policy, or the explicit trigger property.</summary>
+    internal static string DescribeSource(MockResponse response, SocketEffect? explicitEffect) =>
+        explicitEffect is null ? response.SocketPolicy.Name : "explicit trigger";
+
+    private static bool IsQuiet(Exception e) =>
+        e is IOException or SocketException or ObjectDisposedException or OperationCanceledException
+            or ExchangeTerminatedException or System.Threading.Channels.ChannelClosedException
+            or System.Security.Authentication.AuthenticationException;
+}

@@ -1,0 +1,104 @@
+using System.Buffers;
+using MockKit.Http1;
+using MockKit.MockServer.Recording;
+
+namespace MockKit.MockServer.Http1;
+
+/// <summary>What reading a request body produced.</summary>
+/// <param name="Recorder">The bytes kept and counted.</param>
+/// <param name="ChunkSizes">Chunk sizes of a chunked body.</param>
+/// <param name="Truncated">The client closed the connection before the body ended.</param>
+/// <param name="TriggerFired">The OnRequestBody effect whose threshold was reached (reading stopped there).</param>
+/// <param name="ParseError">Malformed chunk framing.</param>
+/// <param name="Trailers">Trailer fields of a chunked body.</param>
+internal sealed record RequestBodyRead(
+    BodyRecorder Recorder,
+    IReadOnlyList<int>? ChunkSizes,
+    bool Truncated,
+    SocketEffect? TriggerFired,
+    Http1ParseException? ParseError = null,
+    List<KeyValuePair<string, string>>? Trailers = null);
+
+/// <summary>Request body reading.</summary>
+internal sealed partial class Http1ServerSession
+{
+    private async Task<RequestBodyRead> ReadBodyAsync(Http1BodyFraming framing, SocketEffect? trigger)
+    {
+        var recorder = new BodyRecorder(_server.BodyLimit);
+        return framing.Kind switch
+        {
+            Http1BodyKind.ContentLength => await ReadFixedBodyAsync(recorder, framing.Length, trigger).ConfigureAwait(false),
+            Http1BodyKind.Chunked => await ReadChunkedBodyAsync(recorder, trigger).ConfigureAwait(false),
+            _ => new RequestBodyRead(recorder, null, false, null),
+        };
+    }
+
+    private async Task<RequestBodyRead> ReadFixedBodyAsync(BodyRecorder recorder, long length, SocketEffect? trigger)
+    {
+        // OnRequestBody fires after half the declared body: read exactly that much, then stop.
+        var stopAt = trigger is null ? length : length / 2;
+        while (recorder.Size < stopAt)
+        {
+            var result = await _input.ReadAsync(ShutdownToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var take = Math.Min(buffer.Length, stopAt - recorder.Size);
+            recorder.Append(buffer.Slice(0, take));
+            _input.AdvanceTo(buffer.GetPosition(take));
+            if (recorder.Size < stopAt && result.IsCompleted)
+            {
+                return new RequestBodyRead(recorder, null, true, null);
+            }
+        }
+
+        return new RequestBodyRead(recorder, null, false, trigger);
+    }
+
+    private async Task<RequestBodyRead> ReadChunkedBodyAsync(BodyRecorder recorder, SocketEffect? trigger)
+    {
+        var decoder = new ChunkedBodyDecoder(_server.RequestLimits);
+        while (true)
+        {
+            var result = await _input.ReadAsync(ShutdownToken).ConfigureAwait(false);
+            var reader = new SequenceReader<byte>(result.Buffer);
+            try
+            {
+                while (true)
+                {
+                    var status = decoder.Read(ref reader, out var data);
+                    if (status == ChunkedReadResult.Data)
+                    {
+                        recorder.Append(data);
+
+                        // For a chunked body, "half" is unknowable: the trigger fires after the first chunk.
+                        if (trigger is not null && decoder.ChunkSizes.Count == 1 && recorder.Size == decoder.ChunkSizes[0])
+                        {
+                            _input.AdvanceTo(reader.Position);
+                            return new RequestBodyRead(recorder, decoder.ChunkSizes, false, trigger);
+                        }
+
+                        continue;
+                    }
+
+                    if (status == ChunkedReadResult.Completed)
+                    {
+                        _input.AdvanceTo(reader.Position);
+                        return new RequestBodyRead(recorder, decoder.ChunkSizes, false, trigger, Trailers: decoder.Trailers);
+                    }
+
+                    break;
+                }
+            }
+            catch (Http1ParseException e)
+            {
+                _input.AdvanceTo(reader.Position);
+                return new RequestBodyRead(recorder, decoder.ChunkSizes, false, null, e);
+            }
+
+            _input.AdvanceTo(reader.Position, result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return new RequestBodyRead(recorder, decoder.ChunkSizes, true, null);
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Buffers;
+using System.Globalization;
+using MockKit.Buffers;
+using MockKit.Http1;
+using MockKit.MockServer.Policies;
+
+namespace MockKit.MockServer.Http1;
+
+/// <summary>Response writing: informational responses, delays, framing, and the body decorators.</summary>
+internal sealed partial class Http1ServerSession
+{
+    // Bodies up to this size go out in the same write as the head when nothing paces them.
+    private const int CoalesceLimit = 16 * 1024;
+
+    private async Task WriteResponseAsync(Http1RequestHead request, MockResponse response, PolicyTriggers triggers)
+    {
+        var ct = ShutdownToken;
+        var transport = _connection.Transport;
+        foreach (var informational in response.InformationalResponses)
+        {
+            using var info = new PooledBufferWriter();
+            Http1Writer.WriteStatusLine(info, Protocol.Http11, informational.Code, informational.EffectiveReason);
+            Http1Writer.WriteFields(info, informational.Headers);
+            await transport.WriteAsync(info.WrittenMemory, ct).ConfigureAwait(false);
+        }
+
+        if (response.HeadersDelay > TimeSpan.Zero)
+        {
+            await transport.FlushAsync(ct).ConfigureAwait(false);
+            await Task.Delay(response.HeadersDelay, _server.TimeProvider, ct).ConfigureAwait(false);
+        }
+
+        var body = response.Body.Content;
+        var sendsBody = request.Method != "HEAD" && !IsBodiless(request.Method, response.Code);
+        var chunkSize = ChunkSizeFor(response, body.Length);
+
+        using var head = new PooledBufferWriter(256 + (body.Length <= CoalesceLimit ? body.Length : 0));
+        Http1Writer.WriteStatusLine(head, Protocol.Http11, response.Code, response.EffectiveReason);
+        foreach (var (name, value) in response.Headers)
+        {
+            Http1Writer.WriteField(head, name, value);
+        }
+
+        if (!response.Headers.Contains("Content-Length") && !response.Headers.Contains("Transfer-Encoding")
+            && !IsBodiless(request.Method, response.Code))
+        {
+            if (chunkSize is not null)
+            {
+                Http1Writer.WriteField(head, "Transfer-Encoding", "chunked");
+            }
+            else
+            {
+                Http1Writer.WriteField(head, "Content-Length", body.Length.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        head.Write("\r\n"u8);
+
+        var simple = chunkSize is null && response.Throttle is null && triggers.OnResponseBody is null
+            && response.BodyDelay <= TimeSpan.Zero && body.Length <= CoalesceLimit;
+        if (simple)
+        {
+            if (sendsBody)
+            {
+                head.Write(body.Span);
+            }
+
+            await transport.WriteAsync(head.WrittenMemory, ct).ConfigureAwait(false);
+            await transport.FlushAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
+        await transport.WriteAsync(head.WrittenMemory, ct).ConfigureAwait(false);
+        if (!sendsBody)
+        {
+            await transport.FlushAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (response.BodyDelay > TimeSpan.Zero)
+        {
+            await transport.FlushAsync(ct).ConfigureAwait(false);
+            await Task.Delay(response.BodyDelay, _server.TimeProvider, ct).ConfigureAwait(false);
+        }
+
+        // Decorators, outermost first: trigger (counts body bytes) → chunk framing → throttle → socket.
+        Stream sink = transport;
+        if (response.Throttle is { } throttle)
+        {
+            sink = new ThrottledStream(sink, throttle, _server.TimeProvider);
+        }
+
+        ChunkedEncodingStream? chunked = null;
+        if (chunkSize is { } size)
+        {
+            sink = chunked = new ChunkedEncodingStream(sink, size);
+        }
+
+        ResponseBodyTriggerStream? trigger = null;
+        if (triggers.OnResponseBody is { } bodyEffect)
+        {
+            var after = triggers.OnResponseBodyAfterBytes >= 0 ? triggers.OnResponseBodyAfterBytes : body.Length / 2;
+            sink = trigger = new ResponseBodyTriggerStream(sink, after, bodyEffect, _connection, ct);
+        }
+
+        await sink.WriteAsync(body, ct).ConfigureAwait(false);
+        if (trigger is not null)
+        {
+            await trigger.CompleteAsync(ct).ConfigureAwait(false);
+        }
+
+        if (chunked is not null)
+        {
+            await chunked.CompleteAsync(response.Trailers, ct).ConfigureAwait(false);
+        }
+
+        await transport.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    // RFC 9110 sections 6.4.1 and 9.3.6: 1xx, 204, 304 and a 2xx to CONNECT carry no content
+    // and no framing headers.
+    private static bool IsBodiless(string method, int code) =>
+        code is < 200 or 204 or 304 || (method == "CONNECT" && code is >= 200 and < 300);
+
+    /// <summary>The chunk size to frame with, or null for a fixed-length body.</summary>
+    private static int? ChunkSizeFor(MockResponse response, long bodyLength)
+    {
+        var testChoseChunked = response.Headers.GetValues("Transfer-Encoding")
+            .Any(v => v.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+        if (response.Headers.Contains("Content-Length") && !testChoseChunked)
+        {
+            return null;
+        }
+
+        if (response.ChunkSize is { } size)
+        {
+            return size;
+        }
+
+        // Trailers exist only in the chunked coding (RFC 9112 section 7.1.2).
+        return testChoseChunked || response.Trailers.Count > 0 ? (int)Math.Clamp(bodyLength, 1, int.MaxValue) : null;
+    }
+
+    /// <summary>Answers malformed input with its status and closes (the socket may already be gone).</summary>
+    private async Task RejectAsync(Http1ParseException e)
+    {
+        try
+        {
+            var message = System.Text.Encoding.UTF8.GetBytes(e.Message + "\n");
+            using var buffer = new PooledBufferWriter(256 + message.Length);
+            Http1Writer.WriteStatusLine(buffer, Protocol.Http11, e.StatusCode, ReasonPhrases.For(e.StatusCode));
+            Http1Writer.WriteField(buffer, "Content-Type", "text/plain; charset=utf-8");
+            Http1Writer.WriteField(buffer, "Content-Length", message.Length.ToString(CultureInfo.InvariantCulture));
+            Http1Writer.WriteField(buffer, "Connection", "close");
+            buffer.Write("\r\n"u8);
+            buffer.Write(message);
+            await WriteRawAsync(buffer.WrittenMemory).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // The client is gone; the failure is already recorded.
+        }
+    }
+
+    private async Task WriteRawAsync(ReadOnlyMemory<byte> bytes)
+    {
+        await _connection.Transport.WriteAsync(bytes, ShutdownToken).ConfigureAwait(false);
+        await _connection.Transport.FlushAsync(ShutdownToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,320 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using MockKit.Http1;
+using MockKit.MockServer.Connections;
+using MockKit.MockServer.Policies;
+using MockKit.MockServer.Recording;
+
+namespace MockKit.MockServer.Http1;
+
+/// <summary>
+/// Serves HTTP/1.x on one connection: reads a request, records it, dispatches it, writes the
+/// response, and repeats while the connection stays open. Every trigger of
+/// <see cref="MockResponse"/> fires here at its moment:
+/// <list type="bullet">
+/// <item>OnRequestStart — before each request is read (for kept-alive connections, as soon as
+/// its first byte arrives);</item>
+/// <item>OnRequestBody — after half the declared body (after the first chunk when chunked);</item>
+/// <item>OnResponseStart — after the request is recorded and dispatched, before any response byte;</item>
+/// <item>OnResponseBody — after N body bytes, via <see cref="ResponseBodyTriggerStream"/>;</item>
+/// <item>OnResponseEnd — after the whole response.</item>
+/// </list>
+/// Malformed input is answered with 400/414/431/501/505 where the socket allows, recorded with
+/// a failure, and ends only this connection.
+/// </summary>
+internal sealed partial class Http1ServerSession
+{
+    private readonly ServerConnection _connection;
+    private readonly MockWebServer _server;
+    private readonly List<PipeReader> _retiredInputs = [];
+    private PipeReader _input;
+
+    public Http1ServerSession(ServerConnection connection)
+    {
+        _connection = connection;
+        _server = connection.Server;
+        _input = PipeReader.Create(connection.Transport, new StreamPipeReaderOptions(leaveOpen: true));
+    }
+
+    private CancellationToken ShutdownToken => _connection.ShutdownToken;
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            for (var first = true; ; first = false)
+            {
+                if (!first && !await WaitForFirstByteAsync().ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                if (await _connection.ApplyRequestStartAsync(Protocol.Http11).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                if (!await ServeOneAsync().ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
+            foreach (var retired in _retiredInputs)
+            {
+                await retired.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Waits until the next request's first byte arrives, consuming nothing.</summary>
+    /// <returns>False when the client closed the connection instead.</returns>
+    private async Task<bool> WaitForFirstByteAsync()
+    {
+        _connection.State = "idle, waiting for the next request";
+        var result = await _input.ReadAsync(ShutdownToken).ConfigureAwait(false);
+        var available = !result.Buffer.IsEmpty;
+        _input.AdvanceTo(result.Buffer.Start);
+        return available;
+    }
+
+    /// <summary>Serves one exchange.</summary>
+    /// <returns>True when the connection stays open for another request.</returns>
+    private async Task<bool> ServeOneAsync()
+    {
+        _connection.State = "reading a request head";
+        Http1RequestHead? head;
+        try
+        {
+            head = await ReadHeadAsync().ConfigureAwait(false);
+        }
+        catch (Http1ParseException e)
+        {
+            var line = PeekFirstLine();
+            RecordFailure(RecordedRequestFactory.Malformed(line, _connection.NextSequenceNumber(), _connection.Index, Protocol.Http11, _connection.Handshake, new ProtocolViolationException(e.Message)));
+            await RejectAsync(e).ConfigureAwait(false);
+            return false;
+        }
+
+        if (head is null)
+        {
+            return false;
+        }
+
+        var sequence = _connection.NextSequenceNumber();
+        _server.Log($"[conn {_connection.Index} #{sequence}] {head.RequestLine}");
+
+        Http1BodyFraming framing;
+        try
+        {
+            framing = Http1BodyFraming.ForRequest(head.Headers);
+        }
+        catch (Http1ParseException e)
+        {
+            RecordFailure(Build(head, sequence, null, new ProtocolViolationException(e.Message)));
+            await RejectAsync(e).ConfigureAwait(false);
+            return false;
+        }
+
+        var peeked = _server.Dispatcher.Peek();
+        var early = peeked?.Effective ?? PolicyTriggers.None;
+        if (ShouldSendContinue(early.Continue, head, framing))
+        {
+            await WriteRawAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
+        }
+
+        var bodyUnread = early.DoNotReadRequestBody && framing.Kind != Http1BodyKind.None;
+        var body = new RequestBodyRead(new BodyRecorder(_server.BodyLimit), null, false, null);
+        if (!bodyUnread)
+        {
+            _connection.State = "reading a request body";
+            body = await ReadBodyAsync(framing, early.OnRequestBody).ConfigureAwait(false);
+            if (body.ParseError is { } parseError)
+            {
+                RecordFailure(Build(head, sequence, body, new ProtocolViolationException(parseError.Message)));
+                await RejectAsync(parseError).ConfigureAwait(false);
+                return false;
+            }
+
+            if (body.Truncated)
+            {
+                RecordFailure(Build(head, sequence, body, new IOException(
+                    $"The client closed the connection after {body.Recorder.Size} body bytes{(framing.Length > 0 ? $" of {framing.Length}" : string.Empty)}.")));
+                return false;
+            }
+
+            if (body.TriggerFired is { } bodyEffect)
+            {
+                // The body trigger consumed this exchange: record the partial request, take its
+                // scripted response off the queue so the next request gets the next one, act.
+                var failure = new SocketPolicyException(
+                    nameof(MockResponse.OnRequestBody), bodyEffect,
+                    $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
+                var partial = Build(head, sequence, body, failure);
+                _connection.Record(partial);
+                await _server.Dispatcher.DispatchAsync(partial, ShutdownToken).ConfigureAwait(false);
+                _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
+                if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+            }
+        }
+
+        var request = Build(head, sequence, body, null);
+        _connection.Record(request);
+
+        _connection.State = $"dispatching '{head.RequestLine}'";
+        var response = await _server.Dispatcher.DispatchAsync(request, ShutdownToken).ConfigureAwait(false);
+        var triggers = response.Effective;
+        if (triggers.OnResponseStart is { } startEffect)
+        {
+            _server.Log($"[conn {_connection.Index} #{sequence}] {ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
+            if (await startEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        _connection.State = $"writing the response to '{head.RequestLine}'";
+        await WriteResponseAsync(head, response, triggers).ConfigureAwait(false);
+        _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({response.Body.Length} body bytes)");
+
+        if (triggers.OnResponseEnd is { } endEffect
+            && await endEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (triggers.UpgradeToSslAtEnd)
+        {
+            await UpgradeToTlsAsync().ConfigureAwait(false);
+            return true;
+        }
+
+        return !bodyUnread && KeepAlive(head, response);
+    }
+
+    private static bool ShouldSendContinue(ContinueMode mode, Http1RequestHead head, Http1BodyFraming framing) => mode switch
+    {
+        ContinueMode.Always => true,
+        ContinueMode.WhenExpected => framing.Kind != Http1BodyKind.None
+            && head.Headers.Exists(h => h.Key.Equals("Expect", StringComparison.OrdinalIgnoreCase)
+                && h.Value.Equals("100-continue", StringComparison.OrdinalIgnoreCase)),
+        _ => false,
+    };
+
+    // RFC 9112 section 9.3: HTTP/1.1 persists unless "close" is sent; HTTP/1.0 needs "keep-alive".
+    private static bool KeepAlive(Http1RequestHead head, MockResponse response)
+    {
+        if (HasToken(head.Headers, "Connection", "close") || HasToken(response.Headers, "Connection", "close"))
+        {
+            return false;
+        }
+
+        return head.Version != Protocol.Http10 || HasToken(head.Headers, "Connection", "keep-alive");
+    }
+
+    private static bool HasToken(IEnumerable<KeyValuePair<string, string>> headers, string name, string token) =>
+        headers.Any(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)
+            && h.Value.Split(',').Any(v => v.Trim().Equals(token, StringComparison.OrdinalIgnoreCase)));
+
+    private RecordedRequest Build(Http1RequestHead head, int sequence, RequestBodyRead? body, Exception? failure)
+    {
+        var host = head.Headers.FindLast(h => h.Key.Equals("Host", StringComparison.OrdinalIgnoreCase)).Value;
+        var url = RecordedRequestFactory.BuildUrl(head.Method, head.Target, _connection.Scheme, host, _server.Authority);
+        return new RecordedRequest(
+            head.RequestLine,
+            head.Method,
+            head.Target,
+            url,
+            new RecordedHeaders(head.Headers),
+            body?.Recorder.ToArray() ?? [],
+            body?.Recorder.Size ?? 0,
+            body?.ChunkSizes ?? [],
+            sequence,
+            _connection.Index,
+            head.Version,
+            _connection.Handshake,
+            failure,
+            body?.Trailers is { } trailers ? new RecordedHeaders(trailers) : null);
+    }
+
+    private void RecordFailure(RecordedRequest request)
+    {
+        _server.Log($"[conn {_connection.Index} #{request.SequenceNumber}] rejected: {request.Failure?.Message}");
+        _connection.Record(request);
+    }
+
+    private async Task<Http1RequestHead?> ReadHeadAsync()
+    {
+        var limits = _server.RequestLimits;
+        while (true)
+        {
+            var result = await _input.ReadAsync(ShutdownToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            bool parsed;
+            Http1RequestHead? head;
+            try
+            {
+                parsed = Http1HeadParser.TryParseRequestHead(ref buffer, limits, out head);
+            }
+            catch (Http1ParseException)
+            {
+                // Leave the bytes unconsumed so the failure can quote the first line.
+                _input.AdvanceTo(result.Buffer.Start);
+                throw;
+            }
+
+            if (parsed)
+            {
+                _input.AdvanceTo(buffer.Start);
+                return head;
+            }
+
+            if (result.IsCompleted)
+            {
+                _input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                if (result.Buffer.IsEmpty)
+                {
+                    return null;
+                }
+
+                throw Http1ParseException.BadRequest($"The client closed the connection in the middle of a request head ({result.Buffer.Length} bytes).");
+            }
+
+            _input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    /// <summary>The first line of what is buffered, for recording input that did not parse.</summary>
+    private string PeekFirstLine()
+    {
+        if (!_input.TryRead(out var result))
+        {
+            return string.Empty;
+        }
+
+        var line = RecordedRequestFactory.FirstLine(result.Buffer);
+        _input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        return line;
+    }
+
+    private async Task UpgradeToTlsAsync()
+    {
+        var tls = _server.Tls
+            ?? throw new InvalidOperationException("SocketPolicy.UpgradeToSslAtEnd needs certificates: call UseHttps(...) before starting the server.");
+
+        // Bytes the client sent after the CONNECT (it should send nothing before our 200, but a
+        // pipelining client might have) stay readable: TLS reads through the pipe's stream.
+        var beneath = new DuplexStream(_input.AsStream(leaveOpen: true), _connection.Transport);
+        _retiredInputs.Add(_input);
+        var handshake = await tls.AuthenticateAsync(_connection, beneath).ConfigureAwait(false);
+        _input = PipeReader.Create(_connection.Transport, new StreamPipeReaderOptions(leaveOpen: true));
+        _server.Log($"[conn {_connection.Index}] upgraded to TLS: {handshake}");
+    }
+}

@@ -1,0 +1,155 @@
+using MockKit.MockServer.Policies;
+
+namespace MockKit.MockServer;
+
+/// <summary>
+/// A scripted response: status, headers, body and the ways it should misbehave. Set it up
+/// with an object initializer, then hand it to <see cref="MockWebServer.Enqueue"/> or return
+/// it from a <see cref="Dispatcher"/>.
+/// </summary>
+/// <remarks>
+/// Not thread-safe while being configured; once enqueued it is only read, so one instance
+/// may be served more than once (e.g. by a dispatcher returning a shared response).
+/// Unless the test sets <c>Content-Length</c> or <c>Transfer-Encoding</c> itself, HTTP/1 responses get a
+/// correct <c>Content-Length</c> (or <c>Transfer-Encoding: chunked</c> when <see cref="ChunkSize"/> is set).
+/// </remarks>
+public sealed class MockResponse
+{
+    private int _code = 200;
+    private int? _chunkSize;
+    private long _onResponseBodyAfterBytes = -1;
+
+    /// <summary>A <c>200 OK</c> with an empty body.</summary>
+    public MockResponse()
+    {
+    }
+
+    /// <summary>A <c>200 OK</c> carrying <paramref name="body"/> as UTF-8.</summary>
+    /// <param name="body">The body text.</param>
+    public MockResponse(string body)
+    {
+        Body = body;
+    }
+
+    /// <summary>A response with status <paramref name="code"/> and body <paramref name="body"/>.</summary>
+    /// <param name="code">The status code (100-999).</param>
+    /// <param name="body">The body text.</param>
+    public MockResponse(int code, string body = "")
+    {
+        Code = code;
+        Body = body;
+    }
+
+    /// <summary>The status code; default 200; range 100-999 (RFC 9110 section 15: three digits).</summary>
+    public int Code
+    {
+        get => _code;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 100);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 999);
+            _code = value;
+        }
+    }
+
+    /// <summary>The HTTP/1 reason phrase; null (the default) uses the standard phrase for <see cref="Code"/>.</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>Header fields, in order; sent as given.</summary>
+    public MockHeaders Headers { get; init; } = new();
+
+    /// <summary>The body; empty by default. Assign a string (UTF-8) or a byte array.</summary>
+    public MockBody Body { get; set; } = MockBody.Empty;
+
+    /// <summary>Paces the body; null (the default) writes it at full speed.</summary>
+    public Throttle? Throttle { get; set; }
+
+    /// <summary>
+    /// When set, the HTTP/1 body is sent with <c>Transfer-Encoding: chunked</c> in chunks of at
+    /// most this many bytes (at least 1). Null (the default) sends a fixed-length body.
+    /// </summary>
+    public int? ChunkSize
+    {
+        get => _chunkSize;
+        set
+        {
+            if (value is { } size)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+            }
+
+            _chunkSize = value;
+        }
+    }
+
+    /// <summary>
+    /// Trailer fields sent after the body. On HTTP/1 they need the chunked coding, so a response
+    /// with trailers is sent chunked (one chunk of the whole body unless <see cref="ChunkSize"/> is set).
+    /// </summary>
+    public MockHeaders Trailers { get; init; } = new();
+
+    /// <summary>The named misbehaviour; <see cref="SocketPolicy.KeepOpen"/> by default.</summary>
+    public SocketPolicy SocketPolicy { get; set; } = SocketPolicy.KeepOpen;
+
+    /// <summary>How long to wait before sending the status line and headers (on the server's <see cref="TimeProvider"/>).</summary>
+    public TimeSpan HeadersDelay { get; set; }
+
+    /// <summary>How long to wait after the headers before sending the body.</summary>
+    public TimeSpan BodyDelay { get; set; }
+
+    /// <summary>Informational (1xx) responses sent before this one, in order.</summary>
+    public IList<MockResponse> InformationalResponses { get; init; } = new List<MockResponse>();
+
+    /// <summary>HTTP/2 server pushes sent before this response (ignored on HTTP/1).</summary>
+    public IList<PushPromise> PushPromises { get; init; } = new List<PushPromise>();
+
+    /// <summary>Effect when the request starts, before it is read; overrides <see cref="SocketPolicy"/>'s.</summary>
+    public SocketEffect? OnRequestStart { get; set; }
+
+    /// <summary>Effect after half of the request body is read; overrides <see cref="SocketPolicy"/>'s.</summary>
+    public SocketEffect? OnRequestBody { get; set; }
+
+    /// <summary>Effect once the request is recorded, before any response byte; overrides <see cref="SocketPolicy"/>'s.</summary>
+    public SocketEffect? OnResponseStart { get; set; }
+
+    /// <summary>Effect after <see cref="OnResponseBodyAfterBytes"/> body bytes are sent; overrides <see cref="SocketPolicy"/>'s.</summary>
+    public SocketEffect? OnResponseBody { get; set; }
+
+    /// <summary>Body bytes to send before <see cref="OnResponseBody"/> fires; -1 (the default) for half the body.</summary>
+    public long OnResponseBodyAfterBytes
+    {
+        get => _onResponseBodyAfterBytes;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, -1);
+            _onResponseBodyAfterBytes = value;
+        }
+    }
+
+    /// <summary>Effect after the whole response is sent; overrides <see cref="SocketPolicy"/>'s.</summary>
+    public SocketEffect? OnResponseEnd { get; set; }
+
+    /// <summary>The trigger effects in force: explicit properties first, then the policy's.</summary>
+    internal PolicyTriggers Effective
+    {
+        get
+        {
+            var policy = SocketPolicy.Triggers;
+            return policy with
+            {
+                OnRequestStart = OnRequestStart ?? policy.OnRequestStart,
+                OnRequestBody = OnRequestBody ?? policy.OnRequestBody,
+                OnResponseStart = OnResponseStart ?? policy.OnResponseStart,
+                OnResponseBody = OnResponseBody ?? policy.OnResponseBody,
+                OnResponseBodyAfterBytes = OnResponseBody is not null ? OnResponseBodyAfterBytes : policy.OnResponseBodyAfterBytes,
+                OnResponseEnd = OnResponseEnd ?? policy.OnResponseEnd,
+            };
+        }
+    }
+
+    /// <summary>The reason phrase to send: <see cref="Reason"/> or the standard one.</summary>
+    internal string EffectiveReason => Reason ?? ReasonPhrases.For(Code);
+
+    /// <inheritdoc />
+    public override string ToString() => $"MockResponse {Code} {EffectiveReason} ({Body.Length} bytes, {SocketPolicy})";
+}

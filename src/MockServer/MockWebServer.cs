@@ -1,0 +1,448 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using MockKit.Http1;
+using MockKit.MockServer.Connections;
+using MockKit.MockServer.Recording;
+
+namespace MockKit.MockServer;
+
+/// <summary>
+/// A scriptable web server on a real loopback socket. Enqueue responses (or install a
+/// <see cref="Dispatcher"/>), point the code under test at <see cref="Url"/>, then take the
+/// <see cref="RecordedRequest"/>s back out and assert on them.
+/// </summary>
+/// <remarks>
+/// <para>Binds 127.0.0.1 on an ephemeral port unless told otherwise, so nothing outside the
+/// machine can reach it. Each accepted socket is served on its own task; a slow or stalled
+/// connection never blocks another.</para>
+/// <para>Thread-safety: every member may be called from any thread. Connection-shaping
+/// settings (<see cref="Protocols"/>, TLS, limits) are frozen once the server starts and a
+/// later set throws <see cref="InvalidOperationException"/>.</para>
+/// <para>Shutdown (<see cref="ShutdownAsync"/>, <see cref="DisposeAsync"/>) closes the listener and
+/// every connection, releases waiting dispatches and <see cref="TakeRequestAsync"/> callers, and
+/// waits at most <see cref="ShutdownTimeout"/> for connection tasks before reporting which are stuck.</para>
+/// </remarks>
+public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly RecordedRequestQueue _recorded = new();
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly ConcurrentDictionary<ServerConnection, Task> _connections = new();
+    private Socket? _listener; // Guarded by _lock (written once at start).
+    private Task? _acceptLoop; // Guarded by _lock.
+    private Task? _shutdownTask; // Guarded by _lock.
+    private volatile Dispatcher _dispatcher = new QueueDispatcher();
+    private int _connectionCount;
+    private long _bodyLimit = long.MaxValue;
+    private IReadOnlyList<Protocol> _protocols = [Protocol.Http2, Protocol.Http11];
+    private bool _protocolNegotiationEnabled = true;
+
+    /// <summary>Creates a server; nothing is bound until <see cref="Start"/> (or the first use of <see cref="Port"/>/<see cref="Url"/>).</summary>
+    public MockWebServer()
+    {
+    }
+
+    /// <summary>The address to bind; <see cref="IPAddress.Loopback"/> (127.0.0.1) by default.</summary>
+    public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Clock and timers for delays, throttles and stalls; <see cref="TimeProvider.System"/> by default.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How long <see cref="TakeRequest()"/> waits before throwing; 10 seconds by default.</summary>
+    public TimeSpan TakeRequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long shutdown waits for connection tasks before reporting them; 5 seconds by default.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Largest HTTP/1 request head (request line + fields) accepted; 64 KiB by default. Larger heads get 431.</summary>
+    public int MaxRequestHeadBytes { get; init; } = Http1Limits.Default.MaxHeadBytes;
+
+    /// <summary>Most header fields accepted in one request; 200 by default. More get 431.</summary>
+    public int MaxRequestHeaderCount { get; init; } = Http1Limits.Default.MaxHeaderCount;
+
+    /// <summary>
+    /// Receives one line per thing the server saw or did (accepts, request lines, responses,
+    /// policies, failures). Called on server threads; exceptions it throws are swallowed so a
+    /// broken log cannot break the server. Null (the default) logs nothing.
+    /// </summary>
+    public Action<string>? TrafficLog { get; set; }
+
+    /// <summary>Answers requests; a <see cref="QueueDispatcher"/> by default. May be replaced at any time.</summary>
+    public Dispatcher Dispatcher
+    {
+        get => _dispatcher;
+        set => _dispatcher = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>
+    /// Bytes of each request body retained in <see cref="RecordedRequest.Body"/>; the rest is
+    /// counted in <see cref="RecordedRequest.BodySize"/> but not kept. Unlimited by default.
+    /// </summary>
+    public long BodyLimit
+    {
+        get => Interlocked.Read(ref _bodyLimit);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Interlocked.Exchange(ref _bodyLimit, value);
+        }
+    }
+
+    /// <summary>
+    /// Protocols served, in preference order: <c>[Http2, Http11]</c> by default (offered by ALPN
+    /// over TLS); <c>[H2PriorKnowledge]</c> for cleartext HTTP/2. Frozen at start.
+    /// </summary>
+    public IReadOnlyList<Protocol> Protocols
+    {
+        get => _protocols;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Count == 0)
+            {
+                throw new ArgumentException("At least one protocol is needed.", nameof(value));
+            }
+
+            if (value.Contains(Protocol.H2PriorKnowledge) && value.Count > 1)
+            {
+                throw new ArgumentException("H2PriorKnowledge cannot be combined with other protocols: a cleartext connection cannot negotiate.", nameof(value));
+            }
+
+            if (value.Contains(Protocol.Http10))
+            {
+                throw new ArgumentException("Http10 is served as part of Http11; list Http11 instead.", nameof(value));
+            }
+
+            ThrowIfStarted();
+            _protocols = [.. value];
+        }
+    }
+
+    /// <summary>Whether TLS connections negotiate the protocol with ALPN; true by default. Frozen at start.</summary>
+    public bool ProtocolNegotiationEnabled
+    {
+        get => _protocolNegotiationEnabled;
+        set
+        {
+            ThrowIfStarted();
+            _protocolNegotiationEnabled = value;
+        }
+    }
+
+    /// <summary>The host name to put in URLs: the bound address (127.0.0.1 by default). Starts the server if needed.</summary>
+    public string HostName
+    {
+        get
+        {
+            EnsureStarted();
+            return ListenAddress.ToString();
+        }
+    }
+
+    /// <summary>The bound port. Starts the server if needed.</summary>
+    public int Port
+    {
+        get
+        {
+            EnsureStarted();
+            return ((IPEndPoint)_listener!.LocalEndPoint!).Port;
+        }
+    }
+
+    /// <summary>The server's address as a plain-HTTP proxy (<c>http://127.0.0.1:port</c>). Starts the server if needed.</summary>
+    public Uri ProxyAddress => new($"http://{Authority}");
+
+    /// <summary>Requests received so far, CONNECTs, failed attempts and bookkeeping entries included.</summary>
+    public int RequestCount => _recorded.ReceivedCount;
+
+    /// <summary>The scripted responses not yet served, when the dispatcher is a <see cref="QueueDispatcher"/>; otherwise 0.</summary>
+    public int PendingResponseCount => _dispatcher is QueueDispatcher queue ? queue.PendingCount : 0;
+
+    /// <summary>True once started and not yet shut down.</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _listener is not null && _shutdownTask is null;
+            }
+        }
+    }
+
+    internal CancellationToken ShutdownToken => _shutdown.Token;
+
+    /// <summary>Whether this build serves HTTP/2 (ALPN offers h2 only then).</summary>
+    internal static bool Http2Supported => false;
+
+    internal Http1Limits RequestLimits => new(MaxRequestHeadBytes, MaxRequestHeaderCount, Math.Min(MaxRequestHeadBytes, Http1Limits.Default.MaxStartLineBytes));
+
+    /// <summary><c>host:port</c> of this server, bracketing IPv6 literals.</summary>
+    internal string Authority
+    {
+        get
+        {
+            var host = HostName;
+            return ListenAddress.AddressFamily == AddressFamily.InterNetworkV6
+                ? $"[{host}]:{Port.ToString(CultureInfo.InvariantCulture)}"
+                : $"{host}:{Port.ToString(CultureInfo.InvariantCulture)}";
+        }
+    }
+
+    /// <summary>The protocol recorded for bookkeeping entries made before negotiation.</summary>
+    internal Protocol DefaultCleartextProtocol => _protocols[0] == Protocol.H2PriorKnowledge ? Protocol.H2PriorKnowledge : Protocol.Http11;
+
+    /// <summary>Binds and starts accepting. A server can be started once.</summary>
+    /// <param name="port">The port; 0 (the default) picks a free ephemeral port.</param>
+    /// <exception cref="InvalidOperationException">Already started, or shut down.</exception>
+    public void Start(int port = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        lock (_lock)
+        {
+            if (_listener is not null || _shutdownTask is not null)
+            {
+                throw new InvalidOperationException("A MockWebServer can be started once; this one already was.");
+            }
+
+            ValidateConfiguration();
+            var listener = new Socket(ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                listener.Bind(new IPEndPoint(ListenAddress, port));
+                listener.Listen(512);
+            }
+            catch
+            {
+                listener.Dispose();
+                throw;
+            }
+
+            _listener = listener;
+            _acceptLoop = AcceptLoopAsync(listener);
+        }
+
+        Log($"listening on {ListenAddress}:{((IPEndPoint)_listener.LocalEndPoint!).Port}");
+    }
+
+    /// <summary>Binds and starts accepting (binding is immediate; this exists for async call sites).</summary>
+    /// <param name="port">The port; 0 (the default) picks a free ephemeral port.</param>
+    /// <param name="cancellationToken">Checked before binding.</param>
+    /// <returns>A completed task once listening.</returns>
+    public Task StartAsync(int port = 0, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Start(port);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The URL of <paramref name="path"/> on this server; https once <see cref="UseHttps"/> was called. Starts the server if needed.</summary>
+    /// <param name="path">A path such as <c>/a?b=c</c> (a leading slash is added when missing).</param>
+    /// <returns>The URL.</returns>
+    public Uri Url(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var scheme = Certificates is null ? "http" : "https";
+        return new Uri($"{scheme}://{Authority}{(path.StartsWith('/') ? path : "/" + path)}");
+    }
+
+    /// <summary>An <see cref="IWebProxy"/> that sends every request through this server.</summary>
+    /// <returns>The proxy.</returns>
+    public IWebProxy ToProxy() => new WebProxy(ProxyAddress) { BypassProxyOnLocal = false };
+
+    /// <summary>Appends a response to the default <see cref="QueueDispatcher"/>.</summary>
+    /// <param name="response">The response.</param>
+    /// <exception cref="InvalidOperationException">The dispatcher was replaced by one that is not a queue.</exception>
+    public void Enqueue(MockResponse response)
+    {
+        if (_dispatcher is not QueueDispatcher queue)
+        {
+            throw new InvalidOperationException($"Enqueue needs a QueueDispatcher, but the dispatcher is a {_dispatcher.GetType().Name}.");
+        }
+
+        queue.Enqueue(response);
+    }
+
+    /// <summary>
+    /// The next recorded request, waiting up to <see cref="TakeRequestTimeout"/> for it.
+    /// </summary>
+    /// <returns>The request.</returns>
+    /// <exception cref="TimeoutException">None arrived in time; the message says how many did arrive.</exception>
+    public RecordedRequest TakeRequest() =>
+        TakeRequest(TakeRequestTimeout) ?? throw new TimeoutException(
+            $"No request arrived within {TakeRequestTimeout.TotalSeconds:0.###} s. The server received {RequestCount} request(s) in all, and all of them were already taken"
+            + (IsRunning ? "." : "; it has shut down."));
+
+    /// <summary>The next recorded request, or null when none arrives within <paramref name="timeout"/>.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <returns>The request, or null.</returns>
+    public RecordedRequest? TakeRequest(TimeSpan timeout) => _recorded.Take(timeout);
+
+    /// <summary>The next recorded request, waiting as long as <paramref name="cancellationToken"/> allows.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The request.</returns>
+    /// <exception cref="InvalidOperationException">The server shut down and every request was taken.</exception>
+    public ValueTask<RecordedRequest> TakeRequestAsync(CancellationToken cancellationToken = default) =>
+        _recorded.TakeAsync(cancellationToken);
+
+    /// <summary>
+    /// Stops accepting, closes every connection, releases waiting dispatches and takers, and waits
+    /// (at most <see cref="ShutdownTimeout"/>) for connection tasks. Safe to call more than once.
+    /// </summary>
+    /// <returns>A task that completes when everything has stopped.</returns>
+    /// <exception cref="TimeoutException">Some connection did not stop in time; the message lists them.</exception>
+    public Task ShutdownAsync()
+    {
+        lock (_lock)
+        {
+            _shutdownTask ??= ShutdownCoreAsync();
+            return _shutdownTask;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
+
+    /// <summary>
+    /// Shuts down without waiting: closes the listener and every socket and releases waiters
+    /// at once. Connection tasks finish in the background; use <see cref="DisposeAsync"/> to wait.
+    /// </summary>
+    public void Dispose() => _ = ShutdownAsync(); // Fire-and-forget by design: Dispose cannot await, and every step that matters (closing sockets) happens synchronously inside.
+
+    /// <inheritdoc />
+    public override string ToString() => _listener is null ? "MockWebServer (not started)" : $"MockWebServer {Authority}";
+
+    internal void Record(RecordedRequest request) => _recorded.Add(request);
+
+    internal void Log(string message)
+    {
+        try
+        {
+            TrafficLog?.Invoke(message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A failing log sink must not break the server (e.g. ITestOutputHelper after the test ended).
+        }
+    }
+
+    internal void OnConnectionClosed(ServerConnection connection)
+    {
+        _connections.TryRemove(connection, out _);
+        Log($"[conn {connection.Index}] closed");
+    }
+
+    /// <summary>ShutdownServerAfterResponse: start shutting down without waiting (the caller is a connection it waits for).</summary>
+    internal void ShutdownFromPolicy() => _ = ShutdownQuietlyAsync(); // Fire-and-forget: awaiting would wait on the calling connection itself.
+
+    private async Task ShutdownQuietlyAsync()
+    {
+        try
+        {
+            await ShutdownAsync().ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            Log(e.Message);
+        }
+    }
+
+    private async Task ShutdownCoreAsync()
+    {
+        Task? acceptLoop;
+        lock (_lock)
+        {
+            acceptLoop = _acceptLoop;
+        }
+
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        _dispatcher.Shutdown();
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Abort();
+        }
+
+        var pending = _connections.Values.Append(acceptLoop ?? Task.CompletedTask).ToArray();
+        try
+        {
+            await Task.WhenAll(pending).WaitAsync(ShutdownTimeout, TimeProvider.System).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var stuck = string.Join("; ", _connections.Keys.Select(c => c.ToString()));
+            throw new TimeoutException($"MockWebServer shutdown: connections still running after {ShutdownTimeout.TotalSeconds:0.#} s: {stuck}");
+        }
+        finally
+        {
+            _recorded.Close();
+            Log("shut down");
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        // Yield so Start returns before the first accept completes inline.
+        await Task.Yield();
+        while (!_shutdown.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || (e is SocketException && _shutdown.IsCancellationRequested))
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                // A connection reset before accept completed, descriptor exhaustion: keep accepting.
+                Log($"accept failed: {e.SocketErrorCode}");
+                continue;
+            }
+
+            socket.NoDelay = true;
+            var connection = new ServerConnection(this, socket, Interlocked.Increment(ref _connectionCount) - 1);
+            var task = Task.Run(connection.RunAsync);
+            _connections[connection] = task;
+            if (_shutdown.IsCancellationRequested)
+            {
+                // Shutdown raced with this accept and may have missed it in its Abort sweep.
+                connection.Abort();
+            }
+        }
+    }
+
+    private void EnsureStarted()
+    {
+        lock (_lock)
+        {
+            if (_listener is not null)
+            {
+                return;
+            }
+
+            if (_shutdownTask is not null)
+            {
+                throw new InvalidOperationException("The server has shut down.");
+            }
+        }
+
+        Start();
+    }
+
+    private void ThrowIfStarted()
+    {
+        lock (_lock)
+        {
+            if (_listener is not null || _shutdownTask is not null)
+            {
+                throw new InvalidOperationException("This setting is frozen once the server has started.");
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text;
+
+namespace MockKit.MockServer;
+
+/// <summary>
+/// One exchange the server attempted, as it saw it: request line, headers, body, where on
+/// which connection it arrived, and — for attempts that went wrong or were cut short by a
+/// policy — the <see cref="Failure"/>. Immutable and safe to share.
+/// </summary>
+/// <remarks>
+/// <para><b>Sequence numbers.</b> Per connection, from 0. On HTTP/1.1 every request read on the
+/// socket counts, a CONNECT before a TLS upgrade included (through a tunnel the CONNECT is 0 and
+/// the first tunnelled request 1). On HTTP/2 the count starts at 0 with the first stream and
+/// counts every stream and push promise.</para>
+/// <para><b>Bookkeeping entries.</b> A connection-level policy that consumes a scripted response
+/// without reading a request (<see cref="SocketPolicy.DisconnectAtStart"/>,
+/// <see cref="SocketPolicy.FailHandshake"/>, <see cref="SocketPolicy.StallSocketAtStart"/>) still
+/// records an entry: empty <see cref="RequestLine"/> and <see cref="Method"/>, <see cref="Failure"/> naming the policy.</para>
+/// </remarks>
+public sealed class RecordedRequest
+{
+    internal RecordedRequest(
+        string requestLine,
+        string method,
+        string target,
+        Uri? url,
+        RecordedHeaders headers,
+        byte[] body,
+        long bodySize,
+        IReadOnlyList<int> chunkSizes,
+        int sequenceNumber,
+        int connectionIndex,
+        Protocol protocol,
+        TlsHandshake? handshake,
+        Exception? failure,
+        RecordedHeaders? trailers = null)
+    {
+        RequestLine = requestLine;
+        Method = method;
+        Target = target;
+        Url = url;
+        Headers = headers;
+        Body = body;
+        BodySize = bodySize;
+        ChunkSizes = chunkSizes;
+        SequenceNumber = sequenceNumber;
+        ConnectionIndex = connectionIndex;
+        Protocol = protocol;
+        Handshake = handshake;
+        Failure = failure;
+        Trailers = trailers ?? RecordedHeaders.Empty;
+    }
+
+    /// <summary>The request line as sent (HTTP/2: synthesised as <c>METHOD path HTTP/2</c>); empty for bookkeeping entries.</summary>
+    public string RequestLine { get; }
+
+    /// <summary>The method, e.g. <c>GET</c> or <c>CONNECT</c>; empty for bookkeeping entries.</summary>
+    public string Method { get; }
+
+    /// <summary>The request-target exactly as sent: <c>/a?b</c>, <c>http://host/a</c> (proxy), <c>host:443</c> (CONNECT) or <c>*</c>.</summary>
+    public string Target { get; }
+
+    /// <summary>The path and query of <see cref="Url"/> (<c>/a?b</c>), also for absolute-form targets; null for CONNECT, <c>*</c> and bookkeeping entries.</summary>
+    public string? Path => Url is { } url ? url.PathAndQuery : (Target == "*" ? "*" : null);
+
+    /// <summary>
+    /// The full request URL: absolute-form targets as sent; origin-form targets resolved against
+    /// the connection's scheme and the Host header (or the server's address). Null for CONNECT,
+    /// asterisk-form, bookkeeping entries and targets that are not a valid URL.
+    /// </summary>
+    public Uri? Url { get; }
+
+    /// <summary>The header fields in wire order.</summary>
+    public RecordedHeaders Headers { get; }
+
+    /// <summary>Trailer fields sent after a chunked (HTTP/1) or HTTP/2 body; empty when none.</summary>
+    public RecordedHeaders Trailers { get; }
+
+    /// <summary>The body bytes retained, at most <see cref="MockWebServer.BodyLimit"/> of them.</summary>
+    public byte[] Body { get; }
+
+    /// <summary>The body decoded as UTF-8.</summary>
+    public string BodyText => Encoding.UTF8.GetString(Body);
+
+    /// <summary>The body's full size in bytes as received, including bytes beyond the retention limit.</summary>
+    public long BodySize { get; }
+
+    /// <summary>The size of each chunk of a chunked HTTP/1 body, in order; empty otherwise.</summary>
+    public IReadOnlyList<int> ChunkSizes { get; }
+
+    /// <summary>This exchange's position on its connection, from 0 (see the type's remarks for the rules).</summary>
+    public int SequenceNumber { get; }
+
+    /// <summary>The same number as <see cref="SequenceNumber"/>, under its OkHttp 5 name.</summary>
+    public int ExchangeIndex => SequenceNumber;
+
+    /// <summary>Which accepted socket carried it: 0 for the server's first, +1 per accepted socket.</summary>
+    public int ConnectionIndex { get; }
+
+    /// <summary>The protocol it arrived over.</summary>
+    public Protocol Protocol { get; }
+
+    /// <summary>The TLS handshake of its connection, or null for cleartext.</summary>
+    public TlsHandshake? Handshake { get; }
+
+    /// <summary>Why the exchange failed or was cut short (malformed input, a policy, a broken socket); null when it went normally.</summary>
+    public Exception? Failure { get; }
+
+    /// <summary>True for an entry recorded by a connection-level policy without a request being read.</summary>
+    public bool IsBookkeeping => Method.Length == 0;
+
+    /// <inheritdoc />
+    public override string ToString() => IsBookkeeping
+        ? $"(no request: {Failure?.Message}) [connection {ConnectionIndex}, sequence {SequenceNumber}]"
+        : $"{RequestLine} [connection {ConnectionIndex}, sequence {SequenceNumber}]{(Failure is null ? string.Empty : " failed: " + Failure.Message)}";
+}
