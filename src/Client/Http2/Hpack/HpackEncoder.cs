@@ -12,8 +12,9 @@ namespace MockKit.Http2.Hpack;
 /// sensitive fields (below) are sent as never-indexed literals (section 6.2.3); other fields are
 /// literals with incremental indexing (section 6.2.1) when <see cref="UseIndexing"/> is on and the
 /// entry fits the table, else literals without indexing (section 6.2.2). Literal names reference
-/// the lowest matching static index, else the newest dynamic one. A string is Huffman-coded only
-/// when <see cref="UseHuffman"/> is on and the code is strictly shorter.</para>
+/// the lowest matching static index, else the newest dynamic one. A string is Huffman-coded when
+/// <see cref="UseHuffman"/> is on and the code is not longer than the raw octets (ties go to
+/// Huffman, as in the RFC 7541 Appendix C.6 examples, e.g. "307").</para>
 /// <para>Sensitive-field rule (section 7.1.3): <c>authorization</c> and <c>proxy-authorization</c>
 /// always, and <c>cookie</c>/<c>set-cookie</c> whose value is shorter than 20 octets (short values
 /// are cheap to guess by probing the table), plus any field with
@@ -200,7 +201,7 @@ internal sealed class HpackEncoder
     private bool TryWriteString(string value, Span<byte> destination, ref int position)
     {
         int huffmanLength = UseHuffman ? Huffman.GetEncodedLength(value) : int.MaxValue;
-        if (huffmanLength < value.Length)
+        if (huffmanLength <= value.Length)
         {
             if (!TryWriteInteger(huffmanLength, 7, 0x80, destination, ref position) ||
                 !Huffman.TryEncode(value, destination[position..], out int written))
