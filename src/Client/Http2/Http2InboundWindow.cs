@@ -86,7 +86,7 @@ internal sealed class Http2InboundWindow
         lock (_lock)
         {
             _owed += count;
-            Debug.Assert((long)_available + _owed <= Http2Constants.MaxWindowSize, "Cannot consume more than was received.");
+            Debug.Assert((long)_available + _owed <= _size, "Cannot consume more than was received.");
             if (_owed == 0 || _owed < _size / 2)
             {
                 return 0;
