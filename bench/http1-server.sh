@@ -2,7 +2,7 @@
 # HTTP/1.1 throughput: MockWebServer vs a minimal Kestrel app, same 115-byte response, loaded by
 # wrk with 1 thread and 2 keep-alive connections. Then startup latency (see bench/README.md).
 #
-#   bench/http1-server.sh            # everything (about 45 s after the build)
+#   bench/http1-server.sh            # everything (about 30 s plus the build)
 #   DURATION=5s bench/http1-server.sh
 #   SKIP_STARTUP=1 bench/http1-server.sh
 #
@@ -82,5 +82,7 @@ awk -v m="$mock_rps" -v k="$kestrel_rps" 'BEGIN { printf "ratio MockWebServer/Ke
 if [ -z "${SKIP_STARTUP:-}" ]; then
   echo
   echo "Startup: new server -> first response on a fresh SocketsHttpHandler"
-  dotnet "$DLL" startup 200 20
+  dotnet "$DLL" startup 200 50
+  dotnet "$DLL" startup-cold mock
+  dotnet "$DLL" startup-cold kestrel
 fi

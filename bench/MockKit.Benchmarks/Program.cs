@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 namespace MockKit.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>serve-mock</c>, <c>serve-kestrel</c> and <c>startup</c> are console modes
+/// Entry point. <c>serve-mock</c>, <c>serve-kestrel</c>, <c>startup</c> and <c>startup-cold</c> are console modes
 /// for bench/http1-server.sh (see bench/README.md); anything else goes to BenchmarkDotNet:
 /// <c>dotnet run -c Release --project bench/MockKit.Benchmarks -- --filter '*'</c>.
 /// </summary>
@@ -17,6 +17,8 @@ internal static class Program
                 return await ServeMode.RunAsync(args[0]);
             case "startup":
                 return await StartupLatency.RunAsync(args);
+            case "startup-cold":
+                return await StartupLatency.RunColdAsync(args);
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 return 0;
