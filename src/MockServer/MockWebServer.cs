@@ -316,7 +316,7 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     /// Shuts down without waiting: closes the listener and every socket and releases waiters
     /// at once. Connection tasks finish in the background; use <see cref="DisposeAsync"/> to wait.
     /// </summary>
-    public void Dispose() => _ = ShutdownAsync(); // Fire-and-forget by design: Dispose cannot await, and every step that matters (closing sockets) happens synchronously inside.
+    public void Dispose() => _ = ShutdownQuietlyAsync(); // Fire-and-forget by design: Dispose cannot await; closing the sockets happens synchronously inside, and a slow shutdown is logged, not thrown unobserved.
 
     /// <inheritdoc />
     public override string ToString() => _listener is null ? "MockWebServer (not started)" : $"MockWebServer {Authority}";
@@ -413,14 +413,24 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
             socket.NoDelay = true;
             var connection = new ServerConnection(this, socket, Interlocked.Increment(ref _connectionCount) - 1);
-            var task = Task.Run(connection.RunAsync);
-            _connections[connection] = task;
+
+            // Register before the connection can run, so its own removal (when it ends) can
+            // never come before its registration and leave a finished entry behind.
+            var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[connection] = RunWhenRegisteredAsync(connection, registered.Task);
+            registered.SetResult();
             if (_shutdown.IsCancellationRequested)
             {
                 // Shutdown raced with this accept and may have missed it in its Abort sweep.
                 connection.Abort();
             }
         }
+    }
+
+    private static async Task RunWhenRegisteredAsync(ServerConnection connection, Task registered)
+    {
+        await registered.ConfigureAwait(false);
+        await connection.RunAsync().ConfigureAwait(false);
     }
 
     private void EnsureStarted()
