@@ -1,0 +1,192 @@
+using System.Net;
+using Xunit.Abstractions;
+using MockKit.Tls;
+
+namespace MockKit.MockServer.Tests.Soak;
+
+/// <summary>
+/// A bounded soak: many requests with seeded random socket policies over cleartext HTTP/1.1,
+/// TLS and the proxy path, from .NET's own HttpClient. Afterwards the process's descriptors are
+/// back where they started, no task exception went unobserved, and managed memory is flat.
+/// </summary>
+/// <remarks>MOCKKIT_SOAK_REQUESTS (default 1500) sets the count; the run also stops after 60 s.</remarks>
+[Collection(RunsAlone.Name)]
+public sealed class ServerSoakTests(ITestOutputHelper output)
+{
+    private static readonly SocketPolicy[] Policies =
+    [
+        SocketPolicy.KeepOpen,
+        SocketPolicy.KeepOpen,
+        SocketPolicy.KeepOpen,
+        SocketPolicy.DisconnectAtEnd,
+        SocketPolicy.DisconnectAfterRequest,
+        SocketPolicy.DisconnectDuringResponseBody(3),
+        SocketPolicy.ShutdownOutputAtEnd,
+    ];
+
+    [Fact]
+    public async Task Many_requests_with_random_policies_leave_no_descriptors_or_unobserved_exceptions_behind()
+    {
+        var requests = int.TryParse(Environment.GetEnvironmentVariable("MOCKKIT_SOAK_REQUESTS"), out var n) ? n : 1500;
+        var unobserved = 0;
+        EventHandler<UnobservedTaskExceptionEventArgs> onUnobserved = (_, _) => Interlocked.Increment(ref unobserved);
+        TaskScheduler.UnobservedTaskException += onUnobserved;
+        try
+        {
+            // Warm up once so lazily created runtime descriptors (epoll, eventfds, certificate
+            // stores) exist before the baseline is taken.
+            await RunAsync(30, seed: 1);
+            Settle();
+            var fdBefore = OpenDescriptors();
+            var kindsBefore = DescriptorKinds();
+            var memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
+
+            var outcomes = await RunAsync(requests, seed: 20261122);
+
+            Settle();
+            var fdAfter = await DescriptorsSettleAsync(fdBefore);
+            var memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
+            output.WriteLine($"requests: {requests}; outcomes: {string.Join(", ", outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key}={o.Value}"))}");
+            output.WriteLine($"descriptors: {fdBefore} -> {fdAfter}; managed memory: {memoryBefore / 1024} KiB -> {memoryAfter / 1024} KiB");
+
+            fdAfter.ShouldBeLessThanOrEqualTo(fdBefore, $"descriptors leaked: before {kindsBefore}, after {DescriptorKinds()}");
+            unobserved.ShouldBe(0, "unobserved task exceptions");
+            (memoryAfter - memoryBefore).ShouldBeLessThan(16L * 1024 * 1024, "managed memory grew by more than 16 MiB");
+            outcomes.GetValueOrDefault("ok").ShouldBeGreaterThan(requests / 3);
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= onUnobserved;
+        }
+    }
+
+    private static async Task<Dictionary<string, int>> RunAsync(int requests, int seed)
+    {
+        var outcomes = new Dictionary<string, int>();
+        var random = new Random(seed);
+        var certificates = HandshakeCertificates.Localhost();
+        var dispatcher = new RandomPolicyDispatcher(seed);
+        await using var plain = new MockWebServer { Dispatcher = dispatcher, BodyLimit = 64 };
+        await using var tls = new MockWebServer { Dispatcher = dispatcher, BodyLimit = 64 };
+        tls.UseHttps(certificates);
+        tls.Protocols = [Protocol.Http11];
+
+        using var direct = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4 }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var secure = new HttpClient(certificates.CreateSocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(10) };
+        using var proxied = new HttpClient(new SocketsHttpHandler { Proxy = plain.ToProxy(), UseProxy = true }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        for (var i = 0; i < requests && !deadline.IsCancellationRequested; i += 4)
+        {
+            var batch = Enumerable.Range(0, 4).Select(_ => random.Next(3) switch
+            {
+                0 => CallAsync(direct, plain.Url($"/plain/{i}")),
+                1 => CallAsync(secure, tls.Url($"/tls/{i}")),
+                _ => CallAsync(proxied, new Uri($"http://soak.test/proxied/{i}")),
+            });
+            foreach (var outcome in await Task.WhenAll(batch))
+            {
+                outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+            }
+        }
+
+        return outcomes;
+    }
+
+    private static async Task<string> CallAsync(HttpClient client, Uri url)
+    {
+        try
+        {
+            using var response = await client.GetAsync(url);
+            await response.Content.ReadAsStringAsync();
+            return "ok";
+        }
+        catch (HttpRequestException e)
+        {
+            return $"HttpRequestException({e.HttpRequestError})";
+        }
+        catch (TaskCanceledException)
+        {
+            return "timeout";
+        }
+    }
+
+    private static void Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    /// <summary>Descriptors by kind (socket, pipe, anon_inode:[eventpoll], file…), for a readable failure.</summary>
+    private static string DescriptorKinds() => string.Join(", ", Directory.GetFileSystemEntries("/proc/self/fd")
+        .Select(fd =>
+        {
+            try
+            {
+                var target = new FileInfo(fd).LinkTarget ?? "?";
+                return target.StartsWith("socket:", StringComparison.Ordinal) ? "socket"
+                    : target.StartsWith("pipe:", StringComparison.Ordinal) ? "pipe"
+                    : target.StartsWith('/') ? "file" : target;
+            }
+            catch (IOException)
+            {
+                return "gone";
+            }
+        })
+        .GroupBy(kind => kind)
+        .OrderBy(g => g.Key, StringComparer.Ordinal)
+        .Select(g => $"{g.Key}={g.Count()}"));
+
+    /// <summary>
+    /// Open descriptors other than regular files: sockets, pipes, event polls. Regular files
+    /// are left out because the runtime opens assemblies lazily the first time a code path
+    /// needs them (and keeps them mapped), which is growth but not a leak.
+    /// </summary>
+    private static int OpenDescriptors() => Directory.GetFileSystemEntries("/proc/self/fd")
+        .Count(fd =>
+        {
+            try
+            {
+                return new FileInfo(fd).LinkTarget is not { } target || !target.StartsWith('/');
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+
+    /// <summary>Sockets close asynchronously after their owners are disposed; wait (bounded) for the count to come back.</summary>
+    private static async Task<int> DescriptorsSettleAsync(int target)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var count = OpenDescriptors();
+        while (count > target && !deadline.IsCancellationRequested)
+        {
+            await Task.Delay(50, CancellationToken.None);
+            Settle();
+            count = OpenDescriptors();
+        }
+
+        return count;
+    }
+
+    private sealed class RandomPolicyDispatcher(int seed) : Dispatcher
+    {
+        private readonly Random _random = new(seed);
+        private readonly Lock _lock = new();
+
+        public override ValueTask<MockResponse> DispatchAsync(RecordedRequest request, CancellationToken cancellationToken)
+        {
+            SocketPolicy policy;
+            int chunk;
+            lock (_lock)
+            {
+                policy = Policies[_random.Next(Policies.Length)];
+                chunk = _random.Next(0, 3);
+            }
+
+            return ValueTask.FromResult(new MockResponse($"soak {request.Path}") { SocketPolicy = policy, ChunkSize = chunk == 0 ? 4 : null });
+        }
+    }
+}
