@@ -103,6 +103,13 @@ public sealed class MockResponse
     /// <summary>HTTP/2 server pushes sent before this response (ignored on HTTP/1).</summary>
     public IList<PushPromise> PushPromises { get; init; } = new List<PushPromise>();
 
+    /// <summary>
+    /// HTTP/2 only: SETTINGS the server sends to the client just before this response's HEADERS
+    /// (e.g. a new MAX_CONCURRENT_STREAMS or INITIAL_WINDOW_SIZE). Null (the default) sends none.
+    /// The server applies them to its own enforcement once the client acknowledges them.
+    /// </summary>
+    public Http2Settings? Settings { get; set; }
+
     /// <summary>Effect when the request starts, before it is read; overrides <see cref="SocketPolicy"/>'s.</summary>
     public SocketEffect? OnRequestStart { get; set; }
 
