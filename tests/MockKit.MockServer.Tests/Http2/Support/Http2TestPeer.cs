@@ -108,7 +108,7 @@ internal sealed class Http2TestPeer : IAsyncDisposable
 
     /// <summary>
     /// Reads frames until one of <paramref name="type"/> arrives and checks its flags and stream.
-    /// SETTINGS, WINDOW_UPDATE and PING ACK frames of the wrong type are skipped as noise; any other
+    /// SETTINGS, WINDOW_UPDATE and PING frames that are not the one expected are skipped as noise; any other
     /// frame fails the expectation (so an unexpected RST_STREAM or GOAWAY is reported, not skipped).
     /// </summary>
     public async Task<ReceivedFrame> ExpectFrameAsync(Http2FrameType type, Http2FrameFlags? flags = null, int? streamId = null)
@@ -116,13 +116,14 @@ internal sealed class Http2TestPeer : IAsyncDisposable
         while (true)
         {
             var frame = await ReadFrameAsync() ?? throw new ShouldAssertException($"Expected {type} but the server closed the connection.");
+            var wanted = frame.Type == type && (flags is null || frame.Flags == flags);
+            if (!wanted && IsNoise(frame))
+            {
+                continue;
+            }
+
             if (frame.Type != type)
             {
-                if (frame.Type is Http2FrameType.Settings or Http2FrameType.WindowUpdate or Http2FrameType.Ping)
-                {
-                    continue;
-                }
-
                 throw new ShouldAssertException($"Expected {type} but received {frame}.");
             }
 
@@ -139,6 +140,10 @@ internal sealed class Http2TestPeer : IAsyncDisposable
             return frame;
         }
     }
+
+    // Frames a server may send at any time: SETTINGS (and their ACKs), WINDOW_UPDATE, PING.
+    private static bool IsNoise(ReceivedFrame frame) =>
+        frame.Type is Http2FrameType.Settings or Http2FrameType.WindowUpdate or Http2FrameType.Ping;
 
     public async Task VerifyGoAwayAsync(int lastStreamId, Http2ErrorCode code)
     {
