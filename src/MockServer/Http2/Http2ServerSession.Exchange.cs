@@ -56,7 +56,7 @@ internal sealed partial class Http2ServerSession
                 if (early.OnRequestBody is { } bodyEffect)
                 {
                     var threshold = head.ContentLength is { } length ? Math.Max(1, length / 2) : 1;
-                    await stream.WaitForBodyAsync(threshold, ct).ConfigureAwait(false);
+                    await stream.WaitForBodyAsync(threshold, SessionToken).ConfigureAwait(false);
                     if (!RequestComplete(stream, out _))
                     {
                         await FireBeforeResponseAsync(stream, peeked!, nameof(MockResponse.OnRequestBody), bodyEffect,
@@ -65,7 +65,8 @@ internal sealed partial class Http2ServerSession
                     }
                 }
 
-                await stream.WaitForBodyAsync(long.MaxValue, ct).ConfigureAwait(false);
+                // Not the stream's token: a client reset completes the wait with a failure to record.
+                await stream.WaitForBodyAsync(long.MaxValue, SessionToken).ConfigureAwait(false);
                 if (!RequestComplete(stream, out var failure) && failure is not null)
                 {
                     RecordFailure(stream, failure);
@@ -76,6 +77,11 @@ internal sealed partial class Http2ServerSession
             var request = Build(stream, null);
             _connection.Record(request);
             _connection.State = "HTTP/2: dispatching";
+
+            // A stream reset (or a connection ended) before dispatch must not take a scripted
+            // response from the queue: the dispatcher may hand out a queued response without
+            // looking at the token, and the next live request deserves it.
+            ct.ThrowIfCancellationRequested();
             var response = await _server.Dispatcher.DispatchAsync(request, ct).ConfigureAwait(false);
             await RespondAsync(stream, head.Method!, response, ct).ConfigureAwait(false);
         }
@@ -120,6 +126,7 @@ internal sealed partial class Http2ServerSession
         var failure = new SocketPolicyException(trigger, effect, message);
         var request = Build(stream, failure);
         _connection.Record(request);
+        ct.ThrowIfCancellationRequested();
         var response = await _server.Dispatcher.DispatchAsync(request, ct).ConfigureAwait(false);
         var applied = trigger == nameof(MockResponse.OnRequestStart)
             ? response.Effective.OnRequestStart ?? effect

@@ -145,12 +145,24 @@ internal sealed class Http2TestPeer : IAsyncDisposable
     private static bool IsNoise(ReceivedFrame frame) =>
         frame.Type is Http2FrameType.Settings or Http2FrameType.WindowUpdate or Http2FrameType.Ping;
 
-    public async Task VerifyGoAwayAsync(int lastStreamId, Http2ErrorCode code)
+    /// <summary>Expects GOAWAY with <paramref name="code"/> (and <paramref name="lastStreamId"/> unless null).</summary>
+    /// <param name="lastStreamId">The expected last stream id, or null not to check it.</param>
+    /// <param name="code">The expected error code.</param>
+    /// <param name="skipStreamFrames">Skip stream frames (e.g. RST_STREAMs of a flood) that precede the GOAWAY.</param>
+    public async Task VerifyGoAwayAsync(int? lastStreamId, Http2ErrorCode code, bool skipStreamFrames = false)
     {
-        var frame = await ExpectFrameAsync(Http2FrameType.GoAway, streamId: 0);
+        ReceivedFrame frame;
+        do
+        {
+            frame = skipStreamFrames
+                ? await ReadFrameAsync() ?? throw new ShouldAssertException("Expected GOAWAY but the server closed the connection.")
+                : await ExpectFrameAsync(Http2FrameType.GoAway, streamId: 0);
+        }
+        while (frame.Type != Http2FrameType.GoAway);
+
         var last = (int)(BinaryPrimitives.ReadUInt32BigEndian(frame.Payload) & 0x7FFF_FFFF);
         var actual = (Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(frame.Payload.AsSpan(4));
-        (last, actual).ShouldBe((lastStreamId, code), $"GOAWAY debug data: {Encoding.UTF8.GetString(frame.Payload.AsSpan(8))}");
+        (lastStreamId is null ? null : (int?)last, actual).ShouldBe((lastStreamId, code), $"GOAWAY debug data: {Encoding.UTF8.GetString(frame.Payload.AsSpan(8))}");
     }
 
     public async Task VerifyResetAsync(int streamId, Http2ErrorCode code)
