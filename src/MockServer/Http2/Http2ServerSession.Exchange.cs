@@ -208,7 +208,14 @@ internal sealed partial class Http2ServerSession
 
         var body = method == "HEAD" || response.Code is 204 or 304 ? ReadOnlyMemory<byte>.Empty : response.Body.Content;
         var hasTrailers = response.Trailers.Count > 0;
-        QueueHeaders(stream, ResponseFields(response, addLength: true), endStream: body.IsEmpty && !hasTrailers && triggers.OnResponseBody is null);
+        var headersOnly = body.IsEmpty && !hasTrailers && triggers.OnResponseBody is null;
+        QueueHeaders(stream, ResponseFields(response, addLength: true), endStream: headersOnly);
+        if (headersOnly)
+        {
+            await FlushAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
         if (response.BodyDelay > TimeSpan.Zero)
         {
             await FlushAsync(ct).ConfigureAwait(false);
@@ -336,7 +343,7 @@ internal sealed partial class Http2ServerSession
                 _nextPushStreamId += 2;
                 var state = new Http2StreamStateMachine(id);
                 state.Reserve(local: true);
-                pushed = new Http2ServerStream(this, id, sequence, state, _peerSettings.InitialWindowSize, 0, 0) { IsPush = true };
+                pushed = new Http2ServerStream(this, id, sequence, state, _peerInitialWindowSize, 0, 0) { IsPush = true };
                 _streams.Add(id, pushed);
             }
 

@@ -209,7 +209,7 @@ internal sealed partial class Http2ServerSession
             _lastClientStreamId = id;
             var state = new Http2StreamStateMachine(id);
             state.OnReceive(Http2FrameType.Headers, endStream);
-            stream = new Http2ServerStream(this, id, sequence, state, _peerSettings.InitialWindowSize, _localSettings.InitialWindowSize, _server.BodyLimit)
+            stream = new Http2ServerStream(this, id, sequence, state, _peerInitialWindowSize, _localSettings.InitialWindowSize, _server.BodyLimit)
             {
                 RequestEnded = endStream,
             };
@@ -408,9 +408,12 @@ internal sealed partial class Http2ServerSession
         if (delta != 0)
         {
             // Section 6.9.2: a new SETTINGS_INITIAL_WINDOW_SIZE moves every open stream's send window.
+            // The new size and the snapshot are taken together, so a stream created meanwhile (a push)
+            // either starts at the new size or is in the snapshot, never both.
             Http2ServerStream[] open;
             lock (_lock)
             {
+                _peerInitialWindowSize = _peerSettings.InitialWindowSize;
                 open = [.. _streams.Values];
             }
 
@@ -514,7 +517,7 @@ internal sealed partial class Http2ServerSession
         Log($"client reset stream {frame.StreamId} ({code})");
         waiter?.TrySetResult();
         stream.SendWindow.Abort(new IOException($"The client reset stream {stream.Id} with {code}."));
-        stream.Lifetime.Cancel();
+        stream.Abort();
     }
 
     /// <summary>A stream error found while reading: record why, reset the stream, carry on.</summary>
@@ -537,7 +540,7 @@ internal sealed partial class Http2ServerSession
         if (stream is not null)
         {
             stream.SendWindow.Abort(new IOException(e.Message));
-            stream.Lifetime.Cancel();
+            stream.Abort();
         }
     }
 

@@ -138,8 +138,16 @@ internal sealed partial class Http2ServerSession
                 return false;
             }
 
-            stream.State.OnSend(type, endStream);
-            return true;
+            try
+            {
+                stream.State.OnSend(type, endStream);
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                // Not legal in this state (section 5.1), e.g. the exchange ended its side already: drop it.
+                return false;
+            }
         }
     }
 
@@ -158,7 +166,16 @@ internal sealed partial class Http2ServerSession
                 var close = false;
                 while (!close && reader.TryRead(out var item))
                 {
-                    item.Frame?.Invoke(buffer);
+                    try
+                    {
+                        item.Frame?.Invoke(buffer);
+                    }
+                    catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                    {
+                        // A producer failed before writing anything (e.g. a field value HPACK cannot
+                        // carry): drop that frame, keep the connection; say so loudly.
+                        _server.Log($"[conn {_connection.Index} h2] FAILED to write a frame: {e}");
+                    }
                     if (item.Done is { } done)
                     {
                         completed.Add(done);

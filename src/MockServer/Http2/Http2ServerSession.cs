@@ -80,6 +80,7 @@ internal sealed partial class Http2ServerSession : IDisposable
     private int _maxConcurrentStreams; // Guarded by _lock: the latest value we announced.
     private bool _goAwaySent;          // Guarded by _lock.
     private bool _peerGoAway;          // Guarded by _lock.
+    private int _peerInitialWindowSize = Http2Constants.DefaultInitialWindowSize; // Guarded by _lock (new stream windows start here).
     private volatile int _peerMaxFrameSize = Http2Constants.DefaultMaxFrameSize;
     private volatile bool _peerEnablePush = true;
 
@@ -255,7 +256,7 @@ internal sealed partial class Http2ServerSession : IDisposable
     internal ValueTask ResetStreamAsync(Http2ServerStream stream, Http2ErrorCode code)
     {
         QueueReset(stream.Id, code);
-        stream.Lifetime.Cancel();
+        stream.Abort();
         stream.SendWindow.Abort(new ExchangeTerminatedException($"Stream {stream.Id} was reset with {code}."));
         return new ValueTask(FlushAsync(CancellationToken.None));
     }

@@ -101,6 +101,22 @@ internal sealed class Http2ServerStream : ISocketEffectTarget
         return null;
     }
 
+    /// <summary>
+    /// Cancels <see cref="Lifetime"/>; safe to call from the reader loop after the exchange ended
+    /// and disposed it (a reset racing the end of the exchange).
+    /// </summary>
+    public void Abort()
+    {
+        try
+        {
+            Lifetime.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The exchange already finished; nothing is left to cancel.
+        }
+    }
+
     public ValueTask CloseSocketAsync() => _session.CloseSocketAsync();
 
     public void ShutdownSocket(bool input, bool output) => _session.Connection.ShutdownSocket(input, output);
