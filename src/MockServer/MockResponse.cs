@@ -12,6 +12,13 @@ namespace MockKit.MockServer;
 /// may be served more than once (e.g. by a dispatcher returning a shared response).
 /// Unless the test sets <c>Content-Length</c> or <c>Transfer-Encoding</c> itself, HTTP/1 responses get a
 /// correct <c>Content-Length</c> (or <c>Transfer-Encoding: chunked</c> when <see cref="ChunkSize"/> is set).
+/// <para>Over HTTP/2 the status goes in <c>:status</c> (no reason phrase), header names are sent in
+/// lower case, and the connection-specific fields <c>Connection</c>, <c>Keep-Alive</c>,
+/// <c>Proxy-Connection</c>, <c>Transfer-Encoding</c> and <c>Upgrade</c> are dropped (RFC 9113
+/// section 8.2.2 makes a message carrying them malformed); <c>content-length</c> is added for a
+/// body without trailers unless set. <see cref="ChunkSize"/> is ignored (DATA frames follow the
+/// client's max frame size and flow-control windows); <see cref="Trailers"/> become a final HEADERS
+/// frame with END_STREAM; <see cref="InformationalResponses"/> become 1xx HEADERS frames.</para>
 /// </remarks>
 public sealed class MockResponse
 {
