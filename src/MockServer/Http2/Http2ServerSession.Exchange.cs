@@ -39,9 +39,15 @@ internal sealed partial class Http2ServerSession
             var early = peeked?.Effective ?? PolicyTriggers.None;
             if (early.OnRequestStart is { } startEffect)
             {
-                await FireBeforeResponseAsync(stream, peeked!, nameof(MockResponse.OnRequestStart), startEffect,
+                await FireBeforeResponseAsync(stream, nameof(MockResponse.OnRequestStart), startEffect,
                     $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestStart)}: {startEffect} when the request headers arrived.", ct).ConfigureAwait(false);
                 return;
+            }
+
+            if (SendsContinue(early.Continue, stream))
+            {
+                // RFC 9110 section 10.1.1 over HTTP/2: a 100 HEADERS frame before the body is read.
+                QueueHeaders(stream, [new(":status", "100")], endStream: false);
             }
 
             if (early.DoNotReadRequestBody)
@@ -59,7 +65,7 @@ internal sealed partial class Http2ServerSession
                     await stream.WaitForBodyAsync(threshold, SessionToken).ConfigureAwait(false);
                     if (!RequestComplete(stream, out _))
                     {
-                        await FireBeforeResponseAsync(stream, peeked!, nameof(MockResponse.OnRequestBody), bodyEffect,
+                        await FireBeforeResponseAsync(stream, nameof(MockResponse.OnRequestBody), bodyEffect,
                             $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {BodySize(stream)} body bytes.", ct).ConfigureAwait(false);
                         return;
                     }
@@ -121,7 +127,7 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>A trigger fired before the response: record the request with the failure, consume its response, apply the effect.</summary>
-    private async Task FireBeforeResponseAsync(Http2ServerStream stream, MockResponse peeked, string trigger, SocketEffect effect, string message, CancellationToken ct)
+    private async Task FireBeforeResponseAsync(Http2ServerStream stream, string trigger, SocketEffect effect, string message, CancellationToken ct)
     {
         var failure = new SocketPolicyException(trigger, effect, message);
         var request = Build(stream, failure);
@@ -132,12 +138,27 @@ internal sealed partial class Http2ServerSession
             ? response.Effective.OnRequestStart ?? effect
             : response.Effective.OnRequestBody ?? effect;
         Log($"stream {stream.Id}: {message}");
-        _ = peeked;
         if (!await applied.ApplyAsync(stream, ct).ConfigureAwait(false))
         {
             // A half-close leaves the exchange going: answer it normally.
             await RespondAsync(stream, stream.Head!.Method!, response, ct).ConfigureAwait(false);
         }
+    }
+
+    private bool SendsContinue(ContinueMode mode, Http2ServerStream stream)
+    {
+        bool ended;
+        lock (_lock)
+        {
+            ended = stream.RequestEnded;
+        }
+
+        return !ended && mode switch
+        {
+            ContinueMode.Always => true,
+            ContinueMode.WhenExpected => stream.Head!.Fields.Exists(f => f.Key == "expect" && f.Value.Equals("100-continue", StringComparison.OrdinalIgnoreCase)),
+            _ => false,
+        };
     }
 
     private bool RequestComplete(Http2ServerStream stream, out Exception? failure)

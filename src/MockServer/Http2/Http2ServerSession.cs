@@ -37,8 +37,10 @@ namespace MockKit.MockServer.Http2;
 /// <para><b>Lock discipline.</b> <c>_lock</c> guards the stream table, the stream states, each stream's
 /// request fields and the connection bookkeeping (last stream id, GOAWAY, pending SETTINGS). It is held
 /// only for bookkeeping: never across I/O, awaiting, or completing a task. Flow-control windows have
-/// their own locks and are never called with <c>_lock</c> held. Lock order: <c>_lock</c> is never
-/// taken while a window's lock is held (the windows call nothing back).</para>
+/// their own locks. Lock order: <c>_lock</c> → a stream's <see cref="Http2InboundWindow"/> lock (the
+/// reader charges and credits DATA under <c>_lock</c>; that is arithmetic only). Outbound windows
+/// complete waiters' tasks, so they are called only with no lock held. No window calls back into the
+/// session, so the order cannot invert.</para>
 /// </remarks>
 internal sealed partial class Http2ServerSession : IDisposable
 {
@@ -181,14 +183,16 @@ internal sealed partial class Http2ServerSession : IDisposable
         var closed = new IOException("The HTTP/2 connection ended.");
         _sendWindow.Abort(closed);
         Task[] exchanges;
+        Http2ServerStream[] open;
         lock (_lock)
         {
-            foreach (var stream in _streams.Values)
-            {
-                stream.SendWindow.Abort(closed);
-            }
-
+            open = [.. _streams.Values];
             exchanges = [.. _exchanges.Values];
+        }
+
+        foreach (var stream in open)
+        {
+            stream.SendWindow.Abort(closed); // Outside _lock: it completes the waiters' tasks.
         }
 
         _writes.Writer.TryComplete();

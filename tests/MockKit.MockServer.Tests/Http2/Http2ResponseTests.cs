@@ -103,4 +103,19 @@ public sealed class Http2ResponseTests
         await peer.SendRequestAsync(3);
         (await peer.ReadResponseAsync(3)).Status.ShouldBe("204");
     }
+
+    [Fact]
+    public async Task ExpectContinue_sends_a_100_headers_frame_before_the_body_is_read()
+    {
+        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge] };
+        server.Enqueue(new MockResponse("continued") { SocketPolicy = SocketPolicy.ExpectContinue });
+        await using var peer = await Http2TestPeer.HandshakeAsync(server);
+        await peer.SendRequestAsync(1, "/e", "POST", endStream: false, ("expect", "100-continue"));
+
+        var interim = await peer.ExpectFrameAsync(Http2FrameType.Headers, Http2FrameFlags.EndHeaders, 1);
+        peer.DecodeHeaders(interim)[0].Value.ShouldBe("100");
+        await peer.SendDataAsync(1, "body"u8.ToArray(), endStream: true);
+        (await peer.ReadResponseAsync(1)).BodyText.ShouldBe("continued");
+        server.TakeRequest().BodyText.ShouldBe("body");
+    }
 }
