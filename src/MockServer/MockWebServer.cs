@@ -219,6 +219,9 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
     internal CancellationToken ShutdownToken => _shutdown.Token;
 
+    // How long shutdown lets HTTP/2 writers send their GOAWAY before sockets are aborted.
+    private static readonly TimeSpan GracefulShutdownTimeout = TimeSpan.FromSeconds(1);
+
     /// <summary>Whether this build serves HTTP/2 (ALPN offers h2 only then).</summary>
     internal static bool Http2Supported => true;
 
@@ -411,6 +414,11 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         _dispatcher.Shutdown();
+
+        // HTTP/2 connections queued a GOAWAY when the token was cancelled; give their writers a
+        // moment to send it (RFC 9113 section 6.8), then abort every socket whatever happened.
+        var goodbyes = _connections.Keys.Select(c => c.GracefulShutdown?.Invoke() ?? Task.CompletedTask).ToArray();
+        await Task.WhenAll(goodbyes).WaitAsync(GracefulShutdownTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var connection in _connections.Keys)
         {
             connection.Abort();

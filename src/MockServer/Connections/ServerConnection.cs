@@ -119,6 +119,12 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
         }
     }
 
+    /// <summary>
+    /// Set by a session that can say goodbye before the socket is aborted (HTTP/2: GOAWAY); server
+    /// shutdown awaits it briefly, then aborts regardless.
+    /// </summary>
+    public Func<Task>? GracefulShutdown { get; set; }
+
     /// <summary>Disposes the socket, ending any pending read or write (server shutdown).</summary>
     public void Abort() => _socket.Dispose();
 

@@ -155,7 +155,10 @@ internal sealed partial class Http2ServerSession
     {
         await Task.Yield(); // The session's reader starts without waiting for the writer's first turn.
         var transport = _connection.Transport;
-        var ct = _connection.ShutdownToken;
+
+        // Not the shutdown token: the GOAWAY of a server shutdown is written after it is cancelled.
+        // A write blocked on a client that does not read ends when shutdown aborts the socket.
+        var ct = CancellationToken.None;
         using var buffer = new PooledBufferWriter(WriteBatchLimit);
         var completed = new List<TaskCompletionSource>();
         var reader = _writes.Reader;

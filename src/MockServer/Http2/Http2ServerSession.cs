@@ -122,6 +122,7 @@ internal sealed partial class Http2ServerSession : IDisposable
         // aborts sockets right after; RFC 9113 section 6.8).
         using var onShutdown = _connection.ShutdownToken.UnsafeRegister(
             static state => ((Http2ServerSession)state!).QueueGoAway(Http2ErrorCode.NoError, "server shutdown"), this);
+        _connection.GracefulShutdown = () => FlushAsync(CancellationToken.None);
         try
         {
             // Section 3.4: the server connection preface is a SETTINGS frame, sent first.
@@ -162,6 +163,7 @@ internal sealed partial class Http2ServerSession : IDisposable
         }
         finally
         {
+            _connection.GracefulShutdown = null;
             await EndAsync(goAway, reason, writer).ConfigureAwait(false);
         }
     }

@@ -229,11 +229,17 @@ public sealed class Http2PolicyTests
     }
 
     [Fact]
-    public async Task Server_shutdown_sends_goaway_or_closes()
+    public async Task Server_shutdown_sends_goaway_then_closes()
     {
         var server = NewServer();
+        server.Enqueue(new MockResponse("before shutdown"));
         await using var peer = await Http2TestPeer.HandshakeAsync(server);
+        await peer.SendRequestAsync(1);
+        (await peer.ReadResponseAsync(1)).BodyText.ShouldBe("before shutdown");
+
         await server.ShutdownAsync();
+
+        await peer.VerifyGoAwayAsync(1, Http2ErrorCode.NoError);
         (await peer.IsClosedByPeerAsync()).ShouldBeTrue();
     }
 }
