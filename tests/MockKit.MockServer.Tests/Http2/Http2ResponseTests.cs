@@ -118,4 +118,24 @@ public sealed class Http2ResponseTests
         (await peer.ReadResponseAsync(1)).BodyText.ShouldBe("continued");
         server.TakeRequest().BodyText.ShouldBe("body");
     }
+
+    [Fact]
+    public async Task Request_trailers_are_recorded_over_tls()
+    {
+        var localhost = MockKit.Tls.HandshakeCertificates.Localhost();
+        await using var server = new MockWebServer();
+        server.UseHttps(localhost);
+        server.Enqueue(new MockResponse("trailers seen"));
+        await using var peer = await Http2TestPeer.HandshakeAsync(server, tls: localhost);
+
+        await peer.SendRequestAsync(1, "/t", "POST", endStream: false);
+        await peer.SendDataAsync(1, "payload"u8.ToArray(), endStream: false);
+        await peer.SendHeadersAsync(1, [("checksum", "abc")], endStream: true);
+
+        (await peer.ReadResponseAsync(1)).BodyText.ShouldBe("trailers seen");
+        var request = server.TakeRequest();
+        request.Protocol.ShouldBe(Protocol.Http2);
+        request.BodyText.ShouldBe("payload");
+        request.Trailers["checksum"].ShouldBe("abc");
+    }
 }
