@@ -15,14 +15,16 @@ namespace MockKit.MockServer.Http2;
 /// <remarks>
 /// <para><b>Tasks.</b> Three kinds, and nothing else touches the transport:</para>
 /// <list type="bullet">
-/// <item>The <b>reader loop</b> (<see cref="RunAsync"/>, <c>Http2ServerSession.Reader.cs</c>) parses
+/// <item>The <b>reader loop</b> (<see cref="RunAsync"/>, <c>Http2ServerSession.Reader.cs</c> and
+/// <c>.Requests.cs</c>) parses
 /// frames, keeps stream states, flow-control and settings, and starts one exchange task per request
 /// stream. It never runs user code (dispatchers, policies) and never waits for a write: every frame it
 /// wants sent (ACKs, WINDOW_UPDATE, RST_STREAM) is queued without blocking.</item>
 /// <item>The <b>writer loop</b> (<c>Http2ServerSession.Writer.cs</c>) is the single writer: it drains a
 /// channel of frame producers in order, owns the HPACK encoder, and batches writes until the channel is
 /// empty before flushing.</item>
-/// <item>One <b>exchange task</b> per stream (<c>Http2ServerSession.Exchange.cs</c>) records the
+/// <item>One <b>exchange task</b> per stream (<c>Http2ServerSession.Exchange.cs</c>, <c>.Response.cs</c>,
+/// <c>.Push.cs</c>) records the
 /// request, dispatches it, fires the triggers and writes the response, waiting on flow control as needed.
 /// Concurrent streams are dispatched concurrently.</item>
 /// </list>

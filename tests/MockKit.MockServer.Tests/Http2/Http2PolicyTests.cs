@@ -242,4 +242,24 @@ public sealed class Http2PolicyTests
         await peer.VerifyGoAwayAsync(1, Http2ErrorCode.NoError);
         (await peer.IsClosedByPeerAsync()).ShouldBeTrue();
     }
+
+    [Fact]
+    public async Task After_goaway_streams_in_flight_finish_and_new_ones_are_refused()
+    {
+        await using var server = NewServer();
+        server.Enqueue(new MockResponse("first answered") { OnResponseEnd = new SocketEffect.ShutdownConnection() });
+        server.Enqueue(new MockResponse("in flight, still answered"));
+        await using var peer = await Http2TestPeer.HandshakeAsync(server);
+
+        await peer.SendRequestAsync(1, "/upload", "POST", endStream: false); // Waits for its body.
+        await peer.SendRequestAsync(3, "/quick");
+        (await peer.ReadResponseAsync(3)).BodyText.ShouldBe("first answered");
+        await peer.VerifyGoAwayAsync(3, Http2ErrorCode.NoError);
+
+        await peer.SendRequestAsync(5, "/too-late");
+        await peer.VerifyResetAsync(5, Http2ErrorCode.RefusedStream);
+        await peer.SendDataAsync(1, "done"u8.ToArray(), endStream: true);
+        (await peer.ReadResponseAsync(1)).BodyText.ShouldBe("in flight, still answered");
+        (await peer.IsClosedByPeerAsync()).ShouldBeTrue();
+    }
 }
