@@ -245,8 +245,9 @@ internal sealed partial class Http2ServerSession : IDisposable
 
             if (result.IsCompleted)
             {
+                // Closed before (or inside) the preface: nothing to answer, a quiet end.
                 _input.AdvanceTo(buffer.End);
-                return false;
+                throw new IOException($"The client closed the connection after {available} bytes of the connection preface.");
             }
 
             _input.AdvanceTo(buffer.Start, buffer.End);
