@@ -12,14 +12,16 @@ using Microsoft.Extensions.Logging;
 namespace MockKit.Benchmarks;
 
 /// <summary>
-/// The baseline: the smallest ASP.NET Core minimal-API app we can write, HTTP/1.1 only on
-/// 127.0.0.1, logging off, answering every GET / with <see cref="FixedResponse"/>.
+/// The baseline: the smallest ASP.NET Core minimal-API app we can write, one protocol per run
+/// (HTTP/1.1, h2c prior knowledge, or h2 over TLS) on 127.0.0.1, logging off, answering every GET / with <see cref="FixedResponse"/>.
 /// </summary>
 internal static class KestrelHost
 {
     /// <summary>Builds and starts the app on an ephemeral port.</summary>
+    /// <param name="variant">"h1" (HTTP/1.1 cleartext), "h2c" (HTTP/2 prior knowledge) or "h2" (HTTP/2 over TLS with the
+    /// same localhost certificate MockWebServer uses).</param>
     /// <returns>The running app and its port.</returns>
-    public static async Task<(WebApplication App, int Port)> StartAsync()
+    public static async Task<(WebApplication App, int Port)> StartAsync(string variant = "h1")
     {
         // The slim builder skips the hosting features a benchmark does not need (it is also
         // what a latency-conscious test host would use), so the startup comparison is not
@@ -29,7 +31,14 @@ internal static class KestrelHost
         builder.WebHost.ConfigureKestrel(options =>
         {
             options.AddServerHeader = false;
-            options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+            options.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = variant == "h1" ? HttpProtocols.Http1 : HttpProtocols.Http2;
+                if (variant == "h2")
+                {
+                    listen.UseHttps(MockKit.Tls.HandshakeCertificates.Localhost().HeldCertificate!.Certificate);
+                }
+            });
         });
 
         var app = builder.Build();

@@ -5,7 +5,10 @@ namespace MockKit.Benchmarks;
 /// <summary>Starts MockWebServer answering every request with <see cref="FixedResponse"/>.</summary>
 internal static class MockServerHost
 {
-    public static MockWebServer Start()
+    /// <summary>Starts the server.</summary>
+    /// <param name="variant">"h1" (HTTP/1.1 cleartext), "h2c" (HTTP/2 prior knowledge) or "h2" (HTTP/2 over TLS, ALPN).</param>
+    /// <returns>The started server.</returns>
+    public static MockWebServer Start(string variant = "h1")
     {
         var response = new MockResponse
         {
@@ -21,6 +24,17 @@ internal static class MockServerHost
         // Every request is still recorded (that is the product); BodyLimit = 0 only keeps
         // request bodies out of the records, and GETs have none anyway.
         var server = new MockWebServer { BodyLimit = 0, Dispatcher = Dispatcher.From(_ => response) };
+        switch (variant)
+        {
+            case "h2c":
+                server.Protocols = [Protocol.H2PriorKnowledge];
+                break;
+            case "h2":
+                server.UseHttps(MockKit.Tls.HandshakeCertificates.Localhost());
+                server.Protocols = [Protocol.Http2];
+                break;
+        }
+
         server.Start();
         return server;
     }

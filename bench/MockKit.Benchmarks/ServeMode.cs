@@ -4,8 +4,9 @@ using System.Runtime.InteropServices;
 namespace MockKit.Benchmarks;
 
 /// <summary>
-/// <c>serve-mock</c> and <c>serve-kestrel</c>: host one server for an external load generator
-/// (bench/http1-server.sh runs wrk against it). Prints <c>port=N</c> once listening, serves
+/// <c>serve-mock[-h2c|-h2]</c> and <c>serve-kestrel[-h2c|-h2]</c>: host one server for an external
+/// load generator (bench/http1-server.sh runs wrk against the HTTP/1 ones, bench/http2-server.sh
+/// runs h2load against the HTTP/2 ones: h2c is prior knowledge, h2 is TLS with ALPN). Prints <c>port=N</c> once listening, serves
 /// until SIGTERM or SIGINT, then prints what the server kept in memory.
 /// </summary>
 internal static class ServeMode
@@ -16,10 +17,11 @@ internal static class ServeMode
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
+        var variant = mode.EndsWith("-h2c", StringComparison.Ordinal) ? "h2c" : mode.EndsWith("-h2", StringComparison.Ordinal) ? "h2" : "h1";
         switch (mode)
         {
-            case "serve-mock":
-                await using (var server = MockServerHost.Start())
+            case "serve-mock" or "serve-mock-h2c" or "serve-mock-h2":
+                await using (var server = MockServerHost.Start(variant))
                 {
                     Console.WriteLine($"port={server.Port}");
                     await stop.Task;
@@ -30,8 +32,8 @@ internal static class ServeMode
                 }
 
                 return 0;
-            case "serve-kestrel":
-                var (app, port) = await KestrelHost.StartAsync();
+            case "serve-kestrel" or "serve-kestrel-h2c" or "serve-kestrel-h2":
+                var (app, port) = await KestrelHost.StartAsync(variant);
                 await using (app)
                 {
                     Console.WriteLine($"port={port}");

@@ -12,6 +12,13 @@ namespace MockKit.MockServer;
 /// may be served more than once (e.g. by a dispatcher returning a shared response).
 /// Unless the test sets <c>Content-Length</c> or <c>Transfer-Encoding</c> itself, HTTP/1 responses get a
 /// correct <c>Content-Length</c> (or <c>Transfer-Encoding: chunked</c> when <see cref="ChunkSize"/> is set).
+/// <para>Over HTTP/2 the status goes in <c>:status</c> (no reason phrase), header names are sent in
+/// lower case, and the connection-specific fields <c>Connection</c>, <c>Keep-Alive</c>,
+/// <c>Proxy-Connection</c>, <c>Transfer-Encoding</c> and <c>Upgrade</c> are dropped (RFC 9113
+/// section 8.2.2 makes a message carrying them malformed); <c>content-length</c> is added for a
+/// body without trailers unless set. <see cref="ChunkSize"/> is ignored (DATA frames follow the
+/// client's max frame size and flow-control windows); <see cref="Trailers"/> become a final HEADERS
+/// frame with END_STREAM; <see cref="InformationalResponses"/> become 1xx HEADERS frames.</para>
 /// </remarks>
 public sealed class MockResponse
 {
@@ -102,6 +109,13 @@ public sealed class MockResponse
 
     /// <summary>HTTP/2 server pushes sent before this response (ignored on HTTP/1).</summary>
     public IList<PushPromise> PushPromises { get; init; } = new List<PushPromise>();
+
+    /// <summary>
+    /// HTTP/2 only: SETTINGS the server sends to the client just before this response's HEADERS
+    /// (e.g. a new MAX_CONCURRENT_STREAMS or INITIAL_WINDOW_SIZE). Null (the default) sends none.
+    /// The server applies them to its own enforcement once the client acknowledges them.
+    /// </summary>
+    public Http2Settings? Settings { get; set; }
 
     /// <summary>Effect when the request starts, before it is read; overrides <see cref="SocketPolicy"/>'s.</summary>
     public SocketEffect? OnRequestStart { get; set; }

@@ -64,6 +64,50 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     public int MaxRequestHeaderCount { get; init; } = Http1Limits.Default.MaxHeaderCount;
 
     /// <summary>
+    /// HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS the server announces and enforces; 100 by default
+    /// (RFC 9113 section 6.5.2 recommends no less than 100); range 0..2^31-1. A client stream beyond
+    /// it is refused with RST_STREAM(REFUSED_STREAM) (section 5.1.2) and recorded with a failure.
+    /// </summary>
+    public int Http2MaxConcurrentStreams
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = 100;
+
+    /// <summary>
+    /// HTTP/2: SETTINGS_INITIAL_WINDOW_SIZE the server announces for request bodies; 65535 (the RFC
+    /// default) by default; range 0..2^31-1. Credit is returned with WINDOW_UPDATE as bodies are recorded.
+    /// </summary>
+    public int Http2InitialWindowSize
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = 65_535;
+
+    /// <summary>
+    /// HTTP/2: SETTINGS_MAX_FRAME_SIZE the server accepts; 16384 (the RFC default) by default;
+    /// range 16384..16777215. A larger inbound frame is a connection error FRAME_SIZE_ERROR.
+    /// </summary>
+    public int Http2MaxFrameSize
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 16_384);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 16_777_215);
+            field = value;
+        }
+    } = 16_384;
+
+    /// <summary>
     /// Receives one line per thing the server saw or did (accepts, request lines, responses,
     /// policies, failures). Called on server threads; exceptions it throws are swallowed so a
     /// broken log cannot break the server. Null (the default) logs nothing.
@@ -175,8 +219,11 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
     internal CancellationToken ShutdownToken => _shutdown.Token;
 
+    // How long shutdown lets HTTP/2 writers send their GOAWAY before sockets are aborted.
+    private static readonly TimeSpan GracefulShutdownTimeout = TimeSpan.FromSeconds(1);
+
     /// <summary>Whether this build serves HTTP/2 (ALPN offers h2 only then).</summary>
-    internal static bool Http2Supported => false;
+    internal static bool Http2Supported => true;
 
     internal Http1Limits RequestLimits => new(MaxRequestHeadBytes, MaxRequestHeaderCount, Math.Min(MaxRequestHeadBytes, Http1Limits.Default.MaxStartLineBytes));
 
@@ -367,6 +414,11 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         _dispatcher.Shutdown();
+
+        // HTTP/2 connections queued a GOAWAY when the token was cancelled; give their writers a
+        // moment to send it (RFC 9113 section 6.8), then abort every socket whatever happened.
+        var goodbyes = _connections.Keys.Select(c => c.GracefulShutdown?.Invoke() ?? Task.CompletedTask).ToArray();
+        await Task.WhenAll(goodbyes).WaitAsync(GracefulShutdownTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var connection in _connections.Keys)
         {
             connection.Abort();

@@ -12,6 +12,19 @@ namespace MockKit.MockServer;
 /// socket counts, a CONNECT before a TLS upgrade included (through a tunnel the CONNECT is 0 and
 /// the first tunnelled request 1). On HTTP/2 the count starts at 0 with the first stream and
 /// counts every stream and push promise.</para>
+/// <para><b>HTTP/2.</b> One stream is one exchange. <see cref="RequestLine"/> is synthesised as
+/// <c>METHOD path HTTP/2</c> (CONNECT: <c>CONNECT authority HTTP/2</c>); <see cref="Target"/> is
+/// <c>:path</c>; <see cref="Url"/> is built from <c>:scheme</c>, <c>:authority</c> and <c>:path</c>.
+/// <see cref="Headers"/> holds the regular fields only, in wire order and lower case as HTTP/2
+/// sends them: pseudo-header fields are kept out (as OkHttp does) and <c>:authority</c> is not
+/// copied into a <c>Host</c> field (a client that sent <c>host</c> has it recorded as sent); read
+/// the authority from <see cref="Url"/>. <see cref="Protocol"/> is
+/// <see cref="MockKit.Protocol.Http2"/> over TLS (ALPN h2, also inside an upgraded CONNECT
+/// tunnel) and <see cref="MockKit.Protocol.H2PriorKnowledge"/> over cleartext. Each server push
+/// is recorded as its own request (its promised request's line and headers, with
+/// <see cref="Failure"/> set when the client had disabled push and nothing was sent).
+/// Malformed requests (RFC 9113 section 8.1.1), streams refused over MAX_CONCURRENT_STREAMS and
+/// requests the client reset before their end are recorded with <see cref="Failure"/> set.</para>
 /// <para><b>Bookkeeping entries.</b> A connection-level policy that consumes a scripted response
 /// without reading a request (<see cref="SocketPolicy.DisconnectAtStart"/>,
 /// <see cref="SocketPolicy.FailHandshake"/>, <see cref="SocketPolicy.StallSocketAtStart"/>) still

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using MockKit.MockServer.Http1;
+using MockKit.MockServer.Http2;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Recording;
 
@@ -60,7 +61,14 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     /// <summary>The request line being served, for shutdown diagnostics.</summary>
     public string? CurrentRequestLine { get; set; }
 
-    public int NextSequenceNumber() => _nextSequence++;
+    /// <summary>The next per-connection sequence number; thread-safe (HTTP/2 numbers streams and pushes from several tasks).</summary>
+    public int NextSequenceNumber() => Interlocked.Increment(ref _nextSequence) - 1;
+
+    /// <summary>
+    /// Restarts the count at 0: an HTTP/2 session that follows a CONNECT + TLS upgrade numbers its
+    /// streams from 0 (DESIGN.md, "Sequence numbers"), the CONNECT not counted.
+    /// </summary>
+    public void ResetSequenceNumbers() => Interlocked.Exchange(ref _nextSequence, 0);
 
     public async Task RunAsync()
     {
@@ -78,7 +86,20 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
                 return;
             }
 
-            await new Http1ServerSession(this).RunAsync().ConfigureAwait(false);
+            if (protocol is Protocol.Http2 or Protocol.H2PriorKnowledge)
+            {
+                using var session = new Http2ServerSession(this, protocol.Value);
+                await session.RunAsync().ConfigureAwait(false);
+                return;
+            }
+
+            if (await new Http1ServerSession(this).RunAsync().ConfigureAwait(false))
+            {
+                // UpgradeToSslAtEnd inside a CONNECT tunnel negotiated h2 by ALPN: same socket, HTTP/2 now.
+                ResetSequenceNumbers();
+                using var session = new Http2ServerSession(this, Protocol.Http2);
+                await session.RunAsync().ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (IsQuiet(e))
         {
@@ -97,6 +118,12 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
             Server.OnConnectionClosed(this);
         }
     }
+
+    /// <summary>
+    /// Set by a session that can say goodbye before the socket is aborted (HTTP/2: GOAWAY); server
+    /// shutdown awaits it briefly, then aborts regardless.
+    /// </summary>
+    public Func<Task>? GracefulShutdown { get; set; }
 
     /// <summary>Disposes the socket, ending any pending read or write (server shutdown).</summary>
     public void Abort() => _socket.Dispose();

@@ -30,6 +30,7 @@ internal sealed partial class Http1ServerSession
     private readonly List<PipeReader> _retiredInputs = [];
     private readonly string _fallbackAuthority;
     private PipeReader _input;
+    private bool _switchToHttp2;
 
     public Http1ServerSession(ServerConnection connection)
     {
@@ -41,7 +42,9 @@ internal sealed partial class Http1ServerSession
 
     private CancellationToken ShutdownToken => _connection.ShutdownToken;
 
-    public async Task RunAsync()
+    /// <summary>Serves requests until the connection ends or switches protocol.</summary>
+    /// <returns>True when a TLS upgrade negotiated h2: the caller continues the connection as HTTP/2.</returns>
+    public async Task<bool> RunAsync()
     {
         try
         {
@@ -49,26 +52,32 @@ internal sealed partial class Http1ServerSession
             {
                 if (!first && !await WaitForFirstByteAsync().ConfigureAwait(false))
                 {
-                    return;
+                    return false;
                 }
 
                 if (await _connection.ApplyRequestStartAsync(Protocol.Http11).ConfigureAwait(false))
                 {
-                    return;
+                    return false;
                 }
 
                 if (!await ServeOneAsync().ConfigureAwait(false))
                 {
-                    return;
+                    return _switchToHttp2;
                 }
             }
         }
         finally
         {
             await _input.CompleteAsync().ConfigureAwait(false);
-            foreach (var retired in _retiredInputs)
+
+            // After a switch to HTTP/2 the retired readers sit beneath the TLS stream the HTTP/2
+            // session reads through: they must stay open, and go away with the connection.
+            if (!_switchToHttp2)
             {
-                await retired.CompleteAsync().ConfigureAwait(false);
+                foreach (var retired in _retiredInputs)
+                {
+                    await retired.CompleteAsync().ConfigureAwait(false);
+                }
             }
         }
     }
@@ -202,7 +211,11 @@ internal sealed partial class Http1ServerSession
         if (triggers.UpgradeToSslAtEnd)
         {
             await UpgradeToTlsAsync().ConfigureAwait(false);
-            return true;
+
+            // ALPN inside the tunnel picked h2: stop reading HTTP/1 here (nothing was buffered from
+            // the new TLS stream yet) and let ServerConnection continue with an HTTP/2 session.
+            _switchToHttp2 = _connection.Handshake?.ApplicationProtocol == "h2";
+            return !_switchToHttp2;
         }
 
         return !bodyUnread && KeepAlive(head, response);

@@ -10,19 +10,26 @@ public sealed class HttpsServerTests
     private static readonly HandshakeCertificates Localhost = HandshakeCertificates.Localhost();
 
     [Theory]
-    [InlineData("127.0.0.1", null)]
-    [InlineData("localhost", "localhost")]
-    public async Task HttpClient_trusting_the_roots_gets_https_and_the_handshake_is_recorded(string host, string? sni)
+    [InlineData("127.0.0.1", null, false)]
+    [InlineData("localhost", "localhost", false)]
+    [InlineData("localhost", "localhost", true)]
+    public async Task HttpClient_trusting_the_roots_gets_https_and_the_handshake_is_recorded(string host, string? sni, bool http11Only)
     {
         await using var server = new MockWebServer();
         server.UseHttps(Localhost);
+        if (http11Only)
+        {
+            server.Protocols = [Protocol.Http11];
+        }
+
         server.Enqueue(new MockResponse("secure"));
         using var client = new HttpClient(Localhost.CreateSocketsHttpHandler());
 
         var url = new UriBuilder(server.Url("/s")) { Host = host }.Uri;
         url.Scheme.ShouldBe("https");
 
-        // Asking for HTTP/2 "or lower" makes HttpClient offer h2 and http/1.1 by ALPN.
+        // Asking for HTTP/2 "or lower" makes HttpClient offer h2 and http/1.1 by ALPN; the server
+        // prefers h2 unless its Protocols leave HTTP/2 out.
         using var message = new HttpRequestMessage(HttpMethod.Get, url)
         {
             Version = System.Net.HttpVersion.Version20,
@@ -30,13 +37,14 @@ public sealed class HttpsServerTests
         };
         using var response = await client.SendAsync(message);
         (await response.Content.ReadAsStringAsync()).ShouldBe("secure");
-        response.Version.ShouldBe(System.Net.HttpVersion.Version11);
+        response.Version.ShouldBe(http11Only ? System.Net.HttpVersion.Version11 : System.Net.HttpVersion.Version20);
 
         var request = server.TakeRequest();
         request.Url.ShouldBe(url);
         var handshake = request.Handshake.ShouldNotBeNull();
         handshake.TlsVersion.ShouldBeOneOf(SslProtocols.Tls12, SslProtocols.Tls13);
-        handshake.ApplicationProtocol.ShouldBe("http/1.1", handshake.ToString());
+        handshake.ApplicationProtocol.ShouldBe(http11Only ? "http/1.1" : "h2", handshake.ToString());
+        request.Protocol.ShouldBe(http11Only ? Protocol.Http11 : Protocol.Http2);
         handshake.ServerName.ShouldBe(sni);
         handshake.PeerCertificates.ShouldBeEmpty();
         handshake.LocalCertificates.ShouldHaveSingleItem().Thumbprint.ShouldBe(Localhost.HeldCertificate!.Certificate.Thumbprint);

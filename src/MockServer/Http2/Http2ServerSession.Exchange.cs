@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text;
+using MockKit.Http2;
+using MockKit.Http2.Hpack;
+using MockKit.MockServer.Connections;
+using MockKit.MockServer.Policies;
+
+namespace MockKit.MockServer.Http2;
+
+/// <summary>
+/// The exchange task of one stream: triggers, recording, dispatch and the response. Triggers
+/// fire at the HTTP/1 moments, scoped to the stream:
+/// <list type="bullet">
+/// <item>OnRequestStart — when the request HEADERS arrived (the request is recorded with its
+/// headers and a failure; e.g. <see cref="SocketPolicy.ResetStreamAtStart"/> sends RST_STREAM);</item>
+/// <item>OnRequestBody — after half the declared content-length (or the first DATA when none);</item>
+/// <item>OnResponseStart — after the request is recorded and dispatched, before any response frame;</item>
+/// <item>OnResponseBody — after N DATA bytes; OnResponseEnd — after END_STREAM.</item>
+/// </list>
+/// </summary>
+internal sealed partial class Http2ServerSession
+{
+    private async Task RunExchangeAsync(Http2ServerStream stream)
+    {
+        var ct = stream.Lifetime.Token;
+        try
+        {
+            var head = stream.Head!;
+            if (_server.IsLogging)
+            {
+                _server.Log($"[conn {_connection.Index} #{stream.Sequence} stream {stream.Id}] {head.RequestLine}");
+            }
+
+            var peeked = _server.Dispatcher.Peek();
+            var early = peeked?.Effective ?? PolicyTriggers.None;
+            if (early.OnRequestStart is { } startEffect)
+            {
+                await FireBeforeResponseAsync(stream, nameof(MockResponse.OnRequestStart), startEffect,
+                    $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestStart)}: {startEffect} when the request headers arrived.", ct).ConfigureAwait(false);
+                return;
+            }
+
+            if (SendsContinue(early.Continue, stream))
+            {
+                // RFC 9110 section 10.1.1 over HTTP/2: a 100 HEADERS frame before the body is read.
+                QueueHeaders(stream, [new(":status", "100")], endStream: false);
+            }
+
+            if (early.DoNotReadRequestBody)
+            {
+                lock (_lock)
+                {
+                    stream.ReadsBody = false;
+                }
+            }
+            else
+            {
+                if (early.OnRequestBody is { } bodyEffect)
+                {
+                    var threshold = head.ContentLength is { } length ? Math.Max(1, length / 2) : 1;
+                    await stream.WaitForBodyAsync(threshold, SessionToken).ConfigureAwait(false);
+                    if (!RequestComplete(stream, out _))
+                    {
+                        await FireBeforeResponseAsync(stream, nameof(MockResponse.OnRequestBody), bodyEffect,
+                            $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {BodySize(stream)} body bytes.", ct).ConfigureAwait(false);
+                        return;
+                    }
+                }
+
+                // Not the stream's token: a client reset completes the wait with a failure to record.
+                await stream.WaitForBodyAsync(long.MaxValue, SessionToken).ConfigureAwait(false);
+                if (!RequestComplete(stream, out var failure) && failure is not null)
+                {
+                    RecordFailure(stream, failure);
+                    return;
+                }
+            }
+
+            var request = Build(stream, null);
+            _connection.Record(request);
+            _connection.State = "HTTP/2: dispatching";
+
+            // A stream reset (or a connection ended) before dispatch must not take a scripted
+            // response from the queue: the dispatcher may hand out a queued response without
+            // looking at the token, and the next live request deserves it.
+            ct.ThrowIfCancellationRequested();
+            var response = await _server.Dispatcher.DispatchAsync(request, ct).ConfigureAwait(false);
+            await RespondAsync(stream, head.Method!, response, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ExchangeTerminatedException or IOException or ObjectDisposedException)
+        {
+            Log($"stream {stream.Id} ended: {e.Message}");
+        }
+        catch (Exception e)
+        {
+            // Never let anything escape (a dispatcher that throws, a bad header value): log loudly, reset the stream.
+            _server.Log($"[conn {_connection.Index} stream {stream.Id}] FAILED: {e}");
+            QueueReset(stream.Id, Http2ErrorCode.InternalError, stream);
+        }
+        finally
+        {
+            OnExchangeEnded(stream);
+        }
+    }
+
+    /// <summary>A request whose header list exceeded the limit: answered 431 (RFC 6585), already recorded.</summary>
+    private async Task TooLargeAsync(Http2ServerStream stream)
+    {
+        try
+        {
+            QueueHeaders(stream, [new(":status", "431")], endStream: true);
+            QueueReset(stream.Id, Http2ErrorCode.NoError, stream);
+            await FlushAsync(stream.Lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection ended first.
+        }
+        finally
+        {
+            OnExchangeEnded(stream);
+        }
+    }
+
+    /// <summary>A trigger fired before the response: record the request with the failure, consume its response, apply the effect.</summary>
+    private async Task FireBeforeResponseAsync(Http2ServerStream stream, string trigger, SocketEffect effect, string message, CancellationToken ct)
+    {
+        var failure = new SocketPolicyException(trigger, effect, message);
+        var request = Build(stream, failure);
+        _connection.Record(request);
+        ct.ThrowIfCancellationRequested();
+        var response = await _server.Dispatcher.DispatchAsync(request, ct).ConfigureAwait(false);
+        var applied = trigger == nameof(MockResponse.OnRequestStart)
+            ? response.Effective.OnRequestStart ?? effect
+            : response.Effective.OnRequestBody ?? effect;
+        Log($"stream {stream.Id}: {message}");
+        if (!await applied.ApplyAsync(stream, ct).ConfigureAwait(false))
+        {
+            // A half-close leaves the exchange going: answer it normally.
+            await RespondAsync(stream, stream.Head!.Method!, response, ct).ConfigureAwait(false);
+        }
+    }
+
+    private bool SendsContinue(ContinueMode mode, Http2ServerStream stream)
+    {
+        bool ended;
+        lock (_lock)
+        {
+            ended = stream.RequestEnded;
+        }
+
+        return !ended && mode switch
+        {
+            ContinueMode.Always => true,
+            ContinueMode.WhenExpected => stream.Head!.Fields.Exists(f => f.Key == "expect" && f.Value.Equals("100-continue", StringComparison.OrdinalIgnoreCase)),
+            _ => false,
+        };
+    }
+
+    private bool RequestComplete(Http2ServerStream stream, out Exception? failure)
+    {
+        lock (_lock)
+        {
+            failure = stream.RequestFailure;
+            return stream.RequestEnded && failure is null;
+        }
+    }
+
+    private long BodySize(Http2ServerStream stream)
+    {
+        lock (_lock)
+        {
+            return stream.Body.Size;
+        }
+    }
+
+    private RecordedRequest Build(Http2ServerStream stream, Exception? failure)
+    {
+        var head = stream.Head!;
+        byte[] body;
+        long size;
+        List<KeyValuePair<string, string>>? trailers;
+        lock (_lock)
+        {
+            body = stream.Body.ToArray();
+            size = stream.Body.Size;
+            trailers = stream.Trailers;
+        }
+
+        var method = head.Method ?? string.Empty;
+        var url = head.Method is null ? null : Recording.RecordedRequestFactory.BuildUrl(method, head.Target, head.Scheme ?? _connection.Scheme, head.Authority, _fallbackAuthority);
+        return new RecordedRequest(
+            head.Method is null ? string.Empty : head.RequestLine,
+            method,
+            head.Target,
+            url,
+            new RecordedHeaders(head.Fields),
+            body,
+            size,
+            [],
+            stream.Sequence,
+            _connection.Index,
+            _protocol,
+            _connection.Handshake,
+            failure,
+            trailers is null ? null : new RecordedHeaders(trailers));
+    }
+
+    private void RecordFailure(Http2ServerStream stream, Exception failure)
+    {
+        Log($"stream {stream.Id} rejected: {failure.Message}");
+        _connection.Record(Build(stream, failure));
+    }
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text;
+using MockKit.Http2;
+using MockKit.Http2.Hpack;
+using MockKit.MockServer.Connections;
+using MockKit.MockServer.Policies;
+
+namespace MockKit.MockServer.Http2;
+
+/// <summary>Server push (RFC 9113 section 8.4), only when the client's SETTINGS_ENABLE_PUSH allows it.</summary>
+internal sealed partial class Http2ServerSession
+{
+    /// <summary>Section 8.4: PUSH_PROMISE on the request's stream, then the pushed response on the promised even stream.</summary>
+    private async Task PushAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
+    {
+        var head = stream.Head!;
+        var scheme = head.Scheme ?? _connection.Scheme;
+        var authority = head.Authority ?? _fallbackAuthority;
+        foreach (var push in response.PushPromises)
+        {
+            var sequence = _connection.NextSequenceNumber();
+            var line = $"{push.Method} {push.Path} HTTP/2";
+            var headers = push.Headers.Select(h => new KeyValuePair<string, string>(h.Key.ToLowerInvariant(), h.Value)).ToList();
+            var url = Recording.RecordedRequestFactory.BuildUrl(push.Method, push.Path, scheme, authority, _fallbackAuthority);
+            if (!_peerEnablePush)
+            {
+                // Section 8.4: "A server MUST NOT send a PUSH_PROMISE ... if SETTINGS_ENABLE_PUSH is 0".
+                var refused = new InvalidOperationException($"Push of {push.Path} skipped: the client disabled server push (SETTINGS_ENABLE_PUSH = 0).");
+                Log(refused.Message);
+                _connection.Record(new RecordedRequest(line, push.Method, push.Path, url, new RecordedHeaders(headers), [], 0, [], sequence, _connection.Index, _protocol, _connection.Handshake, refused));
+                continue;
+            }
+
+            Http2ServerStream pushed;
+            lock (_lock)
+            {
+                var id = _nextPushStreamId;
+                _nextPushStreamId += 2;
+                var state = new Http2StreamStateMachine(id);
+                state.Reserve(local: true);
+                pushed = new Http2ServerStream(this, id, sequence, state, _peerInitialWindowSize, 0, 0) { IsPush = true };
+                _streams.Add(id, pushed);
+            }
+
+            _connection.Record(new RecordedRequest(line, push.Method, push.Path, url, new RecordedHeaders(headers), [], 0, [], sequence, _connection.Index, _protocol, _connection.Handshake, null));
+            List<HpackHeaderField> promised = [new(":method", push.Method), new(":path", push.Path), new(":scheme", scheme), new(":authority", authority)];
+            promised.AddRange(headers.Select(h => new HpackHeaderField(h.Key, Latin1(h.Value))));
+            Queue(w =>
+            {
+                if (!BeginSend(stream, Http2FrameType.PushPromise, false))
+                {
+                    return;
+                }
+
+                _headerBlock.Clear();
+                _encoder.Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(promised), _headerBlock);
+                Http2FrameWriter.WritePushPromiseBlock(w, stream.Id, pushed.Id, _headerBlock.WrittenSpan, _peerMaxFrameSize);
+            });
+            try
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, pushed.Lifetime.Token);
+                await WriteResponseAsync(pushed, push.Method, push.Response, PolicyTriggers.None, linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException && !ct.IsCancellationRequested)
+            {
+                Log($"pushed stream {pushed.Id} ended early: {e.Message}"); // The client may reset a push it does not want.
+            }
+            finally
+            {
+                OnExchangeEnded(pushed);
+            }
+        }
+    }
+}

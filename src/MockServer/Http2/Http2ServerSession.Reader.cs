@@ -1,0 +1,288 @@
+using MockKit.Http2;
+using MockKit.Http2.Hpack;
+
+namespace MockKit.MockServer.Http2;
+
+/// <summary>The reader loop: frames in, state updated, exchanges started (never user code, never a blocking write).</summary>
+internal sealed partial class Http2ServerSession
+{
+    private async Task ReadLoopAsync()
+    {
+        var maxFrameSize = (uint)_server.Http2MaxFrameSize;
+        while (true)
+        {
+            _connection.State = "HTTP/2: reading frames";
+            var result = await _input.ReadAsync(SessionToken).ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                Log("all streams done after GOAWAY; closing");
+                return;
+            }
+
+            var buffer = result.Buffer;
+            try
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (!Http2FrameReader.TryReadFrame(ref buffer, maxFrameSize, out var frame))
+                        {
+                            break;
+                        }
+
+                        _assembler.CheckSequence(frame.Header); // Sections 4.3, 6.10.
+                        if (frame.Header.IsKnownType)
+                        {
+                            ProcessFrame(frame);
+                        }
+                    }
+                    catch (Http2StreamException e)
+                    {
+                        // Section 5.4.2: reset the stream and keep reading (the buffer is already past the frame).
+                        OnStreamError(e);
+                    }
+                }
+
+                if (result.IsCompleted)
+                {
+                    Log(buffer.IsEmpty ? "client closed the connection" : $"client closed the connection inside a frame ({buffer.Length} bytes left)");
+                    return;
+                }
+            }
+            finally
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    private void ProcessFrame(in Http2Frame frame)
+    {
+        switch (frame.Type)
+        {
+            case Http2FrameType.Headers:
+                var headers = Http2FrameReader.ReadHeaders(frame);
+                if ((frame.StreamId & 1) == 0)
+                {
+                    // Section 5.1.1: "Streams initiated by a client MUST use odd-numbered stream identifiers".
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"HEADERS on even stream {frame.StreamId}.");
+                }
+
+                if (_assembler.StartHeaders(frame, headers))
+                {
+                    OnHeaderBlock();
+                }
+
+                break;
+
+            case Http2FrameType.Continuation:
+                if (_assembler.AppendContinuation(frame))
+                {
+                    OnHeaderBlock();
+                }
+
+                break;
+
+            case Http2FrameType.Data:
+                OnData(frame);
+                break;
+
+            case Http2FrameType.Settings:
+                OnSettings(frame);
+                break;
+
+            case Http2FrameType.Ping:
+                if (!frame.Header.HasFlag(Http2FrameFlags.Ack))
+                {
+                    _pings.Count();
+                    var opaque = Http2FrameReader.ReadPing(frame);
+                    Queue(w => Http2FrameWriter.WritePing(w, opaque, ack: true)); // Section 6.7.
+                }
+
+                break;
+
+            case Http2FrameType.WindowUpdate:
+                OnWindowUpdate(frame);
+                break;
+
+            case Http2FrameType.RstStream:
+                OnReset(frame);
+                break;
+
+            case Http2FrameType.GoAway:
+                var goAway = Http2FrameReader.ReadGoAway(frame);
+                Log($"client sent GOAWAY({goAway.ErrorCode}, last stream {goAway.LastStreamId})");
+                bool finish;
+                lock (_lock)
+                {
+                    _peerGoAway = true;
+                    finish = _streams.Count == 0;
+                }
+
+                if (finish)
+                {
+                    _input.CancelPendingRead();
+                }
+
+                break;
+
+            case Http2FrameType.PushPromise:
+                // Section 8.4: "A client cannot push. Thus, servers MUST treat the receipt of a PUSH_PROMISE frame as a connection error of type PROTOCOL_ERROR."
+                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "The client sent PUSH_PROMISE.");
+
+            case Http2FrameType.Priority:
+                _ = Http2FrameReader.ReadPriority(frame); // Validated, then ignored (section 5.3.2: priority signals are advisory).
+                break;
+        }
+    }
+
+    private void OnSettings(in Http2Frame frame)
+    {
+        if (frame.Header.HasFlag(Http2FrameFlags.Ack))
+        {
+            OnSettingsAcknowledged();
+            return;
+        }
+
+        _settingsFrames.Count();
+        var delta = _peerSettings.Apply(frame.Payload);
+        if (delta != 0)
+        {
+            // Section 6.9.2: a new SETTINGS_INITIAL_WINDOW_SIZE moves every open stream's send window.
+            // The new size and the snapshot are taken together, so a stream created meanwhile (a push)
+            // either starts at the new size or is in the snapshot, never both.
+            Http2ServerStream[] open;
+            lock (_lock)
+            {
+                _peerInitialWindowSize = _peerSettings.InitialWindowSize;
+                open = [.. _streams.Values];
+            }
+
+            foreach (var stream in open)
+            {
+                stream.SendWindow.AdjustInitialSize(delta);
+            }
+        }
+
+        _peerMaxFrameSize = _peerSettings.MaxFrameSize;
+        _peerEnablePush = _peerSettings.EnablePush;
+        var tableSize = _peerSettings.HeaderTableSize;
+        Queue(w =>
+        {
+            _encoder.SetPeerHeaderTableSize(tableSize);
+            Http2FrameWriter.WriteSettingsAck(w); // Section 6.5.3.
+        });
+    }
+
+    private void OnSettingsAcknowledged()
+    {
+        Http2ServerStream[] open;
+        int delta;
+        lock (_lock)
+        {
+            if (!_unacknowledged.TryDequeue(out var settings))
+            {
+                // Section 6.5.3 does not forbid a stray ACK outright; ignoring it is the lenient reading.
+                return;
+            }
+
+            delta = _localSettings.Apply(settings);
+            open = delta == 0 ? [] : [.. _streams.Values];
+        }
+
+        foreach (var stream in open)
+        {
+            stream.ReceiveWindow.AdjustInitialSize(delta);
+        }
+    }
+
+    private void OnWindowUpdate(in Http2Frame frame)
+    {
+        var increment = Http2FrameReader.ReadWindowUpdate(frame);
+        if (frame.StreamId == 0)
+        {
+            _sendWindow.OnWindowUpdate(increment);
+            return;
+        }
+
+        Http2ServerStream? stream;
+        lock (_lock)
+        {
+            if (!_streams.TryGetValue(frame.StreamId, out stream))
+            {
+                if (frame.StreamId > _lastClientStreamId && (frame.StreamId & 1) == 1)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"WINDOW_UPDATE on idle stream {frame.StreamId}.");
+                }
+
+                return; // Closed streams: WINDOW_UPDATE may still be in flight (section 6.9).
+            }
+
+            if (!stream.State.OnReceive(Http2FrameType.WindowUpdate, false))
+            {
+                return;
+            }
+        }
+
+        stream.SendWindow.OnWindowUpdate(increment);
+    }
+
+    private void OnReset(in Http2Frame frame)
+    {
+        _resets.Count();
+        var code = Http2FrameReader.ReadRstStream(frame);
+        Http2ServerStream? stream;
+        TaskCompletionSource? waiter = null;
+        lock (_lock)
+        {
+            if (!_streams.TryGetValue(frame.StreamId, out stream))
+            {
+                if (frame.StreamId > _lastClientStreamId && (frame.StreamId & 1) == 1)
+                {
+                    // Section 6.4: RST_STREAM on an idle stream is a connection error of type PROTOCOL_ERROR.
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"RST_STREAM on idle stream {frame.StreamId}.");
+                }
+
+                return;
+            }
+
+            stream.State.OnReceive(Http2FrameType.RstStream, false);
+            _resetByUs.Add(stream.Id); // Not ours, but late frames on it are ignored just the same.
+            if (!stream.RequestEnded)
+            {
+                stream.RequestFailure ??= new IOException($"The client reset stream {stream.Id} with {code} before the request ended.");
+                waiter = stream.TakeWaiterIfSatisfied();
+            }
+        }
+
+        Log($"client reset stream {frame.StreamId} ({code})");
+        waiter?.TrySetResult();
+        stream.SendWindow.Abort(new IOException($"The client reset stream {stream.Id} with {code}."));
+        stream.Abort();
+    }
+
+    /// <summary>A stream error found while reading: record why, reset the stream, carry on.</summary>
+    private void OnStreamError(Http2StreamException e)
+    {
+        Log(e.Message);
+        Http2ServerStream? stream;
+        TaskCompletionSource? waiter = null;
+        lock (_lock)
+        {
+            if (_streams.TryGetValue(e.StreamId, out stream))
+            {
+                stream.RequestFailure ??= new System.Net.ProtocolViolationException(e.Message);
+                waiter = stream.TakeWaiterIfSatisfied();
+            }
+        }
+
+        QueueReset(e.StreamId, e.ErrorCode, stream);
+        waiter?.TrySetResult();
+        if (stream is not null)
+        {
+            stream.SendWindow.Abort(new IOException(e.Message));
+            stream.Abort();
+        }
+    }
+}

@@ -1,0 +1,278 @@
+using MockKit.Http2;
+using MockKit.Http2.Hpack;
+
+namespace MockKit.MockServer.Http2;
+
+/// <summary>
+/// The reader loop's request side: field blocks (decoded, validated, new streams opened or refused,
+/// trailers), DATA (flow control charged and credited back as the body is recorded), and the
+/// start of each stream's exchange task.
+/// </summary>
+internal sealed partial class Http2ServerSession
+{
+    /// <summary>A complete request (or trailer) field block arrived: decode it, then open or finish the stream.</summary>
+    private void OnHeaderBlock()
+    {
+        var first = _assembler.FirstHeader;
+        var id = first.StreamId;
+        var endStream = first.HasFlag(Http2FrameFlags.EndStream);
+        List<HpackHeaderField> fields;
+        Exception? tooLarge = null;
+        try
+        {
+            // Decoded even for streams we will refuse: the HPACK context must stay in sync (section 4.3).
+            var collector = new FieldCollector();
+            try
+            {
+                _decoder.Decode(_assembler.Block, collector);
+            }
+            catch (HpackHeaderListTooLargeException e)
+            {
+                if (e.Size > 16 * e.Limit)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm,
+                        $"A field block on stream {id} decodes to {e.Size} bytes of fields (limit {e.Limit}): an HPACK bomb.", e);
+                }
+
+                tooLarge = e;
+            }
+
+            fields = collector.Fields;
+        }
+        finally
+        {
+            _assembler.Reset();
+        }
+
+        Http2ServerStream? stream;
+        bool isNew;
+        lock (_lock)
+        {
+            isNew = id > _lastClientStreamId;
+            _streams.TryGetValue(id, out stream);
+            if (!isNew && stream is null)
+            {
+                if (_resetByUs.Contains(id))
+                {
+                    return; // Section 5.1: frames after our RST_STREAM are ignored.
+                }
+
+                // Section 5.1: a HEADERS frame on a closed stream; section 5.1.1 makes lower unused ids closed too.
+                throw new Http2ConnectionException(Http2ErrorCode.StreamClosed, $"HEADERS on closed stream {id}.");
+            }
+        }
+
+        if (isNew)
+        {
+            OpenStream(id, endStream, fields, tooLarge);
+        }
+        else
+        {
+            OnTrailers(stream!, endStream, fields);
+        }
+    }
+
+    private void OpenStream(int id, bool endStream, List<HpackHeaderField> fields, Exception? tooLarge)
+    {
+        var sequence = _connection.NextSequenceNumber();
+        Http2ServerStream stream;
+        string? refusal;
+        lock (_lock)
+        {
+            _lastClientStreamId = id;
+            var state = new Http2StreamStateMachine(id);
+            state.OnReceive(Http2FrameType.Headers, endStream);
+            stream = new Http2ServerStream(this, id, sequence, state, _peerInitialWindowSize, _localSettings.InitialWindowSize, _server.BodyLimit)
+            {
+                RequestEnded = endStream,
+            };
+            refusal = _goAwaySent || _peerGoAway ? "the connection is shutting down (GOAWAY)"
+                : _activeClientStreams >= _maxConcurrentStreams ? $"SETTINGS_MAX_CONCURRENT_STREAMS is {_maxConcurrentStreams}"
+                : null;
+            if (refusal is null)
+            {
+                _streams.Add(id, stream);
+                _activeClientStreams++;
+            }
+        }
+
+        Http2RequestHead? partial = null;
+        try
+        {
+            stream.Head = Http2RequestHead.Parse(id, fields, out partial);
+        }
+        catch (Http2StreamException e)
+        {
+            stream.Head = partial ?? new Http2RequestHead();
+            RejectNewStream(stream, refusal is null, Http2ErrorCode.ProtocolError, new System.Net.ProtocolViolationException(e.Message));
+            return;
+        }
+
+        if (refusal is not null)
+        {
+            // Section 5.1.2: a stream over the limit is refused with REFUSED_STREAM (safe to retry, section 8.7).
+            RejectNewStream(stream, false, Http2ErrorCode.RefusedStream, new IOException($"Stream {id} refused: {refusal}."));
+            return;
+        }
+
+        if (tooLarge is not null)
+        {
+            RecordFailure(stream, new System.Net.ProtocolViolationException(
+                $"The request header list exceeds MaxRequestHeadBytes ({_server.MaxRequestHeadBytes}): {tooLarge.Message}"));
+            StartExchange(stream, TooLargeAsync);
+            return;
+        }
+
+        StartExchange(stream, RunExchangeAsync);
+    }
+
+    /// <summary>A malformed or refused new stream: recorded with the failure, reset, forgotten.</summary>
+    private void RejectNewStream(Http2ServerStream stream, bool wasAdded, Http2ErrorCode code, Exception failure)
+    {
+        RecordFailure(stream, failure);
+        lock (_lock)
+        {
+            if (wasAdded && _streams.Remove(stream.Id))
+            {
+                _activeClientStreams--;
+            }
+        }
+
+        QueueReset(stream.Id, code, stream);
+        stream.Lifetime.Dispose();
+    }
+
+    private void StartExchange(Http2ServerStream stream, Func<Http2ServerStream, Task> exchange)
+    {
+        // Task.Run: the exchange runs dispatchers and policies, which must never run on the reader loop.
+        var task = Task.Run(() => exchange(stream));
+        lock (_lock)
+        {
+            if (!task.IsCompleted && _streams.ContainsKey(stream.Id))
+            {
+                _exchanges[stream.Id] = task;
+            }
+        }
+    }
+
+    private void OnTrailers(Http2ServerStream stream, bool endStream, List<HpackHeaderField> fields)
+    {
+        TaskCompletionSource? waiter;
+        lock (_lock)
+        {
+            if (!stream.State.OnReceive(Http2FrameType.Headers, endStream))
+            {
+                return;
+            }
+
+            if (!endStream)
+            {
+                // Section 8.1: a second HEADERS (trailers) must carry END_STREAM.
+                throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "Malformed request (RFC 9113 section 8.1): trailers without END_STREAM.");
+            }
+
+            stream.Trailers = Http2RequestHead.ParseTrailers(stream.Id, fields);
+            stream.RequestEnded = true;
+            CheckContentLength(stream);
+            waiter = stream.TakeWaiterIfSatisfied();
+        }
+
+        waiter?.TrySetResult();
+    }
+
+    private void OnData(in Http2Frame frame)
+    {
+        var id = frame.StreamId;
+        var length = frame.Header.Length;
+        var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
+
+        // Section 6.9.1: every DATA frame counts against the connection window, whatever its stream.
+        _receiveWindow.OnDataReceived(length);
+        ReturnConnectionCredit(length);
+
+        Http2ServerStream? stream;
+        TaskCompletionSource? waiter = null;
+        var streamCredit = 0;
+        lock (_lock)
+        {
+            if (!_streams.TryGetValue(id, out stream))
+            {
+                if (id > _lastClientStreamId)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"DATA on idle stream {id}.");
+                }
+
+                if (_resetByUs.Contains(id))
+                {
+                    return;
+                }
+
+                throw new Http2StreamException(id, Http2ErrorCode.StreamClosed, $"DATA on closed stream {id}.");
+            }
+
+            if (!stream.State.OnReceive(Http2FrameType.Data, endStream))
+            {
+                return;
+            }
+
+            stream.ReceiveWindow.OnDataReceived(length);
+            var data = Http2FrameReader.ReadData(frame);
+            if (stream.ReadsBody)
+            {
+                stream.Body.Append(data);
+
+                // Recording is consuming (section 5.2): give the stream its credit back, padding included.
+                if (!endStream)
+                {
+                    streamCredit = stream.ReceiveWindow.OnDataConsumed(length);
+                }
+            }
+
+            stream.RequestEnded |= endStream;
+            if (stream.Head?.ContentLength is { } declared && stream.Body.Size > declared)
+            {
+                CheckContentLength(stream);
+            }
+            else if (endStream)
+            {
+                CheckContentLength(stream);
+            }
+
+            waiter = stream.TakeWaiterIfSatisfied();
+        }
+
+        if (streamCredit > 0)
+        {
+            Queue(w => Http2FrameWriter.WriteWindowUpdate(w, id, streamCredit));
+        }
+
+        waiter?.TrySetResult();
+    }
+
+    /// <summary>Section 8.1.1: a content-length that does not match the DATA received makes the request malformed. Under _lock.</summary>
+    private static void CheckContentLength(Http2ServerStream stream)
+    {
+        if (stream.Head?.ContentLength is { } declared && stream.Body.Size != declared && (stream.RequestEnded || stream.Body.Size > declared))
+        {
+            throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError,
+                $"Malformed request (RFC 9113 section 8.1.1): content-length {declared} but {stream.Body.Size} body bytes{(stream.RequestEnded ? string.Empty : " so far")}.");
+        }
+    }
+
+    private void ReturnConnectionCredit(int length)
+    {
+        var increment = _receiveWindow.OnDataConsumed(length);
+        if (increment > 0)
+        {
+            Queue(w => Http2FrameWriter.WriteWindowUpdate(w, 0, increment));
+        }
+    }
+
+    /// <summary>Collects decoded fields (the decoder reports them one by one).</summary>
+    private sealed class FieldCollector : IHpackHeaderHandler
+    {
+        public List<HpackHeaderField> Fields { get; } = [];
+
+        public void OnHeader(in HpackHeaderField field) => Fields.Add(field);
+    }
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text;
+using MockKit.Http2;
+using MockKit.Http2.Hpack;
+using MockKit.MockServer.Connections;
+using MockKit.MockServer.Policies;
+
+namespace MockKit.MockServer.Http2;
+
+/// <summary>
+/// Writing a scripted response on a stream: SETTINGS and OnResponseStart, 1xx HEADERS, delays,
+/// HEADERS, DATA under both flow-control windows (through the throttle and OnResponseBody
+/// decorators when set), trailers, and OnResponseEnd.
+/// </summary>
+internal sealed partial class Http2ServerSession
+{
+    // Section 8.2.2: connection-specific fields have no meaning in HTTP/2 and make a message
+    // malformed, so they are dropped from scripted responses rather than sent.
+    private static readonly string[] DroppedResponseFields = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"];
+
+    private async Task RespondAsync(Http2ServerStream stream, string method, MockResponse response, CancellationToken ct)
+    {
+        var triggers = response.Effective;
+        if (response.Settings is { } settings)
+        {
+            QueueLocalSettings(settings);
+        }
+
+        if (triggers.OnResponseStart is { } startEffect)
+        {
+            Log($"stream {stream.Id}: {ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
+            if (await startEffect.ApplyAsync(stream, ct).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        _connection.State = "HTTP/2: writing a response";
+        if (response.PushPromises.Count > 0)
+        {
+            await PushAsync(stream, response, ct).ConfigureAwait(false);
+        }
+
+        await WriteResponseAsync(stream, method, response, triggers, ct).ConfigureAwait(false);
+        if (_server.IsLogging)
+        {
+            _server.Log($"[conn {_connection.Index} #{stream.Sequence} stream {stream.Id}] -> {response.Code} ({response.Body.Length} body bytes)");
+        }
+
+        if (triggers.OnResponseEnd is { } endEffect)
+        {
+            await FlushAsync(ct).ConfigureAwait(false);
+            await endEffect.ApplyAsync(stream, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteResponseAsync(Http2ServerStream stream, string method, MockResponse response, PolicyTriggers triggers, CancellationToken ct)
+    {
+        foreach (var informational in response.InformationalResponses)
+        {
+            QueueHeaders(stream, ResponseFields(informational, addLength: false), endStream: false);
+        }
+
+        if (response.HeadersDelay > TimeSpan.Zero)
+        {
+            await FlushAsync(ct).ConfigureAwait(false);
+            await Task.Delay(response.HeadersDelay, _server.TimeProvider, ct).ConfigureAwait(false);
+        }
+
+        var body = method == "HEAD" || response.Code is 204 or 304 ? ReadOnlyMemory<byte>.Empty : response.Body.Content;
+        var hasTrailers = response.Trailers.Count > 0;
+        var headersOnly = body.IsEmpty && !hasTrailers && triggers.OnResponseBody is null;
+        QueueHeaders(stream, ResponseFields(response, addLength: true), endStream: headersOnly);
+        if (headersOnly)
+        {
+            await FlushAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (response.BodyDelay > TimeSpan.Zero)
+        {
+            await FlushAsync(ct).ConfigureAwait(false);
+            await Task.Delay(response.BodyDelay, _server.TimeProvider, ct).ConfigureAwait(false);
+        }
+
+        if (response.Throttle is null && triggers.OnResponseBody is null)
+        {
+            await WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            // Decorators, outermost first: trigger (counts body bytes) → throttle → DATA frames.
+            Stream sink = new Http2DataStream(this, stream);
+            if (response.Throttle is { } throttle)
+            {
+                sink = new ThrottledStream(sink, throttle, _server.TimeProvider);
+            }
+
+            ResponseBodyTriggerStream? trigger = null;
+            if (triggers.OnResponseBody is { } bodyEffect)
+            {
+                var after = triggers.OnResponseBodyAfterBytes >= 0 ? triggers.OnResponseBodyAfterBytes : body.Length / 2;
+                sink = trigger = new ResponseBodyTriggerStream(sink, after, bodyEffect, stream, ct);
+            }
+
+            await sink.WriteAsync(body, ct).ConfigureAwait(false);
+            if (trigger is not null)
+            {
+                await trigger.CompleteAsync(ct).ConfigureAwait(false);
+            }
+
+            if (!hasTrailers)
+            {
+                await WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
+            }
+        }
+
+        if (hasTrailers)
+        {
+            // Section 8.1: trailers are a HEADERS frame with END_STREAM after the DATA.
+            QueueHeaders(stream, Fields(response.Trailers, []), endStream: true);
+        }
+
+        await FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="data"/> as DATA frames no larger than the client's SETTINGS_MAX_FRAME_SIZE,
+    /// each within both flow-control windows (section 5.2): stream credit first, then connection credit
+    /// for at most that much, the stream's surplus returned.
+    /// </summary>
+    internal async Task WriteDataAsync(Http2ServerStream stream, ReadOnlyMemory<byte> data, bool endStream, CancellationToken ct)
+    {
+        if (data.IsEmpty)
+        {
+            if (endStream)
+            {
+                QueueData(stream, data, endStream: true);
+            }
+
+            return;
+        }
+
+        while (!data.IsEmpty)
+        {
+            var wanted = Math.Min(data.Length, _peerMaxFrameSize);
+            var fromStream = await stream.SendWindow.WaitForCreditAsync(wanted, ct).ConfigureAwait(false);
+            int granted;
+            try
+            {
+                granted = await _sendWindow.WaitForCreditAsync(fromStream, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                stream.SendWindow.Return(fromStream);
+                throw;
+            }
+
+            stream.SendWindow.Return(fromStream - granted);
+            var chunk = data[..granted];
+            data = data[granted..];
+            QueueData(stream, chunk, endStream && data.IsEmpty);
+        }
+    }
+
+    private void QueueData(Http2ServerStream stream, ReadOnlyMemory<byte> chunk, bool endStream) =>
+        Queue(w =>
+        {
+            if (BeginSend(stream, Http2FrameType.Data, endStream))
+            {
+                Http2FrameWriter.WriteData(w, stream.Id, chunk.Span, endStream);
+            }
+            else
+            {
+                _sendWindow.Return(chunk.Length); // Not sent (the stream was reset): the connection keeps the credit.
+            }
+        });
+
+    /// <summary>:status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2).</summary>
+    private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength)
+    {
+        List<HpackHeaderField> fields = [new(":status", response.Code.ToString(CultureInfo.InvariantCulture))];
+        Fields(response.Headers, fields);
+        if (addLength && response.Code is >= 200 and not 204 and not 304 && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length"))
+        {
+            fields.Add(new("content-length", response.Body.Length.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return fields;
+    }
+
+    private static List<HpackHeaderField> Fields(MockHeaders headers, List<HpackHeaderField> fields)
+    {
+        foreach (var (name, value) in headers)
+        {
+            var lower = name.ToLowerInvariant();
+            if (Array.IndexOf(DroppedResponseFields, lower) < 0)
+            {
+                fields.Add(new(lower, Latin1(value)));
+            }
+        }
+
+        return fields;
+    }
+
+    // HPACK strings are octets held one per char; scripted values are text, sent as UTF-8.
+    private static string Latin1(string value) => Ascii.IsValid(value) ? value : Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(value));
+}

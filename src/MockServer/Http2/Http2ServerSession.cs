@@ -1,0 +1,311 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using MockKit.Http2;
+using MockKit.Http2.Hpack;
+using MockKit.MockServer.Connections;
+using MockKit.MockServer.Policies;
+using MockKit.MockServer.Recording;
+
+namespace MockKit.MockServer.Http2;
+
+/// <summary>
+/// Serves HTTP/2 (RFC 9113) on one connection, after ALPN picked h2, for cleartext prior
+/// knowledge, or after a CONNECT tunnel was upgraded to TLS with h2.
+/// </summary>
+/// <remarks>
+/// <para><b>Tasks.</b> Three kinds, and nothing else touches the transport:</para>
+/// <list type="bullet">
+/// <item>The <b>reader loop</b> (<see cref="RunAsync"/>, <c>Http2ServerSession.Reader.cs</c> and
+/// <c>.Requests.cs</c>) parses
+/// frames, keeps stream states, flow-control and settings, and starts one exchange task per request
+/// stream. It never runs user code (dispatchers, policies) and never waits for a write: every frame it
+/// wants sent (ACKs, WINDOW_UPDATE, RST_STREAM) is queued without blocking.</item>
+/// <item>The <b>writer loop</b> (<c>Http2ServerSession.Writer.cs</c>) is the single writer: it drains a
+/// channel of frame producers in order, owns the HPACK encoder, and batches writes until the channel is
+/// empty before flushing.</item>
+/// <item>One <b>exchange task</b> per stream (<c>Http2ServerSession.Exchange.cs</c>, <c>.Response.cs</c>,
+/// <c>.Push.cs</c>) records the
+/// request, dispatches it, fires the triggers and writes the response, waiting on flow control as needed.
+/// Concurrent streams are dispatched concurrently.</item>
+/// </list>
+/// <para><b>Errors</b> (section 5.4). Stream errors (<see cref="Http2StreamException"/>) are answered with
+/// RST_STREAM and the loop carries on; connection errors (<see cref="Http2ConnectionException"/>, HPACK
+/// failures as COMPRESSION_ERROR) end up in the one catch ladder in <see cref="RunAsync"/>, which sends
+/// GOAWAY with the code and closes. Flood limits (ENHANCE_YOUR_CALM, section 10.5): more than
+/// <see cref="PingLimit"/> PINGs, <see cref="SettingsLimit"/> SETTINGS or <see cref="ResetLimit"/>
+/// RST_STREAMs within one second; field blocks over 256 KiB or 1024 CONTINUATION frames
+/// (<see cref="Http2HeaderBlockAssembler"/>); a decoded header list over 16 times
+/// <see cref="MockWebServer.MaxRequestHeadBytes"/> (an HPACK bomb).</para>
+/// <para><b>Lock discipline.</b> <c>_lock</c> guards the stream table, the stream states, each stream's
+/// request fields and the connection bookkeeping (last stream id, GOAWAY, pending SETTINGS). It is held
+/// only for bookkeeping: never across I/O, awaiting, or completing a task. Flow-control windows have
+/// their own locks. Lock order: <c>_lock</c> → a stream's <see cref="Http2InboundWindow"/> lock (the
+/// reader charges and credits DATA under <c>_lock</c>; that is arithmetic only). Outbound windows
+/// complete waiters' tasks, so they are called only with no lock held. No window calls back into the
+/// session, so the order cannot invert.</para>
+/// </remarks>
+internal sealed partial class Http2ServerSession : IDisposable
+{
+    /// <summary>PING frames accepted per second before ENHANCE_YOUR_CALM.</summary>
+    public const int PingLimit = 1000;
+
+    /// <summary>SETTINGS frames accepted per second before ENHANCE_YOUR_CALM.</summary>
+    public const int SettingsLimit = 100;
+
+    /// <summary>RST_STREAM frames accepted per second before ENHANCE_YOUR_CALM (the "rapid reset" attack).</summary>
+    public const int ResetLimit = 1000;
+
+    private static readonly TimeSpan FloodWindow = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly Lock _lock = new();
+    private readonly ServerConnection _connection;
+    private readonly MockWebServer _server;
+    private readonly Protocol _protocol;
+    private readonly CancellationTokenSource _sessionEnd;
+    private readonly PipeReader _input;
+    private readonly Http2HeaderBlockAssembler _assembler = new();
+    private readonly HpackDecoder _decoder;
+    private readonly Http2PeerSettings _peerSettings = new();               // Reader loop only.
+    private readonly Http2PeerSettings _localSettings = new();              // Guarded by _lock: what the client acknowledged.
+    private readonly Queue<Http2Settings> _unacknowledged = new();          // Guarded by _lock.
+    private readonly Http2InboundWindow _receiveWindow = new(0, Http2Constants.DefaultInitialWindowSize);
+    private readonly Http2OutboundWindow _sendWindow = new(0, Http2Constants.DefaultInitialWindowSize);
+    private readonly Dictionary<int, Http2ServerStream> _streams = [];      // Guarded by _lock.
+    private readonly HashSet<int> _resetByUs = [];                          // Guarded by _lock: ids whose late frames are ignored.
+    private readonly Dictionary<int, Task> _exchanges = [];                 // Guarded by _lock.
+    private readonly Http2FloodGuard _pings;
+    private readonly Http2FloodGuard _settingsFrames;
+    private readonly Http2FloodGuard _resets;
+    private readonly string _fallbackAuthority;
+    private int _lastClientStreamId;   // Guarded by _lock.
+    private int _nextPushStreamId = 2; // Guarded by _lock.
+    private int _activeClientStreams;  // Guarded by _lock.
+    private int _maxConcurrentStreams; // Guarded by _lock: the latest value we announced.
+    private bool _goAwaySent;          // Guarded by _lock.
+    private bool _peerGoAway;          // Guarded by _lock.
+    private int _peerInitialWindowSize = Http2Constants.DefaultInitialWindowSize; // Guarded by _lock (new stream windows start here).
+    private volatile int _peerMaxFrameSize = Http2Constants.DefaultMaxFrameSize;
+    private volatile bool _peerEnablePush = true;
+
+    public Http2ServerSession(ServerConnection connection, Protocol protocol)
+    {
+        _connection = connection;
+        _server = connection.Server;
+        _protocol = protocol;
+        _fallbackAuthority = _server.Authority;
+        _sessionEnd = CancellationTokenSource.CreateLinkedTokenSource(connection.ShutdownToken);
+        _input = PipeReader.Create(connection.Transport, new StreamPipeReaderOptions(leaveOpen: true));
+        _decoder = new HpackDecoder(Http2Constants.DefaultHeaderTableSize, _server.MaxRequestHeadBytes);
+        _maxConcurrentStreams = _server.Http2MaxConcurrentStreams;
+        var time = _server.TimeProvider;
+        _pings = new Http2FloodGuard("PING", PingLimit, FloodWindow, time);
+        _settingsFrames = new Http2FloodGuard("SETTINGS", SettingsLimit, FloodWindow, time);
+        _resets = new Http2FloodGuard("RST_STREAM", ResetLimit, FloodWindow, time);
+        _writes = System.Threading.Channels.Channel.CreateUnbounded<WriteItem>(new() { SingleReader = true });
+    }
+
+    public ServerConnection Connection => _connection;
+
+    /// <summary>Guards stream request fields; see the type's lock discipline.</summary>
+    internal Lock StreamLock => _lock;
+
+    /// <summary>Cancelled when the session ends (or the server shuts down).</summary>
+    internal CancellationToken SessionToken => _sessionEnd.Token;
+
+    public async Task RunAsync()
+    {
+        _connection.State = "HTTP/2";
+        var writer = RunWriterAsync();
+        Http2ErrorCode? goAway = null;
+        string? reason = null;
+
+        // Server shutdown: say GOAWAY where the socket still allows it (best effort, the server
+        // aborts sockets right after; RFC 9113 section 6.8).
+        using var onShutdown = _connection.ShutdownToken.UnsafeRegister(
+            static state => ((Http2ServerSession)state!).QueueGoAway(Http2ErrorCode.NoError, "server shutdown"), this);
+        _connection.GracefulShutdown = () => FlushAsync(CancellationToken.None);
+        try
+        {
+            // Section 3.4: the server connection preface is a SETTINGS frame, sent first.
+            QueueLocalSettings(new Http2Settings
+            {
+                MaxConcurrentStreams = _server.Http2MaxConcurrentStreams,
+                InitialWindowSize = _server.Http2InitialWindowSize == Http2Constants.DefaultInitialWindowSize ? null : _server.Http2InitialWindowSize,
+                MaxFrameSize = _server.Http2MaxFrameSize == Http2Constants.DefaultMaxFrameSize ? null : _server.Http2MaxFrameSize,
+                MaxHeaderListSize = _server.MaxRequestHeadBytes,
+            });
+            if (await ReadPrefaceAsync().ConfigureAwait(false))
+            {
+                await ReadLoopAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                goAway = Http2ErrorCode.ProtocolError;
+                reason = "bad client connection preface";
+            }
+        }
+        catch (Http2ConnectionException e)
+        {
+            (goAway, reason) = (e.ErrorCode, e.Message);
+        }
+        catch (HpackDecodingException e)
+        {
+            // RFC 9113 section 4.3: a field block that cannot be decompressed is a connection error of type COMPRESSION_ERROR.
+            (goAway, reason) = (Http2ErrorCode.CompressionError, e.Message);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            Log($"closed: {e.GetType().Name}: {e.Message}");
+        }
+        catch (Exception e)
+        {
+            Log($"FAILED with an unexpected error: {e}");
+            (goAway, reason) = (Http2ErrorCode.InternalError, e.Message);
+        }
+        finally
+        {
+            _connection.GracefulShutdown = null;
+            await EndAsync(goAway, reason, writer).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Ends the session: GOAWAY (for an error) and close through the writer, end every stream,
+    /// and wait (bounded) for the writer and the exchange tasks.
+    /// </summary>
+    private async Task EndAsync(Http2ErrorCode? goAway, string? reason, Task writer)
+    {
+        if (goAway is { } code)
+        {
+            Log($"connection error {code}: {reason}");
+            QueueGoAway(code, reason);
+            await QueueCloseAsync().WaitAsync(CloseTimeout, _server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await _sessionEnd.CancelAsync().ConfigureAwait(false);
+        var closed = new IOException("The HTTP/2 connection ended.");
+        _sendWindow.Abort(closed);
+        Task[] exchanges;
+        Http2ServerStream[] open;
+        lock (_lock)
+        {
+            open = [.. _streams.Values];
+            exchanges = [.. _exchanges.Values];
+        }
+
+        foreach (var stream in open)
+        {
+            stream.SendWindow.Abort(closed); // Outside _lock: it completes the waiters' tasks.
+        }
+
+        _writes.Writer.TryComplete();
+        await Task.WhenAll(exchanges).WaitAsync(_server.ShutdownTimeout, _server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await writer.WaitAsync(CloseTimeout, _server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _input.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Returns pooled buffers; call after <see cref="RunAsync"/> completed.</summary>
+    public void Dispose()
+    {
+        _assembler.Dispose();
+        _decoder.Dispose();
+        _headerBlock.Dispose();
+        _sessionEnd.Dispose();
+    }
+
+    /// <summary>Reads and checks the client connection preface (section 3.4).</summary>
+    /// <returns>False when the client sent something else (the failure is recorded).</returns>
+    private async Task<bool> ReadPrefaceAsync()
+    {
+        var preface = Http2Constants.ClientPreface.Length;
+        var start = new byte[preface];
+        while (true)
+        {
+            var result = await _input.ReadAsync(SessionToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var available = (int)Math.Min(buffer.Length, preface);
+            buffer.Slice(0, available).CopyTo(start);
+            if (!start.AsSpan(0, available).SequenceEqual(Http2Constants.ClientPreface[..available]))
+            {
+                var line = RecordedRequestFactory.FirstLine(buffer);
+                _input.AdvanceTo(buffer.End);
+                var failure = new Http2ConnectionException(Http2ErrorCode.ProtocolError,
+                    $"The client did not send the HTTP/2 connection preface (RFC 9113 section 3.4); it sent '{line}'.");
+                _connection.Record(RecordedRequestFactory.Malformed(line, _connection.NextSequenceNumber(), _connection.Index, _protocol, _connection.Handshake, failure));
+                Log(failure.Message);
+                return false;
+            }
+
+            if (available == preface)
+            {
+                _input.AdvanceTo(buffer.GetPosition(preface));
+                return true;
+            }
+
+            if (result.IsCompleted)
+            {
+                // Closed before (or inside) the preface: nothing to answer, a quiet end.
+                _input.AdvanceTo(buffer.End);
+                throw new IOException($"The client closed the connection after {available} bytes of the connection preface.");
+            }
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>ShutdownConnection: GOAWAY(NO_ERROR, last stream), then no new streams; the connection ends when the open ones finish.</summary>
+    internal ValueTask ShutdownGracefullyAsync()
+    {
+        QueueGoAway(Http2ErrorCode.NoError, "ShutdownConnection policy");
+        return new ValueTask(FlushAsync(CancellationToken.None));
+    }
+
+    /// <summary>RST_STREAM on <paramref name="stream"/> (the CloseStream effect, or a stream error found by an exchange).</summary>
+    internal ValueTask ResetStreamAsync(Http2ServerStream stream, Http2ErrorCode code)
+    {
+        QueueReset(stream.Id, code);
+        stream.Abort();
+        stream.SendWindow.Abort(new ExchangeTerminatedException($"Stream {stream.Id} was reset with {code}."));
+        return new ValueTask(FlushAsync(CancellationToken.None));
+    }
+
+    /// <summary>The CloseSocket effect: everything queued so far goes out, then the socket closes.</summary>
+    internal ValueTask CloseSocketAsync() => new(QueueCloseAsync());
+
+    /// <summary>Forgets a finished exchange; after a GOAWAY the last one to finish ends the session.</summary>
+    private void OnExchangeEnded(Http2ServerStream stream)
+    {
+        bool finish;
+        lock (_lock)
+        {
+            _exchanges.Remove(stream.Id);
+            if (_streams.Remove(stream.Id) && !stream.IsPush)
+            {
+                _activeClientStreams--;
+            }
+
+            if (stream.State.State != Http2StreamState.Closed)
+            {
+                _resetByUs.Add(stream.Id);
+            }
+
+            finish = (_goAwaySent || _peerGoAway) && _streams.Count == 0;
+        }
+
+        stream.Lifetime.Dispose();
+        if (finish)
+        {
+            // Section 6.8: after GOAWAY and once the streams in flight are done, close the connection.
+            _input.CancelPendingRead();
+        }
+    }
+
+    private void Log(string message)
+    {
+        if (_server.IsLogging)
+        {
+            _server.Log($"[conn {_connection.Index} h2] {message}");
+        }
+    }
+}

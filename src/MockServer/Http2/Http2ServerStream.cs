@@ -1,0 +1,138 @@
+using MockKit.Http2;
+using MockKit.MockServer.Policies;
+using MockKit.MockServer.Recording;
+
+namespace MockKit.MockServer.Http2;
+
+/// <summary>
+/// One HTTP/2 stream of a <see cref="Http2ServerSession"/>: its state machine, flow-control
+/// windows, the request as it arrives, and the exchange task's handle on it. It is also the
+/// <see cref="ISocketEffectTarget"/> for policies fired on this exchange, so "close the stream"
+/// means RST_STREAM on this stream and "stall" stalls this stream only.
+/// </summary>
+/// <remarks>
+/// Lock discipline: the mutable request fields are guarded by the session's <c>_lock</c>
+/// (<see cref="Http2ServerSession.StreamLock"/>): the reader loop writes them, the exchange task
+/// reads them. The body waiter is completed after the lock is released.
+/// </remarks>
+internal sealed class Http2ServerStream : ISocketEffectTarget
+{
+    private readonly Http2ServerSession _session;
+    private TaskCompletionSource? _bodyWaiter; // Guarded by the session lock.
+    private long _bodyThreshold;               // Guarded by the session lock.
+
+    public Http2ServerStream(Http2ServerSession session, int id, int sequence, Http2StreamStateMachine state, int sendWindow, int receiveWindow, long bodyLimit)
+    {
+        _session = session;
+        Id = id;
+        Sequence = sequence;
+        State = state;
+        SendWindow = new Http2OutboundWindow(id, sendWindow);
+        ReceiveWindow = new Http2InboundWindow(id, receiveWindow);
+        Body = new BodyRecorder(bodyLimit);
+        Lifetime = CancellationTokenSource.CreateLinkedTokenSource(session.SessionToken);
+    }
+
+    public int Id { get; }
+
+    /// <summary>The per-connection sequence number of this exchange.</summary>
+    public int Sequence { get; }
+
+    /// <summary>Section 5.1 state. Guarded by the session lock.</summary>
+    public Http2StreamStateMachine State { get; }
+
+    public Http2OutboundWindow SendWindow { get; }
+
+    public Http2InboundWindow ReceiveWindow { get; }
+
+    /// <summary>Cancelled when the stream is reset (either side) or the session ends.</summary>
+    public CancellationTokenSource Lifetime { get; }
+
+    /// <summary>The request head; null for pushed streams. Set before the exchange starts.</summary>
+    public Http2RequestHead? Head { get; set; }
+
+    /// <summary>True for a stream the server promised (PUSH_PROMISE).</summary>
+    public bool IsPush { get; init; }
+
+    /// <summary>The request body. Guarded by the session lock.</summary>
+    public BodyRecorder Body { get; }
+
+    /// <summary>Request trailers. Guarded by the session lock.</summary>
+    public List<KeyValuePair<string, string>>? Trailers { get; set; }
+
+    /// <summary>The client ended its side (END_STREAM). Guarded by the session lock.</summary>
+    public bool RequestEnded { get; set; }
+
+    /// <summary>Why the request could not be read in full (reset, malformed body). Guarded by the session lock.</summary>
+    public Exception? RequestFailure { get; set; }
+
+    /// <summary>False once the exchange decided not to read the body (DoNotReadRequestBody). Guarded by the session lock.</summary>
+    public bool ReadsBody { get; set; } = true;
+
+    /// <summary>
+    /// Waits until at least <paramref name="threshold"/> body bytes arrived, the request ended, or it failed.
+    /// </summary>
+    public async Task WaitForBodyAsync(long threshold, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource waiter;
+        lock (_session.StreamLock)
+        {
+            if (RequestEnded || RequestFailure is not null || Body.Size >= threshold)
+            {
+                return;
+            }
+
+            _bodyThreshold = threshold;
+            waiter = _bodyWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Called under the session lock after the request progressed; returns a waiter to release after the lock.</summary>
+    public TaskCompletionSource? TakeWaiterIfSatisfied()
+    {
+        if (_bodyWaiter is { } waiter && (RequestEnded || RequestFailure is not null || Body.Size >= _bodyThreshold))
+        {
+            _bodyWaiter = null;
+            return waiter;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Cancels <see cref="Lifetime"/>; safe to call from the reader loop after the exchange ended
+    /// and disposed it (a reset racing the end of the exchange).
+    /// </summary>
+    public void Abort()
+    {
+        try
+        {
+            Lifetime.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The exchange already finished; nothing is left to cancel.
+        }
+    }
+
+    public ValueTask CloseSocketAsync() => _session.CloseSocketAsync();
+
+    public void ShutdownSocket(bool input, bool output) => _session.Connection.ShutdownSocket(input, output);
+
+    public ValueTask ShutdownConnectionAsync() => _session.ShutdownGracefullyAsync();
+
+    public ValueTask CloseStreamAsync(Http2ErrorCode code) => _session.ResetStreamAsync(this, code);
+
+    public async Task StallAsync(CancellationToken cancellationToken)
+    {
+        // Only this stream stalls; the reader loop and the other streams carry on.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lifetime.Token);
+        await Task.Delay(Timeout.InfiniteTimeSpan, _session.Connection.Server.TimeProvider, linked.Token).ConfigureAwait(false);
+    }
+
+    public void ShutdownServer() => _session.Connection.Server.ShutdownFromPolicy();
+
+    public override string ToString() => $"stream {Id} ({State.State})";
+}
