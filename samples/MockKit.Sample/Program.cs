@@ -1,4 +1,3 @@
-using MockKit;
 using MockKit.MockServer;
 using MockKit.Tls;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using MockKit.Http1;
@@ -27,17 +26,25 @@ namespace MockKit.MockServer;
 public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 {
     private readonly Lock _lock = new();
+
     private readonly RecordedRequestQueue _recorded = new();
+
     private readonly CancellationTokenSource _shutdown = new();
+
     private readonly ConcurrentDictionary<ServerConnection, Task> _connections = new();
+
     private Socket? _listener; // Guarded by _lock (written once at start).
     private Task? _acceptLoop; // Guarded by _lock.
     private Task? _shutdownTask; // Guarded by _lock.
     private string? _authority; // Written once at start, under _lock.
     private volatile Dispatcher _dispatcher = new QueueDispatcher();
+
     private int _connectionCount;
+
     private long _bodyLimit = long.MaxValue;
+
     private IReadOnlyList<Protocol> _protocols = [Protocol.Http2, Protocol.Http11];
+
     private bool _protocolNegotiationEnabled = true;
 
     /// <summary>Creates a server; nothing is bound until <see cref="Start"/> (or the first use of <see cref="Port"/>/<see cref="Url"/>).</summary>
@@ -62,50 +69,6 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
     /// <summary>Most header fields accepted in one request; 200 by default. More get 431.</summary>
     public int MaxRequestHeaderCount { get; init; } = Http1Limits.Default.MaxHeaderCount;
-
-    /// <summary>
-    /// HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS the server announces and enforces; 100 by default
-    /// (RFC 9113 section 6.5.2 recommends no less than 100); range 0..2^31-1. A client stream beyond
-    /// it is refused with RST_STREAM(REFUSED_STREAM) (section 5.1.2) and recorded with a failure.
-    /// </summary>
-    public int Http2MaxConcurrentStreams
-    {
-        get;
-        init
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = 100;
-
-    /// <summary>
-    /// HTTP/2: SETTINGS_INITIAL_WINDOW_SIZE the server announces for request bodies; 65535 (the RFC
-    /// default) by default; range 0..2^31-1. Credit is returned with WINDOW_UPDATE as bodies are recorded.
-    /// </summary>
-    public int Http2InitialWindowSize
-    {
-        get;
-        init
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = 65_535;
-
-    /// <summary>
-    /// HTTP/2: SETTINGS_MAX_FRAME_SIZE the server accepts; 16384 (the RFC default) by default;
-    /// range 16384..16777215. A larger inbound frame is a connection error FRAME_SIZE_ERROR.
-    /// </summary>
-    public int Http2MaxFrameSize
-    {
-        get;
-        init
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 16_384);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 16_777_215);
-            field = value;
-        }
-    } = 16_384;
 
     /// <summary>
     /// Receives one line per thing the server saw or did (accepts, request lines, responses,
@@ -219,9 +182,6 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
     internal CancellationToken ShutdownToken => _shutdown.Token;
 
-    // How long shutdown lets HTTP/2 writers send their GOAWAY before sockets are aborted.
-    private static readonly TimeSpan GracefulShutdownTimeout = TimeSpan.FromSeconds(1);
-
     /// <summary>Whether this build serves HTTP/2 (ALPN offers h2 only then).</summary>
     internal static bool Http2Supported => true;
 
@@ -242,55 +202,6 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
     /// <summary>The protocol recorded for bookkeeping entries made before negotiation.</summary>
     internal Protocol DefaultCleartextProtocol => _protocols[0] == Protocol.H2PriorKnowledge ? Protocol.H2PriorKnowledge : Protocol.Http11;
-
-    /// <summary>Binds and starts accepting. A server can be started once.</summary>
-    /// <param name="port">The port; 0 (the default) picks a free ephemeral port.</param>
-    /// <exception cref="InvalidOperationException">Already started, or shut down.</exception>
-    public void Start(int port = 0)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(port);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
-        lock (_lock)
-        {
-            if (_listener is not null || _shutdownTask is not null)
-            {
-                throw new InvalidOperationException("A MockWebServer can be started once; this one already was.");
-            }
-
-            ValidateConfiguration();
-            var listener = new Socket(ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                listener.Bind(new IPEndPoint(ListenAddress, port));
-                listener.Listen(512);
-            }
-            catch
-            {
-                listener.Dispose();
-                throw;
-            }
-
-            _listener = listener;
-            var boundPort = ((IPEndPoint)listener.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
-            _authority = ListenAddress.AddressFamily == AddressFamily.InterNetworkV6
-                ? $"[{ListenAddress}]:{boundPort}"
-                : $"{ListenAddress}:{boundPort}";
-            _acceptLoop = AcceptLoopAsync(listener);
-        }
-
-        Log($"listening on {ListenAddress}:{((IPEndPoint)_listener.LocalEndPoint!).Port}");
-    }
-
-    /// <summary>Binds and starts accepting (binding is immediate; this exists for async call sites).</summary>
-    /// <param name="port">The port; 0 (the default) picks a free ephemeral port.</param>
-    /// <param name="cancellationToken">Checked before binding.</param>
-    /// <returns>A completed task once listening.</returns>
-    public Task StartAsync(int port = 0, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        Start(port);
-        return Task.CompletedTask;
-    }
 
     /// <summary>The URL of <paramref name="path"/> on this server; https once <see cref="UseHttps"/> was called. Starts the server if needed.</summary>
     /// <param name="path">A path such as <c>/a?b=c</c> (a leading slash is added when missing).</param>
@@ -341,33 +252,6 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     public ValueTask<RecordedRequest> TakeRequestAsync(CancellationToken cancellationToken = default) =>
         _recorded.TakeAsync(cancellationToken);
 
-    /// <summary>
-    /// Stops accepting, closes every connection, releases waiting dispatches and takers, and waits
-    /// (at most <see cref="ShutdownTimeout"/>) for connection tasks. Safe to call more than once.
-    /// </summary>
-    /// <returns>A task that completes when everything has stopped.</returns>
-    /// <exception cref="TimeoutException">Some connection did not stop in time; the message lists them.</exception>
-    public Task ShutdownAsync()
-    {
-        lock (_lock)
-        {
-            _shutdownTask ??= ShutdownCoreAsync();
-            return _shutdownTask;
-        }
-    }
-
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
-
-    /// <summary>
-    /// Shuts down without waiting: closes the listener and every socket and releases waiters
-    /// at once. Connection tasks finish in the background; use <see cref="DisposeAsync"/> to wait.
-    /// </summary>
-    public void Dispose() => _ = ShutdownQuietlyAsync(); // Fire-and-forget by design: Dispose cannot await; closing the sockets happens synchronously inside, and a slow shutdown is logged, not thrown unobserved.
-
-    /// <inheritdoc />
-    public override string ToString() => _listener is null ? "MockWebServer (not started)" : $"MockWebServer {Authority}";
-
     internal void Record(RecordedRequest request) => _recorded.Add(request);
 
     internal void Log(string message)
@@ -379,138 +263,6 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A failing log sink must not break the server (e.g. ITestOutputHelper after the test ended).
-        }
-    }
-
-    internal void OnConnectionClosed(ServerConnection connection)
-    {
-        _connections.TryRemove(connection, out _);
-        Log($"[conn {connection.Index}] closed");
-    }
-
-    /// <summary>ShutdownServerAfterResponse: start shutting down without waiting (the caller is a connection it waits for).</summary>
-    internal void ShutdownFromPolicy() => _ = ShutdownQuietlyAsync(); // Fire-and-forget: awaiting would wait on the calling connection itself.
-
-    private async Task ShutdownQuietlyAsync()
-    {
-        try
-        {
-            await ShutdownAsync().ConfigureAwait(false);
-        }
-        catch (TimeoutException e)
-        {
-            Log(e.Message);
-        }
-    }
-
-    private async Task ShutdownCoreAsync()
-    {
-        Task? acceptLoop;
-        lock (_lock)
-        {
-            acceptLoop = _acceptLoop;
-        }
-
-        await _shutdown.CancelAsync().ConfigureAwait(false);
-        _listener?.Dispose();
-        _dispatcher.Shutdown();
-
-        // HTTP/2 connections queued a GOAWAY when the token was cancelled; give their writers a
-        // moment to send it (RFC 9113 section 6.8), then abort every socket whatever happened.
-        var goodbyes = _connections.Keys.Select(c => c.GracefulShutdown?.Invoke() ?? Task.CompletedTask).ToArray();
-        await Task.WhenAll(goodbyes).WaitAsync(GracefulShutdownTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        foreach (var connection in _connections.Keys)
-        {
-            connection.Abort();
-        }
-
-        var pending = _connections.Values.Append(acceptLoop ?? Task.CompletedTask).ToArray();
-        try
-        {
-            await Task.WhenAll(pending).WaitAsync(ShutdownTimeout, TimeProvider.System).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            var stuck = string.Join("; ", _connections.Keys.Select(c => c.ToString()));
-            throw new TimeoutException($"MockWebServer shutdown: connections still running after {ShutdownTimeout.TotalSeconds:0.#} s: {stuck}");
-        }
-        finally
-        {
-            _recorded.Close();
-            Log("shut down");
-        }
-    }
-
-    private async Task AcceptLoopAsync(Socket listener)
-    {
-        // Yield so Start returns before the first accept completes inline.
-        await Task.Yield();
-        while (!_shutdown.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || (e is SocketException && _shutdown.IsCancellationRequested))
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                // A connection reset before accept completed, descriptor exhaustion: keep accepting.
-                Log($"accept failed: {e.SocketErrorCode}");
-                continue;
-            }
-
-            socket.NoDelay = true;
-            var connection = new ServerConnection(this, socket, Interlocked.Increment(ref _connectionCount) - 1);
-
-            // Register before the connection can run, so its own removal (when it ends) can
-            // never come before its registration and leave a finished entry behind.
-            var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _connections[connection] = RunWhenRegisteredAsync(connection, registered.Task);
-            registered.SetResult();
-            if (_shutdown.IsCancellationRequested)
-            {
-                // Shutdown raced with this accept and may have missed it in its Abort sweep.
-                connection.Abort();
-            }
-        }
-    }
-
-    private static async Task RunWhenRegisteredAsync(ServerConnection connection, Task registered)
-    {
-        await registered.ConfigureAwait(false);
-        await connection.RunAsync().ConfigureAwait(false);
-    }
-
-    private void EnsureStarted()
-    {
-        lock (_lock)
-        {
-            if (_listener is not null)
-            {
-                return;
-            }
-
-            if (_shutdownTask is not null)
-            {
-                throw new InvalidOperationException("The server has shut down.");
-            }
-        }
-
-        Start();
-    }
-
-    private void ThrowIfStarted()
-    {
-        lock (_lock)
-        {
-            if (_listener is not null || _shutdownTask is not null)
-            {
-                throw new InvalidOperationException("This setting is frozen once the server has started.");
-            }
         }
     }
 }

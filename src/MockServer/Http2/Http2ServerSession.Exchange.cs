@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using MockKit.Http2;
-using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
 

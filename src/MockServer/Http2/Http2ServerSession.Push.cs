@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Text;
 using MockKit.Http2;
 using MockKit.Http2.Hpack;
-using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
 
 namespace MockKit.MockServer.Http2;

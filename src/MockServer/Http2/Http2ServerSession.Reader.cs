@@ -1,5 +1,4 @@
 using MockKit.Http2;
-using MockKit.Http2.Hpack;
 
 namespace MockKit.MockServer.Http2;
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using static MockKit.Http2.Tests.FrameTestHelpers;
 
 namespace MockKit.Http2.Tests;

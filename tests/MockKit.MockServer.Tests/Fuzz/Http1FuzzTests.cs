@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using MockKit.MockServer.Tests.Support;
 
 namespace MockKit.MockServer.Tests.Fuzz;
 

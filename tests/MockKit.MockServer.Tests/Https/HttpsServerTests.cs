@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Security.Authentication;
 using MockKit.MockServer.Tests.Support;
 using MockKit.Tls;

@@ -1,4 +1,3 @@
-using System.Net;
 using Xunit.Abstractions;
 using MockKit.Tls;
 

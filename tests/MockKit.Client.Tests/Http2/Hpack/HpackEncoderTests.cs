@@ -1,5 +1,4 @@
 using System.Buffers;
-using MockKit.Http2.Hpack;
 using MockKit.Http2.Tests;
 
 namespace MockKit.Http2.Hpack.Tests;

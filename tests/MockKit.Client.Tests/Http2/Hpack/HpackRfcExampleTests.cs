@@ -1,4 +1,3 @@
-using MockKit.Http2.Hpack;
 using MockKit.Http2.Tests;
 
 namespace MockKit.Http2.Hpack.Tests;

@@ -1,5 +1,3 @@
-using MockKit.Http2.Hpack;
-
 namespace MockKit.Http2.Hpack.Tests;
 
 public class HuffmanTests
