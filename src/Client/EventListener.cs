@@ -22,9 +22,6 @@ public abstract class EventListener
     /// <summary>A listener that ignores everything (the default).</summary>
     public static EventListener None { get; } = new NoneListener();
 
-    /// <summary>True for <see cref="None"/>: lets the handler skip building event arguments.</summary>
-    internal virtual bool IsNone => false;
-
     /// <summary>Called once when a handler using this listener freezes its settings: gives the listener the handler's clock.</summary>
     internal virtual void AttachClock(TimeProvider timeProvider)
     {
@@ -101,6 +98,5 @@ public abstract class EventListener
 
     private sealed class NoneListener : EventListener
     {
-        internal override bool IsNone => true;
     }
 }

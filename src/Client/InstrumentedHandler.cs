@@ -22,6 +22,7 @@ public sealed class InstrumentedHandler : HttpMessageHandler
 {
     private readonly Lock _lock = new();
     private ConnectionPool? _pool;
+    private bool _sharedPool;
     private int _frozen; // Written under _lock; read without it (volatile) on every send.
     private bool _retryOnConnectionFailure = true;
     private IDns _dns = SystemDns.Instance;
@@ -43,7 +44,11 @@ public sealed class InstrumentedHandler : HttpMessageHandler
     public ConnectionPool Pool
     {
         get => _pool ?? Interlocked.CompareExchange(ref _pool, new ConnectionPool(timeProvider: TimeProvider), null) ?? _pool!;
-        init => _pool = value ?? throw new ArgumentNullException(nameof(value));
+        init
+        {
+            _pool = value ?? throw new ArgumentNullException(nameof(value));
+            _sharedPool = true;
+        }
     }
 
     /// <summary>The clock for timeouts, event timestamps and (for a pool it creates) idle times. Default: system time.</summary>
@@ -134,6 +139,18 @@ public sealed class InstrumentedHandler : HttpMessageHandler
     /// <summary>Not supported: this handler is asynchronous only (no sync-over-async).</summary>
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
         throw new NotSupportedException("InstrumentedHandler is asynchronous only: use SendAsync.");
+
+    /// <summary>Closes the idle connections of a pool this handler created; a shared pool is left to its other users.
+    /// Connections still carrying a response go back to the pool when it ends, and its cleanup evicts them.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_sharedPool && _pool is { } pool)
+        {
+            pool.EvictAll();
+        }
+
+        base.Dispose(disposing);
+    }
 
     private static TimeSpan CheckTimeout(TimeSpan value)
     {

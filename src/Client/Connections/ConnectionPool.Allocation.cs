@@ -67,7 +67,7 @@ public sealed partial class ConnectionPool
                 _connections.Remove(connection);
             }
 
-            tooManyIdle = _connections.Count(c => c.ActiveExchanges == 0) > MaxIdleConnections;
+            tooManyIdle = CountIdle() > MaxIdleConnections;
         }
 
         if (close)

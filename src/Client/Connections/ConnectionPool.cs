@@ -72,7 +72,7 @@ public sealed partial class ConnectionPool
         {
             lock (_lock)
             {
-                return _connections.Count(c => c.ActiveExchanges == 0);
+                return CountIdle();
             }
         }
     }
@@ -125,14 +125,41 @@ public sealed partial class ConnectionPool
         return $"ConnectionPool: {connections.Count} connection(s)" + string.Concat(connections.Select(c => $"\n  {c}"));
     }
 
+    /// <summary>The open connections themselves, for tests that need to look at the transport.</summary>
+    internal IReadOnlyList<PooledConnection> OpenConnections
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _connections];
+            }
+        }
+    }
+
     /// <summary>Counts (idle, active) for the open-connections metric.</summary>
     internal (int Idle, int Active) CountByState()
     {
         lock (_lock)
         {
-            var idle = _connections.Count(c => c.ActiveExchanges == 0);
+            var idle = CountIdle();
             return (idle, _connections.Count - idle);
         }
+    }
+
+    /// <summary>Called under <c>_lock</c>; a loop rather than LINQ because it runs on every release.</summary>
+    private int CountIdle()
+    {
+        var idle = 0;
+        foreach (var connection in _connections)
+        {
+            if (connection.ActiveExchanges == 0)
+            {
+                idle++;
+            }
+        }
+
+        return idle;
     }
 
     internal void WriteLog(string message)

@@ -69,7 +69,9 @@ internal sealed partial class Http1Connection
     // running while the body is written (one read and one write may overlap on a stream).
     private async Task<(Http1ResponseHead? Early, Task<Http1ResponseHead>? Pending)> AwaitContinueAsync(Exchange exchange)
     {
-        var read = ReadHeadWithoutTimeoutAsync(exchange);
+        // No read timeout on this read: the 100-continue timer bounds the wait, and after it the
+        // caller arms the read timeout around the still-running task. Call cancellation applies.
+        var read = ReadHeadAsync(exchange, armReadTimeout: false).AsTask();
         using var delay = new CancellationTokenSource();
         var timer = Task.Delay(exchange.Settings.ExpectContinueTimeout, exchange.Settings.TimeProvider, delay.Token);
         var first = await Task.WhenAny(read, timer).ConfigureAwait(false);
@@ -93,30 +95,6 @@ internal sealed partial class Http1Connection
         // A final answer without the body: the server may still expect it, so the connection
         // cannot carry another request (CreateResponse marks it).
         return (head, null);
-    }
-
-    private async Task<Http1ResponseHead> ReadHeadWithoutTimeoutAsync(Exchange exchange)
-    {
-        // No read timeout here: the 100-continue timer bounds the wait, and after it the
-        // caller arms the read timeout around this task. Call cancellation still applies.
-        while (true)
-        {
-            var sequence = new System.Buffers.ReadOnlySequence<byte>(_buffer, _start, _end - _start);
-            if (Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out var head))
-            {
-                Consume(_end - _start - (int)sequence.Length);
-                return head;
-            }
-
-            var read = await _stream.ReadAsync(_buffer.AsMemory(_end), exchange.Token).ConfigureAwait(false);
-            if (read == 0)
-            {
-                throw new IOException("The server closed the connection without sending a response.");
-            }
-
-            exchange.ResponseBytesReceived = true;
-            _end += read;
-        }
     }
 
     private async Task<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending)

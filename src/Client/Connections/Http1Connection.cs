@@ -96,7 +96,7 @@ internal sealed partial class Http1Connection : PooledConnection
     }
 
     /// <summary>Reads more bytes into the buffer under the read timeout; returns 0 at end of stream.</summary>
-    internal async ValueTask<int> FillAsync(Exchange exchange)
+    internal async ValueTask<int> FillAsync(Exchange exchange, bool armReadTimeout = true)
     {
         if (_start > 0 && _end == _buffer.Length)
         {
@@ -115,15 +115,19 @@ internal sealed partial class Http1Connection : PooledConnection
             _buffer = grown;
         }
 
-        var read = await ReadTransportAsync(_buffer.AsMemory(_end), exchange).ConfigureAwait(false);
+        var read = await ReadTransportAsync(_buffer.AsMemory(_end), exchange, armReadTimeout).ConfigureAwait(false);
         _end += read;
         return read;
     }
 
     /// <summary>Reads straight into the caller's memory (used for bodies when nothing is buffered).</summary>
-    internal async ValueTask<int> ReadTransportAsync(Memory<byte> destination, Exchange exchange)
+    internal async ValueTask<int> ReadTransportAsync(Memory<byte> destination, Exchange exchange, bool armReadTimeout = true)
     {
-        exchange.Arm(exchange.Settings.ReadTimeout, "read");
+        if (armReadTimeout)
+        {
+            exchange.Arm(exchange.Settings.ReadTimeout, "read");
+        }
+
         try
         {
             var read = await _stream.ReadAsync(destination, exchange.Token).ConfigureAwait(false);
@@ -167,7 +171,9 @@ internal sealed partial class Http1Connection : PooledConnection
     }
 
     /// <summary>Reads one response head (interim or final) with the shared parser.</summary>
-    internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange)
+    /// <param name="exchange">The exchange reading.</param>
+    /// <param name="armReadTimeout">False when the caller bounds the wait itself (the 100-continue wait).</param>
+    internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true)
     {
         while (true)
         {
@@ -178,7 +184,7 @@ internal sealed partial class Http1Connection : PooledConnection
                 return head;
             }
 
-            if (await FillAsync(exchange).ConfigureAwait(false) == 0)
+            if (await FillAsync(exchange, armReadTimeout).ConfigureAwait(false) == 0)
             {
                 throw new IOException(exchange.ResponseBytesReceived
                     ? "The server closed the connection in the middle of the response head."
