@@ -37,6 +37,7 @@ public sealed class PoolCleanupTests
         pool.ConnectionCount.ShouldBe(1);
         time.Advance(TimeSpan.FromMinutes(1));
         await Eventually.WaitUntilAsync(() => pool.ConnectionCount == 0, "the idle connection is evicted after keep-alive");
+        await Eventually.WaitUntilAsync(() => time.PendingTimerCount == 0, "the cleanup loop stops once the pool is empty");
     }
 
     [Fact]

@@ -76,12 +76,19 @@ public sealed class RetryTests
         // 127.0.0.2 is loopback too on Linux but nothing listens on it (the server binds 127.0.0.1).
         var dns = new StaticDns(dead, System.Net.IPAddress.Loopback);
         var listener = new RecordingEventListener();
-        using var client = new HttpClient(new InstrumentedHandler { Dns = dns, EventListener = listener });
+        var handler = new InstrumentedHandler { Dns = dns, EventListener = listener };
+        using var client = new HttpClient(handler);
         h.Server.Enqueue(new MockResponse("ok"));
         h.Server.Enqueue(new MockResponse("ok again"));
 
         (await client.GetStringAsync(h.LocalhostUrl("/"))).ShouldBe("ok");
         listener.Events.Where(e => e.Name == "ConnectFailed").ShouldHaveSingleItem().Detail!.ShouldContain("127.0.0.2");
+        listener.Clear();
+        handler.Pool.EvictAll();
+
+        (await client.GetStringAsync(h.LocalhostUrl("/"))).ShouldBe("ok again");
+        listener.EventNames.ShouldNotContain("ConnectFailed", "the failed route is tried last now");
+        listener.Events.Single(e => e.Name == "ConnectStart").Detail!.ShouldContain("127.0.0.1:");
     }
 
     [Fact]
@@ -94,5 +101,54 @@ public sealed class RetryTests
         (await h.Client.GetStringAsync(h.LocalhostUrl("/1"))).ShouldBe("first");
         using var body = new StreamContent(new MemoryStream("streamed"u8.ToArray()));
         await Should.ThrowAsync<HttpRequestException>(() => h.Client.PostAsync(h.LocalhostUrl("/2"), body));
+    }
+
+    [Fact]
+    public async Task A_post_skips_a_pooled_connection_the_server_closed_without_needing_a_retry()
+    {
+        await using var h = await ClientHarness.StartAsync();
+        h.Handler.RetryOnConnectionFailure = false;
+        h.Server.Enqueue(new MockResponse("then closed") { SocketPolicy = SocketPolicy.DisconnectAtEnd });
+        h.Server.Enqueue(new MockResponse("posted"));
+
+        (await h.Client.GetStringAsync(h.Url("/"))).ShouldBe("then closed");
+        var stale = h.Pool.OpenConnections.ShouldHaveSingleItem();
+        await WaitUntilUnhealthyAsync(stale);
+        (await stale.IsHealthyAsync(doExtensiveChecks: false)).ShouldBeTrue("the cheap check looks only at our own state");
+
+        using var body = new StreamContent(new NonSeekableStream("once"u8.ToArray()));
+        using var response = await h.Client.PostAsync(h.Url("/post"), body);
+
+        (await response.Content.ReadAsStringAsync()).ShouldBe("posted");
+        response.GetExchange().ConnectionReused.ShouldBeFalse();
+        h.Pool.OpenConnections.ShouldNotContain(stale);
+    }
+
+    [Fact]
+    public async Task A_get_on_a_pooled_connection_the_server_closed_is_retried()
+    {
+        await using var h = await ClientHarness.StartAsync();
+        h.Server.Enqueue(new MockResponse("then closed") { SocketPolicy = SocketPolicy.DisconnectAtEnd });
+        h.Server.Enqueue(new MockResponse("fresh"));
+
+        (await h.Client.GetStringAsync(h.Url("/"))).ShouldBe("then closed");
+        await WaitUntilUnhealthyAsync(h.Pool.OpenConnections.ShouldHaveSingleItem());
+
+        (await h.Client.GetStringAsync(h.Url("/"))).ShouldBe("fresh");
+        h.Pool.ConnectionCount.ShouldBe(1);
+    }
+
+    private static async Task WaitUntilUnhealthyAsync(MockKit.Client.Connections.PooledConnection connection)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (await connection.IsHealthyAsync(doExtensiveChecks: true))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The server's close never reached the client socket.");
+            }
+
+            await Task.Delay(5);
+        }
     }
 }
