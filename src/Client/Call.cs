@@ -115,17 +115,17 @@ internal sealed class Call
         }
     }
 
-    private async Task<(HttpResponseMessage, Http1ResponseStream, Exchange)> SendWithRetriesAsync(HttpRequestMessage request, PooledConnection? preferred)
+    private async Task<(HttpResponseMessage, IResponseBody, Exchange)> SendWithRetriesAsync(HttpRequestMessage request, PooledConnection? preferred)
     {
         var retries = 0;
         while (true)
         {
             var (connection, reused, sequenceNumber) = await AcquireAsync(request, preferred).ConfigureAwait(false);
-            var exchange = new Exchange(_handler.Pool, (Http1Connection)connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, OnExchangeReleased, Token);
+            var exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, OnExchangeReleased, Token);
             _listener.OnConnectionAcquired(_id, connection.Id, connection.Route, reused);
             try
             {
-                var (response, body) = await exchange.Connection.SendAsync(request, exchange).ConfigureAwait(false);
+                var (response, body) = await connection.SendAsync(request, exchange).ConfigureAwait(false);
                 return (response, body, exchange);
             }
             catch (Exception e)

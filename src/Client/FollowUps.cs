@@ -14,7 +14,7 @@ internal static class FollowUps
     public static HttpRequestMessage? Create(HttpResponseMessage response, HttpRequestMessage request, Route route, InstrumentedHandler handler, ref bool proxyAuthAnswered)
     {
         var code = (int)response.StatusCode;
-        if (code == 407 && route.Proxy is not null && !proxyAuthAnswered && IsReplayable(request.Content)
+        if (code == 407 && route.Proxy is not null && !route.RequiresTunnel && !proxyAuthAnswered && IsReplayable(request.Content)
             && handler.Proxy?.Credentials?.GetCredential(route.Proxy, "Basic") is { } credential)
         {
             proxyAuthAnswered = true;

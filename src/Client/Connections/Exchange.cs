@@ -23,7 +23,7 @@ internal sealed class Exchange
 
     public Exchange(
         ConnectionPool pool,
-        Http1Connection connection,
+        PooledConnection connection,
         ExchangeSettings settings,
         long callId,
         int sequenceNumber,
@@ -45,7 +45,7 @@ internal sealed class Exchange
 
     public ConnectionPool Pool { get; }
 
-    public Http1Connection Connection { get; }
+    public PooledConnection Connection { get; }
 
     public ExchangeSettings Settings { get; }
 

@@ -8,9 +8,8 @@ namespace MockKit.Client.Connections;
 // read the final response head and hand the body to a streaming content.
 internal sealed partial class Http1Connection
 {
-    /// <summary>Sends <paramref name="request"/> and returns the response with its body still on the wire.</summary>
-    /// <exception cref="ExchangeException">I/O, protocol or timeout failures, already mapped.</exception>
-    public async Task<(HttpResponseMessage Response, Http1ResponseStream Body)> SendAsync(HttpRequestMessage request, Exchange exchange)
+    /// <inheritdoc />
+    public override async Task<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange)
     {
         var listener = exchange.Listener;
         var content = request.Content;

@@ -20,7 +20,7 @@ namespace MockKit.Client.Connections;
 /// pool's log, and releases the exchange marked no-new-exchanges so the connection closes.</para>
 /// <para>One reader at a time, as for any stream.</para>
 /// </remarks>
-internal sealed class Http1ResponseStream : Stream
+internal sealed class Http1ResponseStream : Stream, IResponseBody
 {
     /// <summary>Bodies with at most this many bytes left are read and discarded on dispose.</summary>
     public const int MaxDiscardBytes = 64 * 1024;

@@ -86,6 +86,14 @@ internal abstract class PooledConnection
         }
     }
 
+    /// <summary>
+    /// Runs one exchange the pool allocated on this connection: writes the request and returns
+    /// the response once its head arrived, with the body still streaming. The body releases the
+    /// exchange when it ends or is disposed.
+    /// </summary>
+    /// <exception cref="ExchangeException">I/O, protocol or timeout failures, with their retryability.</exception>
+    public abstract Task<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange);
+
     /// <summary>Checks the transport before a pooled connection is handed out again.</summary>
     /// <param name="doExtensiveChecks">True for requests that are not safe to repeat (non-GET): look harder.</param>
     public abstract ValueTask<bool> IsHealthyAsync(bool doExtensiveChecks);
