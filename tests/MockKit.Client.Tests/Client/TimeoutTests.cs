@@ -9,7 +9,13 @@ public sealed class TimeoutTests
     public async Task Read_timeout_fails_the_call_and_closes_the_connection()
     {
         var time = new ManualTimeProvider();
-        var handler = new InstrumentedHandler { TimeProvider = time, ReadTimeout = TimeSpan.FromSeconds(5), WriteTimeout = Timeout.InfiniteTimeSpan };
+        var handler = new InstrumentedHandler
+        {
+            TimeProvider = time,
+            ReadTimeout = TimeSpan.FromSeconds(5),
+            WriteTimeout = Timeout.InfiniteTimeSpan,
+            ConnectTimeout = Timeout.InfiniteTimeSpan, // Only the read timer and the pool's may be pending below.
+        };
         await using var h = await ClientHarness.StartAsync(handler);
         h.Server.Enqueue(new MockResponse { SocketPolicy = SocketPolicy.NoResponse });
 
@@ -27,7 +33,7 @@ public sealed class TimeoutTests
     public async Task Call_timeout_cancels_the_call()
     {
         var time = new ManualTimeProvider();
-        var handler = new InstrumentedHandler { TimeProvider = time, CallTimeout = TimeSpan.FromSeconds(5) };
+        var handler = new InstrumentedHandler { TimeProvider = time, CallTimeout = TimeSpan.FromSeconds(5), ConnectTimeout = Timeout.InfiniteTimeSpan };
         await using var h = await ClientHarness.StartAsync(handler);
         h.Server.Enqueue(new MockResponse { SocketPolicy = SocketPolicy.NoResponse });
 
