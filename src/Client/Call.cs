@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using MockKit.Client.Connections;
 
@@ -31,6 +32,7 @@ internal sealed class Call
     private readonly EventListener _listener;
     private readonly long _startTimestamp;
     private readonly long _id;
+    private readonly Action<Exchange, bool> _onExchangeReleased;
     private RouteState? _routes;
     private Exchange? _finalExchange;
     private int _finalStatus;
@@ -43,6 +45,7 @@ internal sealed class Call
         _userToken = cancellationToken;
         _listener = handler.ExchangeSettings.Listener;
         _id = Interlocked.Increment(ref s_nextCallId);
+        _onExchangeReleased = OnExchangeReleased;
         _startTimestamp = handler.TimeProvider.GetTimestamp();
         if (handler.CallTimeout != Timeout.InfiniteTimeSpan)
         {
@@ -70,9 +73,8 @@ internal sealed class Call
                 if (next is null)
                 {
                     var connection = exchange.Connection;
-                    request.Options.Set(
-                        HttpResponseMessageExtensions.ExchangeKey,
-                        new ExchangeInfo(connection.Id, exchange.SequenceNumber, exchange.Reused, connection.Route, connection.Protocol, connection.Handshake));
+                    ((InstrumentedResponse)response).Exchange =
+                        new ExchangeInfo(connection.Id, exchange.SequenceNumber, exchange.Reused, connection.Route, connection.Protocol, connection.Handshake);
                     _finalStatus = (int)response.StatusCode;
                     Volatile.Write(ref _finalExchange, exchange);
                     return response;
@@ -115,13 +117,14 @@ internal sealed class Call
         }
     }
 
-    private async Task<(HttpResponseMessage, IResponseBody, Exchange)> SendWithRetriesAsync(HttpRequestMessage request, PooledConnection? preferred)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(HttpResponseMessage, IResponseBody, Exchange)> SendWithRetriesAsync(HttpRequestMessage request, PooledConnection? preferred)
     {
         var retries = 0;
         while (true)
         {
             var (connection, reused, sequenceNumber) = await AcquireAsync(request, preferred).ConfigureAwait(false);
-            var exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, OnExchangeReleased, Token);
+            var exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, _onExchangeReleased, Token);
             _listener.OnConnectionAcquired(_id, connection.Id, connection.Route, reused);
             try
             {
@@ -158,7 +161,8 @@ internal sealed class Call
         && (reused || _routes is { HasNext: true })
         && retries++ < MaxConnectionRetries;
 
-    private async Task<(PooledConnection Connection, bool Reused, int SequenceNumber)> AcquireAsync(HttpRequestMessage request, PooledConnection? preferred)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(PooledConnection Connection, bool Reused, int SequenceNumber)> AcquireAsync(HttpRequestMessage request, PooledConnection? preferred)
     {
         var uri = request.RequestUri!;
         var address = Address.From(uri, _handler);

@@ -1,11 +1,10 @@
+using MockKit.Client.Connections;
+
 namespace MockKit.Client;
 
 /// <summary>Reads the instrumentation <see cref="InstrumentedHandler"/> attaches to its responses.</summary>
 public static class HttpResponseMessageExtensions
 {
-    /// <summary>The key under which the exchange is stored in <see cref="HttpRequestMessage.Options"/> of the response's request.</summary>
-    internal static readonly HttpRequestOptionsKey<ExchangeInfo> ExchangeKey = new("MockKit.Client.Exchange");
-
     /// <summary>Which connection carried <paramref name="response"/> and its sequence number there.</summary>
     /// <param name="response">A response returned by <see cref="InstrumentedHandler"/> (after redirects, the final one).</param>
     /// <returns>The exchange facts.</returns>
@@ -13,7 +12,7 @@ public static class HttpResponseMessageExtensions
     public static ExchangeInfo GetExchange(this HttpResponseMessage response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        if (response.RequestMessage is { } request && request.Options.TryGetValue(ExchangeKey, out var exchange))
+        if (response is InstrumentedResponse { Exchange: { } exchange })
         {
             return exchange;
         }

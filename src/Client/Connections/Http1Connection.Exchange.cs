@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using MockKit.Buffers;
 using MockKit.Http1;
 
@@ -9,7 +10,8 @@ namespace MockKit.Client.Connections;
 internal sealed partial class Http1Connection
 {
     /// <inheritdoc />
-    public override async Task<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange)
     {
         var listener = exchange.Listener;
         var content = request.Content;
@@ -96,7 +98,8 @@ internal sealed partial class Http1Connection
         return (head, null);
     }
 
-    private async Task<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending)
     {
         while (true)
         {
@@ -136,7 +139,7 @@ internal sealed partial class Http1Connection
 
     private (HttpResponseMessage, Http1ResponseStream) CreateResponse(HttpRequestMessage request, Http1ResponseHead head, Exchange exchange, bool skippedBody)
     {
-        var response = new HttpResponseMessage((HttpStatusCode)head.StatusCode)
+        var response = new InstrumentedResponse((HttpStatusCode)head.StatusCode)
         {
             ReasonPhrase = head.Reason,
             Version = head.Version == Protocol.Http10 ? HttpVersion.Version10 : HttpVersion.Version11,

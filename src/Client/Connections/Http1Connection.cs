@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using MockKit.Http1;
 
 namespace MockKit.Client.Connections;
@@ -18,6 +19,8 @@ namespace MockKit.Client.Connections;
 /// releases the exchange when the body ends or is disposed. Only the exchange's task touches the
 /// buffer; <see cref="Close"/> may run on any thread and only disposes the transport.
 /// </remarks>
+// The hot I/O helpers use PoolingAsyncValueTaskMethodBuilder: a head read goes three awaits
+// deep and would otherwise allocate a state-machine box at each level on every exchange.
 internal sealed partial class Http1Connection : PooledConnection
 {
     private const int BufferSize = 16 * 1024;
@@ -96,6 +99,7 @@ internal sealed partial class Http1Connection : PooledConnection
     }
 
     /// <summary>Reads more bytes into the buffer under the read timeout; returns 0 at end of stream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<int> FillAsync(Exchange exchange, bool armReadTimeout = true)
     {
         if (_start > 0 && _end == _buffer.Length)
@@ -121,6 +125,7 @@ internal sealed partial class Http1Connection : PooledConnection
     }
 
     /// <summary>Reads straight into the caller's memory (used for bodies when nothing is buffered).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<int> ReadTransportAsync(Memory<byte> destination, Exchange exchange, bool armReadTimeout = true)
     {
         if (armReadTimeout)
@@ -144,6 +149,7 @@ internal sealed partial class Http1Connection : PooledConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask WriteAsync(ReadOnlyMemory<byte> data, Exchange exchange)
     {
         exchange.Arm(exchange.Settings.WriteTimeout, "write");
@@ -157,6 +163,7 @@ internal sealed partial class Http1Connection : PooledConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask FlushAsync(Exchange exchange)
     {
         exchange.Arm(exchange.Settings.WriteTimeout, "write");
@@ -173,6 +180,7 @@ internal sealed partial class Http1Connection : PooledConnection
     /// <summary>Reads one response head (interim or final) with the shared parser.</summary>
     /// <param name="exchange">The exchange reading.</param>
     /// <param name="armReadTimeout">False when the caller bounds the wait itself (the 100-continue wait).</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true)
     {
         while (true)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using MockKit.Http1;
 
 namespace MockKit.Client.Connections;
@@ -17,6 +18,7 @@ internal sealed partial class Http1ResponseStream
         _ => false,
     };
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer)
     {
         switch (_framing.Kind)
@@ -52,6 +54,7 @@ internal sealed partial class Http1ResponseStream
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadChunkedAsync(Memory<byte> buffer)
     {
         while (true)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MockKit.Http1;
 
 namespace MockKit.Client.Connections;
@@ -67,6 +68,7 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
 
     private bool IsFinished => Volatile.Read(ref _finished) != 0;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -86,7 +88,9 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
             return 0;
         }
 
-        using var registration = cancellationToken.CanBeCanceled
+        // The exchange already listens to the call's token (HttpClient reads content with the
+        // same token it sent with); register only a different one.
+        using var registration = cancellationToken.CanBeCanceled && cancellationToken != _exchange.CallToken
             ? cancellationToken.UnsafeRegister(static s => ((Exchange)s!).AbortByReader(), _exchange)
             : default;
         int read;

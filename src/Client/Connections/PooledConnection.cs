@@ -92,7 +92,7 @@ internal abstract class PooledConnection
     /// exchange when it ends or is disposed.
     /// </summary>
     /// <exception cref="ExchangeException">I/O, protocol or timeout failures, with their retryability.</exception>
-    public abstract Task<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange);
+    public abstract ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange);
 
     /// <summary>Checks the transport before a pooled connection is handed out again.</summary>
     /// <param name="doExtensiveChecks">True for requests that are not safe to repeat (non-GET): look harder.</param>
