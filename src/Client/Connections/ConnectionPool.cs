@@ -14,11 +14,12 @@ namespace MockKit.Client;
 /// <remarks>
 /// <para>A connection is idle when no exchange holds it: for HTTP/1 from the moment its
 /// response body was read to the end or disposed, never when the headers arrive.</para>
-/// <para>Lock order: <c>ConnectionPool._lock</c> → <c>PooledConnection._lock</c>. Decisions are
-/// made under the pool lock; closing sockets and logging happen after it is released.</para>
 /// </remarks>
 public sealed partial class ConnectionPool
 {
+    // Decisions are made under _lock (and the connections' locks, taken inside it: the lock
+    // order is written down once, on PooledConnection); closing sockets, logging and events
+    // happen after it is released.
     private readonly Lock _lock = new();
     private readonly List<PooledConnection> _connections = []; // Guarded by _lock.
 
