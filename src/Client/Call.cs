@@ -1,0 +1,247 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using MockKit.Client.Connections;
+
+namespace MockKit.Client;
+
+/// <summary>
+/// One <c>SendAsync</c>: its first request plus retries and follow-ups (redirects, proxy auth),
+/// which prefer to stay on the same connection. The call owns the call-level token (the
+/// caller's token plus <see cref="InstrumentedHandler.CallTimeout"/>) until its final response
+/// body ends, when CallEnd is raised.
+/// </summary>
+/// <remarks>
+/// Retry rule (consumed by a <c>catch … when</c> filter): an <see cref="ExchangeException"/> with
+/// <see cref="ExchangeException.BeforeResponseBytes"/> is replayed, at most
+/// <see cref="MaxConnectionRetries"/> times, when the body is replayable and either the
+/// connection was reused (it may simply have gone stale) or another route remains.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The call timeout source lives until the final body ends and is disposed in Finish, not by an owner.")]
+internal sealed class Call
+{
+    /// <summary>The most replays after connection failures in one call.</summary>
+    public const int MaxConnectionRetries = 3;
+
+    private static long s_nextCallId;
+
+    private readonly InstrumentedHandler _handler;
+    private readonly HttpRequestMessage _request;
+    private readonly CancellationToken _userToken;
+    private readonly CancellationTokenSource? _callTimeout;
+    private readonly CancellationTokenRegistration _userRegistration;
+    private readonly EventListener _listener;
+    private readonly long _startTimestamp;
+    private readonly long _id;
+    private readonly Action<Exchange, bool> _onExchangeReleased;
+    private RouteState? _routes;
+    private Exchange? _finalExchange;
+    private int _finalStatus;
+    private int _scopeDisposed;
+
+    public Call(InstrumentedHandler handler, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        _handler = handler;
+        _request = request;
+        _userToken = cancellationToken;
+        _listener = handler.ExchangeSettings.Listener;
+        _id = Interlocked.Increment(ref s_nextCallId);
+        _onExchangeReleased = OnExchangeReleased;
+        _startTimestamp = handler.TimeProvider.GetTimestamp();
+        if (handler.CallTimeout != Timeout.InfiniteTimeSpan)
+        {
+            _callTimeout = new CancellationTokenSource(handler.CallTimeout, handler.TimeProvider);
+            _userRegistration = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _callTimeout);
+        }
+    }
+
+    private CancellationToken Token => _callTimeout?.Token ?? _userToken;
+
+    public async Task<HttpResponseMessage> ExecuteAsync()
+    {
+        _listener.OnCallStart(_id, _request);
+        try
+        {
+            var request = _request;
+            PooledConnection? preferred = null;
+            var followUps = 0;
+            var proxyAuthAnswered = false;
+            while (true)
+            {
+                Token.ThrowIfCancellationRequested();
+                var (response, body, exchange) = await SendWithRetriesAsync(request, preferred).ConfigureAwait(false);
+                var next = FollowUps.Create(response, request, exchange.Connection.Route, _handler, ref proxyAuthAnswered);
+                if (next is null)
+                {
+                    var connection = exchange.Connection;
+                    ((InstrumentedResponse)response).Exchange =
+                        new ExchangeInfo(connection.Id, exchange.SequenceNumber, exchange.Reused, connection.Route, connection.Protocol, connection.Handshake);
+                    _finalStatus = (int)response.StatusCode;
+                    Volatile.Write(ref _finalExchange, exchange);
+                    return response;
+                }
+
+                if (++followUps > FollowUps.MaxFollowUps)
+                {
+                    response.Dispose();
+                    throw new HttpRequestException($"Too many follow-up requests: {followUps} (the limit is {FollowUps.MaxFollowUps}).");
+                }
+
+                preferred = exchange.Connection;
+                await body.DiscardAsync().ConfigureAwait(false);
+                response.Dispose();
+                request = next;
+            }
+        }
+        catch (Exception e)
+        {
+            var failure = e;
+            if (Token.IsCancellationRequested && e is OperationCanceledException)
+            {
+                _listener.OnCanceled(_id);
+                if (!_userToken.IsCancellationRequested)
+                {
+                    failure = new TaskCanceledException(
+                        $"The call to {_request.RequestUri} timed out after {_handler.CallTimeout.TotalSeconds:0.###} s.",
+                        new TimeoutException("call timeout"));
+                }
+            }
+
+            _listener.OnCallFailed(_id, failure);
+            Finish(statusCode: 0, failed: true);
+            if (failure == e)
+            {
+                ExceptionDispatchInfo.Capture(e).Throw();
+            }
+
+            throw failure;
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(HttpResponseMessage, IResponseBody, Exchange)> SendWithRetriesAsync(HttpRequestMessage request, PooledConnection? preferred)
+    {
+        var retries = 0;
+        while (true)
+        {
+            var (connection, reused, sequenceNumber) = await AcquireAsync(request, preferred).ConfigureAwait(false);
+            var exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, _onExchangeReleased, Token);
+            _listener.OnConnectionAcquired(_id, connection.Id, connection.Route, reused);
+            try
+            {
+                var (response, body) = await connection.SendAsync(request, exchange).ConfigureAwait(false);
+                return (response, body, exchange);
+            }
+            catch (Exception e)
+            {
+                exchange.Release(reusable: !exchange.RequestStarted && e is not ExchangeException, completed: false);
+                if (e is ExchangeException { BeforeResponseBytes: true } && CanRetry(request, reused, ref retries))
+                {
+                    if (!reused)
+                    {
+                        _handler.RouteDatabase.Failed(connection.Route);
+                    }
+                    else
+                    {
+                        _routes = null; // A stale pooled connection says nothing about the routes: start over.
+                    }
+
+                    preferred = null;
+                    continue;
+                }
+
+                throw;
+            }
+        }
+    }
+
+    private bool CanRetry(HttpRequestMessage request, bool reused, ref int retries) =>
+        _handler.RetryOnConnectionFailure
+        && !Token.IsCancellationRequested
+        && FollowUps.IsReplayable(request.Content)
+        && (reused || _routes is { HasNext: true })
+        && retries++ < MaxConnectionRetries;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(PooledConnection Connection, bool Reused, int SequenceNumber)> AcquireAsync(HttpRequestMessage request, PooledConnection? preferred)
+    {
+        var uri = request.RequestUri!;
+        var address = Address.From(uri, _handler);
+        var pool = _handler.Pool;
+        while (pool.TryAcquire(address, preferred, out var reused, out var sequenceNumber) is { } pooled)
+        {
+            if (await pooled.IsHealthyAsync(doExtensiveChecks: request.Method != HttpMethod.Get).ConfigureAwait(false))
+            {
+                return (pooled, reused, sequenceNumber);
+            }
+
+            pool.EndExchange(pooled, completed: false, noNewExchanges: true);
+        }
+
+        if (_routes is null || _routes.Address != address)
+        {
+            var routes = await RouteSelector.SelectAsync(uri, _handler.ConnectionSettings, _handler.RouteDatabase, _listener, _id, Token).ConfigureAwait(false);
+            _routes = new RouteState(address, routes);
+        }
+
+        Exception? firstFailure = null;
+        while (_routes.TryNext(out var route))
+        {
+            try
+            {
+                var connection = await RouteConnector.ConnectAsync(pool, address, route, _handler.ConnectionSettings, _handler.ExchangeSettings, _id, Token).ConfigureAwait(false);
+                _handler.RouteDatabase.Connected(route);
+                connection.TryAllocate(out _, out var sequenceNumber);
+                pool.Add(connection);
+                return (connection, false, sequenceNumber);
+            }
+            catch (HttpRequestException e) when (!Token.IsCancellationRequested)
+            {
+                _handler.RouteDatabase.Failed(route);
+                firstFailure ??= e;
+                if (!_handler.RetryOnConnectionFailure)
+                {
+                    throw;
+                }
+            }
+        }
+
+        throw firstFailure ?? new HttpRequestException(HttpRequestError.ConnectionError, $"Every route to {uri.GetLeftPart(UriPartial.Authority)} has been tried and failed.");
+    }
+
+    private void OnExchangeReleased(Exchange exchange, bool completed)
+    {
+        _listener.OnConnectionReleased(_id, exchange.Connection.Id);
+        if (ReferenceEquals(Volatile.Read(ref _finalExchange), exchange))
+        {
+            _listener.OnCallEnd(_id);
+            Finish(_finalStatus, failed: !completed);
+        }
+    }
+
+    private void Finish(int statusCode, bool failed)
+    {
+        if (Interlocked.Exchange(ref _scopeDisposed, 1) != 0)
+        {
+            return;
+        }
+
+        ClientMetrics.RequestFinished(_handler.TimeProvider.GetElapsedTime(_startTimestamp), _request.Method.Method, statusCode, failed);
+        _userRegistration.Dispose();
+        _callTimeout?.Dispose();
+    }
+
+    private sealed class RouteState(Address address, IReadOnlyList<Route> routes)
+    {
+        private int _next;
+
+        public Address Address { get; } = address;
+
+        public bool HasNext => _next < routes.Count;
+
+        public bool TryNext(out Route route)
+        {
+            route = _next < routes.Count ? routes[_next++] : null!;
+            return route is not null;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace MockKit.Client;
+
+/// <summary>
+/// The state of one pooled connection at the moment <see cref="ConnectionPool.Connections"/>
+/// was read. A value, not a live view: read the pool again to see later changes.
+/// </summary>
+/// <param name="Id">Process-wide connection id, increasing from 1 in creation order.</param>
+/// <param name="Route">The route the connection was made on.</param>
+/// <param name="Protocol">The negotiated protocol (<see cref="Protocol.Http11"/> for every HTTP/1 connection).</param>
+/// <param name="ActiveStreams">Exchanges in flight (0 or 1 on HTTP/1.1).</param>
+/// <param name="CompletedExchanges">Exchanges of calls that finished on this connection (a tunnel's CONNECT is not one).</param>
+/// <param name="NoNewExchanges">True once the connection will not be handed out again; it closes when its last exchange ends.</param>
+/// <param name="IdleSince">When the last exchange ended, by the pool's <see cref="TimeProvider"/>; null while an exchange is active.</param>
+/// <param name="Handshake">The TLS handshake with the origin, or null for cleartext.</param>
+public sealed record ConnectionSnapshot(
+    long Id,
+    Route Route,
+    Protocol Protocol,
+    int ActiveStreams,
+    int CompletedExchanges,
+    bool NoNewExchanges,
+    DateTimeOffset? IdleSince,
+    TlsHandshake? Handshake);

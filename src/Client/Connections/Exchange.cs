@@ -1,0 +1,203 @@
+using System.Net.Sockets;
+using MockKit.Http1;
+
+namespace MockKit.Client.Connections;
+
+/// <summary>
+/// One request/response on one connection, from allocation to release. It owns the
+/// cancellation source that every I/O operation of the exchange observes: the call's token
+/// (user cancellation and call timeout) and the per-operation read/write timeouts, all on the
+/// <see cref="TimeProvider"/>, end up cancelling it. Cancelling aborts the exchange; an HTTP/1
+/// connection whose exchange was aborted is never reused.
+/// </summary>
+/// <remarks>Used by one exchange at a time; <see cref="Release"/> may race with a finalizer and is idempotent.</remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The source is disposed by Release or DisposeSetup, which end every exchange.")]
+internal sealed class Exchange
+{
+    private readonly CancellationTokenSource _cts;
+    private readonly CancellationTokenRegistration _callRegistration;
+    private readonly Action<Exchange, bool> _onReleased;
+    private volatile string? _armed;
+    private volatile bool _canceledByReader;
+    private int _released;
+
+    public Exchange(
+        ConnectionPool pool,
+        PooledConnection connection,
+        ExchangeSettings settings,
+        long callId,
+        int sequenceNumber,
+        bool reused,
+        Action<Exchange, bool> onReleased,
+        CancellationToken callToken)
+    {
+        Pool = pool;
+        Connection = connection;
+        Settings = settings;
+        CallId = callId;
+        SequenceNumber = sequenceNumber;
+        Reused = reused;
+        CallToken = callToken;
+        _onReleased = onReleased;
+        _cts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, settings.TimeProvider);
+        _callRegistration = callToken.UnsafeRegister(static s => ((Exchange)s!).Abort(), this);
+    }
+
+    public ConnectionPool Pool { get; }
+
+    public PooledConnection Connection { get; }
+
+    public ExchangeSettings Settings { get; }
+
+    public long CallId { get; }
+
+    public int SequenceNumber { get; }
+
+    public bool Reused { get; }
+
+    public CancellationToken CallToken { get; }
+
+    /// <summary>Observed by every I/O operation of this exchange.</summary>
+    public CancellationToken Token => _cts.Token;
+
+    /// <summary>Set once any byte of the response arrived: from then on a failure is never retried.</summary>
+    public bool ResponseBytesReceived { get; set; }
+
+    /// <summary>Set before the first byte of the request is written: from then on the connection's state depends on the exchange's outcome.</summary>
+    public bool RequestStarted { get; set; }
+
+    public bool IsReleased => Volatile.Read(ref _released) != 0;
+
+    public EventListener Listener => Settings.Listener;
+
+    /// <summary>Starts the timeout for one operation (<paramref name="what"/> is "read" or "write").</summary>
+    public void Arm(TimeSpan timeout, string what)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        _armed = what;
+        try
+        {
+            _cts.CancelAfter(timeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Released concurrently (a leak report); the operation fails on its own.
+        }
+    }
+
+    public void Disarm()
+    {
+        if (_armed is null || _cts.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _armed = null;
+        try
+        {
+            _cts.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Released concurrently.
+        }
+    }
+
+    /// <summary>Aborts the exchange: pending I/O ends and the connection will not be reused.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _armed = null; // Not a timeout.
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already released.
+        }
+    }
+
+    /// <summary>Aborts because the reader of the response body cancelled its read.</summary>
+    public void AbortByReader()
+    {
+        _canceledByReader = true;
+        Abort();
+    }
+
+    /// <summary>
+    /// Gives the connection back: reusable (idle) or marked no-new-exchanges (closed). Idempotent;
+    /// the first call wins. Raises the release events after the pool has been updated.
+    /// </summary>
+    public void Release(bool reusable, bool completed)
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return;
+        }
+
+        _callRegistration.Dispose();
+        var aborted = _cts.IsCancellationRequested;
+        _cts.Dispose();
+        Pool.EndExchange(Connection, completed, noNewExchanges: !reusable || aborted);
+        _onReleased(this, completed);
+    }
+
+    /// <summary>Ends an exchange that never belonged to a call (a tunnel's CONNECT during connection setup).</summary>
+    public void DisposeSetup()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _callRegistration.Dispose();
+            _cts.Dispose();
+        }
+    }
+
+    /// <summary>Turns what an I/O operation threw into the exception the caller should see.</summary>
+    /// <param name="e">The original exception.</param>
+    /// <param name="phase">What was going on, e.g. "reading the response headers".</param>
+    /// <param name="readerToken">The token of the body read that was running, if any.</param>
+    public Exception MapFailure(Exception e, string phase, CancellationToken readerToken = default)
+    {
+        var route = Connection.Route;
+        if (e is ExchangeException or HttpIOException)
+        {
+            return e;
+        }
+
+        if (CallToken.IsCancellationRequested)
+        {
+            return new TaskCanceledException($"The call to {route.Origin} was canceled while {phase}.", e, CallToken);
+        }
+
+        if (_canceledByReader)
+        {
+            return new OperationCanceledException($"Reading the response from {route.Origin} was canceled.", e, readerToken);
+        }
+
+        if (_cts.IsCancellationRequested && _armed is { } what)
+        {
+            var timeout = what == "write" ? Settings.WriteTimeout : Settings.ReadTimeout;
+            return new ExchangeException(
+                $"The {what} timed out after {timeout.TotalSeconds:0.###} s on {route} while {phase}.",
+                new TimeoutException($"{what} timeout ({timeout})"),
+                HttpRequestError.Unknown,
+                beforeResponseBytes: false);
+        }
+
+        return e switch
+        {
+            Http1ParseException parse => new ExchangeException(
+                $"Protocol error from {route} while {phase}: {parse.Message}", e, HttpRequestError.InvalidResponse, beforeResponseBytes: false),
+            IOException or SocketException or ObjectDisposedException or OperationCanceledException => new ExchangeException(
+                $"The connection to {route} failed while {phase}: {e.Message}",
+                e,
+                ResponseBytesReceived ? HttpRequestError.ResponseEnded : HttpRequestError.ConnectionError,
+                beforeResponseBytes: !ResponseBytesReceived),
+            _ => e,
+        };
+    }
+}

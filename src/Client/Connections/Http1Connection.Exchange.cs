@@ -1,0 +1,193 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using MockKit.Buffers;
+using MockKit.Http1;
+
+namespace MockKit.Client.Connections;
+
+// One exchange: write the request (head, then body with Expect: 100-continue handling),
+// read the final response head and hand the body to a streaming content.
+internal sealed partial class Http1Connection
+{
+    /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange)
+    {
+        var listener = exchange.Listener;
+        var content = request.Content;
+        var contentLength = content?.Headers.ContentLength;
+        var expectContinue = content is not null && request.Headers.ExpectContinue == true;
+        var phase = "writing the request headers";
+        try
+        {
+            using (var head = new PooledBufferWriter())
+            {
+                // Validation happens here, before any byte is written, so a refused header leaves the connection clean.
+                Http1RequestHeadWriter.Write(head, request, Route, contentLength);
+                listener.OnRequestHeadersStart(exchange.CallId);
+                exchange.RequestStarted = true;
+                await WriteAsync(head.WrittenMemory, exchange).ConfigureAwait(false);
+            }
+
+            listener.OnRequestHeadersEnd(exchange.CallId, request);
+            Http1ResponseHead? early = null;
+            Task<Http1ResponseHead>? pendingHead = null;
+            if (content is not null)
+            {
+                if (expectContinue)
+                {
+                    phase = "waiting for 100 Continue";
+                    await FlushAsync(exchange).ConfigureAwait(false);
+                    (early, pendingHead) = await AwaitContinueAsync(exchange).ConfigureAwait(false);
+                }
+
+                if (early is null)
+                {
+                    phase = "writing the request body";
+                    listener.OnRequestBodyStart(exchange.CallId);
+                    var requestBody = new Http1RequestBodyStream(this, exchange, contentLength);
+                    await content.CopyToAsync(requestBody, exchange.Token).ConfigureAwait(false);
+                    await requestBody.CompleteAsync().ConfigureAwait(false);
+                    listener.OnRequestBodyEnd(exchange.CallId, requestBody.BytesWritten);
+                }
+            }
+
+            phase = "reading the response headers";
+            listener.OnResponseHeadersStart(exchange.CallId);
+            var final = early ?? await ReadFinalHeadAsync(exchange, pendingHead).ConfigureAwait(false);
+            var (response, body) = CreateResponse(request, final, exchange, skippedBody: expectContinue && early is not null);
+            listener.OnResponseHeadersEnd(exchange.CallId, response);
+            return (response, body);
+        }
+        catch (Exception e)
+        {
+            throw exchange.MapFailure(e, phase);
+        }
+    }
+
+    // RFC 9110 section 10.1.1: after sending Expect: 100-continue, wait for 100 or a final
+    // status, but not forever: after the timeout send the body anyway. The head read keeps
+    // running while the body is written (one read and one write may overlap on a stream).
+    private async Task<(Http1ResponseHead? Early, Task<Http1ResponseHead>? Pending)> AwaitContinueAsync(Exchange exchange)
+    {
+        // No read timeout on this read: the 100-continue timer bounds the wait, and after it the
+        // caller arms the read timeout around the still-running task. Call cancellation applies.
+        var read = ReadHeadAsync(exchange, armReadTimeout: false).AsTask();
+        using var delay = new CancellationTokenSource();
+        var timer = Task.Delay(exchange.Settings.ExpectContinueTimeout, exchange.Settings.TimeProvider, delay.Token);
+        var first = await Task.WhenAny(read, timer).ConfigureAwait(false);
+        await delay.CancelAsync().ConfigureAwait(false);
+        if (first != read)
+        {
+            return (null, read);
+        }
+
+        var head = await read.ConfigureAwait(false);
+        if (head.StatusCode == 100)
+        {
+            return (null, null);
+        }
+
+        if (head.StatusCode < 200)
+        {
+            return (null, null); // Another 1xx: treat as permission to continue.
+        }
+
+        // A final answer without the body: the server may still expect it, so the connection
+        // cannot carry another request (CreateResponse marks it).
+        return (head, null);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending)
+    {
+        while (true)
+        {
+            Http1ResponseHead head;
+            if (pending is not null)
+            {
+                exchange.Arm(exchange.Settings.ReadTimeout, "read");
+                try
+                {
+                    head = await pending.ConfigureAwait(false);
+                }
+                finally
+                {
+                    exchange.Disarm();
+                }
+
+                pending = null;
+            }
+            else
+            {
+                head = await ReadHeadAsync(exchange).ConfigureAwait(false);
+            }
+
+            if (head.StatusCode == 101)
+            {
+                throw Http1ParseException.BadRequest("Unexpected 101 Switching Protocols: this client never asks for an upgrade.");
+            }
+
+            if (head.StatusCode >= 200)
+            {
+                return head;
+            }
+
+            // 1xx interim responses (RFC 9110 section 15.2) are skipped.
+        }
+    }
+
+    private (HttpResponseMessage, Http1ResponseStream) CreateResponse(HttpRequestMessage request, Http1ResponseHead head, Exchange exchange, bool skippedBody)
+    {
+        var response = new InstrumentedResponse((HttpStatusCode)head.StatusCode)
+        {
+            ReasonPhrase = head.Reason,
+            Version = head.Version == Protocol.Http10 ? HttpVersion.Version10 : HttpVersion.Version11,
+            RequestMessage = request,
+        };
+        var framing = Http1BodyFraming.ForResponse(request.Method.Method, head.StatusCode, head.Headers);
+        var keepAlive = head.Version == Protocol.Http11;
+        var stream = new Http1ResponseStream(this, exchange, framing, response);
+        var content = new StreamContent(stream);
+        foreach (var (name, value) in head.Headers)
+        {
+            if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+            {
+                keepAlive = ConnectionOptionsAllowReuse(value, keepAlive);
+            }
+
+            if (!response.Headers.TryAddWithoutValidation(name, value))
+            {
+                content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        if (request.Headers.ConnectionClose == true || framing.Kind == Http1BodyKind.UntilClose || skippedBody)
+        {
+            keepAlive = false;
+        }
+
+        stream.ReusableAfterBody = keepAlive;
+        response.Content = content;
+        return (response, stream);
+    }
+
+    private static bool ConnectionOptionsAllowReuse(string value, bool current)
+    {
+        foreach (var option in value.Split(','))
+        {
+            var token = option.Trim();
+            if (token.Equals("close", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            if (token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase))
+            {
+                current = true;
+            }
+        }
+
+        return current;
+    }
+}

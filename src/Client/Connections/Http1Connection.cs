@@ -1,0 +1,203 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using MockKit.Http1;
+
+namespace MockKit.Client.Connections;
+
+/// <summary>
+/// An HTTP/1.1 connection: one socket (plus TLS) to one route, carrying one exchange at a time.
+/// It owns the transport and a read buffer; the exchange that holds the connection drives all
+/// I/O directly (there is no background reader: between exchanges nothing reads the socket, so
+/// bytes that arrive then are a sign of trouble the health check looks for).
+/// </summary>
+/// <remarks>
+/// Overview of an exchange: the pool allocates the connection to a call's <see cref="Exchange"/>;
+/// <c>Http1Connection.Exchange.cs</c> writes the head (validated with <see cref="HttpFieldSyntax"/>)
+/// and body (<see cref="Http1RequestBodyStream"/>), reads the head with the shared
+/// <see cref="Http1HeadParser"/> and hands the body to <see cref="Http1ResponseStream"/>, which
+/// releases the exchange when the body ends or is disposed. Only the exchange's task touches the
+/// buffer; <see cref="Close"/> may run on any thread and only disposes the transport.
+/// </remarks>
+// The hot I/O helpers use PoolingAsyncValueTaskMethodBuilder: a head read goes three awaits
+// deep and would otherwise allocate a state-machine box at each level on every exchange.
+internal sealed partial class Http1Connection : PooledConnection
+{
+    private const int BufferSize = 16 * 1024;
+
+    private readonly Socket _socket;
+    private Stream _stream;
+    private byte[] _buffer = new byte[BufferSize];
+    private int _start;
+    private int _end;
+    private int _closed;
+
+    public Http1Connection(Address address, Route route, Socket socket, Stream stream, TlsHandshake? handshake, int firstSequenceNumber, long createdTimestamp, TimeProvider timeProvider)
+        : base(address, route, handshake, firstSequenceNumber, createdTimestamp)
+    {
+        _socket = socket;
+        _stream = stream;
+        TimeProvider = timeProvider;
+    }
+
+    public override Protocol Protocol => Protocol.Http11;
+
+    public override int AllocationLimit => 1;
+
+    public TimeProvider TimeProvider { get; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Bytes received and not yet consumed.</summary>
+    internal ReadOnlyMemory<byte> Buffered => _buffer.AsMemory(_start, _end - _start);
+
+    public override ValueTask<bool> IsHealthyAsync(bool doExtensiveChecks)
+    {
+        if (IsClosed || !_socket.Connected || _end > _start)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        if (!doExtensiveChecks)
+        {
+            return ValueTask.FromResult(true);
+        }
+
+        try
+        {
+            // Readable with nothing available: the peer closed (or half-closed) the socket.
+            // Readable with bytes: the server sent something nobody asked for. Either way the
+            // connection cannot carry a new exchange.
+            return ValueTask.FromResult(!_socket.Poll(0, SelectMode.SelectRead));
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return ValueTask.FromResult(false);
+        }
+    }
+
+    public override void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _stream.Dispose();
+        _socket.Dispose();
+        ClientMetrics.ConnectionClosed(TimeProvider.GetElapsedTime(CreatedTimestamp), Route.Scheme, Protocol);
+    }
+
+    /// <summary>Marks <paramref name="count"/> buffered bytes consumed.</summary>
+    internal void Consume(int count)
+    {
+        _start += count;
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+    }
+
+    /// <summary>Reads more bytes into the buffer under the read timeout; returns 0 at end of stream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<int> FillAsync(Exchange exchange, bool armReadTimeout = true)
+    {
+        if (_start > 0 && _end == _buffer.Length)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            // A head bigger than the buffer: grow (the parser's limit bounds this).
+            var grown = new byte[_buffer.Length * 2];
+            Buffer.BlockCopy(_buffer, _start, grown, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+            _buffer = grown;
+        }
+
+        var read = await ReadTransportAsync(_buffer.AsMemory(_end), exchange, armReadTimeout).ConfigureAwait(false);
+        _end += read;
+        return read;
+    }
+
+    /// <summary>Reads straight into the caller's memory (used for bodies when nothing is buffered).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<int> ReadTransportAsync(Memory<byte> destination, Exchange exchange, bool armReadTimeout = true)
+    {
+        if (armReadTimeout)
+        {
+            exchange.Arm(exchange.Settings.ReadTimeout, "read");
+        }
+
+        try
+        {
+            var read = await _stream.ReadAsync(destination, exchange.Token).ConfigureAwait(false);
+            if (read > 0)
+            {
+                exchange.ResponseBytesReceived = true;
+            }
+
+            return read;
+        }
+        finally
+        {
+            exchange.Disarm();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    internal async ValueTask WriteAsync(ReadOnlyMemory<byte> data, Exchange exchange)
+    {
+        exchange.Arm(exchange.Settings.WriteTimeout, "write");
+        try
+        {
+            await _stream.WriteAsync(data, exchange.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            exchange.Disarm();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    internal async ValueTask FlushAsync(Exchange exchange)
+    {
+        exchange.Arm(exchange.Settings.WriteTimeout, "write");
+        try
+        {
+            await _stream.FlushAsync(exchange.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            exchange.Disarm();
+        }
+    }
+
+    /// <summary>Reads one response head (interim or final) with the shared parser.</summary>
+    /// <param name="exchange">The exchange reading.</param>
+    /// <param name="armReadTimeout">False when the caller bounds the wait itself (the 100-continue wait).</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true)
+    {
+        while (true)
+        {
+            var sequence = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
+            if (Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out var head))
+            {
+                Consume(_end - _start - (int)sequence.Length);
+                return head;
+            }
+
+            if (await FillAsync(exchange, armReadTimeout).ConfigureAwait(false) == 0)
+            {
+                throw new IOException(exchange.ResponseBytesReceived
+                    ? "The server closed the connection in the middle of the response head."
+                    : "The server closed the connection without sending a response.");
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+namespace MockKit.Client.Connections;
+
+/// <summary>
+/// What the pool knows about any connection, whatever its protocol: an HTTP/1 connection has
+/// an <see cref="AllocationLimit"/> of 1, a multiplexed (HTTP/2) one a higher limit. The pool
+/// allocates exchanges to connections, the connection counts them, and the pool closes a
+/// connection that is marked <see cref="NoNewExchanges"/> once its last exchange ends.
+/// </summary>
+/// <remarks>
+/// Lock order: <c>ConnectionPool._lock</c> → <c>PooledConnection._lock</c>, never the reverse;
+/// stated here once. The allocation state below is guarded by this connection's <c>_lock</c>
+/// and changed only through the pool, which holds its own lock at the same time so that its
+/// counts and the connections' states agree. No I/O happens under either lock.
+/// </remarks>
+internal abstract class PooledConnection
+{
+    private static long s_nextId;
+
+    private readonly Lock _lock = new();
+    private int _activeExchanges; // Guarded by _lock.
+    private int _completedExchanges; // Guarded by _lock.
+    private int _nextSequenceNumber; // Guarded by _lock.
+    private bool _noNewExchanges; // Guarded by _lock.
+    private bool _everAllocated; // Guarded by _lock.
+    private DateTimeOffset? _idleSince; // Guarded by _lock.
+
+    protected PooledConnection(Address address, Route route, TlsHandshake? handshake, int firstSequenceNumber, long createdTimestamp)
+    {
+        Id = Interlocked.Increment(ref s_nextId);
+        Address = address;
+        Route = route;
+        Handshake = handshake;
+        _nextSequenceNumber = firstSequenceNumber;
+        CreatedTimestamp = createdTimestamp;
+    }
+
+    public long Id { get; }
+
+    public Address Address { get; }
+
+    public Route Route { get; }
+
+    public TlsHandshake? Handshake { get; private protected set; }
+
+    public abstract Protocol Protocol { get; }
+
+    /// <summary>How many exchanges may run at once: 1 for HTTP/1.1.</summary>
+    public abstract int AllocationLimit { get; }
+
+    /// <summary>True for connections that carry several exchanges at once (HTTP/2).</summary>
+    public bool IsMultiplexed => AllocationLimit > 1;
+
+    /// <summary>When the connection was made, as a <see cref="TimeProvider"/> timestamp (for the duration metric).</summary>
+    public long CreatedTimestamp { get; }
+
+    public int ActiveExchanges
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _activeExchanges;
+            }
+        }
+    }
+
+    public bool NoNewExchanges
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _noNewExchanges;
+            }
+        }
+    }
+
+    public DateTimeOffset? IdleSince
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _idleSince;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs one exchange the pool allocated on this connection: writes the request and returns
+    /// the response once its head arrived, with the body still streaming. The body releases the
+    /// exchange when it ends or is disposed.
+    /// </summary>
+    /// <exception cref="ExchangeException">I/O, protocol or timeout failures, with their retryability.</exception>
+    public abstract ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange);
+
+    /// <summary>Checks the transport before a pooled connection is handed out again.</summary>
+    /// <param name="doExtensiveChecks">True for requests that are not safe to repeat (non-GET): look harder.</param>
+    public abstract ValueTask<bool> IsHealthyAsync(bool doExtensiveChecks);
+
+    /// <summary>Closes the transport; idempotent, callable from any thread, never under a lock.</summary>
+    public abstract void Close();
+
+    public ConnectionSnapshot Snapshot()
+    {
+        lock (_lock)
+        {
+            return new ConnectionSnapshot(Id, Route, Protocol, _activeExchanges, _completedExchanges, _noNewExchanges, _idleSince, Handshake);
+        }
+    }
+
+    /// <summary>Takes a slot for one exchange if one is free. Called by the pool under its lock.</summary>
+    /// <param name="reused">True when the connection carried an exchange before.</param>
+    /// <param name="sequenceNumber">The new exchange's number on this connection.</param>
+    internal bool TryAllocate(out bool reused, out int sequenceNumber)
+    {
+        lock (_lock)
+        {
+            reused = _everAllocated;
+            sequenceNumber = -1;
+            if (_noNewExchanges || _activeExchanges >= AllocationLimit)
+            {
+                return false;
+            }
+
+            _everAllocated = true;
+            _activeExchanges++;
+            _idleSince = null;
+            sequenceNumber = _nextSequenceNumber++;
+            return true;
+        }
+    }
+
+    /// <summary>Counts a request that is not an exchange of a call (a tunnel's CONNECT) in the sequence numbers.</summary>
+    internal void CountConnectRequest()
+    {
+        lock (_lock)
+        {
+            _nextSequenceNumber++;
+        }
+    }
+
+    /// <summary>Ends one exchange. Returns true when the connection must now close (no new exchanges, none left).</summary>
+    internal bool EndExchange(DateTimeOffset now, bool completed, bool noNewExchanges)
+    {
+        lock (_lock)
+        {
+            if (completed)
+            {
+                _completedExchanges++;
+            }
+
+            _noNewExchanges |= noNewExchanges;
+            _activeExchanges--;
+            if (_activeExchanges == 0)
+            {
+                _idleSince = now;
+            }
+
+            return _noNewExchanges && _activeExchanges == 0;
+        }
+    }
+
+    /// <summary>Marks the connection so it is never handed out again. Returns true when it is idle (so should close now).</summary>
+    internal bool MarkNoNewExchanges()
+    {
+        lock (_lock)
+        {
+            _noNewExchanges = true;
+            return _activeExchanges == 0;
+        }
+    }
+
+    public override string ToString() => $"connection #{Id} to {Route}";
+}

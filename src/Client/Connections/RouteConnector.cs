@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace MockKit.Client.Connections;
+
+/// <summary>
+/// Makes one connection on one route: TCP connect (under the connect timeout), the CONNECT
+/// tunnel when an https origin sits behind a proxy, then TLS with SNI, ALPN, the configured
+/// trust and hostname verification. The tunnel's CONNECT is connection setup, not an exchange
+/// of the call. Failures become <see cref="HttpRequestException"/>s naming the route.
+/// </summary>
+internal static class RouteConnector
+{
+    public static async Task<Http1Connection> ConnectAsync(
+        ConnectionPool pool,
+        Address address,
+        Route route,
+        ConnectionSettings settings,
+        ExchangeSettings exchangeSettings,
+        long callId,
+        CancellationToken callToken)
+    {
+        var listener = exchangeSettings.Listener;
+        var timeProvider = exchangeSettings.TimeProvider;
+        listener.OnConnectStart(callId, route);
+        var socket = new Socket(route.SocketAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Http1Connection? connection = null;
+        using var connectTimeout = new CancellationTokenSource(settings.ConnectTimeout, timeProvider);
+        using var callRegistration = callToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), connectTimeout);
+        var phase = "connecting";
+        try
+        {
+            await socket.ConnectAsync(route.SocketAddress, connectTimeout.Token).ConfigureAwait(false);
+            connection = new Http1Connection(address, route, socket, new NetworkStream(socket, ownsSocket: true), null, 0, timeProvider.GetTimestamp(), timeProvider);
+            if (route.RequiresTunnel)
+            {
+                phase = "opening a CONNECT tunnel";
+                var setup = new Exchange(pool, connection, exchangeSettings, callId, 0, reused: false, static (_, _) => { }, callToken);
+                int? refused;
+                try
+                {
+                    refused = await connection.EstablishTunnelAsync(setup, settings.Proxy?.Credentials).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    throw setup.MapFailure(e, phase, CancellationToken.None);
+                }
+                finally
+                {
+                    setup.DisposeSetup();
+                }
+
+                if (refused is { } status)
+                {
+                    throw new HttpRequestException(
+                        HttpRequestError.ProxyTunnelError,
+                        $"The proxy {route.Proxy} refused the tunnel to {route.Origin} with status {status}.",
+                        statusCode: (HttpStatusCode)status);
+                }
+            }
+
+            if (route.IsHttps)
+            {
+                phase = "in the TLS handshake";
+                listener.OnSecureConnectStart(callId, route);
+                var tls = new SslStream(connection.Transport, leaveInnerStreamOpen: false);
+                var sni = IPAddress.TryParse(route.Host.Trim('[', ']'), out _) ? null : route.Host;
+                await tls.AuthenticateAsClientAsync(TlsOptions(route.Host, settings), connectTimeout.Token).ConfigureAwait(false);
+                var handshake = TlsHandshake.FromStream(tls, sni);
+                connection.UseTls(tls, handshake);
+                listener.OnSecureConnectEnd(callId, route, handshake);
+            }
+
+            listener.OnConnectEnd(callId, route, Protocol.Http11);
+            return connection;
+        }
+        catch (Exception e)
+        {
+            if (connection is not null)
+            {
+                connection.Close();
+            }
+            else
+            {
+                socket.Dispose();
+            }
+
+            var mapped = Map(e, route, phase, settings.ConnectTimeout, connectTimeout.IsCancellationRequested, callToken);
+            listener.OnConnectFailed(callId, route, mapped);
+            throw mapped;
+        }
+    }
+
+    private static Exception Map(Exception e, Route route, string phase, TimeSpan connectTimeout, bool timedOut, CancellationToken callToken)
+    {
+        if (callToken.IsCancellationRequested)
+        {
+            return new TaskCanceledException($"The call was canceled while {phase} to {route}.", e, callToken);
+        }
+
+        if (timedOut && e is OperationCanceledException)
+        {
+            return new HttpRequestException(
+                HttpRequestError.ConnectionError,
+                $"Connecting to {route} timed out after {connectTimeout.TotalSeconds:0.###} s ({phase}).",
+                new TimeoutException($"connect timeout ({connectTimeout})", e));
+        }
+
+        return e switch
+        {
+            HttpRequestException => e,
+            AuthenticationException => new HttpRequestException(HttpRequestError.SecureConnectionError, $"The TLS handshake with {route} failed: {e.Message}", e),
+            _ => new HttpRequestException(HttpRequestError.ConnectionError, $"Failed to connect to {route} ({phase}): {e.Message}", e),
+        };
+    }
+
+    private static SslClientAuthenticationOptions TlsOptions(string host, ConnectionSettings settings)
+    {
+        var options = settings.Certificates?.ClientOptions(host) ?? new SslClientAuthenticationOptions
+        {
+            TargetHost = host,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        options.ApplicationProtocols = [.. settings.Protocols.Where(p => p == Protocol.Http11).Select(_ => SslApplicationProtocol.Http11)];
+        if (settings.HostnameVerifier is { } verifier)
+        {
+            // Chain validation stays as configured; only the name check is replaced.
+            var inner = options.RemoteCertificateValidationCallback;
+            options.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+            {
+                errors &= ~SslPolicyErrors.RemoteCertificateNameMismatch;
+                var chainOk = inner is not null ? inner(sender, certificate, chain, errors) : errors == SslPolicyErrors.None;
+                return chainOk && certificate is not null
+                    && verifier(host, certificate as X509Certificate2 ?? new X509Certificate2(certificate));
+            };
+        }
+
+        Debug.Assert(options.TargetHost is not null, "ClientOptions sets the target host.");
+        return options;
+    }
+}

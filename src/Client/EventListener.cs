@@ -1,0 +1,102 @@
+using System.Net;
+
+namespace MockKit.Client;
+
+/// <summary>
+/// Receives one callback per phase of every call an <see cref="InstrumentedHandler"/> makes,
+/// in the order the phases happen (OkHttp's <c>EventListener</c> model). Every method is a
+/// no-op here; override the ones you need. Callbacks run on the thread doing the work, never
+/// under a lock; they must be fast and thread-safe (calls run concurrently) and must not throw.
+/// </summary>
+/// <remarks>
+/// A fresh call runs: CallStart, ProxySelectStart, ProxySelectEnd, DnsStart, DnsEnd,
+/// ConnectStart, [SecureConnectStart, SecureConnectEnd], ConnectEnd, ConnectionAcquired,
+/// RequestHeadersStart, RequestHeadersEnd, [RequestBodyStart, RequestBodyEnd],
+/// ResponseHeadersStart, ResponseHeadersEnd, ResponseBodyStart, ResponseBodyEnd,
+/// ConnectionReleased, CallEnd. A call on a pooled connection skips proxy selection, DNS and
+/// connect. The body events fire as the caller reads the content, so CallEnd comes when the
+/// response body is consumed or disposed, not when <c>SendAsync</c> returns.
+/// </remarks>
+public abstract class EventListener
+{
+    /// <summary>A listener that ignores everything (the default).</summary>
+    public static EventListener None { get; } = new NoneListener();
+
+    /// <summary>Called once when a handler using this listener freezes its settings: gives the listener the handler's clock.</summary>
+    internal virtual void AttachClock(TimeProvider timeProvider)
+    {
+    }
+
+    /// <summary>A call (one <c>SendAsync</c>) started.</summary>
+    public virtual void OnCallStart(long callId, HttpRequestMessage request) { }
+
+    /// <summary>The proxy for <paramref name="url"/> is about to be chosen.</summary>
+    public virtual void OnProxySelectStart(long callId, Uri url) { }
+
+    /// <summary>The proxy was chosen: <paramref name="proxy"/> is null for a direct connection.</summary>
+    public virtual void OnProxySelectEnd(long callId, Uri url, Uri? proxy) { }
+
+    /// <summary>A DNS lookup of <paramref name="host"/> started.</summary>
+    public virtual void OnDnsStart(long callId, string host) { }
+
+    /// <summary>A DNS lookup of <paramref name="host"/> returned <paramref name="addresses"/>.</summary>
+    public virtual void OnDnsEnd(long callId, string host, IReadOnlyList<IPAddress> addresses) { }
+
+    /// <summary>A socket connect to <paramref name="route"/> started.</summary>
+    public virtual void OnConnectStart(long callId, Route route) { }
+
+    /// <summary>A TLS handshake with the origin started.</summary>
+    public virtual void OnSecureConnectStart(long callId, Route route) { }
+
+    /// <summary>A TLS handshake with the origin completed.</summary>
+    public virtual void OnSecureConnectEnd(long callId, Route route, TlsHandshake handshake) { }
+
+    /// <summary>A connection to <paramref name="route"/> is ready (after any tunnel and TLS).</summary>
+    public virtual void OnConnectEnd(long callId, Route route, Protocol protocol) { }
+
+    /// <summary>Connecting to <paramref name="route"/> failed; another route may follow.</summary>
+    public virtual void OnConnectFailed(long callId, Route route, Exception exception) { }
+
+    /// <summary>The call got connection <paramref name="connectionId"/> for its next exchange.</summary>
+    public virtual void OnConnectionAcquired(long callId, long connectionId, Route route, bool reused) { }
+
+    /// <summary>The request head is about to be written.</summary>
+    public virtual void OnRequestHeadersStart(long callId) { }
+
+    /// <summary>The request head was written.</summary>
+    public virtual void OnRequestHeadersEnd(long callId, HttpRequestMessage request) { }
+
+    /// <summary>The request body is about to be written.</summary>
+    public virtual void OnRequestBodyStart(long callId) { }
+
+    /// <summary>The request body was written: <paramref name="byteCount"/> content bytes.</summary>
+    public virtual void OnRequestBodyEnd(long callId, long byteCount) { }
+
+    /// <summary>Waiting for the response head started.</summary>
+    public virtual void OnResponseHeadersStart(long callId) { }
+
+    /// <summary>The (final) response head was read.</summary>
+    public virtual void OnResponseHeadersEnd(long callId, HttpResponseMessage response) { }
+
+    /// <summary>Reading the response body started.</summary>
+    public virtual void OnResponseBodyStart(long callId) { }
+
+    /// <summary>The response body ended (read to the end, or discarded): <paramref name="byteCount"/> content bytes read.</summary>
+    public virtual void OnResponseBodyEnd(long callId, long byteCount) { }
+
+    /// <summary>The call gave connection <paramref name="connectionId"/> back.</summary>
+    public virtual void OnConnectionReleased(long callId, long connectionId) { }
+
+    /// <summary>The call completed: its final response body was consumed or disposed.</summary>
+    public virtual void OnCallEnd(long callId) { }
+
+    /// <summary>The call failed with <paramref name="exception"/>.</summary>
+    public virtual void OnCallFailed(long callId, Exception exception) { }
+
+    /// <summary>The call was cancelled (by its token or its call timeout); CallFailed follows.</summary>
+    public virtual void OnCanceled(long callId) { }
+
+    private sealed class NoneListener : EventListener
+    {
+    }
+}

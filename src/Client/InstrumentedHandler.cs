@@ -1,0 +1,196 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MockKit.Client.Connections;
+using MockKit.Tls;
+
+namespace MockKit.Client;
+
+/// <summary>
+/// A complete HTTP/1.1 client as an <see cref="HttpMessageHandler"/>, with its own
+/// <see cref="ConnectionPool"/> whose state tests can assert on, an <see cref="EventListener"/>
+/// for every phase of a call, and <see cref="HttpResponseMessageExtensions.GetExchange"/> on every
+/// response. Response content is streamed: the connection returns to the pool when the body has
+/// been read to the end or the response is disposed.
+/// </summary>
+/// <remarks>
+/// Settings freeze at the first send (a later set throws <see cref="InvalidOperationException"/>),
+/// as with <see cref="SocketsHttpHandler"/>; the pool may be inspected and evicted at any time.
+/// Sending is thread-safe. Only <c>http/1.1</c> is spoken for now: <see cref="Protocols"/> may list
+/// <see cref="Protocol.Http2"/>, but only <c>http/1.1</c> is offered in ALPN.
+/// </remarks>
+public sealed class InstrumentedHandler : HttpMessageHandler
+{
+    private readonly Lock _lock = new();
+    private ConnectionPool? _pool;
+    private bool _sharedPool;
+    private int _frozen; // Written under _lock; read without it (volatile) on every send.
+    private bool _retryOnConnectionFailure = true;
+    private IDns _dns = SystemDns.Instance;
+    private IWebProxy? _proxy;
+    private HandshakeCertificates? _certificates;
+    private Func<string, X509Certificate2, bool>? _hostnameVerifier;
+    private IReadOnlyList<Protocol> _protocols = [Protocol.Http2, Protocol.Http11];
+    private TimeSpan _connectTimeout = TimeSpan.FromSeconds(10);
+    private TimeSpan _readTimeout = TimeSpan.FromSeconds(10);
+    private TimeSpan _writeTimeout = TimeSpan.FromSeconds(10);
+    private TimeSpan _callTimeout = Timeout.InfiniteTimeSpan;
+    private TimeSpan _expectContinueTimeout = TimeSpan.FromSeconds(1);
+    private bool _followRedirects = true;
+    private EventListener _eventListener = EventListener.None;
+
+    /// <summary>The pool connections live in: a new one (on <see cref="TimeProvider"/>) unless one is shared in.
+    /// May be shared between handlers; connections are shared only between handlers configured with the same
+    /// proxy, certificates and hostname verifier objects.</summary>
+    public ConnectionPool Pool
+    {
+        get => _pool ?? Interlocked.CompareExchange(ref _pool, new ConnectionPool(timeProvider: TimeProvider), null) ?? _pool!;
+        init
+        {
+            _pool = value ?? throw new ArgumentNullException(nameof(value));
+            _sharedPool = true;
+        }
+    }
+
+    /// <summary>The clock for timeouts, event timestamps and (for a pool it creates) idle times. Default: system time.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Whether a request is replayed on a fresh connection when a reused connection fails before any
+    /// byte of the response arrived, or a fresh one fails and another route remains, and whether a
+    /// failed connect moves on to the next route. Only requests whose body can be replayed (none,
+    /// or <see cref="ByteArrayContent"/>-based) are retried; protocol errors, timeouts and
+    /// cancellations never are. Default true. With false the original exception surfaces.
+    /// </summary>
+    public bool RetryOnConnectionFailure { get => _retryOnConnectionFailure; set => Set(ref _retryOnConnectionFailure, value); }
+
+    /// <summary>The resolver; each returned address is a route, tried in order. Default: the system resolver.</summary>
+    public IDns Dns { get => _dns; set => Set(ref _dns, value ?? throw new ArgumentNullException(nameof(value))); }
+
+    /// <summary>The HTTP proxy (null, the default, for direct connections). <see cref="IWebProxy.IsBypassed"/> is honoured;
+    /// http URLs go in absolute form to it, https URLs through a CONNECT tunnel; a 407 is answered once with
+    /// <c>Proxy-Authorization: Basic</c> from <see cref="IWebProxy.Credentials"/>.</summary>
+    public IWebProxy? Proxy { get => _proxy; set => Set(ref _proxy, value); }
+
+    /// <summary>Trusted roots and the client certificate for TLS; null (the default) for the system trust store and no client certificate.</summary>
+    public HandshakeCertificates? Certificates { get => _certificates; set => Set(ref _certificates, value); }
+
+    /// <summary>Replaces the RFC 6125 hostname check (the chain is still validated): called with the host and the
+    /// server's leaf certificate. Null (the default) for strict hostname verification.</summary>
+    public Func<string, X509Certificate2, bool>? HostnameVerifier { get => _hostnameVerifier; set => Set(ref _hostnameVerifier, value); }
+
+    /// <summary>Protocols to offer, default <c>[Http2, Http11]</c>; must include <see cref="Protocol.Http11"/>, the only one spoken for now.</summary>
+    public IReadOnlyList<Protocol> Protocols
+    {
+        get => _protocols;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (!value.Contains(Protocol.Http11))
+            {
+                throw new ArgumentException("Protocols must include Http11: this handler speaks only HTTP/1.1 for now.", nameof(value));
+            }
+
+            Set(ref _protocols, [.. value]);
+        }
+    }
+
+    /// <summary>Limit for TCP connect plus tunnel and TLS handshake, per route. Default 10 s; positive or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    public TimeSpan ConnectTimeout { get => _connectTimeout; set => Set(ref _connectTimeout, CheckTimeout(value)); }
+
+    /// <summary>Limit for each socket read (response head and each body read). Default 10 s; positive or infinite.</summary>
+    public TimeSpan ReadTimeout { get => _readTimeout; set => Set(ref _readTimeout, CheckTimeout(value)); }
+
+    /// <summary>Limit for each socket write. Default 10 s; positive or infinite.</summary>
+    public TimeSpan WriteTimeout { get => _writeTimeout; set => Set(ref _writeTimeout, CheckTimeout(value)); }
+
+    /// <summary>Limit for a whole call, from the start to the end of the final response body, redirects and retries included.
+    /// Default infinite. Expiry cancels the call (a <see cref="TaskCanceledException"/> with a <see cref="TimeoutException"/> inside).</summary>
+    public TimeSpan CallTimeout { get => _callTimeout; set => Set(ref _callTimeout, CheckTimeout(value)); }
+
+    /// <summary>How long to wait for <c>100 Continue</c> before sending the body anyway. Default 1 s; positive or infinite.</summary>
+    public TimeSpan ExpectContinueTimeout { get => _expectContinueTimeout; set => Set(ref _expectContinueTimeout, CheckTimeout(value)); }
+
+    /// <summary>Whether 301/302/303/307/308 are followed (at most 20 follow-ups; https to http is not followed).
+    /// Default true, like <see cref="HttpClientHandler.AllowAutoRedirect"/>.</summary>
+    public bool FollowRedirects { get => _followRedirects; set => Set(ref _followRedirects, value); }
+
+    /// <summary>Receives every phase of every call. Default: <see cref="EventListener.None"/>.</summary>
+    public EventListener EventListener { get => _eventListener; set => Set(ref _eventListener, value ?? throw new ArgumentNullException(nameof(value))); }
+
+    internal RouteDatabase RouteDatabase { get; } = new();
+
+    internal ConnectionSettings ConnectionSettings { get; private set; } = null!;
+
+    internal ExchangeSettings ExchangeSettings { get; private set; } = null!;
+
+    /// <inheritdoc />
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.RequestUri is not { IsAbsoluteUri: true } uri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException("The request URI must be an absolute http or https URI.", nameof(request));
+        }
+
+        Freeze();
+        return new Call(this, request, cancellationToken).ExecuteAsync();
+    }
+
+    /// <summary>Not supported: this handler is asynchronous only (no sync-over-async).</summary>
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("InstrumentedHandler is asynchronous only: use SendAsync.");
+
+    /// <summary>Closes the idle connections of a pool this handler created; a shared pool is left to its other users.
+    /// Connections still carrying a response go back to the pool when it ends, and its cleanup evicts them.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_sharedPool && _pool is { } pool)
+        {
+            pool.EvictAll();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static TimeSpan CheckTimeout(TimeSpan value)
+    {
+        if (value != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+        }
+
+        return value;
+    }
+
+    private void Freeze()
+    {
+        if (Volatile.Read(ref _frozen) != 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_frozen != 0)
+            {
+                return;
+            }
+
+            ConnectionSettings = new ConnectionSettings(_connectTimeout, _certificates, _hostnameVerifier, _protocols, _proxy, _dns);
+            ExchangeSettings = new ExchangeSettings(_readTimeout, _writeTimeout, _expectContinueTimeout, TimeProvider, _eventListener);
+            _eventListener.AttachClock(TimeProvider);
+            _ = Pool;
+            Volatile.Write(ref _frozen, 1);
+        }
+    }
+
+    private void Set<T>(ref T field, T value)
+    {
+        if (Volatile.Read(ref _frozen) != 0)
+        {
+            throw new InvalidOperationException("InstrumentedHandler settings cannot change after the first request was sent.");
+        }
+
+        field = value;
+    }
+}
