@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using MockKit.Http2;
 using MockKit.MockServer.Tests.Http2.Support;
+using MockKit.MockServer.Tests.Support;
 
 namespace MockKit.MockServer.Tests.Http2;
 
@@ -114,7 +115,9 @@ public sealed class Http2ProtocolErrorTests
             "SETTINGS" => Http2FrameType.Settings,
             _ => Http2FrameType.RstStream,
         };
-        await using var server = NewServer();
+        // The flood limits count per window of time: freeze the clock so a slow machine can
+        // never spread the flood over two windows and let it through.
+        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = new ManualTimeProvider() };
         await using var peer = await Http2TestPeer.HandshakeAsync(server);
 
         var flood = new MemoryStream();
