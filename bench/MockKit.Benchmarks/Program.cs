@@ -2,9 +2,26 @@ using BenchmarkDotNet.Running;
 
 namespace MockKit.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project bench/MockKit.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Entry point. <c>serve-mock</c>, <c>serve-kestrel</c>, <c>startup</c> and <c>startup-cold</c> are console modes
+/// for bench/http1-server.sh (see bench/README.md); anything else goes to BenchmarkDotNet:
+/// <c>dotnet run -c Release --project bench/MockKit.Benchmarks -- --filter '*'</c>.
+/// </summary>
 internal static class Program
 {
-    private static void Main(string[] args) =>
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    private static async Task<int> Main(string[] args)
+    {
+        switch (args.FirstOrDefault())
+        {
+            case "serve-mock" or "serve-kestrel":
+                return await ServeMode.RunAsync(args[0]);
+            case "startup":
+                return await StartupLatency.RunAsync(args);
+            case "startup-cold":
+                return await StartupLatency.RunColdAsync(args);
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                return 0;
+        }
+    }
 }

@@ -135,6 +135,11 @@ public sealed class MockResponse
         get
         {
             var policy = SocketPolicy.Triggers;
+            if (OnRequestStart is null && OnRequestBody is null && OnResponseStart is null && OnResponseBody is null && OnResponseEnd is null)
+            {
+                return policy;
+            }
+
             return policy with
             {
                 OnRequestStart = OnRequestStart ?? policy.OnRequestStart,

@@ -33,6 +33,7 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     private Socket? _listener; // Guarded by _lock (written once at start).
     private Task? _acceptLoop; // Guarded by _lock.
     private Task? _shutdownTask; // Guarded by _lock.
+    private string? _authority; // Written once at start, under _lock.
     private volatile Dispatcher _dispatcher = new QueueDispatcher();
     private int _connectionCount;
     private long _bodyLimit = long.MaxValue;
@@ -179,17 +180,18 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
     internal Http1Limits RequestLimits => new(MaxRequestHeadBytes, MaxRequestHeaderCount, Math.Min(MaxRequestHeadBytes, Http1Limits.Default.MaxStartLineBytes));
 
-    /// <summary><c>host:port</c> of this server, bracketing IPv6 literals.</summary>
+    /// <summary><c>host:port</c> of this server, bracketing IPv6 literals. Starts the server if needed.</summary>
     internal string Authority
     {
         get
         {
-            var host = HostName;
-            return ListenAddress.AddressFamily == AddressFamily.InterNetworkV6
-                ? $"[{host}]:{Port.ToString(CultureInfo.InvariantCulture)}"
-                : $"{host}:{Port.ToString(CultureInfo.InvariantCulture)}";
+            EnsureStarted();
+            return _authority!;
         }
     }
+
+    /// <summary>True when someone listens to <see cref="TrafficLog"/>; hot paths check it before formatting.</summary>
+    internal bool IsLogging => TrafficLog is not null;
 
     /// <summary>The protocol recorded for bookkeeping entries made before negotiation.</summary>
     internal Protocol DefaultCleartextProtocol => _protocols[0] == Protocol.H2PriorKnowledge ? Protocol.H2PriorKnowledge : Protocol.Http11;
@@ -222,6 +224,10 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
             }
 
             _listener = listener;
+            var boundPort = ((IPEndPoint)listener.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
+            _authority = ListenAddress.AddressFamily == AddressFamily.InterNetworkV6
+                ? $"[{ListenAddress}]:{boundPort}"
+                : $"{ListenAddress}:{boundPort}";
             _acceptLoop = AcceptLoopAsync(listener);
         }
 
@@ -310,7 +316,7 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     /// Shuts down without waiting: closes the listener and every socket and releases waiters
     /// at once. Connection tasks finish in the background; use <see cref="DisposeAsync"/> to wait.
     /// </summary>
-    public void Dispose() => _ = ShutdownAsync(); // Fire-and-forget by design: Dispose cannot await, and every step that matters (closing sockets) happens synchronously inside.
+    public void Dispose() => _ = ShutdownQuietlyAsync(); // Fire-and-forget by design: Dispose cannot await; closing the sockets happens synchronously inside, and a slow shutdown is logged, not thrown unobserved.
 
     /// <inheritdoc />
     public override string ToString() => _listener is null ? "MockWebServer (not started)" : $"MockWebServer {Authority}";
@@ -407,14 +413,24 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
             socket.NoDelay = true;
             var connection = new ServerConnection(this, socket, Interlocked.Increment(ref _connectionCount) - 1);
-            var task = Task.Run(connection.RunAsync);
-            _connections[connection] = task;
+
+            // Register before the connection can run, so its own removal (when it ends) can
+            // never come before its registration and leave a finished entry behind.
+            var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[connection] = RunWhenRegisteredAsync(connection, registered.Task);
+            registered.SetResult();
             if (_shutdown.IsCancellationRequested)
             {
                 // Shutdown raced with this accept and may have missed it in its Abort sweep.
                 connection.Abort();
             }
         }
+    }
+
+    private static async Task RunWhenRegisteredAsync(ServerConnection connection, Task registered)
+    {
+        await registered.ConfigureAwait(false);
+        await connection.RunAsync().ConfigureAwait(false);
     }
 
     private void EnsureStarted()

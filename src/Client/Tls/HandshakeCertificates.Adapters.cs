@@ -28,8 +28,8 @@ public sealed partial class HandshakeCertificates
 
         // The callback reads ClientCertificateRequired when the handshake runs, not now, so a
         // server that flips it after this call gets the behaviour it asked for.
-        options.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-            ValidateClientCertificate(certificate, chain, options.ClientCertificateRequired).IsAccepted;
+        options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+            ValidateClientCertificate(certificate, chain, options.ClientCertificateRequired, errors).IsAccepted;
         return options;
     }
 
@@ -109,10 +109,27 @@ public sealed partial class HandshakeCertificates
         }
     }
 
+    /// <summary>The host a handshake is for, as the TLS layer saw it (its SNI and hostname-check name).</summary>
     private static string? HostOf(object? sender) => sender switch
     {
         SslStream stream => stream.TargetHostName,
+
+        // SocketsHttpHandler takes the TLS host name from an explicit Host header when there
+        // is one, else from the URI; mirror that so an insecure host matches the same name.
+        HttpRequestMessage { Headers.Host: { } hostHeader } => WithoutPort(hostHeader),
         HttpRequestMessage request => request.RequestUri?.IdnHost,
         _ => null,
     };
+
+    private static string WithoutPort(string hostHeader)
+    {
+        if (hostHeader.StartsWith('['))
+        {
+            var end = hostHeader.IndexOf(']', StringComparison.Ordinal);
+            return end < 0 ? hostHeader : hostHeader[..(end + 1)];
+        }
+
+        var colon = hostHeader.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? hostHeader : hostHeader[..colon];
+    }
 }

@@ -13,7 +13,10 @@ public sealed partial class HandshakeCertificates
     /// <param name="host">The host connected to, or null when unknown (then no host is insecure).</param>
     /// <param name="certificate">The server's leaf.</param>
     /// <param name="chain">The chain SslStream built with the platform's trust; its extra store holds what the server sent.</param>
-    /// <param name="errors">SslStream's verdict, including the hostname check.</param>
+    /// <param name="errors">
+    /// SslStream's verdict, including the hostname check. A caller with its own hostname
+    /// verifier clears <see cref="SslPolicyErrors.RemoteCertificateNameMismatch"/> first.
+    /// </param>
     internal bool ValidateServerCertificate(string? host, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (certificate is null)
@@ -75,7 +78,8 @@ public sealed partial class HandshakeCertificates
             return new(true, [.. chain.ChainElements.Select(element => X509CertificateLoader.LoadCertificate(element.Certificate.RawData))], null);
         }
 
-        return new(false, [AsCertificate2(certificate)], failure);
+        // A copy: the presented certificate belongs to the SslStream and dies with it.
+        return new(false, [X509CertificateLoader.LoadCertificate(certificate.GetRawCertData())], failure);
     }
 
     /// <summary>

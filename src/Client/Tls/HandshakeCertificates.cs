@@ -31,7 +31,7 @@ public sealed partial class HandshakeCertificates
         Intermediates = intermediates.AsReadOnly();
         TrustedCertificates = trustedCertificates.AsReadOnly();
         IncludesPlatformTrustedCertificates = includesPlatformTrustedCertificates;
-        InsecureHosts = insecureHosts;
+        InsecureHosts = new System.Collections.ObjectModel.ReadOnlySet<string>(insecureHosts);
         if (heldCertificate is not null)
         {
             _certificateContext = new Lazy<SslStreamCertificateContext>(

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-
 namespace MockKit.Tls;
 
 public sealed partial class HeldCertificate
@@ -16,13 +13,8 @@ public sealed partial class HeldCertificate
     /// A builder is not thread-safe; <see cref="Build"/> may be called repeatedly, each call
     /// making a new key pair.
     /// </remarks>
-    public sealed class Builder
+    public sealed partial class Builder
     {
-        /// <summary>How far back the default window starts, so a peer whose clock is a little behind accepts it.</summary>
-        private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(1);
-
-        private static readonly TimeSpan DefaultDuration = TimeSpan.FromHours(24);
-
         /// <summary>RFC 5280 appendix A: ub-common-name and ub-organizational-unit-name are both 64.</summary>
         private const int MaxNameAttributeLength = 64;
 
@@ -175,143 +167,11 @@ public sealed partial class HeldCertificate
             return this;
         }
 
-        /// <summary>Generates a key pair and signs a certificate with the configured options.</summary>
-        /// <returns>A new held certificate.</returns>
-        /// <exception cref="ArgumentException">
-        /// The options conflict with the issuer: the validity window is not inside the issuer's,
-        /// or the issuer's path length does not allow another CA below it.
-        /// </exception>
-        public HeldCertificate Build()
-        {
-            var (notBefore, notAfter) = ResolveValidity(TimeProvider.GetUtcNow());
-            CheckPathLength();
-
-            using var key = CertificateKeys.Generate(_keyAlgorithm);
-            var subject = BuildSubjectName();
-            var request = CertificateKeys.CreateRequest(subject, key);
-            var subjectKeyIdentifier = new X509SubjectKeyIdentifierExtension(
-                request.PublicKey, X509SubjectKeyIdentifierHashAlgorithm.Sha1, critical: false);
-            CertificateProfile.AddExtensions(
-                request.CertificateExtensions, subjectKeyIdentifier, _keyAlgorithm,
-                _maxIntermediateCas, _alternativeNames, _issuer?.SubjectKeyIdentifier);
-
-            var serialNumber = _serialNumber ?? RandomSerialNumber();
-            X509Certificate2 unattached;
-            if (_issuer is null)
-            {
-                unattached = Sign(request, subject, key, notBefore, notAfter, serialNumber);
-            }
-            else
-            {
-                using var issuerKey = CertificateKeys.GetPrivateKey(_issuer.Certificate, _issuer.KeyAlgorithm);
-                unattached = Sign(request, _issuer.Certificate.SubjectName, issuerKey, notBefore, notAfter, serialNumber);
-            }
-
-            using (unattached)
-            {
-                return new HeldCertificate(CertificateKeys.AttachPrivateKey(unattached, key), _keyAlgorithm);
-            }
-        }
-
-        private (DateTimeOffset NotBefore, DateTimeOffset NotAfter) ResolveValidity(DateTimeOffset now)
-        {
-            if (_validity is { } explicitWindow)
-            {
-                CheckInsideIssuer(explicitWindow.NotBefore, explicitWindow.NotAfter);
-                return explicitWindow;
-            }
-
-            var notBefore = TruncateToSeconds(now - ClockSkewAllowance);
-            var notAfter = TruncateToSeconds(now + (_duration ?? DefaultDuration));
-            if (_duration is not null || _issuer is null)
-            {
-                CheckInsideIssuer(notBefore, notAfter);
-                return (notBefore, notAfter);
-            }
-
-            // Only the default window is narrowed: a default leaf made a moment after its default
-            // CA would otherwise outlive the CA by that moment, and fail for no fault of the caller.
-            var narrowedStart = notBefore > _issuer.NotBefore ? notBefore : _issuer.NotBefore;
-            var narrowedEnd = notAfter < _issuer.NotAfter ? notAfter : _issuer.NotAfter;
-            if (narrowedEnd <= narrowedStart)
-            {
-                throw new ArgumentException(
-                    $"The default validity window [{notBefore:O} .. {notAfter:O}] does not overlap the issuer's {_issuer.ValidityText} ({_issuer.Certificate.Subject}); set ValidityInterval explicitly.");
-            }
-
-            return (narrowedStart, narrowedEnd);
-        }
-
-        private void CheckInsideIssuer(DateTimeOffset notBefore, DateTimeOffset notAfter)
-        {
-            // RFC 5280 section 6.1.3 checks each certificate of a path against the current time,
-            // so a leaf that outlives its CA stops validating when the CA expires. Saying so now
-            // beats a puzzling handshake failure later; no silent clamping.
-            if (_issuer is not null && (notBefore < _issuer.NotBefore || notAfter > _issuer.NotAfter))
-            {
-                throw new ArgumentException(
-                    $"The validity window [{notBefore:O} .. {notAfter:O}] is not inside the issuer's {_issuer.ValidityText} ({_issuer.Certificate.Subject}).");
-            }
-        }
-
-        private void CheckPathLength()
-        {
-            // RFC 5280 section 4.2.1.9: with pathLenConstraint 0 "only an end-entity certificate
-            // may follow in the path", so such a CA cannot sign another CA.
-            if (_issuer is not null && _maxIntermediateCas is not null && _issuer.MaxIntermediateCas == 0)
-            {
-                throw new ArgumentException(
-                    $"The issuer {_issuer.Certificate.Subject} has path length 0 and may only sign leaf certificates, not another certificate authority; give it CertificateAuthority(1) or more.");
-            }
-        }
-
-        private X500DistinguishedName BuildSubjectName()
-        {
-            // The builder displays attributes in the order they are added, so CN first reads as
-            // the familiar "CN=..., OU=..." (and encodes OU before CN, most specific last).
-            var name = new X500DistinguishedNameBuilder();
-            name.AddCommonName(_commonName ?? Guid.NewGuid().ToString());
-            if (_organizationalUnit is not null)
-            {
-                name.AddOrganizationalUnitName(_organizationalUnit);
-            }
-
-            return name.Build();
-        }
-
-        private static long RandomSerialNumber()
-        {
-            // RFC 5280 section 4.1.2.2: positive, unique per issuer, at most 20 octets. 63 random
-            // bits make collisions between test certificates negligible.
-            long serial;
-            do
-            {
-                serial = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(RandomNumberGenerator.GetBytes(sizeof(long))) & long.MaxValue;
-            }
-            while (serial == 0);
-            return serial;
-        }
-
         private static string ValidateNameAttribute(string value, string paramName)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(value, paramName);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(value.Length, MaxNameAttributeLength, paramName);
             return value;
         }
-
-        private static DateTimeOffset ToCertificateTime(DateTimeOffset value, string paramName)
-        {
-            // RFC 5280 section 4.1.2.5: UTCTime covers 1950-2049 and GeneralizedTime the rest,
-            // so nothing before 1950 can be encoded.
-            if (value.UtcDateTime.Year < 1950)
-            {
-                throw new ArgumentOutOfRangeException(paramName, value, "X.509 validity dates start in 1950 (RFC 5280 section 4.1.2.5).");
-            }
-
-            return TruncateToSeconds(value);
-        }
-
-        private static DateTimeOffset TruncateToSeconds(DateTimeOffset value) =>
-            new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
     }
 }

@@ -57,6 +57,9 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
         set => _state = value;
     }
 
+    /// <summary>The request line being served, for shutdown diagnostics.</summary>
+    public string? CurrentRequestLine { get; set; }
+
     public int NextSequenceNumber() => _nextSequence++;
 
     public async Task RunAsync()
@@ -102,7 +105,8 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
 
     public void Log(string message) => Server.Log($"[conn {Index}] {message}");
 
-    public override string ToString() => $"connection {Index} from {RemoteEndPoint}: {State}";
+    public override string ToString() =>
+        $"connection {Index} from {RemoteEndPoint}: {State}{(CurrentRequestLine is null ? string.Empty : $" ('{CurrentRequestLine}')")}";
 
     /// <summary>Swaps the transport, e.g. for TLS after UpgradeToSslAtEnd.</summary>
     internal void UpgradeTransport(Stream transport, TlsHandshake handshake)

@@ -125,6 +125,11 @@ internal sealed partial class Http1ServerSession
     /// <summary>The chunk size to frame with, or null for a fixed-length body.</summary>
     private static int? ChunkSizeFor(MockResponse response, long bodyLength)
     {
+        if (response.Headers.Count == 0 && response.ChunkSize is null && response.Trailers.Count == 0)
+        {
+            return null;
+        }
+
         var testChoseChunked = response.Headers.GetValues("Transfer-Encoding")
             .Any(v => v.Contains("chunked", StringComparison.OrdinalIgnoreCase));
         if (response.Headers.Contains("Content-Length") && !testChoseChunked)

@@ -28,12 +28,14 @@ internal sealed partial class Http1ServerSession
     private readonly ServerConnection _connection;
     private readonly MockWebServer _server;
     private readonly List<PipeReader> _retiredInputs = [];
+    private readonly string _fallbackAuthority;
     private PipeReader _input;
 
     public Http1ServerSession(ServerConnection connection)
     {
         _connection = connection;
         _server = connection.Server;
+        _fallbackAuthority = connection.Server.Authority;
         _input = PipeReader.Create(connection.Transport, new StreamPipeReaderOptions(leaveOpen: true));
     }
 
@@ -106,7 +108,11 @@ internal sealed partial class Http1ServerSession
         }
 
         var sequence = _connection.NextSequenceNumber();
-        _server.Log($"[conn {_connection.Index} #{sequence}] {head.RequestLine}");
+        _connection.CurrentRequestLine = head.RequestLine;
+        if (_server.IsLogging)
+        {
+            _server.Log($"[conn {_connection.Index} #{sequence}] {head.RequestLine}");
+        }
 
         Http1BodyFraming framing;
         try
@@ -128,7 +134,7 @@ internal sealed partial class Http1ServerSession
         }
 
         var bodyUnread = early.DoNotReadRequestBody && framing.Kind != Http1BodyKind.None;
-        var body = new RequestBodyRead(new BodyRecorder(_server.BodyLimit), null, false, null);
+        RequestBodyRead? body = null;
         if (!bodyUnread)
         {
             _connection.State = "reading a request body";
@@ -168,7 +174,7 @@ internal sealed partial class Http1ServerSession
         var request = Build(head, sequence, body, null);
         _connection.Record(request);
 
-        _connection.State = $"dispatching '{head.RequestLine}'";
+        _connection.State = "dispatching";
         var response = await _server.Dispatcher.DispatchAsync(request, ShutdownToken).ConfigureAwait(false);
         var triggers = response.Effective;
         if (triggers.OnResponseStart is { } startEffect)
@@ -180,9 +186,12 @@ internal sealed partial class Http1ServerSession
             }
         }
 
-        _connection.State = $"writing the response to '{head.RequestLine}'";
+        _connection.State = "writing the response";
         await WriteResponseAsync(head, response, triggers).ConfigureAwait(false);
-        _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({response.Body.Length} body bytes)");
+        if (_server.IsLogging)
+        {
+            _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({response.Body.Length} body bytes)");
+        }
 
         if (triggers.OnResponseEnd is { } endEffect
             && await endEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
@@ -219,14 +228,31 @@ internal sealed partial class Http1ServerSession
         return head.Version != Protocol.Http10 || HasToken(head.Headers, "Connection", "keep-alive");
     }
 
-    private static bool HasToken(IEnumerable<KeyValuePair<string, string>> headers, string name, string token) =>
-        headers.Any(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)
-            && h.Value.Split(',').Any(v => v.Trim().Equals(token, StringComparison.OrdinalIgnoreCase)));
+    private static bool HasToken(IEnumerable<KeyValuePair<string, string>> headers, string name, string token)
+    {
+        foreach (var (key, value) in headers)
+        {
+            if (!key.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            foreach (var range in value.AsSpan().Split(','))
+            {
+                if (value.AsSpan()[range].Trim().Equals(token, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     private RecordedRequest Build(Http1RequestHead head, int sequence, RequestBodyRead? body, Exception? failure)
     {
         var host = head.Headers.FindLast(h => h.Key.Equals("Host", StringComparison.OrdinalIgnoreCase)).Value;
-        var url = RecordedRequestFactory.BuildUrl(head.Method, head.Target, _connection.Scheme, host, _server.Authority);
+        var url = RecordedRequestFactory.BuildUrl(head.Method, head.Target, _connection.Scheme, host, _fallbackAuthority);
         return new RecordedRequest(
             head.RequestLine,
             head.Method,

@@ -14,7 +14,8 @@ namespace MockKit.Client.Tests.Tls;
 
 /// <summary>
 /// Kestrel serving HTTPS on 127.0.0.1 with an ephemeral port and one fixed body: a TLS server
-/// we did not write, to check our certificates and client adapters against.
+/// we did not write, to check our certificates and client adapters against. It answers
+/// <see cref="Body"/>, or names the client certificate when one was presented.
 /// </summary>
 internal sealed class KestrelHttpsServer : IAsyncDisposable
 {
@@ -33,10 +34,15 @@ internal sealed class KestrelHttpsServer : IAsyncDisposable
     public Uri Url(string host) => new($"https://{host}:{Port}/");
 
     /// <summary>Serves with <see cref="HandshakeCertificates.ServerOptions"/> (certificate context plus intermediates).</summary>
-    public static Task<KestrelHttpsServer> StartAsync(HandshakeCertificates certificates) =>
+    public static Task<KestrelHttpsServer> StartAsync(HandshakeCertificates certificates, bool requireClientCertificate = false) =>
         StartAsync(https => https.UseHttps(new TlsHandshakeCallbackOptions
         {
-            OnConnection = _ => ValueTask.FromResult(certificates.ServerOptions()),
+            OnConnection = _ =>
+            {
+                var options = certificates.ServerOptions();
+                options.ClientCertificateRequired = requireClientCertificate;
+                return ValueTask.FromResult(options);
+            },
         }));
 
     /// <summary>Serves the bare certificate through Kestrel's own <c>UseHttps(X509Certificate2)</c>.</summary>
@@ -49,7 +55,8 @@ internal sealed class KestrelHttpsServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, https));
         var app = builder.Build();
-        app.Run(context => context.Response.WriteAsync(Body));
+        app.Run(context => context.Response.WriteAsync(
+            context.Connection.ClientCertificate is { } client ? $"client {client.Subject}" : Body));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new KestrelHttpsServer(app, new Uri(address).Port);

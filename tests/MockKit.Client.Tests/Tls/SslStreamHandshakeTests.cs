@@ -16,10 +16,15 @@ public sealed class SslStreamHandshakeTests
 
         HandshakeCertificates.Localhost().ShouldBeSameAs(first);
         var leaf = first.HeldCertificate.ShouldNotBeNull().Certificate;
-        leaf.Extension<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>()
-            .EnumerateDnsNames().ShouldBe(["localhost"]);
+        var names = leaf.Extension<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>();
+        names.EnumerateDnsNames().ShouldBe(["localhost"]);
+        names.EnumerateIPAddresses().ShouldBe([System.Net.IPAddress.Loopback, System.Net.IPAddress.IPv6Loopback]);
         first.TrustedCertificates.Single().Subject.ShouldBe(leaf.Issuer);
         first.Intermediates.ShouldBeEmpty();
+        leaf.NotAfter.ShouldBeGreaterThan(DateTime.Now.AddDays(1));
+
+        // The uncached factory makes a new set every time.
+        HandshakeCertificates.CreateLocalhost().ShouldNotBeSameAs(first);
     }
 
     [Theory]

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace MockKit.Benchmarks;
+
+/// <summary>
+/// <c>serve-mock</c> and <c>serve-kestrel</c>: host one server for an external load generator
+/// (bench/http1-server.sh runs wrk against it). Prints <c>port=N</c> once listening, serves
+/// until SIGTERM or SIGINT, then prints what the server kept in memory.
+/// </summary>
+internal static class ServeMode
+{
+    public static async Task<int> RunAsync(string mode)
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+
+        switch (mode)
+        {
+            case "serve-mock":
+                await using (var server = MockServerHost.Start())
+                {
+                    Console.WriteLine($"port={server.Port}");
+                    await stop.Task;
+                    // A full collection first, so the heap is what the records retain.
+                    var count = Math.Max(1, server.RequestCount);
+                    var retained = GC.GetTotalMemory(forceFullCollection: true);
+                    Report($"recorded {server.RequestCount} requests; per request {GC.GetTotalAllocatedBytes(precise: true) / count} bytes allocated, {retained / count} retained");
+                }
+
+                return 0;
+            case "serve-kestrel":
+                var (app, port) = await KestrelHost.StartAsync();
+                await using (app)
+                {
+                    Console.WriteLine($"port={port}");
+                    await stop.Task;
+                    Report("served");
+                    await app.StopAsync();
+                }
+
+                return 0;
+            default:
+                throw new ArgumentException($"Unknown serve mode '{mode}'.", nameof(mode));
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            // Let Main return normally so the server shuts down and the summary is printed.
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
+    }
+
+    // The peak working set shows what per-request recording costs over a whole wrk run.
+    private static void Report(string what)
+    {
+        using var process = Process.GetCurrentProcess();
+        Console.WriteLine($"{what}; peak working set {process.PeakWorkingSet64 / (1024 * 1024)} MiB, GC heap {GC.GetTotalMemory(false) / (1024 * 1024)} MiB, gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
+    }
+}
