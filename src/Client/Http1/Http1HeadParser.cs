@@ -221,8 +221,14 @@ internal static class Http1HeadParser
             throw Http1ParseException.BadRequest($"Malformed status line '{Printable(line)}': status code {code} is below 100.");
         }
 
-        var reason = rest.Length > 4 ? Encoding.Latin1.GetString(rest[4..]) : string.Empty;
-        return (version, code, reason);
+        // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ): no NUL or other controls.
+        var reasonBytes = rest.Length > 4 ? rest[4..] : [];
+        if (!HttpFieldSyntax.IsValidFieldValue(reasonBytes))
+        {
+            throw Http1ParseException.BadRequest($"Malformed status line '{Printable(line)}': control character in the reason phrase.");
+        }
+
+        return (version, code, Encoding.Latin1.GetString(reasonBytes));
     }
 
     private static Protocol ParseVersion(ReadOnlySpan<byte> version, ReadOnlySpan<byte> line)
