@@ -24,6 +24,7 @@ public sealed class MalformedRequestTests
         { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "Invalid chunk size 'zz'." },
         { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFF\r\n", 400, "Chunk size 'FFFFFFFFFFFF' is too large." },
         { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", 400, "Chunk data is longer than its declared size (no CRLF after it)." },
+        { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;" + new string('e', 5000) + "\r\n", 400, "Chunk header is longer than 4096 bytes." },
     };
 
     [Theory]
