@@ -1,12 +1,10 @@
-using System.Text;
-
 namespace MockKit.Client.Tests.Fuzz;
 
 /// <summary>
 /// Seeded generator of hostile HTTP/1.1 responses: valid responses of several shapes (fixed
-/// length, chunked with trailers, until-close, 1xx then final, 204/304, HTTP/1.0), each mutated
-/// one to three times (byte flips, insertions, truncation, duplicated or contradictory framing,
-/// bad chunk sizes, obs-fold, bare CR/LF, NUL, huge lengths, random bytes).
+/// length, chunked with trailers, until-close, 1xx then final, 204/304, HTTP/1.0), mutated by
+/// the shared <see cref="ByteMutator"/> with response-specific snippets (bad chunk sizes,
+/// contradictory framing, a stray 101, redirects).
 /// </summary>
 internal sealed class Http1ResponseMutator(int seed)
 {
@@ -31,68 +29,10 @@ internal sealed class Http1ResponseMutator(int seed)
         "Location: /elsewhere\r\n", "\u00ff\u00fe",
     ];
 
-    private readonly Random _random = new(seed);
+    private readonly ByteMutator _mutator = new(seed, Bases, Snippets);
 
-    public byte[] Next()
-    {
-        if (_random.Next(20) == 0)
-        {
-            var noise = new byte[_random.Next(1, 300)];
-            _random.NextBytes(noise);
-            return noise;
-        }
-
-        var bytes = new List<byte>(Encoding.Latin1.GetBytes(Bases[_random.Next(Bases.Length)]));
-        var mutations = _random.Next(1, 4);
-        for (var i = 0; i < mutations && bytes.Count > 0; i++)
-        {
-            var at = _random.Next(bytes.Count);
-            switch (_random.Next(7))
-            {
-                case 0:
-                    bytes[at] = (byte)_random.Next(256);
-                    break;
-                case 1:
-                    bytes.Insert(at, (byte)_random.Next(256));
-                    break;
-                case 2:
-                    bytes.RemoveRange(at, Math.Min(_random.Next(1, 8), bytes.Count - at));
-                    break;
-                case 3:
-                    bytes.RemoveRange(at, bytes.Count - at);
-                    break;
-                case 4:
-                    bytes.InsertRange(LineStart(bytes, at), Encoding.Latin1.GetBytes(Snippets[_random.Next(Snippets.Length)]));
-                    break;
-                case 5:
-                    bytes.InsertRange(at, Encoding.Latin1.GetBytes(Snippets[_random.Next(Snippets.Length)]));
-                    break;
-                default:
-                    var start = LineStart(bytes, at);
-                    var end = bytes.IndexOf((byte)'\n', start);
-                    if (end > start)
-                    {
-                        bytes.InsertRange(start, bytes.GetRange(start, end - start + 1));
-                    }
-
-                    break;
-            }
-        }
-
-        return [.. bytes];
-    }
+    public byte[] Next() => _mutator.Next();
 
     /// <summary>Whether the server should close after this response (otherwise it keeps the connection for the next request).</summary>
-    public bool NextCloses() => _random.Next(2) == 0;
-
-    private static int LineStart(List<byte> bytes, int at)
-    {
-        var index = at;
-        while (index > 0 && bytes[index - 1] != (byte)'\n')
-        {
-            index--;
-        }
-
-        return index;
-    }
+    public bool NextCloses() => _mutator.Random.Next(2) == 0;
 }

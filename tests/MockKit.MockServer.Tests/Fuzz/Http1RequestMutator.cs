@@ -1,12 +1,10 @@
-using System.Text;
-
 namespace MockKit.MockServer.Tests.Fuzz;
 
 /// <summary>
-/// Seeded generator of hostile HTTP/1.1 request bytes: valid requests of several shapes, then
-/// one to three mutations each (byte flips, insertions, truncation, duplicated or contradictory
-/// framing headers, obs-fold, bare LF/CR, NUL, huge sizes, long chunk extensions, random bytes).
-/// The same seed always yields the same inputs, so a failure is reproducible from its index.
+/// Seeded generator of hostile HTTP/1.1 request bytes: valid requests of several shapes, mutated
+/// by the shared <see cref="ByteMutator"/> with request-specific snippets (contradictory framing,
+/// obs-fold, huge sizes, long chunk extensions). The same seed always yields the same inputs, so
+/// a failure is reproducible from its index.
 /// </summary>
 internal sealed class Http1RequestMutator(int seed)
 {
@@ -29,97 +27,8 @@ internal sealed class Http1RequestMutator(int seed)
         "Content-Length: -1\r\n", "Content-Length: 1, 2\r\n", "GET / HTTP/1.1\r\n", "\u00ff\u00fe",
     ];
 
-    private readonly Random _random = new(seed);
+    private readonly ByteMutator _mutator = new(seed, Bases, Snippets);
 
     /// <summary>The next input; never empty (an empty connection has nothing to record).</summary>
-    public byte[] Next()
-    {
-        while (true)
-        {
-            var input = Generate();
-            if (input.Length > 0)
-            {
-                return input;
-            }
-        }
-    }
-
-    private byte[] Generate()
-    {
-        if (_random.Next(20) == 0)
-        {
-            var noise = new byte[_random.Next(1, 400)];
-            _random.NextBytes(noise);
-            return noise;
-        }
-
-        var bytes = new List<byte>(Encoding.Latin1.GetBytes(Bases[_random.Next(Bases.Length)]));
-        var mutations = _random.Next(1, 4);
-        for (var i = 0; i < mutations && bytes.Count > 0; i++)
-        {
-            Mutate(bytes);
-        }
-
-        return [.. bytes];
-    }
-
-    private void Mutate(List<byte> bytes)
-    {
-        var at = _random.Next(bytes.Count);
-        switch (_random.Next(8))
-        {
-            case 0:
-                bytes[at] = (byte)_random.Next(256);
-                break;
-            case 1:
-                bytes.Insert(at, (byte)_random.Next(256));
-                break;
-            case 2:
-                bytes.RemoveRange(at, Math.Min(_random.Next(1, 8), bytes.Count - at));
-                break;
-            case 3:
-                bytes.RemoveRange(at, bytes.Count - at); // truncate
-                break;
-            case 4:
-                bytes.InsertRange(LineStart(bytes, at), Encoding.Latin1.GetBytes(Snippets[_random.Next(Snippets.Length)]));
-                break;
-            case 5:
-                bytes.InsertRange(at, Encoding.Latin1.GetBytes(Snippets[_random.Next(Snippets.Length)]));
-                break;
-            case 6:
-                // Duplicate a whole line (duplicate Content-Length, Host, chunk…).
-                var start = LineStart(bytes, at);
-                var end = bytes.IndexOf((byte)'\n', start);
-                if (end > start)
-                {
-                    bytes.InsertRange(start, bytes.GetRange(start, end - start + 1));
-                }
-
-                break;
-            default:
-                // CRLF → LF, or LF → CR: line-ending confusion.
-                var lf = bytes.IndexOf((byte)'\n', at);
-                if (lf > 0 && bytes[lf - 1] == (byte)'\r')
-                {
-                    bytes.RemoveAt(lf - 1);
-                }
-                else if (lf >= 0)
-                {
-                    bytes[lf] = (byte)'\r';
-                }
-
-                break;
-        }
-    }
-
-    private static int LineStart(List<byte> bytes, int at)
-    {
-        var index = at;
-        while (index > 0 && bytes[index - 1] != (byte)'\n')
-        {
-            index--;
-        }
-
-        return index;
-    }
+    public byte[] Next() => _mutator.Next();
 }

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using MockKit.Http2;
 using MockKit.MockServer.Tests.Http2.Support;
-using MockKit.MockServer.Tests.Support;
 
 namespace MockKit.MockServer.Tests.Http2;
 

@@ -1,6 +1,5 @@
 using MockKit.Http2;
 using MockKit.MockServer.Tests.Http2.Support;
-using MockKit.MockServer.Tests.Support;
 
 namespace MockKit.MockServer.Tests.Http2;
 

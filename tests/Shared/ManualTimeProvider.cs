@@ -1,4 +1,4 @@
-namespace MockKit.Client.Tests.Support;
+namespace MockKit.Testing;
 
 /// <summary>
 /// A virtual clock for tests: time moves only when <see cref="Advance"/> is called, and timers
