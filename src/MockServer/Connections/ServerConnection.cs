@@ -158,10 +158,18 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
         _socket.Close();
     }
 
+    /// <summary>
+    /// True once a policy shut the socket's input down. Linux still delivers bytes that arrive
+    /// after SHUT_RD, so the HTTP/1 loop consults this flag instead of trusting the next read to
+    /// return end of stream: the connection reads nothing more, as the policy promises.
+    /// </summary>
+    public bool InputShutDown { get; private set; }
+
     public void ShutdownSocket(bool input, bool output)
     {
         if (input)
         {
+            InputShutDown = true;
             _socket.Shutdown(SocketShutdown.Receive);
         }
 

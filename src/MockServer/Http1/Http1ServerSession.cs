@@ -207,6 +207,11 @@ internal sealed partial class Http1ServerSession
             return false;
         }
 
+        if (_connection.InputShutDown)
+        {
+            return false;
+        }
+
         if (triggers.UpgradeToSslAtEnd)
         {
             await UpgradeToTlsAsync().ConfigureAwait(false);

@@ -145,7 +145,13 @@ public sealed class LifecycleTests
         server.TakeRequest();
 
         lines.ShouldContain(l => l.Contains("POST /things HTTP/1.1", StringComparison.Ordinal));
-        lines.ShouldContain(l => l.Contains("-> 201 Created (4 body bytes)", StringComparison.Ordinal));
+
+        // The server logs what it sent after sending it, so the client can be first to know.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!lines.Any(l => l.Contains("-> 201 Created (4 body bytes)", StringComparison.Ordinal)))
+        {
+            await Task.Delay(5, deadline.Token);
+        }
     }
 
     [Fact]
