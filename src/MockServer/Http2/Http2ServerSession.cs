@@ -179,6 +179,21 @@ internal sealed partial class Http2ServerSession : IDisposable
         if (goAway is { } code)
         {
             Log($"connection error {code}: {reason}");
+
+            // Release exchanges still waiting on the dispatcher before the peer can see the
+            // GOAWAY: a response a test enqueues after seeing it must go to a live connection,
+            // never to a stream of this dying one (a cancelled dispatch takes nothing).
+            Http2ServerStream[] dying;
+            lock (_lock)
+            {
+                dying = [.. _streams.Values];
+            }
+
+            foreach (var stream in dying)
+            {
+                stream.Abort();
+            }
+
             QueueGoAway(code, reason);
             await QueueCloseAsync().WaitAsync(CloseTimeout, _server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }

@@ -67,6 +67,17 @@ public sealed class Http2ProtocolErrorTests
         await using var peer = await Http2TestPeer.HandshakeAsync(server);
         await peer.SendRequestAsync(1);
         server.TakeRequest();
+
+        // Recording happens before dispatch, and a reset stream never takes a response: wait
+        // until stream 1 holds its NoResponse, or the reset could leave it for stream 3.
+        using (var dispatched = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (server.PendingResponseCount != 1)
+            {
+                await Task.Delay(5, dispatched.Token);
+            }
+        }
+
         await peer.SendFrameAsync(w => Http2FrameWriter.WriteWindowUpdate(w, 1, int.MaxValue));
         await peer.VerifyResetAsync(1, Http2ErrorCode.FlowControlError);
         await peer.SendRequestAsync(3);
