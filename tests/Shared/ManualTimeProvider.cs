@@ -85,6 +85,29 @@ internal sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Waits (polling, bounded) until a timer is due exactly <paramref name="dueIn"/> from now: a
+    /// precise handshake with the code under test when several timers may be pending (a read
+    /// timeout, the pool's cleanup) and only one of them is the one the test means to fire.
+    /// </summary>
+    public async Task WaitForTimerDueAsync(TimeSpan dueIn)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            lock (_lock)
+            {
+                var due = _now + dueIn;
+                if (_timers.Exists(t => t.DueAt == due))
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(5, cts.Token);
+        }
+    }
+
     private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
         private TimeSpan _period;
