@@ -1,4 +1,6 @@
+using System.Net;
 using Xunit.Abstractions;
+using MockKit.Client;
 using MockKit.Tls;
 
 namespace MockKit.MockServer.Tests.Soak;
@@ -69,19 +71,42 @@ public sealed class ServerSoakTests(ITestOutputHelper output)
         await using var tls = new MockWebServer { Dispatcher = dispatcher, BodyLimit = 64 };
         tls.UseHttps(certificates);
         tls.Protocols = [Protocol.Http11];
+        await using var h2 = new MockWebServer { Dispatcher = dispatcher, BodyLimit = 64 };
+        h2.UseHttps(certificates);
+        await using var h2c = new MockWebServer { Dispatcher = dispatcher, BodyLimit = 64, Protocols = [Protocol.H2PriorKnowledge] };
 
         using var direct = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4 }) { Timeout = TimeSpan.FromSeconds(10) };
         using var secure = new HttpClient(certificates.CreateSocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(10) };
         using var proxied = new HttpClient(new SocketsHttpHandler { Proxy = plain.ToProxy(), UseProxy = true }) { Timeout = TimeSpan.FromSeconds(10) };
+        using var http2 = new HttpClient(certificates.CreateSocketsHttpHandler())
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var cleartextHttp2 = new HttpClient(new SocketsHttpHandler())
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        // MockKit's own client too, so the soak also checks its pool stays consistent.
+        var instrumentedHandler = new InstrumentedHandler { Certificates = certificates, Protocols = [Protocol.Http11] };
+        using var instrumented = new HttpClient(instrumentedHandler) { Timeout = TimeSpan.FromSeconds(10) };
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         for (var i = 0; i < requests && !deadline.IsCancellationRequested; i += 4)
         {
-            var batch = Enumerable.Range(0, 4).Select(_ => random.Next(3) switch
+            var batch = Enumerable.Range(0, 4).Select(_ => random.Next(7) switch
             {
                 0 => CallAsync(direct, plain.Url($"/plain/{i}")),
                 1 => CallAsync(secure, tls.Url($"/tls/{i}")),
-                _ => CallAsync(proxied, new Uri($"http://soak.test/proxied/{i}")),
+                2 => CallAsync(proxied, new Uri($"http://soak.test/proxied/{i}")),
+                3 => CallAsync(http2, h2.Url($"/h2/{i}")),
+                4 => CallAsync(cleartextHttp2, h2c.Url($"/h2c/{i}")),
+                5 => CallAsync(instrumented, plain.Url($"/instrumented/{i}")),
+                _ => CallAsync(instrumented, tls.Url($"/instrumented-tls/{i}")),
             });
             foreach (var outcome in await Task.WhenAll(batch))
             {
@@ -89,6 +114,19 @@ public sealed class ServerSoakTests(ITestOutputHelper output)
             }
         }
 
+        // Every response was disposed: no connection may still be allocated, and evicting the
+        // idle ones empties the pool.
+        var pool = instrumentedHandler.Pool;
+        using (var released = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (pool.Connections.Any(c => c.ActiveStreams > 0))
+            {
+                await Task.Delay(10, released.Token);
+            }
+        }
+
+        pool.EvictAll();
+        pool.ConnectionCount.ShouldBe(0);
         return outcomes;
     }
 
