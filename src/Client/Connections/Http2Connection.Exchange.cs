@@ -28,12 +28,18 @@ internal sealed partial class Http2Connection
             listener.OnRequestHeadersEnd(exchange.CallId, request);
             if (content is not null)
             {
+                // The upload runs beside the wait for the head: a server may answer before it read the
+                // whole body (section 8.1), and a body blocked on flow control must not hide that answer.
                 phase = "writing the request body";
-                listener.OnRequestBodyStart(exchange.CallId);
-                var upload = new Http2RequestBodyStream(this, stream);
-                await content.CopyToAsync(upload, exchange.Token).ConfigureAwait(false);
-                QueueData(stream, ReadOnlyMemory<byte>.Empty, endStream: true);
-                listener.OnRequestBodyEnd(exchange.CallId, upload.BytesWritten);
+                var upload = UploadAsync(content, stream);
+                if (await Task.WhenAny(upload, stream.Head.Task).ConfigureAwait(false) == upload)
+                {
+                    await upload.ConfigureAwait(false);
+                }
+                else
+                {
+                    _ = ObserveAsync(upload); // Finishes or is aborted with the stream; its failure no longer matters.
+                }
             }
 
             phase = "reading the response headers";
@@ -60,6 +66,29 @@ internal sealed partial class Http2Connection
             Cancel(stream);
             exchange.ResponseBytesReceived |= stream.ResponseStarted;
             throw exchange.MapFailure(e, phase);
+        }
+    }
+
+    private async Task UploadAsync(HttpContent content, Http2ClientStream stream)
+    {
+        var exchange = stream.Exchange;
+        exchange.Listener.OnRequestBodyStart(exchange.CallId);
+        var upload = new Http2RequestBodyStream(this, stream);
+        await content.CopyToAsync(upload, exchange.Token).ConfigureAwait(false);
+        QueueData(stream, ReadOnlyMemory<byte>.Empty, endStream: true);
+        exchange.Listener.OnRequestBodyEnd(exchange.CallId, upload.BytesWritten);
+    }
+
+    private static async Task ObserveAsync(Task upload)
+    {
+        try
+        {
+            await upload.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The response already arrived; a body the server stopped wanting (or a failing content)
+            // ends here, observed, instead of as an unobserved task exception.
         }
     }
 

@@ -295,6 +295,14 @@ internal sealed partial class Http2Connection
             return;
         }
 
+        if (code == Http2ErrorCode.NoError && stream.Body.HasEnded)
+        {
+            // Section 8.1: after a complete response, RST_STREAM(NO_ERROR) asks us to stop sending the
+            // request body; the response stands.
+            stream.SendWindow?.Abort(new OperationCanceledException($"The server completed stream {streamId} before the request body was sent."));
+            return;
+        }
+
         Exception failure = code == Http2ErrorCode.RefusedStream && !stream.ResponseStarted
             ? NotProcessed($"the server refused stream {streamId} (REFUSED_STREAM)")
             : new Http2StreamResetException(code, $"The server reset stream {streamId} on {Route} with {code}.");

@@ -166,8 +166,10 @@ internal sealed partial class Http2Connection
                 }
             }
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or NotSupportedException)
+        catch (Exception e)
         {
+            // I/O failures end the connection; so does anything unexpected from a frame producer:
+            // the streams fail with it instead of waiting on a writer that is gone.
             Shutdown(e, sendGoAway: false);
         }
         finally

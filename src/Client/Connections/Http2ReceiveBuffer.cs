@@ -40,6 +40,30 @@ internal sealed class Http2ReceiveBuffer
         }
     }
 
+    /// <summary>True once END_STREAM arrived and every byte was read.</summary>
+    public bool IsDrained
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ended && _segments.Count == 0;
+            }
+        }
+    }
+
+    /// <summary>True once END_STREAM arrived (bytes may still be buffered).</summary>
+    public bool HasEnded
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ended;
+            }
+        }
+    }
+
     /// <summary>Appends a copy of received data (reader loop).</summary>
     public void Append(byte[] data)
     {

@@ -9,7 +9,8 @@ namespace MockKit.Client.Connections;
 /// <remarks>
 /// The exchange (one of the connection's allocation slots) is released when the body ends or the
 /// stream is disposed; disposing early resets the stream with CANCEL and leaves the connection
-/// reusable. One reader at a time, as for any stream.
+/// reusable. Leak detection as on HTTP/1: a body collected without being read to the end or
+/// disposed reports the leak through the pool's log and frees its stream. One reader at a time.
 /// </remarks>
 internal sealed class Http2ResponseStream : Stream, IResponseBody
 {
@@ -42,6 +43,8 @@ internal sealed class Http2ResponseStream : Stream, IResponseBody
         get => throw new NotSupportedException();
         set => throw new NotSupportedException();
     }
+
+    ~Http2ResponseStream() => Dispose(false);
 
     private Exchange Exchange => _stream.Exchange;
 
@@ -113,9 +116,10 @@ internal sealed class Http2ResponseStream : Stream, IResponseBody
     public override int Read(byte[] buffer, int offset, int count) =>
         throw new NotSupportedException("This response body is read asynchronously (ReadAsync, CopyToAsync, ReadAsStringAsync).");
 
+    /// <summary>Before a follow-up: an ended body completes the exchange; otherwise the stream is reset (the connection stays usable).</summary>
     public Task DiscardAsync()
     {
-        Finish(completed: false);
+        Finish(completed: _stream.Body.IsDrained);
         return Task.CompletedTask;
     }
 
@@ -131,7 +135,20 @@ internal sealed class Http2ResponseStream : Stream, IResponseBody
 
     protected override void Dispose(bool disposing)
     {
-        Finish(completed: false);
+        if (!disposing)
+        {
+            if (Volatile.Read(ref _finished) == 0 && !Exchange.IsReleased)
+            {
+                Exchange.Pool.WriteLog($"A connection to {_connection.Route.Origin}/ was leaked. Did you forget to dispose the response?");
+                Finish(completed: false);
+            }
+        }
+        else
+        {
+            // A body that already ended (e.g. 204, or END_STREAM with nothing left) completed normally.
+            Finish(completed: _stream.Body.IsDrained);
+        }
+
         base.Dispose(disposing);
     }
 
@@ -143,6 +160,9 @@ internal sealed class Http2ResponseStream : Stream, IResponseBody
             return;
         }
 
+#pragma warning disable CA1816 // The finalizer exists only for leak detection, which ends here.
+        GC.SuppressFinalize(this);
+#pragma warning restore CA1816
         _registration.Dispose();
         if (!completed)
         {

@@ -18,6 +18,9 @@ public sealed class Http2GoAwayAndResetTests
 
         using var first = await client.GetAsync(H2Harness.Url(server, "/1"));
         (await first.Content.ReadAsStringAsync()).ShouldBe("last one");
+
+        // The GOAWAY follows the response's last frame; once the reader has seen it, no new stream goes there.
+        await Support.Eventually.WaitUntilAsync(() => handler.Pool.Connections.All(c => c.NoNewExchanges || c.Id != first.GetExchange().ConnectionId), "the GOAWAY was processed");
         using var second = await client.GetAsync(H2Harness.Url(server, "/2"));
         (await second.Content.ReadAsStringAsync()).ShouldBe("fresh");
 
