@@ -91,6 +91,14 @@ internal static class RouteConnector
             }
             else if (policy.PriorKnowledge)
             {
+                if (route.Proxy is not null)
+                {
+                    // An HTTP proxy takes absolute-form HTTP/1.1 for http URLs; it cannot relay an h2c preface.
+                    throw new HttpRequestException(
+                        HttpRequestError.VersionNegotiationError,
+                        $"Cleartext HTTP/2 with prior knowledge cannot go through the HTTP proxy {route.Proxy} to {route.Origin}.");
+                }
+
                 // RFC 9113 section 3.3: cleartext HTTP/2 with prior knowledge starts with the preface at once.
                 phase = "starting HTTP/2";
                 http2 = new Http2Connection(address, route, socket, connection.Transport, null, pool, timeProvider);

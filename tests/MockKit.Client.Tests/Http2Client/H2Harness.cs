@@ -6,7 +6,7 @@ namespace MockKit.Client.Tests.Http2Client;
 /// <summary>MockWebServer speaking HTTP/2 (TLS + ALPN, or cleartext prior knowledge) and a client configured for it.</summary>
 internal static class H2Harness
 {
-    public static async Task<(MockWebServer Server, InstrumentedHandler Handler, HttpClient Client)> StartAsync(bool tls, Action<InstrumentedHandler>? configure = null)
+    public static async Task<(MockWebServer Server, InstrumentedHandler Handler, HttpClient Client)> StartAsync(bool tls, Action<InstrumentedHandler>? configure = null, Action<MockWebServer>? configureServer = null)
     {
         var server = new MockWebServer();
         var handler = new InstrumentedHandler();
@@ -22,6 +22,7 @@ internal static class H2Harness
         }
 
         configure?.Invoke(handler);
+        configureServer?.Invoke(server);
         await server.StartAsync();
         return (server, handler, new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) });
     }

@@ -95,4 +95,37 @@ public sealed class Http2BasicsTests
         response.Version.ShouldBe(HttpVersion.Version11);
         server.TakeRequest().Protocol.ShouldBe(Protocol.Http11);
     }
+
+    [Fact]
+    public async Task An_exact_2_0_request_to_a_server_that_only_speaks_http_1_1_fails_without_downgrade()
+    {
+        var (server, _, client) = await H2Harness.StartAsync(tls: true, configureServer: s => s.Protocols = [Protocol.Http11]);
+        await using var _s = server;
+        using var _c = client;
+        server.Enqueue(new MockResponse("never"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, H2Harness.Url(server, "/"))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        // ALPN offers only h2; a server that cannot agree fails the handshake (no_application_protocol)
+        // or, if it ignores ALPN, the client refuses HTTP/1.1. Either way: no silent downgrade.
+        var e = await Should.ThrowAsync<HttpRequestException>(() => client.SendAsync(request));
+        e.HttpRequestError.ShouldBeOneOf(HttpRequestError.VersionNegotiationError, HttpRequestError.SecureConnectionError);
+        server.Dispatcher.ShouldBeOfType<QueueDispatcher>().PendingCount.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_default_request_uses_whatever_alpn_chose()
+    {
+        var (server, _, client) = await H2Harness.StartAsync(tls: true, configureServer: s => s.Protocols = [Protocol.Http11]);
+        await using var _s = server;
+        using var _c = client;
+        server.Enqueue(new MockResponse("h1 it is"));
+
+        using var response = await client.GetAsync(H2Harness.Url(server, "/"));
+        response.Version.ShouldBe(HttpVersion.Version11);
+        response.GetExchange().Handshake!.ApplicationProtocol.ShouldBe("http/1.1");
+    }
 }
