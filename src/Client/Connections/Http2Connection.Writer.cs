@@ -49,6 +49,11 @@ internal sealed partial class Http2Connection
             Exception? refused = null;
             lock (_lock)
             {
+                if (stream.Opened.Task.IsCompleted)
+                {
+                    return; // Canceled before its turn: nothing was sent, nothing to reset.
+                }
+
                 if (_closedWith is not null || _goAwayReceived)
                 {
                     refused = NotProcessed("the connection is shutting down (GOAWAY or closed) before the stream was opened");
@@ -75,7 +80,17 @@ internal sealed partial class Http2Connection
             _headerBlock.Clear();
             _encoder.Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fields), _headerBlock);
             Http2FrameWriter.WriteHeaderBlock(w, stream.Id, _headerBlock.WrittenSpan, endStream, _peerMaxFrameSize);
-            stream.Opened.TrySetResult();
+            if (!stream.Opened.TrySetResult())
+            {
+                // Canceled while its HEADERS were being written: reset it right behind them (section 6.4).
+                lock (_lock)
+                {
+                    stream.State!.OnSend(Http2FrameType.RstStream, false);
+                    _streams.Remove(stream.Id);
+                }
+
+                Http2FrameWriter.WriteRstStream(w, stream.Id, Http2ErrorCode.Cancel);
+            }
         }, CloseAfter: false));
         if (!queued)
         {
