@@ -24,7 +24,13 @@ internal sealed partial class Http2Connection
             listener.OnRequestHeadersStart(exchange.CallId);
             exchange.RequestStarted = true;
             QueueOpen(stream, fields, endStream: content is null);
-            await stream.Opened.Task.WaitAsync(exchange.Token).ConfigureAwait(false);
+            if (content is not null)
+            {
+                // The body needs the stream's id and windows, which the writer creates when it opens the
+                // stream. Without a body there is nothing to wait for: a failed open fails the head too.
+                await stream.Opened.Task.WaitAsync(exchange.Token).ConfigureAwait(false);
+            }
+
             listener.OnRequestHeadersEnd(exchange.CallId, request);
             if (content is not null)
             {
