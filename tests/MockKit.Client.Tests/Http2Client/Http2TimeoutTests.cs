@@ -15,9 +15,14 @@ public sealed class Http2TimeoutTests
         unused.Dispose();
         using var timedHandler = new InstrumentedHandler { Protocols = [Protocol.H2PriorKnowledge], ReadTimeout = TimeSpan.FromSeconds(5), TimeProvider = time };
         using var timedClient = new HttpClient(timedHandler) { Timeout = Timeout.InfiniteTimeSpan };
+        server.Enqueue(new MockResponse("warm-up"));
         server.Enqueue(new MockResponse { SocketPolicy = SocketPolicy.NoResponse });
         server.Enqueue(new MockResponse("on time"));
 
+        // Warm up first so the connection and the pool's cleanup timer exist: the only timer the slow
+        // call adds is its read timeout.
+        (await timedClient.GetStringAsync(H2Harness.Url(server, "/warm-up"))).ShouldBe("warm-up");
+        server.TakeRequest();
         var timersBefore = time.PendingTimerCount;
         var slow = timedClient.GetAsync(H2Harness.Url(server, "/slow"));
         server.TakeRequest().Path.ShouldBe("/slow");
@@ -28,7 +33,7 @@ public sealed class Http2TimeoutTests
         e.InnerException.ShouldBeOfType<TimeoutException>();
         using var response = await timedClient.GetAsync(H2Harness.Url(server, "/next"));
         (await response.Content.ReadAsStringAsync()).ShouldBe("on time");
-        response.GetExchange().SequenceNumber.ShouldBe(1);
+        response.GetExchange().SequenceNumber.ShouldBe(2);
         timedHandler.Pool.ConnectionCount.ShouldBe(1);
     }
 }
