@@ -38,7 +38,9 @@ internal sealed partial class Http2Connection
                 // whole body (section 8.1), and a body blocked on flow control must not hide that answer.
                 phase = "writing the request body";
                 var upload = UploadAsync(content, stream);
-                if (await Task.WhenAny(upload, stream.Head.Task).ConfigureAwait(false) == upload)
+                // An upload the server stopped (RST_STREAM NO_ERROR after a complete response) fails
+                // only after the head was set, so a finished head makes that failure irrelevant.
+                if (await Task.WhenAny(upload, stream.Head.Task).ConfigureAwait(false) == upload && !stream.Head.Task.IsCompletedSuccessfully)
                 {
                     await upload.ConfigureAwait(false);
                 }
