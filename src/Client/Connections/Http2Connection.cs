@@ -11,7 +11,7 @@ namespace MockKit.Client.Connections;
 /// </summary>
 /// <remarks>
 /// <para><b>Tasks.</b> Mirrors the server session: the <b>reader loop</b>
-/// (<c>Http2Connection.Reader.cs</c>) parses frames, keeps stream states, settings and windows,
+/// (<c>Http2Connection.Reader.cs</c>, control frames in <c>Http2Connection.Control.cs</c>) parses frames, keeps stream states, settings and windows,
 /// and hands response heads, data and trailers to the streams; it never runs user code (every
 /// task it completes continues asynchronously) and never waits for a write: the frames it wants
 /// sent (SETTINGS/PING ACKs, WINDOW_UPDATE, RST_STREAM) are queued. The <b>writer loop</b>
