@@ -15,6 +15,8 @@ namespace MockKit.Client.Connections;
 /// </remarks>
 internal sealed class Http2ClientStream(Exchange exchange)
 {
+    private bool _responseStarted;
+
     public Exchange Exchange { get; } = exchange;
 
     /// <summary>0 until the writer opened the stream.</summary>
@@ -38,8 +40,12 @@ internal sealed class Http2ClientStream(Exchange exchange)
     /// <summary>Set by the reader loop before the body ends.</summary>
     public List<HpackHeaderField>? Trailers { get; set; }
 
-    /// <summary>True once any frame of the response arrived (a failure is then never retried).</summary>
-    public bool ResponseStarted { get; set; }
+    /// <summary>True once any frame of the response arrived (a failure is then never retried). Written by the reader loop, read by the exchange.</summary>
+    public bool ResponseStarted
+    {
+        get => Volatile.Read(ref _responseStarted);
+        set => Volatile.Write(ref _responseStarted, value);
+    }
 
     /// <summary>Fails everything still pending on the stream. Call outside locks.</summary>
     /// <returns>Received bytes dropped unread (to return to the connection window).</returns>

@@ -169,7 +169,6 @@ internal sealed partial class Http2Connection : PooledConnection
     {
         List<Http2ClientStream> failed;
         TaskCompletionSource<bool>? ping;
-        int lastStreamId;
         lock (_lock)
         {
             if (_closedWith is not null)
@@ -182,7 +181,6 @@ internal sealed partial class Http2Connection : PooledConnection
             _streams.Clear();
             ping = _ping;
             _ping = null;
-            lastStreamId = _lastStreamId;
         }
 
         ping?.TrySetResult(false);
@@ -194,6 +192,8 @@ internal sealed partial class Http2Connection : PooledConnection
         }
 
         _pool.MarkNoNewExchanges(this);
+        // Section 6.8: a client's GOAWAY names the last server-initiated stream it processed; with push
+        // disabled there is none, so 0.
         if (!sendGoAway || !_writes.Writer.TryWrite(new WriteItem(w => Http2FrameWriter.WriteGoAway(w, 0, code), CloseAfter: true)))
         {
             DisposeTransport();
