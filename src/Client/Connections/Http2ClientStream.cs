@@ -53,6 +53,11 @@ internal sealed class Http2ClientStream(Exchange exchange)
     {
         Opened.TrySetException(failure);
         Head.TrySetException(failure);
+
+        // Either may have no awaiter left (a bodyless request never awaits Opened; a canceled call
+        // stopped awaiting Head): mark them observed so no UnobservedTaskException is raised later.
+        _ = Opened.Task.Exception;
+        _ = Head.Task.Exception;
         SendWindow?.Abort(failure);
         return Body.Fail(failure);
     }
