@@ -14,7 +14,9 @@ namespace MockKit.Client;
 /// Retry rule (consumed by a <c>catch … when</c> filter): an <see cref="ExchangeException"/> with
 /// <see cref="ExchangeException.BeforeResponseBytes"/> is replayed, at most
 /// <see cref="MaxConnectionRetries"/> times, when the body is replayable and either the
-/// connection was reused (it may simply have gone stale) or another route remains.
+/// connection was reused (it may simply have gone stale), another route remains, or the server
+/// guaranteed it did not process the request (<see cref="ExchangeException.Unprocessed"/>: an HTTP/2
+/// stream above a GOAWAY's last stream id, or REFUSED_STREAM; RFC 9113 section 8.7).
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The call timeout source lives until the final body ends and is disposed in Finish, not by an owner.")]
 internal sealed class Call
@@ -133,10 +135,17 @@ internal sealed class Call
             }
             catch (Exception e)
             {
-                exchange.Release(reusable: !exchange.RequestStarted && e is not ExchangeException, completed: false);
-                if (e is ExchangeException { BeforeResponseBytes: true } && CanRetry(request, reused, ref retries))
+                // A multiplexed connection survives a failed stream; it marks itself when it is broken.
+                var reusable = connection.IsMultiplexed || (!exchange.RequestStarted && e is not ExchangeException);
+                exchange.Release(reusable, completed: false);
+                var unprocessed = e is ExchangeException { Unprocessed: true };
+                if (e is ExchangeException { BeforeResponseBytes: true } && CanRetry(request, reused || unprocessed, ref retries))
                 {
-                    if (!reused)
+                    if (unprocessed)
+                    {
+                        // GOAWAY or REFUSED_STREAM: the route is fine, the request just was not taken.
+                    }
+                    else if (!reused)
                     {
                         _handler.RouteDatabase.Failed(connection.Route);
                     }
@@ -167,7 +176,8 @@ internal sealed class Call
         var uri = request.RequestUri!;
         var address = Address.From(uri, _handler);
         var pool = _handler.Pool;
-        while (pool.TryAcquire(address, preferred, out var reused, out var sequenceNumber) is { } pooled)
+        var policy = ProtocolPolicy.For(request, _handler.ConnectionSettings.Protocols);
+        while (pool.TryAcquire(address, policy, preferred, out var reused, out var sequenceNumber) is { } pooled)
         {
             if (await pooled.IsHealthyAsync(doExtensiveChecks: request.Method != HttpMethod.Get).ConfigureAwait(false))
             {
@@ -188,11 +198,16 @@ internal sealed class Call
         {
             try
             {
-                var connection = await RouteConnector.ConnectAsync(pool, address, route, _handler.ConnectionSettings, _handler.ExchangeSettings, _id, Token).ConfigureAwait(false);
+                var connection = await RouteConnector.ConnectAsync(pool, address, route, policy, _handler.ConnectionSettings, _handler.ExchangeSettings, _id, Token).ConfigureAwait(false);
                 _handler.RouteDatabase.Connected(route);
-                connection.TryAllocate(out _, out var sequenceNumber);
-                pool.Add(connection);
-                return (connection, false, sequenceNumber);
+                var chosen = pool.AddOrJoin(connection, policy, out var reused, out var sequenceNumber, out var joined);
+                if (joined)
+                {
+                    // Another call's HTTP/2 connection to this address won the race: ride on it.
+                    connection.Close();
+                }
+
+                return (chosen, reused, sequenceNumber);
             }
             catch (HttpRequestException e) when (!Token.IsCancellationRequested)
             {

@@ -8,7 +8,8 @@ namespace MockKit.Client;
 /// <param name="ConnectionId">The carrying connection's <see cref="ConnectionSnapshot.Id"/>.</param>
 /// <param name="SequenceNumber">The exchange's position on the connection, from 0, by the same rule
 /// MockWebServer records: on HTTP/1.1 every request written on the socket counts, a tunnel's
-/// CONNECT included, so the first request through a tunnel is 1.</param>
+/// CONNECT included, so the first request through a tunnel is 1; on HTTP/2 the first stream is 0 and
+/// each stream adds 1 (a CONNECT before the TLS upgrade is not counted).</param>
 /// <param name="ConnectionReused">True when the connection had carried an earlier exchange of this or another call.</param>
 /// <param name="Route">The connection's route.</param>
 /// <param name="Protocol">The connection's protocol.</param>

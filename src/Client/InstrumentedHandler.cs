@@ -6,7 +6,7 @@ using MockKit.Tls;
 namespace MockKit.Client;
 
 /// <summary>
-/// A complete HTTP/1.1 client as an <see cref="HttpMessageHandler"/>, with its own
+/// A complete HTTP/1.1 and HTTP/2 client as an <see cref="HttpMessageHandler"/>, with its own
 /// <see cref="ConnectionPool"/> whose state tests can assert on, an <see cref="EventListener"/>
 /// for every phase of a call, and <see cref="HttpResponseMessageExtensions.GetExchange"/> on every
 /// response. Response content is streamed: the connection returns to the pool when the body has
@@ -15,8 +15,10 @@ namespace MockKit.Client;
 /// <remarks>
 /// Settings freeze at the first send (a later set throws <see cref="InvalidOperationException"/>),
 /// as with <see cref="SocketsHttpHandler"/>; the pool may be inspected and evicted at any time.
-/// Sending is thread-safe. Only <c>http/1.1</c> is spoken for now: <see cref="Protocols"/> may list
-/// <see cref="Protocol.Http2"/>, but only <c>http/1.1</c> is offered in ALPN.
+/// Sending is thread-safe. HTTP/2 is chosen by ALPN over TLS or, for http URLs, by prior knowledge;
+/// the rule combining <see cref="Protocols"/> with each request's version is on <see cref="Protocols"/>.
+/// Concurrent calls to one HTTP/2 origin share one connection up to the server's
+/// SETTINGS_MAX_CONCURRENT_STREAMS.
 /// </remarks>
 public sealed class InstrumentedHandler : HttpMessageHandler
 {
@@ -78,16 +80,30 @@ public sealed class InstrumentedHandler : HttpMessageHandler
     /// server's leaf certificate. Null (the default) for strict hostname verification.</summary>
     public Func<string, X509Certificate2, bool>? HostnameVerifier { get => _hostnameVerifier; set => Set(ref _hostnameVerifier, value); }
 
-    /// <summary>Protocols to offer, default <c>[Http2, Http11]</c>; must include <see cref="Protocol.Http11"/>, the only one spoken for now.</summary>
+    /// <summary>
+    /// Protocols this handler may use, default <c>[Http2, Http11]</c>; not empty.
+    /// </summary>
+    /// <remarks>
+    /// <para>https: ALPN offers <c>h2</c> when the list has <see cref="Protocol.Http2"/> and <c>http/1.1</c> when it
+    /// has <see cref="Protocol.Http11"/>; the server's choice decides. http: HTTP/2 with prior knowledge when the list
+    /// has <see cref="Protocol.H2PriorKnowledge"/> (alone, or the request asks for 2.0), otherwise HTTP/1.1.</para>
+    /// <para>Per request: <see cref="HttpRequestMessage.Version"/> 2.0 with <see cref="HttpVersionPolicy.RequestVersionExact"/>
+    /// or <see cref="HttpVersionPolicy.RequestVersionOrHigher"/> must get HTTP/2 (https: <see cref="Protocol.Http2"/> must be
+    /// listed and the server must choose <c>h2</c>; http: <see cref="Protocol.H2PriorKnowledge"/> must be listed), and 1.x with
+    /// <see cref="HttpVersionPolicy.RequestVersionExact"/> must get HTTP/1.1; otherwise the call fails with an
+    /// <see cref="HttpRequestException"/> (<see cref="HttpRequestError.VersionNegotiationError"/>) — never a silent
+    /// downgrade. Other requests (HttpClient's default 1.1 / <see cref="HttpVersionPolicy.RequestVersionOrLower"/>) follow
+    /// the list. HTTP/2 responses have <see cref="HttpResponseMessage.Version"/> 2.0.</para>
+    /// </remarks>
     public IReadOnlyList<Protocol> Protocols
     {
         get => _protocols;
         set
         {
             ArgumentNullException.ThrowIfNull(value);
-            if (!value.Contains(Protocol.Http11))
+            if (value.Count == 0)
             {
-                throw new ArgumentException("Protocols must include Http11: this handler speaks only HTTP/1.1 for now.", nameof(value));
+                throw new ArgumentException("Protocols must list at least one protocol.", nameof(value));
             }
 
             Set(ref _protocols, [.. value]);

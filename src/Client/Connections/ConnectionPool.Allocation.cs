@@ -11,11 +11,11 @@ public sealed partial class ConnectionPool
     /// <paramref name="preferred"/> (the call's previous connection). The caller health-checks
     /// the result and gives it back with <see cref="EndExchange"/> if it is not usable.
     /// </summary>
-    internal PooledConnection? TryAcquire(Address address, PooledConnection? preferred, out bool reused, out int sequenceNumber)
+    internal PooledConnection? TryAcquire(Address address, ProtocolPolicy policy, PooledConnection? preferred, out bool reused, out int sequenceNumber)
     {
         lock (_lock)
         {
-            if (preferred is not null && preferred.Address == address && _connections.Contains(preferred)
+            if (preferred is not null && preferred.Address == address && policy.Allows(preferred) && _connections.Contains(preferred)
                 && preferred.TryAllocate(out reused, out sequenceNumber))
             {
                 return preferred;
@@ -25,7 +25,7 @@ public sealed partial class ConnectionPool
             // order) keeps the behaviour simple to predict in tests.
             foreach (var connection in _connections)
             {
-                if (connection.Address == address && connection.TryAllocate(out reused, out sequenceNumber))
+                if (connection.Address == address && policy.Allows(connection) && connection.TryAllocate(out reused, out sequenceNumber))
                 {
                     return connection;
                 }
@@ -37,15 +37,37 @@ public sealed partial class ConnectionPool
         return null;
     }
 
-    /// <summary>Adds a new connection that already carries its first exchange.</summary>
-    internal void Add(PooledConnection connection)
+    /// <summary>
+    /// Pools a connection a call just made and allocates the call's exchange, unless the connection
+    /// is multiplexed and another multiplexed connection to the same address already joined the pool
+    /// with room for it: then the exchange goes there and the caller closes its fresh connection
+    /// (<paramref name="joined"/> is true). This is the de-duplication of concurrent HTTP/2 connects
+    /// made before any of them knew the protocol: the first to finish wins.
+    /// </summary>
+    internal PooledConnection AddOrJoin(PooledConnection fresh, ProtocolPolicy policy, out bool reused, out int sequenceNumber, out bool joined)
     {
         lock (_lock)
         {
-            _connections.Add(connection);
+            if (fresh.IsMultiplexed)
+            {
+                foreach (var connection in _connections)
+                {
+                    if (connection.IsMultiplexed && connection.Address == fresh.Address && policy.Allows(connection)
+                        && connection.TryAllocate(out reused, out sequenceNumber))
+                    {
+                        joined = true;
+                        return connection;
+                    }
+                }
+            }
+
+            fresh.TryAllocate(out reused, out sequenceNumber);
+            _connections.Add(fresh);
         }
 
+        joined = false;
         EnsureCleanupRunning();
+        return fresh;
     }
 
     /// <summary>

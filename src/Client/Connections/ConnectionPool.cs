@@ -78,7 +78,7 @@ public sealed partial class ConnectionPool
         }
     }
 
-    /// <summary>Open connections that multiplex exchanges (HTTP/2); always 0 while only HTTP/1.1 is spoken.</summary>
+    /// <summary>Open connections that multiplex exchanges (HTTP/2).</summary>
     public int MultiplexedConnectionCount
     {
         get

@@ -6,8 +6,10 @@ namespace MockKit.Client;
 /// </summary>
 /// <param name="Id">Process-wide connection id, increasing from 1 in creation order.</param>
 /// <param name="Route">The route the connection was made on.</param>
-/// <param name="Protocol">The negotiated protocol (<see cref="Protocol.Http11"/> for every HTTP/1 connection).</param>
-/// <param name="ActiveStreams">Exchanges in flight (0 or 1 on HTTP/1.1).</param>
+/// <param name="Protocol">The negotiated protocol: <see cref="Protocol.Http11"/> for every HTTP/1 connection,
+/// <see cref="Protocol.Http2"/> for h2 over TLS, <see cref="Protocol.H2PriorKnowledge"/> for cleartext HTTP/2.</param>
+/// <param name="ActiveStreams">Exchanges in flight (0 or 1 on HTTP/1.1; up to the server's SETTINGS_MAX_CONCURRENT_STREAMS
+/// on HTTP/2). An exchange stays active until its response body ended or was disposed.</param>
 /// <param name="CompletedExchanges">Exchanges of calls that finished on this connection (a tunnel's CONNECT is not one).</param>
 /// <param name="NoNewExchanges">True once the connection will not be handed out again; it closes when its last exchange ends.</param>
 /// <param name="IdleSince">When the last exchange ended, by the pool's <see cref="TimeProvider"/>; null while an exchange is active.</param>

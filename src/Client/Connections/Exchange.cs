@@ -142,7 +142,9 @@ internal sealed class Exchange
         _callRegistration.Dispose();
         var aborted = _cts.IsCancellationRequested;
         _cts.Dispose();
-        Pool.EndExchange(Connection, completed, noNewExchanges: !reusable || aborted);
+        // An aborted HTTP/1 exchange leaves its socket mid-message; an aborted HTTP/2 exchange only
+        // reset its own stream, and the connection marks itself when it is broken.
+        Pool.EndExchange(Connection, completed, noNewExchanges: !reusable || (aborted && !Connection.IsMultiplexed));
         _onReleased(this, completed);
     }
 

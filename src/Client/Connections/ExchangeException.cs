@@ -7,12 +7,17 @@ namespace MockKit.Client.Connections;
 /// </summary>
 internal sealed class ExchangeException : HttpRequestException
 {
-    public ExchangeException(string message, Exception? inner, HttpRequestError error, bool beforeResponseBytes)
+    public ExchangeException(string message, Exception? inner, HttpRequestError error, bool beforeResponseBytes, bool unprocessed = false)
         : base(error, message, inner)
     {
-        BeforeResponseBytes = beforeResponseBytes;
+        BeforeResponseBytes = beforeResponseBytes || unprocessed;
+        Unprocessed = unprocessed;
     }
 
     /// <summary>True when nothing of the response was received: the server may not have processed the request.</summary>
     public bool BeforeResponseBytes { get; }
+
+    /// <summary>True when the server guaranteed it did not process the request (HTTP/2 GOAWAY above the
+    /// stream, REFUSED_STREAM; RFC 9113 section 8.7): safe to replay even on a fresh connection.</summary>
+    public bool Unprocessed { get; }
 }

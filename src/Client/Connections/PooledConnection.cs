@@ -47,8 +47,8 @@ internal abstract class PooledConnection
     /// <summary>How many exchanges may run at once: 1 for HTTP/1.1.</summary>
     public abstract int AllocationLimit { get; }
 
-    /// <summary>True for connections that carry several exchanges at once (HTTP/2).</summary>
-    public bool IsMultiplexed => AllocationLimit > 1;
+    /// <summary>True for connections that carry several exchanges at once (HTTP/2), whatever their current limit.</summary>
+    public virtual bool IsMultiplexed => AllocationLimit > 1;
 
     /// <summary>When the connection was made, as a <see cref="TimeProvider"/> timestamp (for the duration metric).</summary>
     public long CreatedTimestamp { get; }

@@ -11,14 +11,17 @@ namespace MockKit.Client.Connections;
 /// Makes one connection on one route: TCP connect (under the connect timeout), the CONNECT
 /// tunnel when an https origin sits behind a proxy, then TLS with SNI, ALPN, the configured
 /// trust and hostname verification. The tunnel's CONNECT is connection setup, not an exchange
-/// of the call. Failures become <see cref="HttpRequestException"/>s naming the route.
+/// of the call. When ALPN picks <c>h2</c> (or the policy says cleartext prior knowledge) the
+/// transport moves to an <see cref="Http2Connection"/>, which exchanges SETTINGS before the
+/// connection is returned (under the connect timeout). Failures become <see cref="HttpRequestException"/>s naming the route.
 /// </summary>
 internal static class RouteConnector
 {
-    public static async Task<Http1Connection> ConnectAsync(
+    public static async Task<PooledConnection> ConnectAsync(
         ConnectionPool pool,
         Address address,
         Route route,
+        ProtocolPolicy policy,
         ConnectionSettings settings,
         ExchangeSettings exchangeSettings,
         long callId,
@@ -29,6 +32,7 @@ internal static class RouteConnector
         listener.OnConnectStart(callId, route);
         var socket = new Socket(route.SocketAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Http1Connection? connection = null;
+        Http2Connection? http2 = null;
         using var connectTimeout = new CancellationTokenSource(settings.ConnectTimeout, timeProvider);
         using var callRegistration = callToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), connectTimeout);
         var phase = "connecting";
@@ -69,10 +73,42 @@ internal static class RouteConnector
                 listener.OnSecureConnectStart(callId, route);
                 var tls = new SslStream(connection.Transport, leaveInnerStreamOpen: false);
                 var sni = IPAddress.TryParse(route.Host.Trim('[', ']'), out _) ? null : route.Host;
-                await tls.AuthenticateAsClientAsync(TlsOptions(route.Host, settings), connectTimeout.Token).ConfigureAwait(false);
+                await tls.AuthenticateAsClientAsync(TlsOptions(route.Host, settings, policy), connectTimeout.Token).ConfigureAwait(false);
                 var handshake = TlsHandshake.FromStream(tls, sni);
                 connection.UseTls(tls, handshake);
                 listener.OnSecureConnectEnd(callId, route, handshake);
+                if (handshake.ApplicationProtocol == "h2" && policy.Http2)
+                {
+                    phase = "starting HTTP/2";
+                    http2 = new Http2Connection(address, route, socket, tls, handshake, pool, timeProvider);
+                }
+                else if (!policy.Http11)
+                {
+                    throw new HttpRequestException(
+                        HttpRequestError.VersionNegotiationError,
+                        $"{route} did not negotiate h2 with ALPN (it chose '{handshake.ApplicationProtocol ?? "nothing"}'), and the request may not use HTTP/1.1.");
+                }
+            }
+            else if (policy.PriorKnowledge)
+            {
+                if (route.Proxy is not null)
+                {
+                    // An HTTP proxy takes absolute-form HTTP/1.1 for http URLs; it cannot relay an h2c preface.
+                    throw new HttpRequestException(
+                        HttpRequestError.VersionNegotiationError,
+                        $"Cleartext HTTP/2 with prior knowledge cannot go through the HTTP proxy {route.Proxy} to {route.Origin}.");
+                }
+
+                // RFC 9113 section 3.3: cleartext HTTP/2 with prior knowledge starts with the preface at once.
+                phase = "starting HTTP/2";
+                http2 = new Http2Connection(address, route, socket, connection.Transport, null, pool, timeProvider);
+            }
+
+            if (http2 is not null)
+            {
+                await http2.StartAsync(connectTimeout.Token).ConfigureAwait(false);
+                listener.OnConnectEnd(callId, route, http2.Protocol);
+                return http2;
             }
 
             listener.OnConnectEnd(callId, route, Protocol.Http11);
@@ -80,7 +116,11 @@ internal static class RouteConnector
         }
         catch (Exception e)
         {
-            if (connection is not null)
+            if (http2 is not null)
+            {
+                http2.Close();
+            }
+            else if (connection is not null)
             {
                 connection.Close();
             }
@@ -118,14 +158,24 @@ internal static class RouteConnector
         };
     }
 
-    private static SslClientAuthenticationOptions TlsOptions(string host, ConnectionSettings settings)
+    private static SslClientAuthenticationOptions TlsOptions(string host, ConnectionSettings settings, ProtocolPolicy policy)
     {
         var options = settings.Certificates?.ClientOptions(host) ?? new SslClientAuthenticationOptions
         {
             TargetHost = host,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
-        options.ApplicationProtocols = [.. settings.Protocols.Where(p => p == Protocol.Http11).Select(_ => SslApplicationProtocol.Http11)];
+        // RFC 9113 section 3.2: "h2" in ALPN selects HTTP/2 over TLS; preference order h2 first.
+        options.ApplicationProtocols = [];
+        if (policy.Http2)
+        {
+            options.ApplicationProtocols.Add(SslApplicationProtocol.Http2);
+        }
+
+        if (policy.Http11)
+        {
+            options.ApplicationProtocols.Add(SslApplicationProtocol.Http11);
+        }
         if (settings.HostnameVerifier is { } verifier)
         {
             // Chain validation stays as configured; only the name check is replaced.

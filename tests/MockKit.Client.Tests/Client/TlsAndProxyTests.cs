@@ -14,6 +14,7 @@ public sealed class TlsAndProxyTests
         var certificates = HandshakeCertificates.Localhost();
         var handler = ClientHarness.HandlerWithRoutes(1);
         handler.Certificates = certificates;
+        handler.Protocols = [Protocol.Http11]; // The HTTP/2 equivalent lives in Http2Client/.
         await using var h = await ClientHarness.StartAsync(handler, server => server.UseHttps(certificates));
         h.Server.Enqueue(new MockResponse("secure"));
         h.Server.Enqueue(new MockResponse("secure again"));
@@ -102,7 +103,7 @@ public sealed class TlsAndProxyTests
         var certificates = HandshakeCertificates.Localhost();
         var listener = new RecordingEventListener();
         await using var h = await ClientHarness.StartAsync(configure: server => server.UseHttps(certificates));
-        using var client = new HttpClient(new InstrumentedHandler { Proxy = h.Server.ToProxy(), Certificates = certificates, EventListener = listener });
+        using var client = new HttpClient(new InstrumentedHandler { Proxy = h.Server.ToProxy(), Certificates = certificates, EventListener = listener, Protocols = [Protocol.Http11] });
         h.Server.Enqueue(new MockResponse { SocketPolicy = SocketPolicy.UpgradeToSslAtEnd });
         h.Server.Enqueue(new MockResponse("tunnelled"));
         h.Server.Enqueue(new MockResponse("tunnelled again"));
@@ -130,7 +131,7 @@ public sealed class TlsAndProxyTests
         var certificates = HandshakeCertificates.Localhost();
         await using var h = await ClientHarness.StartAsync(configure: server => server.UseHttps(certificates));
         var proxy = new WebProxy(h.Server.ProxyAddress) { BypassProxyOnLocal = false, Credentials = new NetworkCredential("user", "pass") };
-        using var client = new HttpClient(new InstrumentedHandler { Proxy = proxy, Certificates = certificates });
+        using var client = new HttpClient(new InstrumentedHandler { Proxy = proxy, Certificates = certificates, Protocols = [Protocol.Http11] });
         var script = new ProxyAuthDispatcher();
         h.Server.Dispatcher = script;
         script.Enqueue(new MockResponse(407) { Headers = { { "Proxy-Authenticate", "Basic realm=\"mock\"" } } });

@@ -1,0 +1,277 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using MockKit.Http2;
+using MockKit.Http2.Hpack;
+
+namespace MockKit.Client.Connections;
+
+// The reader loop (README "Reader loop recipe"): frames in, stream and connection state updated,
+// frames to send queued. One catch ladder: stream errors reset the stream and the loop goes on;
+// connection errors (and HPACK failures, as COMPRESSION_ERROR) send GOAWAY and end the connection.
+internal sealed partial class Http2Connection
+{
+    private readonly Http2HeaderBlockAssembler _assembler = new(); // Reader loop only.
+    private readonly HpackDecoder _decoder = new();                // Reader loop only.
+    private readonly Http2PeerSettings _peerSettings = new();      // Reader loop only.
+
+    private async Task RunReaderAsync()
+    {
+        await Task.Yield();
+        var input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+        Exception failure;
+        try
+        {
+            while (true)
+            {
+                var read = await input.ReadAsync().ConfigureAwait(false);
+                var buffer = read.Buffer;
+                try
+                {
+                    while (Http2FrameReader.TryReadFrame(ref buffer, Http2Constants.DefaultMaxFrameSize, out var frame))
+                    {
+                        Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
+                        try
+                        {
+                            _assembler.CheckSequence(frame.Header);
+                            if (frame.Header.IsKnownType)
+                            {
+                                OnFrame(frame); // Section 5.5: unknown frame types are ignored.
+                            }
+                        }
+                        catch (Http2StreamException e)
+                        {
+                            OnStreamError(e);
+                        }
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                if (read.IsCompleted)
+                {
+                    failure = new IOException($"The server closed the HTTP/2 connection ({Route}).");
+                    break;
+                }
+            }
+        }
+        catch (Http2ConnectionException e)
+        {
+            Shutdown(e, sendGoAway: true, e.ErrorCode);
+            return;
+        }
+        catch (HpackDecodingException e)
+        {
+            Shutdown(e, sendGoAway: true, Http2ErrorCode.CompressionError);
+            return;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or NotSupportedException)
+        {
+            failure = e;
+        }
+        finally
+        {
+            await input.CompleteAsync().ConfigureAwait(false);
+            _assembler.Dispose();
+            _decoder.Dispose();
+        }
+
+        Shutdown(failure, sendGoAway: false);
+    }
+
+    private void OnFrame(in Http2Frame frame)
+    {
+        switch (frame.Type)
+        {
+            case Http2FrameType.Data:
+                OnData(frame);
+                break;
+            case Http2FrameType.Headers:
+                if (_assembler.StartHeaders(frame, Http2FrameReader.ReadHeaders(frame)))
+                {
+                    OnFieldBlock();
+                }
+
+                break;
+            case Http2FrameType.Continuation:
+                if (_assembler.AppendContinuation(frame))
+                {
+                    OnFieldBlock();
+                }
+
+                break;
+            case Http2FrameType.PushPromise:
+                if (_assembler.StartPushPromise(frame, Http2FrameReader.ReadPushPromise(frame)))
+                {
+                    OnFieldBlock();
+                }
+
+                break;
+            case Http2FrameType.RstStream:
+                OnReset(frame.StreamId, Http2FrameReader.ReadRstStream(frame));
+                break;
+            case Http2FrameType.Settings:
+                OnSettings(frame);
+                break;
+            case Http2FrameType.Ping:
+                OnPing(frame);
+                break;
+            case Http2FrameType.GoAway:
+                OnGoAway(Http2FrameReader.ReadGoAway(frame));
+                break;
+            case Http2FrameType.WindowUpdate:
+                OnWindowUpdate(frame.StreamId, Http2FrameReader.ReadWindowUpdate(frame));
+                break;
+            default:
+                break; // PRIORITY: deprecated (section 5.3.2), ignored.
+        }
+    }
+
+    private void OnData(in Http2Frame frame)
+    {
+        var length = frame.Header.Length;
+        _receiveWindow.OnDataReceived(length);
+        var data = Http2FrameReader.ReadData(frame);
+        var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
+        var stream = Receive(frame.StreamId, Http2FrameType.Data, endStream);
+        if (stream is null)
+        {
+            // A stream we reset or finished: nobody will read it, credit the connection at once (section 6.9).
+            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed(length));
+            return;
+        }
+
+        stream.ReceiveWindow!.OnDataReceived(length);
+        stream.ResponseStarted = true;
+        if (!stream.Head.Task.IsCompleted)
+        {
+            throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "DATA before the response HEADERS (RFC 9113 section 8.1).");
+        }
+
+        var padding = length - (int)data.Length;
+        if (padding > 0)
+        {
+            // Padding never reaches the application: it counts as consumed now.
+            QueueWindowUpdate(stream.Id, stream.ReceiveWindow.OnDataConsumed(padding));
+            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed(padding));
+        }
+
+        if (data.Length > 0)
+        {
+            stream.Body.Append(data.ToArray());
+        }
+
+        if (endStream)
+        {
+            stream.Body.End();
+        }
+    }
+
+    private void OnFieldBlock()
+    {
+        var header = _assembler.FirstHeader;
+        var promised = _assembler.PromisedStreamId;
+        List<HpackHeaderField> fields;
+        try
+        {
+            fields = _decoder.Decode(_assembler.Block); // Always decoded: keeps the HPACK context in sync (section 4.3).
+        }
+        finally
+        {
+            _assembler.Reset();
+        }
+
+        if (header.Type == Http2FrameType.PushPromise)
+        {
+            // Section 6.6: "An endpoint that has set this setting [ENABLE_PUSH = 0] and has received
+            // acknowledgment MUST treat the receipt of a PUSH_PROMISE frame as a connection error of
+            // type PROTOCOL_ERROR." Before the ACK the server may not have seen it yet: refuse just
+            // the promised stream (section 8.4: "reset the promised stream").
+            if (_settingsAcknowledged)
+            {
+                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "PUSH_PROMISE received although SETTINGS_ENABLE_PUSH is 0.");
+            }
+
+            Queue(w => Http2FrameWriter.WriteRstStream(w, promised, Http2ErrorCode.RefusedStream));
+            return;
+        }
+
+        var endStream = header.HasFlag(Http2FrameFlags.EndStream);
+        var stream = Receive(header.StreamId, Http2FrameType.Headers, endStream);
+        if (stream is null)
+        {
+            return;
+        }
+
+        stream.ResponseStarted = true;
+        if (!stream.Head.Task.IsCompleted)
+        {
+            var status = fields.Find(f => f.Name == ":status").Value;
+            if (status is null || status.Length != 3 || !int.TryParse(status, out var code))
+            {
+                throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, $"Response HEADERS without a valid :status ('{status}').");
+            }
+
+            if (code < 200)
+            {
+                if (endStream)
+                {
+                    throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "A 1xx response ended the stream (RFC 9113 section 8.1).");
+                }
+
+                return; // Interim responses (RFC 9110 section 15.2) are skipped.
+            }
+
+            stream.Head.TrySetResult(fields);
+        }
+        else
+        {
+            if (!endStream)
+            {
+                throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "Trailers without END_STREAM (RFC 9113 section 8.1).");
+            }
+
+            stream.Trailers = fields;
+        }
+
+        if (endStream)
+        {
+            stream.Body.End();
+        }
+    }
+
+    /// <summary>Applies a received frame to its stream's state; null when the frame is to be ignored.</summary>
+    private Http2ClientStream? Receive(int streamId, Http2FrameType type, bool endStream)
+    {
+        lock (_lock)
+        {
+            if (!_streams.TryGetValue(streamId, out var stream))
+            {
+                if (streamId > _lastStreamId || streamId % 2 == 0)
+                {
+                    // Section 5.1: frames other than PRIORITY on an idle stream are a PROTOCOL_ERROR.
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"{type} on idle stream {streamId}.");
+                }
+
+                return null; // Closed or reset by us: late frames are ignored (section 5.1).
+            }
+
+            if (!stream.State!.OnReceive(type, endStream))
+            {
+                return null;
+            }
+
+            RemoveIfClosedLocked(stream);
+            return stream;
+        }
+    }
+
+    private void RemoveIfClosedLocked(Http2ClientStream stream)
+    {
+        if (stream.State!.State == Http2StreamState.Closed)
+        {
+            _streams.Remove(stream.Id);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using MockKit.Http1;
+using MockKit.Http2.Hpack;
+
+namespace MockKit.Client.Connections;
+
+/// <summary>
+/// Turns an <see cref="HttpRequestMessage"/> into an HTTP/2 field list (RFC 9113 section 8.3):
+/// the pseudo-headers <c>:method :scheme :authority :path</c> first, then the fields with
+/// lower-case names; connection-specific fields (section 8.2.2) are dropped and <c>Host</c>
+/// becomes <c>:authority</c>. Validation runs before anything is written.
+/// </summary>
+internal static class Http2RequestHeaders
+{
+    public static List<HpackHeaderField> Build(HttpRequestMessage request, Route route, long? contentLength)
+    {
+        var uri = request.RequestUri!;
+        var authority = request.Headers.Host
+            ?? (uri.IsDefaultPort ? Route.FormatHost(route.Host) : $"{Route.FormatHost(route.Host)}:{uri.Port.ToString(CultureInfo.InvariantCulture)}");
+        List<HpackHeaderField> fields =
+        [
+            new(":method", request.Method.Method),
+            new(":scheme", uri.Scheme),
+            new(":authority", authority),
+            new(":path", uri.PathAndQuery),
+        ];
+        Add(fields, request.Headers);
+        if (request.Content is { } content)
+        {
+            Add(fields, content.Headers);
+            if (contentLength is { } length && content.Headers.ContentLength is null)
+            {
+                fields.Add(new("content-length", length.ToString(CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return fields;
+    }
+
+    private static void Add(List<HpackHeaderField> fields, System.Net.Http.Headers.HttpHeaders headers)
+    {
+        foreach (var (name, values) in headers.NonValidated)
+        {
+            var lower = name.ToLowerInvariant();
+            if (IsConnectionSpecific(lower))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                if (lower == "te" && !value.Equals("trailers", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue; // Section 8.2.2: TE may only carry "trailers".
+                }
+
+                if (!HttpFieldSyntax.IsValidFieldValue(value))
+                {
+                    throw new HttpRequestException(HttpRequestError.Unknown, $"The request header '{name}' has an invalid value.");
+                }
+
+                fields.Add(new(lower, value));
+            }
+        }
+    }
+
+    private static bool IsConnectionSpecific(string name) =>
+        name is "connection" or "keep-alive" or "proxy-connection" or "transfer-encoding" or "upgrade" or "host";
+}
