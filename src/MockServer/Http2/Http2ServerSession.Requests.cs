@@ -254,8 +254,12 @@ internal sealed partial class Http2ServerSession
     {
         if (stream.Head?.ContentLength is { } declared && stream.Body.Size != declared && (stream.RequestEnded || stream.Body.Size > declared))
         {
-            throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError,
-                $"Malformed request (RFC 9113 section 8.1.1): content-length {declared} but {stream.Body.Size} body bytes{(stream.RequestEnded ? string.Empty : " so far")}.");
+            var message = $"Malformed request (RFC 9113 section 8.1.1): content-length {declared} but {stream.Body.Size} body bytes{(stream.RequestEnded ? string.Empty : " so far")}.";
+
+            // Set the failure under the same lock that may just have marked the request ended:
+            // the exchange task must never see the end without the failure and record it clean.
+            stream.RequestFailure ??= new System.Net.ProtocolViolationException(message);
+            throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, message);
         }
     }
 
