@@ -1,13 +1,7 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using MockKit.Tls;
+using MockKit.Client.Tests.Support;
 
 namespace MockKit.Client.Tests.Http2Client;
 
@@ -20,46 +14,23 @@ public sealed class KestrelH2Fixture : IAsyncLifetime
 
     public Uri HttpsUrl { get; private set; } = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+    public async Task InitializeAsync() =>
+        (_app, H2cUrl, HttpsUrl) = await KestrelLoopback.StartAsync(HttpProtocols.Http2, app =>
         {
-            kestrel.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(IPAddress.Loopback, 0, o =>
+            app.MapGet("/", (HttpContext context) => $"hello {context.Request.Protocol}");
+            app.MapGet("/trailers", async (HttpContext context) =>
             {
-                o.Protocols = HttpProtocols.Http2;
-                o.UseHttps(HandshakeCertificates.Localhost().HeldCertificate!.Certificate);
+                context.Response.DeclareTrailer("x-checksum");
+                await context.Response.WriteAsync("with trailers");
+                context.Response.AppendTrailer("x-checksum", "abc");
+            });
+            app.MapPost("/echo", async (HttpContext context) =>
+            {
+                using var copy = new MemoryStream();
+                await context.Request.Body.CopyToAsync(copy);
+                await context.Response.Body.WriteAsync(copy.ToArray());
             });
         });
-        var app = builder.Build();
-        app.MapGet("/", (HttpContext context) => $"hello {context.Request.Protocol}");
-        app.MapGet("/trailers", async (HttpContext context) =>
-        {
-            context.Response.DeclareTrailer("x-checksum");
-            await context.Response.WriteAsync("with trailers");
-            context.Response.AppendTrailer("x-checksum", "abc");
-        });
-        app.MapPost("/echo", async (HttpContext context) =>
-        {
-            using var copy = new MemoryStream();
-            await context.Request.Body.CopyToAsync(copy);
-            await context.Response.Body.WriteAsync(copy.ToArray());
-        });
-        await app.StartAsync();
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
-        H2cUrl = addresses.Single(a => a.Scheme == "http");
-        HttpsUrl = new Uri($"https://localhost:{addresses.Single(a => a.Scheme == "https").Port}/");
-        _app = app;
-    }
 
-    public async Task DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => KestrelLoopback.StopAsync(_app);
 }
