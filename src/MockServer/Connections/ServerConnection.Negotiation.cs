@@ -14,6 +14,8 @@ internal sealed partial class ServerConnection
     // 3.3, length 2, level fatal (2), description handshake_failure (40).
     private static readonly byte[] HandshakeFailureAlert = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
 
+    private static ReadOnlySpan<byte> ConnectPrefix => "CONNECT "u8;
+
     /// <summary>Decides the protocol for this connection, doing the TLS handshake when the server is HTTPS.</summary>
     /// <returns>The protocol, or null when the connection ended during negotiation.</returns>
     private async Task<Protocol?> NegotiateAsync()
@@ -24,7 +26,7 @@ internal sealed partial class ServerConnection
         }
 
         State = "waiting for the first byte";
-        var first = new byte[1];
+        var first = new byte[ConnectPrefix.Length];
         var received = await _socket.ReceiveAsync(first, SocketFlags.Peek, ShutdownToken).ConfigureAwait(false);
         if (received == 0)
         {
@@ -33,9 +35,12 @@ internal sealed partial class ServerConnection
 
         if (first[0] != TlsHandshakeRecordType)
         {
-            if (Server.Dispatcher.Peek()?.Effective.UpgradeToSslAtEnd == true)
+            // A proxy client opens with a plaintext CONNECT (possibly answered with a 407 first);
+            // the script may also say outright that a tunnel is coming. Either way, serve HTTP/1
+            // in plaintext until a response upgrades the socket with UpgradeToSslAtEnd.
+            if (first.AsSpan(0, received).SequenceEqual(ConnectPrefix[..received])
+                || Server.Dispatcher.Peek()?.Effective.UpgradeToSslAtEnd == true)
             {
-                // The script expects a tunnel: serve the CONNECT in plaintext, TLS after it.
                 Log("plaintext start on the TLS port: serving as a proxy until UpgradeToSslAtEnd");
                 return Protocol.Http11;
             }

@@ -254,6 +254,21 @@ public sealed class HttpsServerTests
     }
 
     [Fact]
+    public async Task A_plaintext_connect_on_the_tls_port_is_served_even_when_a_407_comes_first()
+    {
+        await using var server = new MockWebServer();
+        server.UseHttps(Localhost);
+        server.Enqueue(new MockResponse(407) { Headers = { { "Proxy-Authenticate", "Basic realm=\"mock\"" } } });
+        await using var raw = await RawConnection.OpenAsync(server);
+        await raw.SendAsync("CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n");
+
+        (await raw.ReadResponseAsync()).ShouldStartWith("HTTP/1.1 407 Proxy Authentication Required\r\n");
+        server.TakeRequest().ShouldSatisfyAllConditions(
+            r => r.Method.ShouldBe("CONNECT"),
+            r => r.Failure.ShouldBeNull());
+    }
+
+    [Fact]
     public async Task Curl_through_the_server_as_an_https_proxy_with_proxytunnel()
     {
         await using var server = new MockWebServer();
