@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using MockKit.Buffers;
 using MockKit.Client.Tests.Http2Client;
 using MockKit.Client.Tests.Support;
 using MockKit.Http2;
@@ -44,7 +43,7 @@ public sealed class Http2ResponseFuzzTests
                 var connection = await peer.AcceptAsync();
                 var request = await connection.ExpectAsync(Http2FrameType.Headers);
                 var frames = Response(connection, request.Header.StreamId, random);
-                await connection.Stream.WriteAsync(Mutate(frames, random), deadline.Token);
+                await connection.Stream.WriteAsync(Http2FrameMutator.Mutate(frames, random), deadline.Token);
                 if (random.Next(2) == 0)
                 {
                     connection.Stream.Socket.Shutdown(SocketShutdown.Both);
@@ -101,98 +100,25 @@ public sealed class Http2ResponseFuzzTests
         if (random.Next(4) == 0 && block.Length > 2)
         {
             var cut = random.Next(1, block.Length);
-            frames.Add(Frame(w => Http2FrameWriter.WriteHeaders(w, streamId, block.AsSpan(0, cut), endStream: false, endHeaders: false)));
-            frames.Add(Frame(w => Http2FrameWriter.WriteContinuation(w, streamId, block.AsSpan(cut), endHeaders: true)));
+            frames.Add(Http2FrameMutator.Frame(w => Http2FrameWriter.WriteHeaders(w, streamId, block.AsSpan(0, cut), endStream: false, endHeaders: false)));
+            frames.Add(Http2FrameMutator.Frame(w => Http2FrameWriter.WriteContinuation(w, streamId, block.AsSpan(cut), endHeaders: true)));
         }
         else
         {
-            frames.Add(Frame(w => Http2FrameWriter.WriteHeaders(w, streamId, block, endStream: false, endHeaders: true)));
+            frames.Add(Http2FrameMutator.Frame(w => Http2FrameWriter.WriteHeaders(w, streamId, block, endStream: false, endHeaders: true)));
         }
 
         var withTrailers = random.Next(4) == 0;
-        frames.Add(Frame(w => Http2FrameWriter.WriteData(w, streamId, "hello h2"u8, endStream: !withTrailers, padLength: random.Next(3) == 0 ? (byte)random.Next(0, 10) : null)));
+        frames.Add(Http2FrameMutator.Frame(w => Http2FrameWriter.WriteData(w, streamId, "hello h2"u8, endStream: !withTrailers, padLength: random.Next(3) == 0 ? (byte)random.Next(0, 10) : null)));
         if (withTrailers)
         {
             var trailers = connection.EncodeBlock(("x-checksum", "abc"));
-            frames.Add(Frame(w => Http2FrameWriter.WriteHeaders(w, streamId, trailers, endStream: true, endHeaders: true)));
+            frames.Add(Http2FrameMutator.Frame(w => Http2FrameWriter.WriteHeaders(w, streamId, trailers, endStream: true, endHeaders: true)));
         }
 
-        frames.Add(Frame(w => Http2FrameWriter.WritePing(w, (ulong)random.NextInt64())));
-        frames.Add(Frame(w => Http2FrameWriter.WriteWindowUpdate(w, 0, random.Next(1, 1 << 20))));
+        frames.Add(Http2FrameMutator.Frame(w => Http2FrameWriter.WritePing(w, (ulong)random.NextInt64())));
+        frames.Add(Http2FrameMutator.Frame(w => Http2FrameWriter.WriteWindowUpdate(w, 0, random.Next(1, 1 << 20))));
         return frames;
     }
 
-    private static byte[] Mutate(List<byte[]> frames, Random random)
-    {
-        if (random.Next(25) == 0)
-        {
-            var noise = new byte[random.Next(1, 600)];
-            random.NextBytes(noise);
-            return noise;
-        }
-
-        var mutations = random.Next(1, 4);
-        for (var m = 0; m < mutations; m++)
-        {
-            var index = random.Next(frames.Count);
-            var frame = frames[index];
-            switch (random.Next(10))
-            {
-                case 0 when frame.Length >= 3:
-                    frame[random.Next(3)] = (byte)random.Next(256);
-                    break;
-                case 1 when frame.Length >= 5:
-                    frame[4] = (byte)random.Next(256);
-                    break;
-                case 2 when frame.Length >= 9:
-                    var id = random.Next(4) switch { 0 => 0, 1 => 2 * random.Next(1, 100), 2 => int.MaxValue, _ => random.Next() };
-                    frame[5] = (byte)((id >> 24) & 0x7f);
-                    frame[6] = (byte)(id >> 16);
-                    frame[7] = (byte)(id >> 8);
-                    frame[8] = (byte)id;
-                    break;
-                case 3 when frame.Length > 9:
-                    for (var b = 9; b < frame.Length; b++)
-                    {
-                        if (random.Next(3) == 0)
-                        {
-                            frame[b] = (byte)random.Next(256);
-                        }
-                    }
-
-                    break;
-                case 4:
-                    frames.Insert(index, Frame(w => Http2FrameWriter.WriteWindowUpdate(w, random.Next(2) == 0 ? 0 : 1, int.MaxValue)));
-                    break;
-                case 5:
-                    var start = Frame(w => Http2FrameWriter.WriteHeaders(w, 1, "\x88"u8, endStream: false, endHeaders: false));
-                    var continuation = Frame(w => Http2FrameWriter.WriteContinuation(w, 1, new byte[random.Next(0, 64)], endHeaders: false));
-                    frames.Insert(index, [.. start, .. Enumerable.Repeat(continuation, random.Next(10, 1500)).SelectMany(c => c)]);
-                    break;
-                case 6:
-                    frames[index] = frame[..random.Next(frame.Length)];
-                    break;
-                case 7:
-                    frames.Insert(index, Frame(w => Http2FrameWriter.WriteFrame(w, (Http2FrameType)random.Next(0, 256), (Http2FrameFlags)random.Next(256), random.Next(0, 10), new byte[random.Next(0, 50)])));
-                    break;
-                case 8:
-                    var moved = frames[index];
-                    frames.RemoveAt(index);
-                    frames.Insert(random.Next(frames.Count + 1), moved);
-                    break;
-                default:
-                    frames.Insert(index, Frame(w => Http2FrameWriter.WriteSettings(w, [new Http2Setting((Http2SettingId)random.Next(1, 8), (uint)random.NextInt64(0, uint.MaxValue))])));
-                    break;
-            }
-        }
-
-        return [.. frames.SelectMany(f => f)];
-    }
-
-    private static byte[] Frame(Action<PooledBufferWriter> write)
-    {
-        using var writer = new PooledBufferWriter();
-        write(writer);
-        return writer.WrittenSpan.ToArray();
-    }
 }

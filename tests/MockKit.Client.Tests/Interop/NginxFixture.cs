@@ -1,5 +1,4 @@
 using MockKit.Client.Tests.Support;
-using MockKit.Tls;
 
 namespace MockKit.Client.Tests.Interop;
 
@@ -14,25 +13,9 @@ public sealed class NginxFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var directory = ExternalServer.NewDirectory("nginx");
         Port = ExternalServer.FreePort();
         TlsPort = ExternalServer.FreePort();
-        var held = HandshakeCertificates.Localhost().HeldCertificate!;
-        await File.WriteAllTextAsync(Path.Combine(directory, "cert.pem"), held.CertificatePem());
-        await File.WriteAllTextAsync(Path.Combine(directory, "key.pem"), held.PrivateKeyPkcs8Pem());
-        var config = Path.Combine(directory, "nginx.conf");
-        await File.WriteAllTextAsync(config, $$"""
-            daemon off;
-            pid {{directory}}/nginx.pid;
-            error_log {{directory}}/error.log;
-            events { }
-            http {
-                access_log off;
-                client_body_temp_path {{directory}}/body;
-                proxy_temp_path {{directory}}/proxy;
-                fastcgi_temp_path {{directory}}/fastcgi;
-                uwsgi_temp_path {{directory}}/uwsgi;
-                scgi_temp_path {{directory}}/scgi;
+        _nginx = await NginxLoopback.StartAsync("nginx", directory => $$"""
                 server {
                     listen 127.0.0.1:{{Port}};
                     location / { return 200 "nginx ok"; }
@@ -45,9 +28,7 @@ public sealed class NginxFixture : IAsyncLifetime
                     ssl_certificate_key {{directory}}/key.pem;
                     location / { return 200 "nginx tls ok"; }
                 }
-            }
-            """);
-        _nginx = await ExternalServer.StartAsync("/usr/sbin/nginx", "nginx", directory, ["-c", config, "-p", directory, "-e", Path.Combine(directory, "error.log")], Port, TlsPort);
+            """, Port, TlsPort);
     }
 
     public Task DisposeAsync()
