@@ -62,15 +62,31 @@ public sealed partial class MockWebServer
 
     /// <summary>
     /// Stops accepting, closes every connection, releases waiting dispatches and takers, and waits
-    /// (at most <see cref="ShutdownTimeout"/>) for connection tasks. Safe to call more than once.
+    /// (at most <see cref="ShutdownTimeout"/>, in real time whatever <see cref="TimeProvider"/> is)
+    /// for connection tasks. Safe to call more than once and from several threads.
     /// </summary>
+    /// <remarks>
+    /// Shutdown is complete whatever user code does: if <see cref="Dispatcher.Shutdown"/> or a
+    /// callback registered on a dispatch's cancellation token throws, every socket is still closed
+    /// and the listener released before the returned task faults. A failure is reported once: to
+    /// the first caller (the task <see cref="ShutdownAsync"/>, <see cref="DisposeAsync"/> or, in the
+    /// log, <see cref="Dispose"/> started); later calls complete quietly once shutdown is done.
+    /// </remarks>
     /// <returns>A task that completes when everything has stopped.</returns>
     /// <exception cref="TimeoutException">Some connection did not stop in time; the message lists them.</exception>
+    /// <exception cref="InvalidOperationException">User code threw during shutdown (the exception is the
+    /// inner one; several, or one plus a timeout, arrive as an <see cref="AggregateException"/>). Everything
+    /// was closed first.</exception>
     public Task ShutdownAsync()
     {
         lock (_lock)
         {
-            _shutdownTask ??= ShutdownCoreAsync();
+            if (_shutdownTask is { } started)
+            {
+                return WaitQuietlyAsync(started);
+            }
+
+            _shutdownTask = ShutdownCoreAsync();
             return _shutdownTask;
         }
     }
@@ -96,18 +112,28 @@ public sealed partial class MockWebServer
     /// <summary>ShutdownServerAfterResponse: start shutting down without waiting (the caller is a connection it waits for).</summary>
     internal void ShutdownFromPolicy() => _ = ShutdownQuietlyAsync(); // Fire-and-forget: awaiting would wait on the calling connection itself.
 
+    private static async Task WaitQuietlyAsync(Task shutdown) =>
+        await shutdown.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
     private async Task ShutdownQuietlyAsync()
     {
         try
         {
             await ShutdownAsync().ConfigureAwait(false);
         }
-        catch (TimeoutException e)
+        catch (Exception e)
         {
-            Log(e.Message);
+            // Dispose cannot throw from here: whatever went wrong (a timeout, user code that threw)
+            // goes to the log; everything was closed before the task faulted.
+            Log(e.ToString());
         }
     }
 
+    /// <summary>
+    /// Every step runs whatever an earlier one threw: user code (the dispatcher's Shutdown, callbacks
+    /// on the cancellation token) is collected and reported after the sockets are closed, the
+    /// listener released and the recorded queue closed.
+    /// </summary>
     private async Task ShutdownCoreAsync()
     {
         Task? acceptLoop;
@@ -116,33 +142,87 @@ public sealed partial class MockWebServer
             acceptLoop = _acceptLoop;
         }
 
-        await _shutdown.CancelAsync().ConfigureAwait(false);
-        _listener?.Dispose();
-        _dispatcher.Shutdown();
-
-        // HTTP/2 connections queued a GOAWAY when the token was cancelled; give their writers a
-        // moment to send it (RFC 9113 section 6.8), then abort every socket whatever happened.
-        var goodbyes = _connections.Keys.Select(c => c.GracefulShutdown?.Invoke() ?? Task.CompletedTask).ToArray();
-        await Task.WhenAll(goodbyes).WaitAsync(GracefulShutdownTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        foreach (var connection in _connections.Keys)
+        List<Exception> userErrors = [];
+        var cancelled = _shutdown.CancelAsync();
+        try
         {
-            connection.Abort();
+            await cancelled.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // CancelAsync runs every callback, then reports all that threw.
+            userErrors.AddRange(cancelled.Exception?.InnerExceptions ?? [e]);
+        }
+
+        _listener?.Dispose();
+        try
+        {
+            _dispatcher.Shutdown();
+        }
+        catch (Exception e)
+        {
+            userErrors.Add(e);
+        }
+
+        TimeoutException? timeout = null;
+        try
+        {
+            // HTTP/2 connections queued a GOAWAY when the token was cancelled; give their writers a
+            // moment to send it (RFC 9113 section 6.8), then abort every socket whatever happened.
+            var goodbyes = _connections.Keys.Select(StartGoodbye).ToArray();
+            await Task.WhenAll(goodbyes).WaitAsync(GracefulShutdownTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        finally
+        {
+            foreach (var connection in _connections.Keys)
+            {
+                connection.Abort();
+            }
         }
 
         var pending = _connections.Values.Append(acceptLoop ?? Task.CompletedTask).ToArray();
         try
         {
-            await Task.WhenAll(pending).WaitAsync(ShutdownTimeout, TimeProvider.System).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            var stuck = string.Join("; ", _connections.Keys.Select(c => c.ToString()));
-            throw new TimeoutException($"MockWebServer shutdown: connections still running after {ShutdownTimeout.TotalSeconds:0.#} s: {stuck}");
+            await Task.WhenAll(pending).WaitAsync(ShutdownTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (pending.Any(t => !t.IsCompleted))
+            {
+                var stuck = string.Join("; ", _connections.Keys.Select(c => c.ToString()));
+                timeout = new TimeoutException($"MockWebServer shutdown: connections still running after {ShutdownTimeout.TotalSeconds:0.#} s: {stuck}");
+            }
         }
         finally
         {
             _recorded.Close();
             Log("shut down");
+        }
+
+        if (userErrors.Count > 0)
+        {
+            var messages = string.Join("; ", userErrors.Select(e => $"{e.GetType().Name}: {e.Message}"));
+            Exception inner = userErrors.Count == 1 && timeout is null
+                ? userErrors[0]
+                : new AggregateException(timeout is null ? userErrors : [.. userErrors, timeout]);
+            throw new InvalidOperationException(
+                $"MockWebServer shut down (every socket closed), but user code threw during shutdown: {messages}{(timeout is null ? string.Empty : "; " + timeout.Message)}", inner);
+        }
+
+        if (timeout is not null)
+        {
+            throw timeout;
+        }
+    }
+
+    /// <summary>The connection's GOAWAY flush, or a completed task when it has none or starting it failed.</summary>
+    private Task StartGoodbye(ServerConnection connection)
+    {
+        try
+        {
+            return connection.GracefulShutdown?.Invoke() ?? Task.CompletedTask;
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            Log($"[conn {connection.Index}] GOAWAY not sent: {e.Message}");
+            return Task.CompletedTask;
         }
     }
 

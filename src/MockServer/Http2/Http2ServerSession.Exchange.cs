@@ -82,6 +82,7 @@ internal sealed partial class Http2ServerSession
             ct.ThrowIfCancellationRequested();
             var response = await _server.Dispatcher.DispatchAsync(request, ct).ConfigureAwait(false);
             await RespondAsync(stream, head.Method!, response, ct).ConfigureAwait(false);
+            CreditServedStream();
         }
         catch (Exception e) when (e is OperationCanceledException or ExchangeTerminatedException or IOException or ObjectDisposedException)
         {
@@ -97,6 +98,17 @@ internal sealed partial class Http2ServerSession
         {
             OnExchangeEnded(stream);
         }
+    }
+
+    /// <summary>A request served to the end earns every flood guard some budget back (see <see cref="Http2FloodGuard"/>).</summary>
+    private void CreditServedStream()
+    {
+        _pings.Credit(CreditPerServedStream);
+        _settingsFrames.Credit(CreditPerServedStream);
+        _resets.Credit(CreditPerServedStream);
+        _emptyData.Credit(CreditPerServedStream);
+        _windowUpdates.Credit(CreditPerServedStream);
+        _priorities.Credit(CreditPerServedStream);
     }
 
     /// <summary>A request whose header list exceeded the limit: answered 431 (RFC 6585), already recorded.</summary>

@@ -41,6 +41,11 @@ internal sealed partial class Http2ServerSession
                         // Section 5.4.2: reset the stream and keep reading (the buffer is already past the frame).
                         OnStreamError(e);
                     }
+
+                    if (WriteQueueFull)
+                    {
+                        return; // The peer stopped reading; the socket is already closed (logged once).
+                    }
                 }
 
                 if (result.IsCompleted)
@@ -96,7 +101,7 @@ internal sealed partial class Http2ServerSession
                 {
                     _pings.Count();
                     var opaque = Http2FrameReader.ReadPing(frame);
-                    Queue(w => Http2FrameWriter.WritePing(w, opaque, ack: true)); // Section 6.7.
+                    QueueControl(w => Http2FrameWriter.WritePing(w, opaque, ack: true)); // Section 6.7.
                 }
 
                 break;
@@ -131,6 +136,7 @@ internal sealed partial class Http2ServerSession
                 throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "The client sent PUSH_PROMISE.");
 
             case Http2FrameType.Priority:
+                _priorities.Count();
                 _ = Http2FrameReader.ReadPriority(frame); // Validated, then ignored (section 5.3.2: priority signals are advisory).
                 break;
         }
@@ -167,7 +173,7 @@ internal sealed partial class Http2ServerSession
         _peerMaxFrameSize = _peerSettings.MaxFrameSize;
         _peerEnablePush = _peerSettings.EnablePush;
         var tableSize = _peerSettings.HeaderTableSize;
-        Queue(w =>
+        QueueControl(w =>
         {
             _encoder.SetPeerHeaderTableSize(tableSize);
             Http2FrameWriter.WriteSettingsAck(w); // Section 6.5.3.
@@ -198,6 +204,7 @@ internal sealed partial class Http2ServerSession
 
     private void OnWindowUpdate(in Http2Frame frame)
     {
+        _windowUpdates.Count();
         var increment = Http2FrameReader.ReadWindowUpdate(frame);
         if (frame.StreamId == 0)
         {
@@ -264,6 +271,7 @@ internal sealed partial class Http2ServerSession
     /// <summary>A stream error found while reading: record why, reset the stream, carry on.</summary>
     private void OnStreamError(Http2StreamException e)
     {
+        _resets.Count(); // A reset the client provoked ("MadeYouReset") costs as much as one it sends.
         Log(e.Message);
         Http2ServerStream? stream;
         TaskCompletionSource? waiter = null;

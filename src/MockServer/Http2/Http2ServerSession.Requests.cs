@@ -126,10 +126,12 @@ internal sealed partial class Http2ServerSession
         StartExchange(stream, RunExchangeAsync);
     }
 
-    /// <summary>A malformed or refused new stream: recorded with the failure, reset, forgotten.</summary>
+    /// <summary>
+    /// A malformed or refused new stream: counted as a reset (the flood guard may end the connection
+    /// here, before the stream is recorded), then recorded with the failure, reset, forgotten.
+    /// </summary>
     private void RejectNewStream(Http2ServerStream stream, bool wasAdded, Http2ErrorCode code, Exception failure)
     {
-        RecordFailure(stream, failure);
         lock (_lock)
         {
             if (wasAdded && _streams.Remove(stream.Id))
@@ -138,6 +140,17 @@ internal sealed partial class Http2ServerSession
             }
         }
 
+        try
+        {
+            _resets.Count();
+        }
+        catch (Http2ConnectionException)
+        {
+            stream.Lifetime.Dispose();
+            throw;
+        }
+
+        RecordFailure(stream, failure);
         QueueReset(stream.Id, code, stream);
         stream.Lifetime.Dispose();
     }
@@ -185,6 +198,16 @@ internal sealed partial class Http2ServerSession
         var id = frame.StreamId;
         var length = frame.Header.Length;
         var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
+
+        if (length == 0 && !endStream)
+        {
+            // Empty DATA without END_STREAM does nothing but cost a frame (CVE-2019-9518).
+            _emptyData.Count();
+        }
+        else if (length > 0)
+        {
+            _emptyData.Credit(1);
+        }
 
         // Section 6.9.1: every DATA frame counts against the connection window, whatever its stream.
         _receiveWindow.OnDataReceived(length);
@@ -243,7 +266,7 @@ internal sealed partial class Http2ServerSession
 
         if (streamCredit > 0)
         {
-            Queue(w => Http2FrameWriter.WriteWindowUpdate(w, id, streamCredit));
+            QueueControl(w => Http2FrameWriter.WriteWindowUpdate(w, id, streamCredit));
         }
 
         waiter?.TrySetResult();
@@ -268,7 +291,7 @@ internal sealed partial class Http2ServerSession
         var increment = _receiveWindow.OnDataConsumed(length);
         if (increment > 0)
         {
-            Queue(w => Http2FrameWriter.WriteWindowUpdate(w, 0, increment));
+            QueueControl(w => Http2FrameWriter.WriteWindowUpdate(w, 0, increment));
         }
     }
 

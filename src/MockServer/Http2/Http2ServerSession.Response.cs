@@ -169,6 +169,13 @@ internal sealed partial class Http2ServerSession
             if (BeginSend(stream, Http2FrameType.Data, endStream))
             {
                 Http2FrameWriter.WriteData(w, stream.Id, chunk.Span, endStream);
+                if (!chunk.IsEmpty)
+                {
+                    // The peer answers DATA with WINDOW_UPDATE (stream and connection) and, in
+                    // clients like SocketsHttpHandler, with PINGs that estimate bandwidth.
+                    _windowUpdates.Credit(2);
+                    _pings.Credit(1);
+                }
             }
             else
             {

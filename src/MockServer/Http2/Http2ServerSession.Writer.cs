@@ -7,12 +7,21 @@ using MockKit.Http2.Hpack;
 namespace MockKit.MockServer.Http2;
 
 /// <summary>
-/// The single writer (STYLE rule 4): frame producers are queued on an unbounded channel and run,
-/// in order, by one loop that owns the HPACK encoder and the output buffer. Queuing never blocks,
-/// so the reader loop can answer PING/SETTINGS and send WINDOW_UPDATE while a stream's exchange
-/// waits for flow-control credit. Memory is bounded by flow control for DATA and by the flood
-/// limits for control frames.
+/// The single writer (STYLE rule 4): frame producers are queued on a channel and run, in order,
+/// by one loop that owns the HPACK encoder and the output buffer. Queuing never blocks, so the
+/// reader loop can answer PING/SETTINGS and send WINDOW_UPDATE while a stream's exchange waits
+/// for flow-control credit.
 /// </summary>
+/// <remarks>
+/// Memory is bounded three ways. Response frames: each exchange waits for its flush and for
+/// flow control, and DATA producers refer to the scripted body rather than copying it. Bytes in
+/// flight: the batch buffer stops at <see cref="WriteBatchLimit"/> before a write. Replies the
+/// peer provokes (PING and SETTINGS ACKs, RST_STREAM, WINDOW_UPDATE, GOAWAY): at most
+/// <see cref="MaxQueuedControlFrames"/> may wait; the flood guards bound how fast a reading
+/// peer can provoke them, and this cap catches the peer that provokes them just under the guards
+/// but never reads, so the writer stays blocked while the queue would grow forever. Past the
+/// cap the connection is closed (logged once), as Go's server does with its queued control frames.
+/// </remarks>
 internal sealed partial class Http2ServerSession
 {
     // Bytes gathered before a write is issued even though more frames are queued.
@@ -22,8 +31,48 @@ internal sealed partial class Http2ServerSession
     private readonly HpackEncoder _encoder = new();           // Writer loop only.
     private readonly PooledBufferWriter _headerBlock = new(); // Writer loop only: scratch for encoded field blocks.
 
+    private int _queuedControlFrames; // Interlocked: queued by anyone, taken by the writer loop.
+    private int _writeQueueFull;      // 1 once the control-frame cap was hit (the connection is being closed).
+
     /// <summary>Queues a frame producer; it runs on the writer loop.</summary>
     private void Queue(Action<IBufferWriter<byte>> frame) => _writes.Writer.TryWrite(new WriteItem(frame, null, false));
+
+    /// <summary>
+    /// Queues a reply the peer provoked; counted against <see cref="MaxQueuedControlFrames"/>. Past
+    /// the cap the frame is dropped and the connection closed: the peer has stopped reading.
+    /// </summary>
+    private void QueueControl(Action<IBufferWriter<byte>> frame)
+    {
+        var queued = Interlocked.Increment(ref _queuedControlFrames);
+        if (queued > MaxQueuedControlFrames)
+        {
+            Interlocked.Decrement(ref _queuedControlFrames);
+            OnWriteQueueFull(queued - 1);
+            return;
+        }
+
+        if (!_writes.Writer.TryWrite(new WriteItem(frame, null, false, Control: true)))
+        {
+            Interlocked.Decrement(ref _queuedControlFrames); // The writer is gone.
+        }
+    }
+
+    /// <summary>True once the peer stopped reading and the connection is being closed; the reader loop stops.</summary>
+    private bool WriteQueueFull => Volatile.Read(ref _writeQueueFull) != 0;
+
+    private void OnWriteQueueFull(int queued)
+    {
+        if (Interlocked.Exchange(ref _writeQueueFull, 1) != 0)
+        {
+            return;
+        }
+
+        // Logged once, loudly: not the quiet IOException of a client that went away. The
+        // GOAWAY would only join the queue the peer does not read, so the socket is closed now;
+        // the blocked write fails and the writer, then the reader, end.
+        _server.Log($"[conn {_connection.Index} h2] closing: {queued} replies queued for a peer that does not read them (limit {MaxQueuedControlFrames}).");
+        _connection.Abort();
+    }
 
     /// <summary>Completes once everything queued before it has been written and flushed.</summary>
     private Task FlushAsync(CancellationToken cancellationToken)
@@ -83,7 +132,7 @@ internal sealed partial class Http2ServerSession
             _resetByUs.Add(streamId);
         }
 
-        Queue(w => Http2FrameWriter.WriteRstStream(w, streamId, code));
+        QueueControl(w => Http2FrameWriter.WriteRstStream(w, streamId, code));
     }
 
     /// <summary>Queues GOAWAY naming the last client stream we will process (section 6.8); later ones are refused.</summary>
@@ -105,7 +154,7 @@ internal sealed partial class Http2ServerSession
 
         Log($"GOAWAY({code}, last stream {last}){(reason is null ? string.Empty : ": " + reason)}");
         var debug = code == Http2ErrorCode.NoError || reason is null ? [] : System.Text.Encoding.UTF8.GetBytes(reason[..Math.Min(reason.Length, 200)]);
-        Queue(w => Http2FrameWriter.WriteGoAway(w, last, code, debug));
+        QueueControl(w => Http2FrameWriter.WriteGoAway(w, last, code, debug));
         if (finish && code == Http2ErrorCode.NoError)
         {
             _input.CancelPendingRead();
@@ -169,6 +218,11 @@ internal sealed partial class Http2ServerSession
                 var close = false;
                 while (!close && reader.TryRead(out var item))
                 {
+                    if (item.Control)
+                    {
+                        Interlocked.Decrement(ref _queuedControlFrames);
+                    }
+
                     try
                     {
                         item.Frame?.Invoke(buffer);
@@ -240,6 +294,9 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    /// <summary>One unit of writer work: a frame producer, and/or a completion to signal once flushed, and/or "close the socket after".</summary>
-    private readonly record struct WriteItem(Action<IBufferWriter<byte>>? Frame, TaskCompletionSource? Done, bool CloseSocket);
+    /// <summary>
+    /// One unit of writer work: a frame producer, and/or a completion to signal once flushed, and/or
+    /// "close the socket after"; <paramref name="Control"/> marks a reply counted in <c>_queuedControlFrames</c>.
+    /// </summary>
+    private readonly record struct WriteItem(Action<IBufferWriter<byte>>? Frame, TaskCompletionSource? Done, bool CloseSocket, bool Control = false);
 }

@@ -31,9 +31,13 @@ namespace MockKit.MockServer.Http2;
 /// <para><b>Errors</b> (section 5.4). Stream errors (<see cref="Http2StreamException"/>) are answered with
 /// RST_STREAM and the loop carries on; connection errors (<see cref="Http2ConnectionException"/>, HPACK
 /// failures as COMPRESSION_ERROR) end up in the one catch ladder in <see cref="RunAsync"/>, which sends
-/// GOAWAY with the code and closes. Flood limits (ENHANCE_YOUR_CALM, section 10.5): more than
-/// <see cref="PingLimit"/> PINGs, <see cref="SettingsLimit"/> SETTINGS or <see cref="ResetLimit"/>
-/// RST_STREAMs within one second; field blocks over 256 KiB or 1024 CONTINUATION frames
+/// GOAWAY with the code and closes. Flood limits (ENHANCE_YOUR_CALM, section 10.5; the budget rule is
+/// on <see cref="Http2FloodGuard"/>): more than <see cref="PingLimit"/> PINGs, <see cref="SettingsLimit"/>
+/// SETTINGS, <see cref="ResetLimit"/> streams reset (by the client, or by us as malformed, refused or
+/// in error), <see cref="EmptyDataLimit"/> empty DATA, <see cref="WindowUpdateLimit"/> WINDOW_UPDATE or
+/// <see cref="PriorityLimit"/> PRIORITY frames within one second unless served requests and sent data
+/// earn the budget back; more than <see cref="MaxQueuedControlFrames"/> replies queued for a peer that
+/// does not read closes the connection; field blocks over 256 KiB or 1024 CONTINUATION frames
 /// (<see cref="Http2HeaderBlockAssembler"/>); a decoded header list over 16 times
 /// <see cref="MockWebServer.MaxRequestHeadBytes"/> (an HPACK bomb).</para>
 /// <para><b>Lock discipline.</b> <c>_lock</c> guards the stream table, the stream states, each stream's
@@ -52,10 +56,38 @@ internal sealed partial class Http2ServerSession : IDisposable
     /// <summary>SETTINGS frames accepted per second before ENHANCE_YOUR_CALM.</summary>
     public const int SettingsLimit = 100;
 
-    /// <summary>RST_STREAM frames accepted per second before ENHANCE_YOUR_CALM (the "rapid reset" attack).</summary>
+    /// <summary>
+    /// Streams reset per second before ENHANCE_YOUR_CALM: RST_STREAM from the client ("rapid reset",
+    /// CVE-2023-44487) and streams we reset or refuse while reading (malformed, over the concurrency
+    /// limit, stream errors: CVE-2019-9514 and "MadeYouReset", CVE-2025-8671). Each such stream is
+    /// recorded and logged, so this also bounds the records and log lines a flood leaves.
+    /// </summary>
     public const int ResetLimit = 1000;
 
+    /// <summary>DATA frames with no data and no END_STREAM accepted per second (CVE-2019-9518).</summary>
+    public const int EmptyDataLimit = 1000;
+
+    /// <summary>WINDOW_UPDATE frames accepted per second, beyond those earned by DATA we send.</summary>
+    public const int WindowUpdateLimit = 1000;
+
+    /// <summary>PRIORITY frames accepted per second (they are advisory and ignored, section 5.3.2).</summary>
+    public const int PriorityLimit = 1000;
+
+    /// <summary>
+    /// Replies to the peer (PING and SETTINGS ACKs, RST_STREAM, WINDOW_UPDATE, GOAWAY) that may wait
+    /// in the writer's queue; past it the peer is not reading (CVE-2019-9512 and 9515 keep a server
+    /// queueing ACKs forever) and the connection is closed. About 10,000 × ~100 bytes of queue.
+    /// </summary>
+    public const int MaxQueuedControlFrames = 10_000;
+
+    // Budget earned back per request served to the end, on every guard (see Http2FloodGuard).
+    private const int CreditPerServedStream = 10;
+
     private static readonly TimeSpan FloodWindow = TimeSpan.FromSeconds(1);
+
+    // How long the end of a session waits for the writer's last frames. Real time, not the
+    // server's TimeProvider: it bounds shutdown, it is not protocol timing, and a test's frozen
+    // manual clock must never make a session's end wait forever.
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Lock _lock = new();
@@ -77,6 +109,9 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly Http2FloodGuard _pings;
     private readonly Http2FloodGuard _settingsFrames;
     private readonly Http2FloodGuard _resets;
+    private readonly Http2FloodGuard _emptyData;
+    private readonly Http2FloodGuard _windowUpdates;
+    private readonly Http2FloodGuard _priorities;
     private readonly string _fallbackAuthority;
     private int _lastClientStreamId;   // Guarded by _lock.
     private int _nextPushStreamId = 2; // Guarded by _lock.
@@ -101,7 +136,10 @@ internal sealed partial class Http2ServerSession : IDisposable
         var time = _server.TimeProvider;
         _pings = new Http2FloodGuard("PING", PingLimit, FloodWindow, time);
         _settingsFrames = new Http2FloodGuard("SETTINGS", SettingsLimit, FloodWindow, time);
-        _resets = new Http2FloodGuard("RST_STREAM", ResetLimit, FloodWindow, time);
+        _resets = new Http2FloodGuard("stream reset (RST_STREAM sent or provoked)", ResetLimit, FloodWindow, time);
+        _emptyData = new Http2FloodGuard("empty DATA", EmptyDataLimit, FloodWindow, time);
+        _windowUpdates = new Http2FloodGuard("WINDOW_UPDATE", WindowUpdateLimit, FloodWindow, time);
+        _priorities = new Http2FloodGuard("PRIORITY", PriorityLimit, FloodWindow, time);
         _writes = System.Threading.Channels.Channel.CreateUnbounded<WriteItem>(new() { SingleReader = true });
     }
 
@@ -195,7 +233,7 @@ internal sealed partial class Http2ServerSession : IDisposable
             }
 
             QueueGoAway(code, reason);
-            await QueueCloseAsync().WaitAsync(CloseTimeout, _server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await QueueCloseAsync().WaitAsync(CloseTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await _sessionEnd.CancelAsync().ConfigureAwait(false);
@@ -215,8 +253,14 @@ internal sealed partial class Http2ServerSession : IDisposable
         }
 
         _writes.Writer.TryComplete();
-        await Task.WhenAll(exchanges).WaitAsync(_server.ShutdownTimeout, _server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await writer.WaitAsync(CloseTimeout, _server.TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        // Bounded on real time (TimeProvider.System), like the server's own shutdown: these waits
+        // bound how long user code (a dispatcher deaf to cancellation) can hold a dying
+        // connection, so they must expire even when the server runs on a frozen manual clock.
+        // An exchange still running after this is left to finish in the background; it can no
+        // longer write (the writer is complete and the windows aborted).
+        await Task.WhenAll(exchanges).WaitAsync(_server.ShutdownTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await writer.WaitAsync(CloseTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _input.CompleteAsync().ConfigureAwait(false);
     }
 

@@ -36,9 +36,17 @@ internal sealed class Http2TestPeer : IAsyncDisposable
     public HpackEncoder Encoder { get; } = new();
 
     /// <summary>Connects (TLS with ALPN h2 when the server uses HTTPS).</summary>
-    public static async Task<Http2TestPeer> ConnectAsync(MockWebServer server, HandshakeCertificates? tls = null)
+    /// <param name="server">The server.</param>
+    /// <param name="tls">Certificates for TLS, or null for cleartext.</param>
+    /// <param name="receiveBufferSize">A small socket receive buffer for a peer that plays "does not read", so the server's writes block early.</param>
+    public static async Task<Http2TestPeer> ConnectAsync(MockWebServer server, HandshakeCertificates? tls = null, int? receiveBufferSize = null)
     {
         var client = new TcpClient { NoDelay = true };
+        if (receiveBufferSize is { } size)
+        {
+            client.ReceiveBufferSize = size;
+        }
+
         await client.ConnectAsync(server.HostName, server.Port);
         Stream stream = client.GetStream();
         if (tls is not null)
@@ -55,9 +63,9 @@ internal sealed class Http2TestPeer : IAsyncDisposable
     }
 
     /// <summary>Connects, sends the preface and SETTINGS, and acknowledges the server's SETTINGS.</summary>
-    public static async Task<Http2TestPeer> HandshakeAsync(MockWebServer server, Http2Settings? settings = null, HandshakeCertificates? tls = null)
+    public static async Task<Http2TestPeer> HandshakeAsync(MockWebServer server, Http2Settings? settings = null, HandshakeCertificates? tls = null, int? receiveBufferSize = null)
     {
-        var peer = await ConnectAsync(server, tls);
+        var peer = await ConnectAsync(server, tls, receiveBufferSize);
         await peer.SendAsync(Http2Constants.ClientPreface.ToArray());
         await peer.SendSettingsAsync(settings ?? new Http2Settings());
         var serverSettings = await peer.ExpectFrameAsync(Http2FrameType.Settings, Http2FrameFlags.None, 0);
