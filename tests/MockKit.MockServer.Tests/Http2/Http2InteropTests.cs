@@ -3,7 +3,7 @@ using MockKit.Tls;
 
 namespace MockKit.MockServer.Tests.Http2;
 
-/// <summary>curl and nghttp (nghttp2) as independent HTTP/2 clients.</summary>
+/// <summary>curl, nghttp and h2load (nghttp2) as independent HTTP/2 clients.</summary>
 public sealed class Http2InteropTests
 {
     private static readonly HandshakeCertificates Localhost = HandshakeCertificates.Localhost();
@@ -71,6 +71,36 @@ public sealed class Http2InteropTests
         requests.Select(r => r.SequenceNumber).Order().ShouldBe(Enumerable.Range(0, 50));
         requests.Select(r => r.ConnectionIndex).Distinct().ShouldHaveSingleItem();
         requests.ShouldAllBe(r => r.Failure == null);
+    }
+
+    [Fact]
+    public async Task H2load_ten_streams_per_connection_on_a_frozen_clock_never_trip_the_flood_guards()
+    {
+        // Legitimate load (h2load -m10 with 64 KiB windows, -w16 -W16, smaller than the bodies, so WINDOW_UPDATE
+        // flows all the time) on a clock that never moves: only the budget earned by served
+        // requests and sent DATA keeps these connections inside the flood guards.
+        const int requests = 4_000;
+        await using var server = new MockWebServer
+        {
+            Protocols = [Protocol.H2PriorKnowledge],
+            TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(),
+        };
+        var body = new string('b', 20_000);
+        server.Dispatcher = Dispatcher.From(_ => new MockResponse(body));
+
+        ExternalProcess.Result result;
+        try
+        {
+            result = await ExternalProcess.RunAsync("h2load", ["-n", $"{requests}", "-c", "2", "-m", "10", "-w", "16", "-W", "16", server.Url("/load").ToString()], timeout: TimeSpan.FromMinutes(2));
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("h2load is missing: install the apt package nghttp2-client.", e);
+        }
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.StandardOutput.ShouldContain($"{requests} succeeded, 0 failed, 0 errored", Case.Sensitive, result.ToString());
+        server.RequestCount.ShouldBe(requests);
     }
 
     private static async Task<ExternalProcess.Result> NghttpAsync(params string[] arguments)
