@@ -233,6 +233,7 @@ internal sealed partial class Http2ServerSession : IDisposable
             }
 
             QueueGoAway(code, reason);
+            await LingerAsync().ConfigureAwait(false);
             await QueueCloseAsync().WaitAsync(CloseTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
@@ -262,6 +263,43 @@ internal sealed partial class Http2ServerSession : IDisposable
         await Task.WhenAll(exchanges).WaitAsync(_server.ShutdownTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await writer.WaitAsync(CloseTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _input.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a connection error's GOAWAY: flush it, half-close, and read (discarding) what the client
+    /// still sends until it closes or <see cref="CloseTimeout"/> of real time passes. Closing a socket
+    /// with unread input makes TCP send a reset, and a reset can destroy the GOAWAY in the client's
+    /// receive buffer before it is read; a client in mid-flood always has input in flight. This is
+    /// the staged close of RFC 9112 section 9.6, which RFC 9113 section 5.4.1 ("MUST close the TCP
+    /// connection" after the GOAWAY) leaves room for; nothing read is processed, so it costs a
+    /// flooding client nothing to gain and the server nothing but one bounded wait.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        if (WriteQueueFull)
+        {
+            return; // The peer does not read: the socket is already closed.
+        }
+
+        using var linger = new CancellationTokenSource(CloseTimeout);
+        try
+        {
+            await FlushAsync(linger.Token).ConfigureAwait(false);
+            _connection.ShutdownSocket(input: false, output: true);
+            while (true)
+            {
+                var result = await _input.ReadAsync(linger.Token).ConfigureAwait(false);
+                _input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            // Time is up, or the socket is gone (shutdown aborted it, the client reset it): close now.
+        }
     }
 
     /// <summary>Returns pooled buffers; call after <see cref="RunAsync"/> completed.</summary>

@@ -52,6 +52,46 @@ public sealed class Http2FloodTests
     }
 
     [Theory]
+    [InlineData("content-length mismatch")]
+    [InlineData("zero WINDOW_UPDATE on a stream")]
+    [InlineData("over the stream limit")]
+    public async Task Resets_the_client_provokes_count_as_a_reset_flood(string provocation)
+    {
+        // "MadeYouReset" (CVE-2025-8671) beyond malformed heads: stream errors the server answers
+        // with RST_STREAM, and streams refused over SETTINGS_MAX_CONCURRENT_STREAMS.
+        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = new FakeTimeProvider() };
+        await using var peer = await Http2TestPeer.HandshakeAsync(server);
+        peer.Encoder.UseIndexing = false; // The blocks are encoded once and sent many times.
+        var post = peer.Encode([(":method", "POST"), (":scheme", "http"), (":authority", "x"), (":path", "/"), ("content-length", "0")]);
+        var get = peer.Encode([(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", "/")]);
+        var flood = SendInBatchesAsync(peer, 3_000, (w, i) =>
+        {
+            var id = (2 * i) + 1;
+            switch (provocation)
+            {
+                case "content-length mismatch":
+                    Http2FrameWriter.WriteHeaders(w, id, post, endStream: false, endHeaders: true);
+                    Http2FrameWriter.WriteData(w, id, "x"u8, endStream: true);
+                    break;
+                case "zero WINDOW_UPDATE on a stream":
+                    Http2FrameWriter.WriteHeaders(w, id, get, endStream: false, endHeaders: true);
+                    Http2FrameWriter.WriteWindowUpdate(w, id, 0);
+                    break;
+                default:
+                    // Never ended: the first 100 stay open, every later one is refused.
+                    Http2FrameWriter.WriteHeaders(w, id, get, endStream: false, endHeaders: true);
+                    break;
+            }
+        });
+
+        var goAway = await ReadUntilGoAwayOrFinalPingAckAsync(peer);
+        goAway.ShouldNotBeNull($"3,000 streams reset for '{provocation}' and the connection still answered a PING afterwards");
+        CodeOf(goAway).ShouldBe(Http2ErrorCode.EnhanceYourCalm);
+        await flood;
+        await AnotherConnectionStillWorksAsync(server);
+    }
+
+    [Theory]
     [InlineData("empty DATA")]
     [InlineData("WINDOW_UPDATE")]
     [InlineData("PRIORITY")]
@@ -98,7 +138,7 @@ public sealed class Http2FloodTests
         await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = time };
         await using var peer = await Http2TestPeer.HandshakeAsync(server, receiveBufferSize: 4096);
 
-        const int batches = 400;
+        const int batches = 2_000;
         var batch = Frames(1_000, (w, i) => Http2FrameWriter.WritePing(w, (ulong)i));
         var disconnected = false;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
