@@ -79,6 +79,7 @@ public sealed partial class MockWebServer
     /// was closed first.</exception>
     public Task ShutdownAsync()
     {
+        TaskCompletionSource shutdown;
         lock (_lock)
         {
             if (_shutdownTask is { } started)
@@ -86,9 +87,15 @@ public sealed partial class MockWebServer
                 return WaitQuietlyAsync(started);
             }
 
-            _shutdownTask = ShutdownCoreAsync();
-            return _shutdownTask;
+            shutdown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _shutdownTask = shutdown.Task;
         }
+
+        // Started after the lock is released: shutdown runs user code (Dispatcher.Shutdown,
+        // cancellation callbacks), and user code never runs under our lock. The sockets still
+        // close synchronously within this call when nothing needs awaiting first.
+        _ = RunShutdownAsync(shutdown); // Fire-and-forget: it never throws; its outcome goes to the returned task.
+        return shutdown.Task;
     }
 
     /// <inheritdoc />
@@ -111,6 +118,19 @@ public sealed partial class MockWebServer
 
     /// <summary>ShutdownServerAfterResponse: start shutting down without waiting (the caller is a connection it waits for).</summary>
     internal void ShutdownFromPolicy() => _ = ShutdownQuietlyAsync(); // Fire-and-forget: awaiting would wait on the calling connection itself.
+
+    private async Task RunShutdownAsync(TaskCompletionSource shutdown)
+    {
+        try
+        {
+            await ShutdownCoreAsync().ConfigureAwait(false);
+            shutdown.SetResult();
+        }
+        catch (Exception e)
+        {
+            shutdown.SetException(e);
+        }
+    }
 
     private static async Task WaitQuietlyAsync(Task shutdown) =>
         await shutdown.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -61,7 +61,11 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     /// <summary>How long <see cref="TakeRequest()"/> waits before throwing; 10 seconds by default.</summary>
     public TimeSpan TakeRequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long shutdown waits for connection tasks before reporting them; 5 seconds by default.</summary>
+    /// <summary>
+    /// How long shutdown (and the end of an HTTP/2 connection) waits for connection and exchange tasks
+    /// before reporting them; 5 seconds by default. Always real time, whatever <see cref="TimeProvider"/>
+    /// is: a frozen test clock must never make shutdown wait forever.
+    /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Largest HTTP/1 request head (request line + fields) accepted; 64 KiB by default. Larger heads get 431.</summary>

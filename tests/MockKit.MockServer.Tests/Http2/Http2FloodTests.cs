@@ -44,10 +44,10 @@ public sealed class Http2FloodTests
         await flood;
 
         // Each malformed stream is recorded (with its failure) and logged until the guard trips:
-        // at most ResetLimit of them, not one per 10-byte frame for as long as the client likes.
-        server.RequestCount.ShouldBeLessThanOrEqualTo(Http2ServerSession.ResetLimit);
-        server.RequestCount.ShouldBeGreaterThan(0);
-        Volatile.Read(ref logLines).ShouldBeLessThan((3 * Http2ServerSession.ResetLimit) + 100);
+        // ResetLimit of them, not one per 10-byte frame for as long as the client likes.
+        // Measured: exactly 1,000 records and about 1,000 log lines (one per reset stream).
+        server.RequestCount.ShouldBe(Http2ServerSession.ResetLimit);
+        Volatile.Read(ref logLines).ShouldBeLessThan((2 * Http2ServerSession.ResetLimit) + 100);
         await AnotherConnectionStillWorksAsync(server);
     }
 
