@@ -90,6 +90,7 @@ public sealed partial class MockWebServer
     internal void OnConnectionClosed(ServerConnection connection)
     {
         _connections.TryRemove(connection, out _);
+        ObserveClosed(connection);
         Log($"[conn {connection.Index}] closed");
     }
 
@@ -143,6 +144,7 @@ public sealed partial class MockWebServer
         {
             _recorded.Close();
             Log("shut down");
+            DisposeMetrics();
         }
     }
 
@@ -170,6 +172,7 @@ public sealed partial class MockWebServer
 
             socket.NoDelay = true;
             var connection = new ServerConnection(this, socket, Interlocked.Increment(ref _connectionCount) - 1);
+            OnConnectionAccepted(connection);
 
             // Register before the connection can run, so its own removal (when it ends) can
             // never come before its registration and leave a finished entry behind.
