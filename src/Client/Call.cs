@@ -213,49 +213,56 @@ internal sealed class Call
         // No pooled connection could take the request: it waits for a new one, which the runtime
         // measures as http.client.request.time_in_queue.
         var queuedAt = _handler.TimeProvider.GetTimestamp();
-
-        if (_routes is null || _routes.Address != address)
+        try
         {
-            var routes = await RouteSelector.SelectAsync(uri, _handler.ConnectionSettings, _handler.RouteDatabase, _listener, _id, Token).ConfigureAwait(false);
-            _routes = new RouteState(address, routes);
-        }
+            if (_routes is null || _routes.Address != address)
+            {
+                var routes = await RouteSelector.SelectAsync(uri, _handler.ConnectionSettings, _handler.RouteDatabase, _listener, _id, Token).ConfigureAwait(false);
+                _routes = new RouteState(address, routes);
+            }
 
-        Exception? firstFailure = null;
-        while (_routes.TryNext(out var route))
+            Exception? firstFailure = null;
+            while (_routes.TryNext(out var route))
+            {
+                try
+                {
+                    var connection = await RouteConnector.ConnectAsync(pool, address, route, policy, _handler.ConnectionSettings, _handler.ExchangeSettings, _id, Token).ConfigureAwait(false);
+                    _handler.RouteDatabase.Connected(route);
+                    connection.Metrics = new ConnectionMetrics(_handler.Metrics, connection);
+                    var chosen = pool.AddOrJoin(connection, policy, out var reused, out var sequenceNumber, out var joined);
+                    if (joined)
+                    {
+                        // Another call's HTTP/2 connection to this address won the race: ride on it.
+                        connection.Close();
+                        chosen.Metrics?.StateChanged();
+                    }
+                    else
+                    {
+                        connection.Metrics.Established();
+                    }
+
+                    _handler.Metrics.RequestLeftQueue(request, chosen, _handler.TimeProvider.GetElapsedTime(queuedAt));
+                    return (chosen, reused, sequenceNumber);
+                }
+                catch (HttpRequestException e) when (!Token.IsCancellationRequested)
+                {
+                    _handler.RouteDatabase.Failed(route);
+                    firstFailure ??= e;
+                    if (!_handler.RetryOnConnectionFailure)
+                    {
+                        throw;
+                    }
+                }
+            }
+
+            throw firstFailure ?? new HttpRequestException(HttpRequestError.ConnectionError, $"Every route to {uri.GetLeftPart(UriPartial.Authority)} has been tried and failed.");
+        }
+        catch (Exception)
         {
-            try
-            {
-                var connection = await RouteConnector.ConnectAsync(pool, address, route, policy, _handler.ConnectionSettings, _handler.ExchangeSettings, _id, Token).ConfigureAwait(false);
-                _handler.RouteDatabase.Connected(route);
-                connection.Metrics = new ConnectionMetrics(_handler.Metrics, connection);
-                var chosen = pool.AddOrJoin(connection, policy, out var reused, out var sequenceNumber, out var joined);
-                if (joined)
-                {
-                    // Another call's HTTP/2 connection to this address won the race: ride on it.
-                    connection.Close();
-                    chosen.Metrics?.StateChanged();
-                }
-                else
-                {
-                    connection.Metrics.Established();
-                }
-
-                _handler.Metrics.RequestLeftQueue(request, chosen, _handler.TimeProvider.GetElapsedTime(queuedAt));
-
-                return (chosen, reused, sequenceNumber);
-            }
-            catch (HttpRequestException e) when (!Token.IsCancellationRequested)
-            {
-                _handler.RouteDatabase.Failed(route);
-                firstFailure ??= e;
-                if (!_handler.RetryOnConnectionFailure)
-                {
-                    throw;
-                }
-            }
+            // The runtime records a wait that ended without a connection too.
+            _handler.Metrics.RequestLeftQueue(request, connection: null, _handler.TimeProvider.GetElapsedTime(queuedAt));
+            throw;
         }
-
-        throw firstFailure ?? new HttpRequestException(HttpRequestError.ConnectionError, $"Every route to {uri.GetLeftPart(UriPartial.Authority)} has been tried and failed.");
     }
 
     private void OnExchangeReleased(Exchange exchange, bool completed)

@@ -90,8 +90,12 @@ internal sealed class ClientMetrics : IDisposable
         return tags;
     }
 
-    /// <summary>A request waited for a new connection (none was free in the pool): how long, and on what.</summary>
-    public void RequestLeftQueue(HttpRequestMessage request, PooledConnection connection, TimeSpan waited)
+    /// <summary>
+    /// A request waited for a new connection (none was free in the pool): how long, and on what
+    /// (<paramref name="connection"/>: null when no connection came, as the runtime also records a
+    /// wait that ended in a failure; the version is then the one the request asked for).
+    /// </summary>
+    public void RequestLeftQueue(HttpRequestMessage request, PooledConnection? connection, TimeSpan waited)
     {
         if (!TimeInQueue.Enabled)
         {
@@ -99,9 +103,12 @@ internal sealed class ClientMetrics : IDisposable
         }
 
         var uri = request.RequestUri!;
+        var version = connection is not null
+            ? HttpTags.Version(connection.Protocol)
+            : request.Version.Major >= 2 && request.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower ? "2" : "1.1";
         var tags = new TagList
         {
-            { HttpTags.ProtocolVersion, HttpTags.Version(connection.Protocol) },
+            { HttpTags.ProtocolVersion, version },
             { HttpTags.UrlScheme, uri.Scheme },
             { HttpTags.ServerAddress, uri.IdnHost },
         };
