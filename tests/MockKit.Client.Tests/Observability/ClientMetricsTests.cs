@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using MockKit.Client.Tests.Support;
 using MockKit.MockServer;
+using MockKit.Tls;
 
 namespace MockKit.Client.Tests.Observability;
 
@@ -17,16 +18,25 @@ public sealed class ClientMetricsTests
         "http.client.request.time_in_queue",
     ];
 
-    [Fact]
-    public async Task Same_requests_through_SocketsHttpHandler_and_InstrumentedHandler_give_the_same_instruments_units_and_tags()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Same_requests_through_SocketsHttpHandler_and_InstrumentedHandler_give_the_same_instruments_units_and_tags(bool http2)
     {
         using var runtimeFactory = new TestMeterFactory();
         using var mockkitFactory = new TestMeterFactory();
         using var runtime = new InstrumentRecorder(runtimeFactory);
         using var mockkit = new InstrumentRecorder(mockkitFactory);
+        var certificates = HandshakeCertificates.Localhost();
+        var stock = certificates.CreateSocketsHttpHandler();
+        stock.MeterFactory = runtimeFactory;
 
-        await RunScenarioAsync(new SocketsHttpHandler { MeterFactory = runtimeFactory });
-        await RunScenarioAsync(new InstrumentedHandler { MeterFactory = mockkitFactory });
+        await RunScenarioAsync(http2 ? stock : new SocketsHttpHandler { MeterFactory = runtimeFactory }, http2 ? certificates : null);
+        await RunScenarioAsync(new InstrumentedHandler { MeterFactory = mockkitFactory, Certificates = certificates }, http2 ? certificates : null);
+
+        // An HTTP/2 connection closes after its GOAWAY is written, a moment after the handler is disposed.
+        await Eventually.WaitUntilAsync(() => mockkit.Of("http.client.open_connections").Sum(m => m.Value) == 0, "every connection closed", TimeSpan.FromSeconds(30));
+        await Eventually.WaitUntilAsync(() => runtime.Of("http.client.open_connections").Sum(m => m.Value) == 0, "every connection closed", TimeSpan.FromSeconds(30));
 
         foreach (var name in s_runtimeInstruments)
         {
@@ -41,6 +51,7 @@ public sealed class ClientMetricsTests
         // Request by request (redirect hops are requests of their own in both), the same attribute values.
         Outcomes(mockkit).ShouldBe(Outcomes(runtime), ignoreOrder: true);
         Outcomes(mockkit).Count.ShouldBe(5);
+        Outcomes(mockkit).Count(o => o.Contains($"network.protocol.version={(http2 ? "2" : "1.1")};", StringComparison.Ordinal)).ShouldBe(4);
 
         // Every connection opened was closed again, and only connection-setup waits were queued.
         foreach (var recorder in new[] { runtime, mockkit })
@@ -162,15 +173,20 @@ public sealed class ClientMetricsTests
         afterwards.Instrument.ShouldBeNull();
     }
 
-    private static async Task RunScenarioAsync(HttpMessageHandler handler)
+    private static async Task RunScenarioAsync(HttpMessageHandler handler, HandshakeCertificates? https)
     {
         await using var server = new MockWebServer();
+        if (https is not null)
+        {
+            server.UseHttps(https); // ALPN offers h2 first; both clients ask for 2.0.
+        }
+
         server.Enqueue(new MockResponse("ok"));
         server.Enqueue(new MockResponse(404, "missing"));
         server.Enqueue(new MockResponse(302, string.Empty) { Headers = { { "Location", "/ok" } } });
         server.Enqueue(new MockResponse("ok after redirect"));
         await server.StartAsync();
-        using (var client = new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(30) })
+        using (var client = new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromSeconds(30), DefaultRequestVersion = https is null ? HttpVersion.Version11 : HttpVersion.Version20 })
         {
             (await client.GetStringAsync(server.Url("/ok"))).ShouldBe("ok");
             using (var missing = await client.GetAsync(server.Url("/missing")))
@@ -179,7 +195,7 @@ public sealed class ClientMetricsTests
             }
 
             (await client.GetStringAsync(server.Url("/redirect"))).ShouldBe("ok after redirect");
-            await Should.ThrowAsync<HttpRequestException>(() => client.GetAsync($"http://127.0.0.1:{ClosedPort()}/refused"));
+            await Should.ThrowAsync<HttpRequestException>(() => client.GetAsync($"{server.Url("/").Scheme}://127.0.0.1:{ClosedPort()}/refused"));
         }
     }
 
