@@ -28,6 +28,8 @@ public sealed class ServerObservabilityTests
             (await raw.ReadToEndAsync()).ShouldStartWith("HTTP/1.1 400 ");
         }
 
+        // A response is counted once written in full, which may be a moment after the client read it.
+        await responses.WaitForMeasurementsAsync(2, TimeSpan.FromSeconds(30));
         requests.GetMeasurementSnapshot().EvaluateAsCounter().ShouldBe(3);
         requests.GetMeasurementSnapshot().ShouldAllBe(m => (string?)m.Tags["network.protocol.version"] == "1.1");
         var statuses = responses.GetMeasurementSnapshot().Select(m => m.Tags["http.response.status_code"]).ToList();
@@ -86,6 +88,8 @@ public sealed class ServerObservabilityTests
             await raw.ReadToEndAsync();
         }
 
+        // The response entry comes once the response was written in full, which may be a moment after the client read it.
+        await WaitUntilAsync(() => logger.Collector.GetSnapshot().Any(e => e.Id.Id == 2005), "the response was logged");
         var entries = logger.Collector.GetSnapshot();
         var received = entries.Single(e => e.Id.Id == 2003);
         received.Level.ShouldBe(LogLevel.Information);
@@ -100,5 +104,19 @@ public sealed class ServerObservabilityTests
         failed.Exception.ShouldBeOfType<System.Net.ProtocolViolationException>();
         entries.ShouldContain(e => e.Id.Id == 2001 && e.Level == LogLevel.Debug);
         entries.ShouldContain(e => e.Id.Id == 2000 && e.Message.Contains("POST /things", StringComparison.Ordinal));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            }
+
+            await Task.Delay(10, CancellationToken.None); // Polls a condition under a deadline; never a timing assumption.
+        }
     }
 }
