@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using MockKit.Client.Connections;
+using MockKit.Client.Diagnostics;
 
 namespace MockKit.Client;
 
@@ -32,12 +33,10 @@ internal sealed class Call
     private readonly CancellationTokenSource? _callTimeout;
     private readonly CancellationTokenRegistration _userRegistration;
     private readonly EventListener _listener;
-    private readonly long _startTimestamp;
     private readonly long _id;
     private readonly Action<Exchange, bool> _onExchangeReleased;
     private RouteState? _routes;
     private Exchange? _finalExchange;
-    private int _finalStatus;
     private int _scopeDisposed;
 
     public Call(InstrumentedHandler handler, HttpRequestMessage request, CancellationToken cancellationToken)
@@ -48,7 +47,6 @@ internal sealed class Call
         _listener = handler.ExchangeSettings.Listener;
         _id = Interlocked.Increment(ref s_nextCallId);
         _onExchangeReleased = OnExchangeReleased;
-        _startTimestamp = handler.TimeProvider.GetTimestamp();
         if (handler.CallTimeout != Timeout.InfiniteTimeSpan)
         {
             _callTimeout = new CancellationTokenSource(handler.CallTimeout, handler.TimeProvider);
@@ -67,17 +65,34 @@ internal sealed class Call
             PooledConnection? preferred = null;
             var followUps = 0;
             var proxyAuthAnswered = false;
+            var injected = false;
             while (true)
             {
                 Token.ThrowIfCancellationRequested();
-                var (response, body, exchange) = await SendWithRetriesAsync(request, preferred).ConfigureAwait(false);
+                // Each request sent (the first, then each follow-up) is observed on its own, as the runtime's
+                // handler chain does below its redirect handler. Started and stopped in this method so that
+                // Activity.Current goes back to the caller's between hops.
+                var scope = RequestScope.Start(_handler.Metrics, _handler.ActivePropagator, request, ref injected);
+                HttpResponseMessage response;
+                IResponseBody body;
+                Exchange exchange;
+                try
+                {
+                    (response, body, exchange) = await SendWithRetriesAsync(request, preferred).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    scope.Stop(request, response: null, e);
+                    throw;
+                }
+
+                scope.Stop(request, response, exception: null);
                 var next = FollowUps.Create(response, request, exchange.Connection.Route, _handler, ref proxyAuthAnswered);
                 if (next is null)
                 {
                     var connection = exchange.Connection;
                     ((InstrumentedResponse)response).Exchange =
                         new ExchangeInfo(connection.Id, exchange.SequenceNumber, exchange.Reused, connection.Route, connection.Protocol, connection.Handshake);
-                    _finalStatus = (int)response.StatusCode;
                     Volatile.Write(ref _finalExchange, exchange);
                     return response;
                 }
@@ -109,7 +124,7 @@ internal sealed class Call
             }
 
             _listener.OnCallFailed(_id, failure);
-            Finish(statusCode: 0, failed: true);
+            Finish();
             if (failure == e)
             {
                 ExceptionDispatchInfo.Capture(e).Throw();
@@ -128,6 +143,11 @@ internal sealed class Call
             var (connection, reused, sequenceNumber) = await AcquireAsync(request, preferred).ConfigureAwait(false);
             var exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, _onExchangeReleased, Token);
             _listener.OnConnectionAcquired(_id, connection.Id, connection.Route, reused);
+            if (reused)
+            {
+                _handler.Metrics.ConnectionReused(connection);
+            }
+
             try
             {
                 var (response, body) = await connection.SendAsync(request, exchange).ConfigureAwait(false);
@@ -154,6 +174,8 @@ internal sealed class Call
                         _routes = null; // A stale pooled connection says nothing about the routes: start over.
                     }
 
+                    _handler.Metrics.Retried(request, unprocessed ? "unprocessed" : reused ? "stale_connection" : "next_route");
+
                     preferred = null;
                     continue;
                 }
@@ -179,6 +201,7 @@ internal sealed class Call
         var policy = ProtocolPolicy.For(request, _handler.ConnectionSettings.Protocols);
         while (pool.TryAcquire(address, policy, preferred, out var reused, out var sequenceNumber) is { } pooled)
         {
+            pooled.Metrics?.StateChanged();
             if (await pooled.IsHealthyAsync(doExtensiveChecks: request.Method != HttpMethod.Get).ConfigureAwait(false))
             {
                 return (pooled, reused, sequenceNumber);
@@ -187,40 +210,59 @@ internal sealed class Call
             pool.EndExchange(pooled, completed: false, noNewExchanges: true);
         }
 
-        if (_routes is null || _routes.Address != address)
+        // No pooled connection could take the request: it waits for a new one, which the runtime
+        // measures as http.client.request.time_in_queue.
+        var queuedAt = _handler.TimeProvider.GetTimestamp();
+        try
         {
-            var routes = await RouteSelector.SelectAsync(uri, _handler.ConnectionSettings, _handler.RouteDatabase, _listener, _id, Token).ConfigureAwait(false);
-            _routes = new RouteState(address, routes);
-        }
+            if (_routes is null || _routes.Address != address)
+            {
+                var routes = await RouteSelector.SelectAsync(uri, _handler.ConnectionSettings, _handler.RouteDatabase, _listener, _id, Token).ConfigureAwait(false);
+                _routes = new RouteState(address, routes);
+            }
 
-        Exception? firstFailure = null;
-        while (_routes.TryNext(out var route))
+            Exception? firstFailure = null;
+            while (_routes.TryNext(out var route))
+            {
+                try
+                {
+                    var connection = await RouteConnector.ConnectAsync(pool, address, route, policy, _handler.ConnectionSettings, _handler.ExchangeSettings, _id, Token).ConfigureAwait(false);
+                    _handler.RouteDatabase.Connected(route);
+                    connection.Metrics = new ConnectionMetrics(_handler.Metrics, connection);
+                    var chosen = pool.AddOrJoin(connection, policy, out var reused, out var sequenceNumber, out var joined);
+                    if (joined)
+                    {
+                        // Another call's HTTP/2 connection to this address won the race: ride on it.
+                        connection.Close();
+                        chosen.Metrics?.StateChanged();
+                    }
+                    else
+                    {
+                        connection.Metrics.Established();
+                    }
+
+                    _handler.Metrics.RequestLeftQueue(request, chosen, _handler.TimeProvider.GetElapsedTime(queuedAt));
+                    return (chosen, reused, sequenceNumber);
+                }
+                catch (HttpRequestException e) when (!Token.IsCancellationRequested)
+                {
+                    _handler.RouteDatabase.Failed(route);
+                    firstFailure ??= e;
+                    if (!_handler.RetryOnConnectionFailure)
+                    {
+                        throw;
+                    }
+                }
+            }
+
+            throw firstFailure ?? new HttpRequestException(HttpRequestError.ConnectionError, $"Every route to {uri.GetLeftPart(UriPartial.Authority)} has been tried and failed.");
+        }
+        catch (Exception)
         {
-            try
-            {
-                var connection = await RouteConnector.ConnectAsync(pool, address, route, policy, _handler.ConnectionSettings, _handler.ExchangeSettings, _id, Token).ConfigureAwait(false);
-                _handler.RouteDatabase.Connected(route);
-                var chosen = pool.AddOrJoin(connection, policy, out var reused, out var sequenceNumber, out var joined);
-                if (joined)
-                {
-                    // Another call's HTTP/2 connection to this address won the race: ride on it.
-                    connection.Close();
-                }
-
-                return (chosen, reused, sequenceNumber);
-            }
-            catch (HttpRequestException e) when (!Token.IsCancellationRequested)
-            {
-                _handler.RouteDatabase.Failed(route);
-                firstFailure ??= e;
-                if (!_handler.RetryOnConnectionFailure)
-                {
-                    throw;
-                }
-            }
+            // The runtime records a wait that ended without a connection too.
+            _handler.Metrics.RequestLeftQueue(request, connection: null, _handler.TimeProvider.GetElapsedTime(queuedAt));
+            throw;
         }
-
-        throw firstFailure ?? new HttpRequestException(HttpRequestError.ConnectionError, $"Every route to {uri.GetLeftPart(UriPartial.Authority)} has been tried and failed.");
     }
 
     private void OnExchangeReleased(Exchange exchange, bool completed)
@@ -229,18 +271,17 @@ internal sealed class Call
         if (ReferenceEquals(Volatile.Read(ref _finalExchange), exchange))
         {
             _listener.OnCallEnd(_id);
-            Finish(_finalStatus, failed: !completed);
+            Finish();
         }
     }
 
-    private void Finish(int statusCode, bool failed)
+    private void Finish()
     {
         if (Interlocked.Exchange(ref _scopeDisposed, 1) != 0)
         {
             return;
         }
 
-        ClientMetrics.RequestFinished(_handler.TimeProvider.GetElapsedTime(_startTimestamp), _request.Method.Method, statusCode, failed);
         _userRegistration.Dispose();
         _callTimeout?.Dispose();
     }

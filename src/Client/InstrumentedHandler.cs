@@ -20,7 +20,7 @@ namespace MockKit.Client;
 /// Concurrent calls to one HTTP/2 origin share one connection up to the server's
 /// SETTINGS_MAX_CONCURRENT_STREAMS.
 /// </remarks>
-public sealed class InstrumentedHandler : HttpMessageHandler
+public sealed partial class InstrumentedHandler : HttpMessageHandler
 {
     private readonly Lock _lock = new();
     private ConnectionPool? _pool;
@@ -165,6 +165,11 @@ public sealed class InstrumentedHandler : HttpMessageHandler
             pool.EvictAll();
         }
 
+        if (disposing)
+        {
+            DisposeObservability();
+        }
+
         base.Dispose(disposing);
     }
 
@@ -193,8 +198,10 @@ public sealed class InstrumentedHandler : HttpMessageHandler
             }
 
             ConnectionSettings = new ConnectionSettings(_connectTimeout, _certificates, _hostnameVerifier, _protocols, _proxy, _dns);
-            ExchangeSettings = new ExchangeSettings(_readTimeout, _writeTimeout, _expectContinueTimeout, TimeProvider, _eventListener);
-            _eventListener.AttachClock(TimeProvider);
+            var listener = ObservedListener(_eventListener);
+            ExchangeSettings = new ExchangeSettings(_readTimeout, _writeTimeout, _expectContinueTimeout, TimeProvider, listener);
+            listener.AttachClock(TimeProvider);
+            FreezeObservability();
             _ = Pool;
             Volatile.Write(ref _frozen, 1);
         }

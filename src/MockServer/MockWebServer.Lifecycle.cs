@@ -113,6 +113,7 @@ public sealed partial class MockWebServer
     internal void OnConnectionClosed(ServerConnection connection)
     {
         _connections.TryRemove(connection, out _);
+        ObserveClosed(connection);
         Log($"[conn {connection.Index}] closed");
     }
 
@@ -214,6 +215,7 @@ public sealed partial class MockWebServer
         {
             _recorded.Close();
             Log("shut down");
+            DisposeMetrics();
         }
 
         if (userErrors.Count > 0)
@@ -270,6 +272,7 @@ public sealed partial class MockWebServer
 
             socket.NoDelay = true;
             var connection = new ServerConnection(this, socket, Interlocked.Increment(ref _connectionCount) - 1);
+            OnConnectionAccepted(connection);
 
             // Register before the connection can run, so its own removal (when it ends) can
             // never come before its registration and leave a finished entry behind.

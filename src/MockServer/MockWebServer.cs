@@ -201,8 +201,8 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>True when someone listens to <see cref="TrafficLog"/>; hot paths check it before formatting.</summary>
-    internal bool IsLogging => TrafficLog is not null;
+    /// <summary>True when someone listens to <see cref="TrafficLog"/> or <see cref="Logger"/>; hot paths check it before formatting.</summary>
+    internal bool IsLogging => TrafficLog is not null || Logger is not null;
 
     /// <summary>The protocol recorded for bookkeeping entries made before negotiation.</summary>
     internal Protocol DefaultCleartextProtocol => _protocols[0] == Protocol.H2PriorKnowledge ? Protocol.H2PriorKnowledge : Protocol.Http11;
@@ -256,10 +256,15 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     public ValueTask<RecordedRequest> TakeRequestAsync(CancellationToken cancellationToken = default) =>
         _recorded.TakeAsync(cancellationToken);
 
-    internal void Record(RecordedRequest request) => _recorded.Add(request);
+    internal void Record(RecordedRequest request)
+    {
+        _recorded.Add(request);
+        ObserveRecorded(request);
+    }
 
     internal void Log(string message)
     {
+        LogTraffic(message);
         try
         {
             TrafficLog?.Invoke(message);

@@ -96,6 +96,10 @@ public sealed partial class ConnectionPool
         {
             connection.Close();
         }
+        else
+        {
+            connection.Metrics?.StateChanged();
+        }
 
         if (tooManyIdle)
         {

@@ -20,7 +20,7 @@ public sealed partial class ConnectionPool
     /// when the pool is empty (nothing to watch).</returns>
     internal TimeSpan CleanupOnce(DateTimeOffset now)
     {
-        var evicted = new List<PooledConnection>();
+        var evicted = new List<(PooledConnection Connection, string Reason)>();
         TimeSpan next;
         lock (_lock)
         {
@@ -43,7 +43,7 @@ public sealed partial class ConnectionPool
                 {
                     connection.MarkNoNewExchanges();
                     _connections.Remove(connection);
-                    evicted.Add(connection);
+                    evicted.Add((connection, idleFor >= KeepAlive ? "keep_alive" : remaining > MaxIdleConnections ? "max_idle" : "no_new_exchanges"));
                     remaining--;
                 }
                 else
@@ -60,7 +60,12 @@ public sealed partial class ConnectionPool
             }
         }
 
-        CloseAll(evicted);
+        foreach (var (connection, reason) in evicted)
+        {
+            connection.Metrics?.Evicted(reason);
+            connection.Close();
+        }
+
         return next;
     }
 

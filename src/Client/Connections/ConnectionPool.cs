@@ -35,7 +35,6 @@ public sealed partial class ConnectionPool
         MaxIdleConnections = maxIdleConnections;
         KeepAlive = alive;
         TimeProvider = timeProvider ?? TimeProvider.System;
-        ClientMetrics.Register(this);
     }
 
     /// <summary>The most idle connections kept (default 5).</summary>
@@ -116,6 +115,11 @@ public sealed partial class ConnectionPool
             }
         }
 
+        foreach (var connection in evicted)
+        {
+            connection.Metrics?.Evicted("evict_all");
+        }
+
         CloseAll(evicted);
     }
 
@@ -135,16 +139,6 @@ public sealed partial class ConnectionPool
             {
                 return [.. _connections];
             }
-        }
-    }
-
-    /// <summary>Counts (idle, active) for the open-connections metric.</summary>
-    internal (int Idle, int Active) CountByState()
-    {
-        lock (_lock)
-        {
-            var idle = CountIdle();
-            return (idle, _connections.Count - idle);
         }
     }
 

@@ -85,7 +85,7 @@ internal sealed partial class Http1Connection : PooledConnection
 
         _stream.Dispose();
         _socket.Dispose();
-        ClientMetrics.ConnectionClosed(TimeProvider.GetElapsedTime(CreatedTimestamp), Route.Scheme, Protocol);
+        Metrics?.Closed(TimeProvider.GetElapsedTime(CreatedTimestamp));
     }
 
     /// <summary>Marks <paramref name="count"/> buffered bytes consumed.</summary>

@@ -210,7 +210,7 @@ internal sealed partial class Http2Connection : PooledConnection
         _writes.Writer.TryComplete();
         _stream.Dispose();
         _socket.Dispose();
-        ClientMetrics.ConnectionClosed(_time.GetElapsedTime(CreatedTimestamp), Route.Scheme, Protocol);
+        Metrics?.Closed(_time.GetElapsedTime(CreatedTimestamp));
     }
 
     /// <summary>What a stream's caller sees when the connection fails: retryable while no response bytes arrived.</summary>

@@ -50,6 +50,9 @@ internal abstract class PooledConnection
     /// <summary>True for connections that carry several exchanges at once (HTTP/2), whatever their current limit.</summary>
     public virtual bool IsMultiplexed => AllocationLimit > 1;
 
+    /// <summary>This connection's share of its maker's metrics; set once, when the connection joins the pool.</summary>
+    public Diagnostics.ConnectionMetrics? Metrics { get; set; }
+
     /// <summary>When the connection was made, as a <see cref="TimeProvider"/> timestamp (for the duration metric).</summary>
     public long CreatedTimestamp { get; }
 

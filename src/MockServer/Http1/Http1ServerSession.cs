@@ -201,6 +201,8 @@ internal sealed partial class Http1ServerSession
             _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({response.Body.Length} body bytes)");
         }
 
+        _server.OnResponseSent(_connection, sequence, response.Code, head.Version);
+
         if (triggers.OnResponseEnd is { } endEffect
             && await endEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
         {

@@ -47,6 +47,8 @@ internal sealed partial class Http2ServerSession
             _server.Log($"[conn {_connection.Index} #{stream.Sequence} stream {stream.Id}] -> {response.Code} ({response.Body.Length} body bytes)");
         }
 
+        _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
+
         if (triggers.OnResponseEnd is { } endEffect)
         {
             await FlushAsync(ct).ConfigureAwait(false);
