@@ -25,8 +25,39 @@ public abstract class Dispatcher
     /// <see cref="SocketPolicy.DisconnectAtStart"/>) and request-body policies before the body is
     /// read. The default returns null: no early policy.
     /// </summary>
+    /// <remarks>
+    /// For a user subclass this is best effort: under concurrent requests another exchange may be
+    /// dispatched between the peek and this exchange's dispatch, so the early policy can come from
+    /// a different response than the one dispatched. <see cref="QueueDispatcher"/> (not a subclass of
+    /// it) and <c>RouteDispatcher</c> are exact: the server reserves the peeked response for
+    /// the exchange that saw it.
+    /// </remarks>
     /// <returns>The next response, or null.</returns>
     public virtual MockResponse? Peek() => null;
+
+    /// <summary>
+    /// Takes (or, for a dispatcher that cannot reserve, only peeks) the response for one exchange
+    /// before it is dispatched. <paramref name="request"/> is the request as known so far (head
+    /// only, no body), or null at connection start when no request has been read. When
+    /// <paramref name="wanted"/> is given only a response it accepts is claimed. The default is
+    /// today's best effort: an unbound hint from <see cref="Peek"/>.
+    /// </summary>
+    internal virtual ResponseClaim? Claim(RecordedRequest? request, Func<MockResponse, bool>? wanted)
+    {
+        var peeked = Peek();
+        return peeked is not null && (wanted is null || wanted(peeked)) ? new ResponseClaim(this, peeked, bound: false) : null;
+    }
+
+    /// <summary>Hands back a bound claim whose exchange ended before dispatch. The default does nothing.</summary>
+    internal virtual void Release(ResponseClaim claim)
+    {
+    }
+
+    /// <summary>Dispatches an exchange that may hold a claim: a bound claim is its response.</summary>
+    internal ValueTask<MockResponse> DispatchClaimedAsync(RecordedRequest request, ResponseClaim? claim, CancellationToken cancellationToken) =>
+        claim is { Bound: true } && ReferenceEquals(claim.Owner, this)
+            ? ValueTask.FromResult(claim.Response)
+            : DispatchAsync(request, cancellationToken);
 
     /// <summary>Called once when the server shuts down; release anything waiting. The default does nothing.</summary>
     public virtual void Shutdown()
