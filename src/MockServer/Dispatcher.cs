@@ -29,7 +29,7 @@ public abstract class Dispatcher
     /// For a user subclass this is best effort: under concurrent requests another exchange may be
     /// dispatched between the peek and this exchange's dispatch, so the early policy can come from
     /// a different response than the one dispatched. <see cref="QueueDispatcher"/> (not a subclass of
-    /// it) and <c>RouteDispatcher</c> are exact: the server reserves the peeked response for
+    /// it) and <see cref="RouteDispatcher"/> are exact: the server reserves the peeked response for
     /// the exchange that saw it.
     /// </remarks>
     /// <returns>The next response, or null.</returns>
