@@ -64,6 +64,33 @@ public abstract class Dispatcher
     {
     }
 
+    /// <summary>A <see cref="ForwardingDispatcher"/>: each request is forwarded to <paramref name="upstream"/> at <paramref name="upstreamBase"/>.</summary>
+    /// <param name="upstream">The handler, e.g. <c>TestServer.CreateHandler()</c>; not disposed.</param>
+    /// <param name="upstreamBase">The upstream's absolute base URL.</param>
+    /// <returns>The dispatcher.</returns>
+    public static ForwardingDispatcher Forward(HttpMessageHandler upstream, Uri upstreamBase) => new(upstream, upstreamBase);
+
+    /// <summary>
+    /// A <see cref="RouteDispatcher"/> serving the exchanges a <see cref="ForwardingDispatcher.SaveRecordings(string)"/>
+    /// file holds: each answers its recorded method and target (and body, when one was recorded)
+    /// once, in recorded order; anything else gets the near-miss report.
+    /// </summary>
+    /// <param name="path">The recordings file.</param>
+    /// <returns>The dispatcher.</returns>
+    /// <exception cref="FormatException">The file is not a recordings file (the message names the problem).</exception>
+    public static RouteDispatcher Replay(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = File.OpenRead(path);
+        var routes = new RouteDispatcher();
+        foreach (var exchange in RecordingJson.Read(file))
+        {
+            routes.MapRecorded(exchange.Method, exchange.Target, exchange.RequestBody).Times(1).Respond(exchange.Response);
+        }
+
+        return routes;
+    }
+
     /// <summary>A dispatcher that answers every request with <paramref name="dispatch"/>.</summary>
     /// <param name="dispatch">Maps a request to its response; called concurrently for concurrent requests.</param>
     /// <returns>The dispatcher.</returns>

@@ -168,6 +168,18 @@ public sealed class RouteDispatcher : Dispatcher
         return text.ToString();
     }
 
+    /// <summary>A rule for one recorded exchange: exact method, exact target, and the exact body when one was recorded.</summary>
+    internal RouteBuilder MapRecorded(string method, string target, byte[] body)
+    {
+        List<RouteCondition> conditions = [new MethodCondition(method), new TargetCondition(target)];
+        if (body.Length > 0)
+        {
+            conditions.Add(new BodyEqualsCondition(body));
+        }
+
+        return new RouteBuilder(this, $"{method} {target}", conditions);
+    }
+
     internal void Add(RouteRule rule)
     {
         lock (_lock)

@@ -134,3 +134,21 @@ internal sealed class PredicateCondition(Func<RecordedRequest, bool> predicate, 
     public override string? Check(RecordedRequest request, Dictionary<string, string> values) =>
         predicate(request) ? null : $"{description} does not hold";
 }
+
+/// <summary>The target equals the recorded one exactly (path and query as sent).</summary>
+internal sealed class TargetCondition(string target) : RouteCondition
+{
+    public override string? Check(RecordedRequest request, Dictionary<string, string> values) =>
+        string.Equals(request.Target, target, StringComparison.Ordinal) ? null : $"target is {Quote(request.Target)}, expected {Quote(target)}";
+}
+
+/// <summary>The body equals the recorded one byte for byte.</summary>
+internal sealed class BodyEqualsCondition(byte[] expected) : RouteCondition
+{
+    public override bool NeedsBody => true;
+
+    public override string? Check(RecordedRequest request, Dictionary<string, string> values) =>
+        request.BodySize == expected.Length && request.Body.AsSpan().SequenceEqual(expected)
+            ? null
+            : $"body {Quote(request.BodyText)} ({request.BodySize} bytes), expected the recorded {Quote(System.Text.Encoding.UTF8.GetString(expected))} ({expected.Length} bytes)";
+}
