@@ -256,6 +256,51 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task The_sample_recordings_file_replays_as_the_README_describes()
+    {
+        var sample = Path.Combine(RepositoryRoot(), "samples", "recordings", "weather.json");
+        var routes = Dispatcher.Replay(sample);
+        await using var server = new MockWebServer { Dispatcher = routes };
+        using var client = new HttpClient();
+
+        (await client.GetStringAsync(server.Url("/forecast?city=Lisbon"))).ShouldBe("sunny, 24 °C");
+        using (var wrongBody = await client.PostAsync(server.Url("/alerts"), new StringContent("{}")))
+        {
+            wrongBody.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        }
+
+        using (var created = await client.PostAsync(server.Url("/alerts"), new StringContent("{\"city\":\"Bergen\",\"level\":\"storm\"}")))
+        {
+            created.StatusCode.ShouldBe(HttpStatusCode.Created);
+            created.Headers.Location.ShouldBe(new Uri("/alerts/17", UriKind.Relative));
+        }
+
+        using var radar = await client.GetAsync(server.Url("/radar/Bergen.png"));
+        (await radar.Content.ReadAsByteArrayAsync())[..4].ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
+        radar.TrailingHeaders.GetValues("X-Checksum").ShouldBe(["5d41402a"]);
+        routes.Unmatched.Count.ShouldBe(1);
+        routes.Unmatched[0].Failure!.Message.ShouldBe("""
+            No route matched POST /alerts HTTP/1.1
+              1. GET /forecast?city=Lisbon: method is POST, expected GET
+              2. POST /alerts: body "{}" (2 bytes), expected the recorded "{"city":"Bergen","level":"storm"}" (33 bytes)
+              3. GET /radar/Bergen.png: method is POST, expected GET
+            """.ReplaceLineEndings("\n"));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MockKit.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("MockKit.sln not found above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>The same calls against a recording or a replaying server; what came back, in order.</summary>
     private static async Task<List<(int Status, string Headers, byte[] Body)>> SendScriptAsync(MockWebServer server)
     {
