@@ -64,11 +64,15 @@ public abstract class Dispatcher
     {
     }
 
-    /// <summary>A <see cref="ForwardingDispatcher"/>: each request is forwarded to <paramref name="upstream"/> at <paramref name="upstreamBase"/>.</summary>
+    /// <summary>
+    /// A <see cref="ForwardingDispatcher"/>: each request is forwarded to <paramref name="upstream"/> at
+    /// <paramref name="upstreamBase"/>. Construct a <see cref="ForwardingDispatcher"/> directly to set
+    /// its <see cref="ForwardingDispatcher.Transform"/> or read its recordings without a cast.
+    /// </summary>
     /// <param name="upstream">The handler, e.g. <c>TestServer.CreateHandler()</c>; not disposed.</param>
     /// <param name="upstreamBase">The upstream's absolute base URL.</param>
     /// <returns>The dispatcher.</returns>
-    public static ForwardingDispatcher Forward(HttpMessageHandler upstream, Uri upstreamBase) => new(upstream, upstreamBase);
+    public static Dispatcher Forward(HttpMessageHandler upstream, Uri upstreamBase) => new ForwardingDispatcher(upstream, upstreamBase);
 
     /// <summary>
     /// A <see cref="RouteDispatcher"/> serving the exchanges a <see cref="ForwardingDispatcher.SaveRecordings(string)"/>

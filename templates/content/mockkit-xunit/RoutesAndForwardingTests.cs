@@ -52,7 +52,7 @@ public sealed class RoutesAndForwardingTests(ITestOutputHelper output) : MockKit
 
         // The front server forwards every request to the in-memory app and, on the way back,
         // adds a socket policy to the app's real response.
-        var forward = Dispatcher.Forward(_app.GetTestServer().CreateHandler(), new Uri("http://weather.test/"));
+        var forward = new ForwardingDispatcher(_app.GetTestServer().CreateHandler(), new Uri("http://weather.test/"));
         forward.Transform = (request, response) =>
         {
             response.SocketPolicy = SocketPolicy.DisconnectDuringResponseBody();

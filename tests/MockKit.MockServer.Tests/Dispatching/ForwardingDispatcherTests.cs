@@ -97,7 +97,7 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
     [Fact]
     public async Task Transform_puts_a_socket_policy_in_front_of_the_app()
     {
-        var forward = Dispatcher.Forward(Upstream.CreateHandler(), Upstream.BaseAddress);
+        var forward = new ForwardingDispatcher(Upstream.CreateHandler(), Upstream.BaseAddress);
         forward.Transform = (_, response) =>
         {
             response.SocketPolicy = SocketPolicy.DisconnectDuringResponseBody(1000);
@@ -125,7 +125,7 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
         }
 
         using var upstream = new SocketsHttpHandler();
-        var forward = Dispatcher.Forward(upstream, new Uri($"http://127.0.0.1:{closedPort}/"));
+        var forward = new ForwardingDispatcher(upstream, new Uri($"http://127.0.0.1:{closedPort}/"));
         await using var server = new MockWebServer { Dispatcher = forward };
         using var client = new HttpClient();
 
@@ -143,7 +143,7 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
         var path = Path.Combine(Path.GetTempPath(), $"mockkit-recordings-{Guid.NewGuid():N}.json");
         try
         {
-            var forward = Dispatcher.Forward(Upstream.CreateHandler(), new Uri("http://app.test/"));
+            var forward = new ForwardingDispatcher(Upstream.CreateHandler(), new Uri("http://app.test/"));
             List<(int Status, string Headers, byte[] Body)> originals;
             await using (var recording = new MockWebServer { Dispatcher = forward })
             {
@@ -187,7 +187,7 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
         var path = Path.Combine(Path.GetTempPath(), $"mockkit-recordings-{Guid.NewGuid():N}.json");
         try
         {
-            var forward = Dispatcher.Forward(Upstream.CreateHandler(), new Uri("http://app.test/"));
+            var forward = new ForwardingDispatcher(Upstream.CreateHandler(), new Uri("http://app.test/"));
             await using (var server = new MockWebServer { Dispatcher = forward })
             {
                 await using var raw = await Support.RawConnection.OpenAsync(server);
