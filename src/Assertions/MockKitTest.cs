@@ -10,7 +10,8 @@ namespace MockKit.Assertions;
 /// An xunit base class that gives each test a started <see cref="MockWebServer"/>, an
 /// <see cref="InstrumentedHandler"/> and an <see cref="HttpClient"/> wired to it, writes the
 /// server's traffic and the client's call events to the test output, and when the test ends:
-/// fails it if a connection is still allocated (a response was not disposed) or if enqueued
+/// fails it if a <see cref="RouteDispatcher"/> saw an unmatched request (with its near-miss report),
+/// if a connection is still allocated (a response was not disposed) or if enqueued
 /// responses were never requested, and always shuts the server down without hanging.
 /// </summary>
 /// <remarks>
@@ -108,8 +109,9 @@ public abstract class MockKitTest : IAsyncLifetime
         {
             if (_initialized)
             {
+                Server.ShouldHaveNoUnmatchedRequests();
                 CheckNoConnectionAllocated();
-                if (!AllowUnusedResponses)
+                if (!AllowUnusedResponses && Server.Dispatcher is QueueDispatcher)
                 {
                     Server.ShouldHaveTakenAllResponses();
                 }

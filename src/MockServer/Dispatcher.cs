@@ -25,12 +25,74 @@ public abstract class Dispatcher
     /// <see cref="SocketPolicy.DisconnectAtStart"/>) and request-body policies before the body is
     /// read. The default returns null: no early policy.
     /// </summary>
+    /// <remarks>
+    /// For a user subclass this is best effort: under concurrent requests another exchange may be
+    /// dispatched between the peek and this exchange's dispatch, so the early policy can come from
+    /// a different response than the one dispatched. <see cref="QueueDispatcher"/> (not a subclass of
+    /// it) and <see cref="RouteDispatcher"/> are exact: the server reserves the peeked response for
+    /// the exchange that saw it.
+    /// </remarks>
     /// <returns>The next response, or null.</returns>
     public virtual MockResponse? Peek() => null;
+
+    /// <summary>
+    /// Takes (or, for a dispatcher that cannot reserve, only peeks) the response for one exchange
+    /// before it is dispatched. <paramref name="request"/> is the request as known so far (head
+    /// only, no body), or null at connection start when no request has been read. When
+    /// <paramref name="wanted"/> is given only a response it accepts is claimed. The default is
+    /// today's best effort: an unbound hint from <see cref="Peek"/>.
+    /// </summary>
+    internal virtual ResponseClaim? Claim(RecordedRequest? request, Func<MockResponse, bool>? wanted)
+    {
+        var peeked = Peek();
+        return peeked is not null && (wanted is null || wanted(peeked)) ? new ResponseClaim(this, peeked, bound: false) : null;
+    }
+
+    /// <summary>Hands back a bound claim whose exchange ended before dispatch. The default does nothing.</summary>
+    internal virtual void Release(ResponseClaim claim)
+    {
+    }
+
+    /// <summary>Dispatches an exchange that may hold a claim: a bound claim is its response.</summary>
+    internal ValueTask<MockResponse> DispatchClaimedAsync(RecordedRequest request, ResponseClaim? claim, CancellationToken cancellationToken) =>
+        claim is { Bound: true } && ReferenceEquals(claim.Owner, this)
+            ? ValueTask.FromResult(claim.Response)
+            : DispatchAsync(request, cancellationToken);
 
     /// <summary>Called once when the server shuts down; release anything waiting. The default does nothing.</summary>
     public virtual void Shutdown()
     {
+    }
+
+    /// <summary>
+    /// A <see cref="ForwardingDispatcher"/>: each request is forwarded to <paramref name="upstream"/> at
+    /// <paramref name="upstreamBase"/>. Construct a <see cref="ForwardingDispatcher"/> directly to set
+    /// its <see cref="ForwardingDispatcher.Transform"/> or read its recordings without a cast.
+    /// </summary>
+    /// <param name="upstream">The handler, e.g. <c>TestServer.CreateHandler()</c>; not disposed.</param>
+    /// <param name="upstreamBase">The upstream's absolute base URL.</param>
+    /// <returns>The dispatcher.</returns>
+    public static Dispatcher Forward(HttpMessageHandler upstream, Uri upstreamBase) => new ForwardingDispatcher(upstream, upstreamBase);
+
+    /// <summary>
+    /// A <see cref="RouteDispatcher"/> serving the exchanges a <see cref="ForwardingDispatcher.SaveRecordings(string)"/>
+    /// file holds: each answers its recorded method and target (and body, when one was recorded)
+    /// once, in recorded order; anything else gets the near-miss report.
+    /// </summary>
+    /// <param name="path">The recordings file.</param>
+    /// <returns>The dispatcher.</returns>
+    /// <exception cref="FormatException">The file is not a recordings file (the message names the problem).</exception>
+    public static RouteDispatcher Replay(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = File.OpenRead(path);
+        var routes = new RouteDispatcher();
+        foreach (var exchange in RecordingJson.Read(file))
+        {
+            routes.MapRecorded(exchange.Method, exchange.Target, exchange.RequestBody).Times(1).Respond(exchange.Response);
+        }
+
+        return routes;
     }
 
     /// <summary>A dispatcher that answers every request with <paramref name="dispatch"/>.</summary>

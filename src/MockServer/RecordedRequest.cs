@@ -32,6 +32,8 @@ namespace MockKit.MockServer;
 /// </remarks>
 public sealed class RecordedRequest
 {
+    private Exception? _failure;
+
     internal RecordedRequest(
         string requestLine,
         string method,
@@ -60,7 +62,7 @@ public sealed class RecordedRequest
         ConnectionIndex = connectionIndex;
         Protocol = protocol;
         Handshake = handshake;
-        Failure = failure;
+        _failure = failure;
         Trailers = trailers ?? RecordedHeaders.Empty;
     }
 
@@ -116,8 +118,16 @@ public sealed class RecordedRequest
     /// <summary>The TLS handshake of its connection, or null for cleartext.</summary>
     public TlsHandshake? Handshake { get; }
 
-    /// <summary>Why the exchange failed or was cut short (malformed input, a policy, a broken socket); null when it went normally.</summary>
-    public Exception? Failure { get; }
+    /// <summary>
+    /// Why the exchange failed or was cut short (malformed input, a policy, a broken socket, a
+    /// <see cref="RouteDispatcher"/> miss); null when it went normally. A dispatcher's verdict
+    /// (<see cref="UnmatchedRequestException"/>) is set during dispatch, before any response byte is sent.
+    /// </summary>
+    public Exception? Failure
+    {
+        get => Volatile.Read(ref _failure);
+        internal set => Volatile.Write(ref _failure, value);
+    }
 
     /// <summary>True for an entry recorded by a connection-level policy without a request being read.</summary>
     public bool IsBookkeeping => Method.Length == 0;

@@ -50,6 +50,44 @@ public sealed class MockKitTestFixtureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_unmatched_routed_request_fails_the_test_with_the_near_miss_report()
+    {
+        var test = new Probe(output);
+        await test.InitializeAsync();
+        test.ServerUnderTest.Dispatcher = new RouteDispatcher().Map("GET", "/users/{id}").Respond(new MockResponse("user"));
+        using (var matched = await test.ClientUnderTest.GetAsync(test.ServerUnderTest.Url("/users/1")))
+        using (var missed = await test.ClientUnderTest.GetAsync(test.ServerUnderTest.Url("/users/1/orders")))
+        {
+            await missed.ShouldHaveStatus(404).ShouldHaveBodyAsync("No route matched GET /users/1/orders HTTP/1.1\n  1. GET /users/{id}: path /users/1/orders has 3 segments, the template 2");
+        }
+
+        (await Failure.OfAsync(test.DisposeAsync)).Message.ShouldBe(
+            "1 request matched no route:\nNo route matched GET /users/1/orders HTTP/1.1\n  1. GET /users/{id}: path /users/1/orders has 3 segments, the template 2");
+        test.ServerUnderTest.IsRunning.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_routed_test_whose_requests_all_matched_passes()
+    {
+        var test = new Probe(output);
+        await test.InitializeAsync();
+        test.ServerUnderTest.Dispatcher = new RouteDispatcher().Map("GET", "/users/{id}").Respond(new MockResponse("user"));
+        using (var response = await test.ClientUnderTest.GetAsync(test.ServerUnderTest.Url("/users/1")))
+        {
+            await response.ShouldHaveBodyAsync("user");
+        }
+
+        await test.DisposeAsync();
+    }
+
+    [Fact]
+    public void ShouldHaveNoUnmatchedRequests_passes_and_returns_the_dispatcher_without_misses()
+    {
+        var routes = new RouteDispatcher();
+        routes.ShouldHaveNoUnmatchedRequests().ShouldBeSameAs(routes);
+    }
+
+    [Fact]
     public async Task Https_transport_wires_both_ends()
     {
         var test = new Probe(output, MockKitTransport.Https);

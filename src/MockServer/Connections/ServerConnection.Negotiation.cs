@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
+using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Recording;
 
 namespace MockKit.MockServer.Connections;
@@ -50,9 +51,9 @@ internal sealed partial class ServerConnection
             return null;
         }
 
-        if (Server.Dispatcher.Peek() is { } peeked && peeked.Effective.FailHandshake)
+        if (Server.ClaimResponse(null, static r => r.Effective.FailHandshake) is { } claim)
         {
-            await FailHandshakeAsync().ConfigureAwait(false);
+            await FailHandshakeAsync(claim).ConfigureAwait(false);
             return null;
         }
 
@@ -69,12 +70,12 @@ internal sealed partial class ServerConnection
         }
     }
 
-    private async Task FailHandshakeAsync()
+    private async Task FailHandshakeAsync(ResponseClaim claim)
     {
         var failure = new SocketPolicyException("Handshake", null, $"{nameof(SocketPolicy.FailHandshake)}: the TLS handshake was aborted.");
         var entry = RecordedRequestFactory.Bookkeeping(NextSequenceNumber(), Index, Protocol.Http11, null, failure);
         Record(entry);
-        await Server.Dispatcher.DispatchAsync(entry, ShutdownToken).ConfigureAwait(false);
+        await Server.DispatchAsync(entry, claim, ShutdownToken).ConfigureAwait(false);
         Log(failure.Message);
         await Transport.WriteAsync(HandshakeFailureAlert, ShutdownToken).ConfigureAwait(false);
         await Transport.FlushAsync(ShutdownToken).ConfigureAwait(false);

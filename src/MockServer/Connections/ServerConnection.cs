@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Http1;
 using MockKit.MockServer.Http2;
 using MockKit.MockServer.Policies;
@@ -192,42 +193,40 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     public void ShutdownServer() => Server.ShutdownFromPolicy();
 
     /// <summary>
-    /// At accept: if the next scripted response closes or stalls at request start, consume it
-    /// with a bookkeeping entry and act before reading anything (and before TLS).
+    /// At accept: if the next scripted response closes or stalls at request start, take it (so no
+    /// other connection can) with a bookkeeping entry and act before reading anything (and before TLS).
     /// </summary>
     /// <returns>True when the connection is finished.</returns>
     private async Task<bool> ApplyConnectionStartPolicyAsync()
     {
-        var peeked = Server.Dispatcher.Peek();
-        var effect = peeked?.Effective.OnRequestStart;
-        if (effect is not (SocketEffect.CloseSocket { ShutdownInput: false, ShutdownOutput: false } or SocketEffect.Stall))
-        {
-            return false;
-        }
-
-        return await ApplyRequestStartAsync(Server.DefaultCleartextProtocol).ConfigureAwait(false);
+        var claim = Server.ClaimResponse(null, static r =>
+            r.Effective.OnRequestStart is SocketEffect.CloseSocket { ShutdownInput: false, ShutdownOutput: false } or SocketEffect.Stall);
+        return claim is not null && await ApplyRequestStartAsync(Server.DefaultCleartextProtocol, claim).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Consumes the next response through a bookkeeping entry and applies its OnRequestStart effect.
+    /// Before a request is read: if the next response acts at request start, take it with a
+    /// bookkeeping entry and apply its OnRequestStart effect.
     /// </summary>
     /// <returns>True when the effect ended the connection.</returns>
     internal async Task<bool> ApplyRequestStartAsync(Protocol protocol)
     {
-        var peeked = Server.Dispatcher.Peek();
-        if (peeked?.Effective.OnRequestStart is not { } peekedEffect)
-        {
-            return false;
-        }
+        var claim = Server.ClaimResponse(null, static r => r.Effective.OnRequestStart is not null);
+        return claim is not null && await ApplyRequestStartAsync(protocol, claim).ConfigureAwait(false);
+    }
 
+    private async Task<bool> ApplyRequestStartAsync(Protocol protocol, ResponseClaim claim)
+    {
+        var claimed = claim.Response;
+        var claimedEffect = claimed.Effective.OnRequestStart!;
         var failure = new SocketPolicyException(
             nameof(MockResponse.OnRequestStart),
-            peekedEffect,
-            $"{DescribeSource(peeked, peeked.OnRequestStart)}: {peekedEffect} before a request was read.");
+            claimedEffect,
+            $"{DescribeSource(claimed, claimed.OnRequestStart)}: {claimedEffect} before a request was read.");
         var entry = RecordedRequestFactory.Bookkeeping(NextSequenceNumber(), Index, protocol, Handshake, failure);
         Record(entry);
-        var response = await Server.Dispatcher.DispatchAsync(entry, ShutdownToken).ConfigureAwait(false);
-        var effect = response.Effective.OnRequestStart ?? peekedEffect;
+        var response = await Server.DispatchAsync(entry, claim, ShutdownToken).ConfigureAwait(false);
+        var effect = response.Effective.OnRequestStart ?? claimedEffect;
         Log($"{failure.Message}");
         return await effect.ApplyAsync(this, ShutdownToken).ConfigureAwait(false);
     }

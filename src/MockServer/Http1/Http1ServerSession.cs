@@ -134,56 +134,90 @@ internal sealed partial class Http1ServerSession
             return false;
         }
 
-        var peeked = _server.Dispatcher.Peek();
-        var early = peeked?.Effective ?? PolicyTriggers.None;
-        if (ShouldSendContinue(early.Continue, head, framing))
-        {
-            await WriteRawAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
-        }
-
-        var bodyUnread = early.DoNotReadRequestBody && framing.Kind != Http1BodyKind.None;
+        // Take this exchange's response now, while only its head is known, so the early policies
+        // below come from the response this request is then given (another connection's request
+        // can no longer be dispatched in between). Handed back if the exchange ends before dispatch.
+        var claim = _server.ClaimResponse(Build(head, sequence, null, null));
+        MockResponse response;
         RequestBodyRead? body = null;
-        if (!bodyUnread)
+        var bodyUnread = false;
+        try
         {
-            _connection.State = "reading a request body";
-            body = await ReadBodyAsync(framing, early.OnRequestBody).ConfigureAwait(false);
-            if (body.ParseError is { } parseError)
+            var early = claim?.Response.Effective ?? PolicyTriggers.None;
+            if (claim is { Bound: true } && early.OnRequestStart is { } lateStart)
             {
-                RecordFailure(Build(head, sequence, body, new ProtocolViolationException(parseError.Message)));
-                await RejectAsync(parseError).ConfigureAwait(false);
-                return false;
-            }
-
-            if (body.Truncated)
-            {
-                RecordFailure(Build(head, sequence, body, new IOException(
-                    $"The client closed the connection after {body.Recorder.Size} body bytes{(framing.Length > 0 ? $" of {framing.Length}" : string.Empty)}.")));
-                return false;
-            }
-
-            if (body.TriggerFired is { } bodyEffect)
-            {
-                // The body trigger consumed this exchange: record the partial request, take its
-                // scripted response off the queue so the next request gets the next one, act.
+                // The response that acts at request start was still queued when this request
+                // arrived (another connection took the one before it): it belongs to this request.
                 var failure = new SocketPolicyException(
-                    nameof(MockResponse.OnRequestBody), bodyEffect,
-                    $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
-                var partial = Build(head, sequence, body, failure);
-                _connection.Record(partial);
-                await _server.Dispatcher.DispatchAsync(partial, ShutdownToken).ConfigureAwait(false);
+                    nameof(MockResponse.OnRequestStart), lateStart,
+                    $"{ServerConnection.DescribeSource(claim.Response, claim.Response.OnRequestStart)}: {lateStart} when the request head arrived.");
+                var started = Build(head, sequence, null, failure);
+                _connection.Record(started);
+                await _server.DispatchAsync(started, claim, ShutdownToken).ConfigureAwait(false);
+                claim = null;
                 _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
-                if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
+                await lateStart.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false);
+                return false;
+            }
+
+            if (ShouldSendContinue(early.Continue, head, framing))
+            {
+                await WriteRawAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
+            }
+
+            bodyUnread = early.DoNotReadRequestBody && framing.Kind != Http1BodyKind.None;
+            if (!bodyUnread)
+            {
+                _connection.State = "reading a request body";
+                body = await ReadBodyAsync(framing, early.OnRequestBody).ConfigureAwait(false);
+                if (body.ParseError is { } parseError)
                 {
+                    RecordFailure(Build(head, sequence, body, new ProtocolViolationException(parseError.Message)));
+                    await RejectAsync(parseError).ConfigureAwait(false);
                     return false;
                 }
+
+                if (body.Truncated)
+                {
+                    RecordFailure(Build(head, sequence, body, new IOException(
+                        $"The client closed the connection after {body.Recorder.Size} body bytes{(framing.Length > 0 ? $" of {framing.Length}" : string.Empty)}.")));
+                    return false;
+                }
+
+                if (body.TriggerFired is { } bodyEffect)
+                {
+                    // The body trigger consumed this exchange: record the partial request, consume
+                    // its claimed response so the next request gets the next one, act.
+                    var failure = new SocketPolicyException(
+                        nameof(MockResponse.OnRequestBody), bodyEffect,
+                        $"{ServerConnection.DescribeSource(claim!.Response, claim.Response.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
+                    var partial = Build(head, sequence, body, failure);
+                    _connection.Record(partial);
+                    var bodyClaim = claim;
+                    claim = null;
+                    await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
+                    _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
+                    if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
+                    {
+                        return false;
+                    }
+                }
             }
+
+            var request = Build(head, sequence, body, null);
+            _connection.Record(request);
+
+            _connection.State = "dispatching";
+            var dispatchClaim = claim;
+            claim = null;
+            response = await _server.DispatchAsync(request, dispatchClaim, ShutdownToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Still held: the exchange ended before dispatch, so the next request deserves it.
+            MockWebServer.ReleaseResponse(claim);
         }
 
-        var request = Build(head, sequence, body, null);
-        _connection.Record(request);
-
-        _connection.State = "dispatching";
-        var response = await _server.Dispatcher.DispatchAsync(request, ShutdownToken).ConfigureAwait(false);
         var triggers = response.Effective;
         if (triggers.OnResponseStart is { } startEffect)
         {

@@ -1,4 +1,5 @@
 using MockKit.MockServer.Connections;
+using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Policies;
 
 namespace MockKit.MockServer.Http2;
@@ -19,6 +20,7 @@ internal sealed partial class Http2ServerSession
     private async Task RunExchangeAsync(Http2ServerStream stream)
     {
         var ct = stream.Lifetime.Token;
+        ResponseClaim? claim = null;
         try
         {
             var head = stream.Head!;
@@ -27,12 +29,18 @@ internal sealed partial class Http2ServerSession
                 _server.Log($"[conn {_connection.Index} #{stream.Sequence} stream {stream.Id}] {head.RequestLine}");
             }
 
-            var peeked = _server.Dispatcher.Peek();
+            // Take this stream's response as its HEADERS arrive, so the early policies below come
+            // from the response this stream is then given, however many streams race (handed back
+            // in the finally block if the stream ends before dispatch).
+            claim = _server.ClaimResponse(BuildHead(stream));
+            var peeked = claim?.Response;
             var early = peeked?.Effective ?? PolicyTriggers.None;
             if (early.OnRequestStart is { } startEffect)
             {
+                var startClaim = claim;
+                claim = null;
                 await FireBeforeResponseAsync(stream, nameof(MockResponse.OnRequestStart), startEffect,
-                    $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestStart)}: {startEffect} when the request headers arrived.", ct).ConfigureAwait(false);
+                    $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestStart)}: {startEffect} when the request headers arrived.", startClaim, ct).ConfigureAwait(false);
                 return;
             }
 
@@ -57,8 +65,10 @@ internal sealed partial class Http2ServerSession
                     await stream.WaitForBodyAsync(threshold, SessionToken).ConfigureAwait(false);
                     if (!RequestComplete(stream, out _))
                     {
+                        var bodyClaim = claim;
+                        claim = null;
                         await FireBeforeResponseAsync(stream, nameof(MockResponse.OnRequestBody), bodyEffect,
-                            $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {BodySize(stream)} body bytes.", ct).ConfigureAwait(false);
+                            $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {BodySize(stream)} body bytes.", bodyClaim, ct).ConfigureAwait(false);
                         return;
                     }
                 }
@@ -80,7 +90,9 @@ internal sealed partial class Http2ServerSession
             // response from the queue: the dispatcher may hand out a queued response without
             // looking at the token, and the next live request deserves it.
             ct.ThrowIfCancellationRequested();
-            var response = await _server.Dispatcher.DispatchAsync(request, ct).ConfigureAwait(false);
+            var dispatchClaim = claim;
+            claim = null;
+            var response = await _server.DispatchAsync(request, dispatchClaim, ct).ConfigureAwait(false);
             await RespondAsync(stream, head.Method!, response, ct).ConfigureAwait(false);
             CreditServedStream();
         }
@@ -96,6 +108,8 @@ internal sealed partial class Http2ServerSession
         }
         finally
         {
+            // Still held: the stream ended before dispatch, so the next request deserves it.
+            MockWebServer.ReleaseResponse(claim);
             OnExchangeEnded(stream);
         }
     }
@@ -131,13 +145,12 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>A trigger fired before the response: record the request with the failure, consume its response, apply the effect.</summary>
-    private async Task FireBeforeResponseAsync(Http2ServerStream stream, string trigger, SocketEffect effect, string message, CancellationToken ct)
+    private async Task FireBeforeResponseAsync(Http2ServerStream stream, string trigger, SocketEffect effect, string message, ResponseClaim? claim, CancellationToken ct)
     {
         var failure = new SocketPolicyException(trigger, effect, message);
         var request = Build(stream, failure);
         _connection.Record(request);
-        ct.ThrowIfCancellationRequested();
-        var response = await _server.Dispatcher.DispatchAsync(request, ct).ConfigureAwait(false);
+        var response = await _server.DispatchAsync(request, claim, ct).ConfigureAwait(false);
         var applied = trigger == nameof(MockResponse.OnRequestStart)
             ? response.Effective.OnRequestStart ?? effect
             : response.Effective.OnRequestBody ?? effect;
@@ -180,6 +193,17 @@ internal sealed partial class Http2ServerSession
         {
             return stream.Body.Size;
         }
+    }
+
+    /// <summary>The request as known when its HEADERS arrived: what a claim may match on (no body yet).</summary>
+    private RecordedRequest BuildHead(Http2ServerStream stream)
+    {
+        var head = stream.Head!;
+        var method = head.Method ?? string.Empty;
+        var url = head.Method is null ? null : Recording.RecordedRequestFactory.BuildUrl(method, head.Target, head.Scheme ?? _connection.Scheme, head.Authority, _fallbackAuthority);
+        return new RecordedRequest(
+            head.Method is null ? string.Empty : head.RequestLine, method, head.Target, url, new RecordedHeaders(head.Fields),
+            [], 0, [], stream.Sequence, _connection.Index, _protocol, _connection.Handshake, null, null);
     }
 
     private RecordedRequest Build(Http2ServerStream stream, Exception? failure)

@@ -45,7 +45,7 @@ public sealed class Http2ShutdownTests
         }
         finally
         {
-            stuck.Release.TrySetResult();
+            stuck.Unblock.TrySetResult();
         }
     }
 
@@ -54,12 +54,12 @@ public sealed class Http2ShutdownTests
     {
         public TaskCompletionSource Dispatched { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Unblock { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public override async ValueTask<MockResponse> DispatchAsync(RecordedRequest request, CancellationToken cancellationToken)
         {
             Dispatched.TrySetResult();
-            await Release.Task;
+            await Unblock.Task;
             return new MockResponse();
         }
     }

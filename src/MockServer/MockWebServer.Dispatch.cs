@@ -1,0 +1,38 @@
+using MockKit.MockServer.Dispatching;
+
+namespace MockKit.MockServer;
+
+/// <summary>
+/// The server's side of the claim protocol (see <see cref="ResponseClaim"/>): an exchange claims
+/// its response when it starts and dispatches through the dispatcher that made the claim.
+/// </summary>
+public sealed partial class MockWebServer
+{
+    /// <summary>Claims the response for an exchange starting now (<paramref name="request"/>: head only, or null at connection start).</summary>
+    internal ResponseClaim? ClaimResponse(RecordedRequest? request, Func<MockResponse, bool>? wanted = null) =>
+        _dispatcher.Claim(request, wanted);
+
+    /// <summary>
+    /// Dispatches through the claim's dispatcher when there is one (the server's may have been
+    /// replaced since). A route miss is written to the traffic log with its near-miss report.
+    /// </summary>
+    internal async ValueTask<MockResponse> DispatchAsync(RecordedRequest request, ResponseClaim? claim, CancellationToken cancellationToken)
+    {
+        var response = await (claim?.Owner ?? _dispatcher).DispatchClaimedAsync(request, claim, cancellationToken).ConfigureAwait(false);
+        if (request.Failure is UnmatchedRequestException unmatched && IsLogging)
+        {
+            Log($"[conn {request.ConnectionIndex} #{request.SequenceNumber}] {unmatched.Message}");
+        }
+
+        return response;
+    }
+
+    /// <summary>Hands back the claim of an exchange that ended before it was dispatched.</summary>
+    internal static void ReleaseResponse(ResponseClaim? claim)
+    {
+        if (claim is { Bound: true })
+        {
+            claim.Owner.Release(claim);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+using System.Net.Mime;
+using System.Text;
+using MockKit.MockServer.Dispatching;
+
+namespace MockKit.MockServer;
+
+/// <summary>
+/// Answers requests by matching rules, first match in the order the rules were added:
+/// <code>
+/// server.Dispatcher = new RouteDispatcher()
+///     .Map("GET", "/users/{id}").Respond((request, values) => new MockResponse($"user {values["id"]}"))
+///     .Map("POST", "/users").WithHeader("Content-Type", "application/json").Times(1).Respond(new MockResponse(201));
+/// </code>
+/// A request no rule matches is answered with <see cref="Fallback"/>, kept in <see cref="Unmatched"/>
+/// and recorded with <see cref="RecordedRequest.Failure"/> set to an <see cref="UnmatchedRequestException"/>
+/// carrying the near-miss report (also written to the traffic log).
+/// </summary>
+/// <remarks>
+/// Thread-safe: rules may be added while requests are served, and every <see cref="RouteBuilder.Times"/>
+/// count and <see cref="RouteBuilder.RespondInOrder"/> queue is exact under concurrent requests
+/// (conditions are evaluated without a lock; only taking a use of a rule is locked).
+/// <para>Socket policies work as with the queue. A rule's response is reserved for a request when
+/// its head arrives, so its early policies (request start, request body, 100-continue) apply to
+/// exactly the request that gets it — unless the rule that would match reads the body
+/// (<see cref="RouteBuilder.WithBody"/>, a predicate rule) or computes its response, in which case
+/// the response is only known at dispatch and has no early policy. There is no request at
+/// connection start, so connection-level policies (<see cref="SocketPolicy.DisconnectAtStart"/> on
+/// a new socket, <see cref="SocketPolicy.FailHandshake"/>, <see cref="SocketPolicy.StallSocketAtStart"/>)
+/// never come from a route: <see cref="Peek"/> returns null.</para>
+/// </remarks>
+public sealed class RouteDispatcher : Dispatcher
+{
+    private readonly Lock _lock = new();
+    private readonly MockResponse _defaultFallback = new(404);
+
+    // Guarded by _lock; replaced, never mutated, so matching can read a snapshot without the lock.
+    private RouteRule[] _rules = [];
+
+    // Guarded by _lock.
+    private readonly List<RecordedRequest> _unmatched = [];
+
+    private volatile MockResponse _fallback;
+
+    /// <summary>An empty dispatcher: every request is unmatched until rules are added.</summary>
+    public RouteDispatcher()
+    {
+        _fallback = _defaultFallback;
+    }
+
+    /// <summary>
+    /// The answer to an unmatched request. The default is a 404 whose <c>text/plain</c> body is the
+    /// near-miss report; a response set here is sent as given (the report is still the request's
+    /// <see cref="RecordedRequest.Failure"/> and in the traffic log).
+    /// </summary>
+    public MockResponse Fallback
+    {
+        get => _fallback;
+        set => _fallback = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>The requests no rule matched, in the order they were dispatched (a snapshot).</summary>
+    public IReadOnlyList<RecordedRequest> Unmatched
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _unmatched];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts a rule matching <paramref name="method"/> (<c>"*"</c>: any) and a path template:
+    /// literal segments, <c>{name}</c> for one segment, a trailing <c>{*rest}</c> for the rest of the path.
+    /// The template matches the path only (add <see cref="RouteBuilder.WithQuery"/> for the query).
+    /// </summary>
+    /// <param name="method">The method (case-sensitive, RFC 9110 section 9.1) or <c>"*"</c>.</param>
+    /// <param name="pathTemplate">The template, starting with <c>/</c>.</param>
+    /// <returns>The rule's builder; finish it with a <c>Respond…</c> call.</returns>
+    /// <exception cref="ArgumentException">The template is malformed (the message says how).</exception>
+    public RouteBuilder Map(string method, string pathTemplate)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        var template = PathTemplate.Parse(pathTemplate);
+        return new RouteBuilder(this, $"{method} {pathTemplate}", [new MethodCondition(method), new PathCondition(template)]);
+    }
+
+    /// <summary>Starts a rule matching requests for which <paramref name="predicate"/> returns true.</summary>
+    /// <param name="predicate">A pure test of the whole request (it may read the body); called concurrently.</param>
+    /// <param name="description">What it matches, for the near-miss report.</param>
+    /// <returns>The rule's builder; finish it with a <c>Respond…</c> call.</returns>
+    public RouteBuilder Map(Func<RecordedRequest, bool> predicate, string description)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        ArgumentException.ThrowIfNullOrEmpty(description);
+        return new RouteBuilder(this, description, [new PredicateCondition(predicate, description)]);
+    }
+
+    /// <inheritdoc />
+    public override ValueTask<MockResponse> DispatchAsync(RecordedRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var rules = Volatile.Read(ref _rules);
+        var misses = new string[rules.Length];
+        for (var i = 0; i < rules.Length; i++)
+        {
+            var rule = rules[i];
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (rule.FirstMiss(request, values, headOnly: false) is { } miss)
+            {
+                misses[i] = miss;
+                continue;
+            }
+
+            MockResponse? reserved;
+            lock (_lock)
+            {
+                misses[i] = rule.UsedUp()!;
+                if (misses[i] is not null)
+                {
+                    continue;
+                }
+
+                reserved = rule.Reserve();
+            }
+
+            return ValueTask.FromResult(rule.Respond(reserved, request, new RouteValues(values)));
+        }
+
+        var report = NearMissReport.Build(request, rules, misses);
+        request.Failure = new UnmatchedRequestException(report);
+        lock (_lock)
+        {
+            _unmatched.Add(request);
+        }
+
+        var fallback = _fallback;
+        return ValueTask.FromResult(ReferenceEquals(fallback, _defaultFallback)
+            ? new MockResponse(404, report) { Headers = { { "Content-Type", MediaTypeNames.Text.Plain + "; charset=utf-8" } } }
+            : fallback);
+    }
+
+    /// <summary>Always null: at connection start there is no request to match (see the remarks).</summary>
+    /// <returns>Null.</returns>
+    public override MockResponse? Peek() => null;
+
+    /// <summary>
+    /// The failure message listing every unmatched request with its near-miss report, or null when
+    /// every request matched. What <c>ShouldHaveNoUnmatchedRequests()</c> and <c>MockKitTest</c> report.
+    /// </summary>
+    /// <returns>The message, or null.</returns>
+    public string? DescribeUnmatched()
+    {
+        var unmatched = Unmatched;
+        if (unmatched.Count == 0)
+        {
+            return null;
+        }
+
+        var text = new StringBuilder();
+        text.Append(unmatched.Count).Append(unmatched.Count == 1 ? " request" : " requests").Append(" matched no route:");
+        foreach (var request in unmatched)
+        {
+            text.Append('\n').Append(request.Failure?.Message);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A rule for one recorded exchange: exact method, exact target, and the exact body when one was recorded.</summary>
+    internal RouteBuilder MapRecorded(string method, string target, byte[] body)
+    {
+        List<RouteCondition> conditions = [new MethodCondition(method), new TargetCondition(target)];
+        if (body.Length > 0)
+        {
+            conditions.Add(new BodyEqualsCondition(body));
+        }
+
+        return new RouteBuilder(this, $"{method} {target}", conditions);
+    }
+
+    internal void Add(RouteRule rule)
+    {
+        lock (_lock)
+        {
+            _rules = [.. _rules, rule];
+        }
+    }
+
+    /// <summary>
+    /// Reserves, for a request whose head just arrived, the response of the rule that will match
+    /// it — when that can be known from the head: no request (connection start), a rule reading the
+    /// body, or a computed response all give no claim, and dispatch decides later.
+    /// </summary>
+    internal override ResponseClaim? Claim(RecordedRequest? request, Func<MockResponse, bool>? wanted)
+    {
+        if (request is null || request.Method.Length == 0)
+        {
+            return null;
+        }
+
+        foreach (var rule in Volatile.Read(ref _rules))
+        {
+            if (rule.FirstMiss(request, new Dictionary<string, string>(StringComparer.Ordinal), headOnly: true) is not null)
+            {
+                continue;
+            }
+
+            if (rule.NeedsBody || rule.IsComputed)
+            {
+                return null;
+            }
+
+            lock (_lock)
+            {
+                if (rule.UsedUp() is not null)
+                {
+                    continue;
+                }
+
+                var next = rule.Next()!;
+                if (wanted is not null && !wanted(next))
+                {
+                    return null;
+                }
+
+                return new ResponseClaim(this, rule.Reserve()!, bound: true, reservation: rule);
+            }
+        }
+
+        return null;
+    }
+
+    internal override void Release(ResponseClaim claim)
+    {
+        if (claim.Reservation is RouteRule rule)
+        {
+            lock (_lock)
+            {
+                rule.Unreserve(claim.Response);
+            }
+        }
+    }
+}
