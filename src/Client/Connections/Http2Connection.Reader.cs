@@ -157,9 +157,11 @@ internal sealed partial class Http2Connection
             QueueWindowUpdate(0, _receiveWindow.OnDataConsumed(padding));
         }
 
-        if (data.Length > 0)
+        if (data.Length > 0 && !stream.Body.Append(data.ToArray()))
         {
-            stream.Body.Append(data.ToArray());
+            // Abandoned between Receive and here (a dispose on another thread): nobody will read these
+            // bytes, so they go back to the connection window now (section 6.9).
+            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed((int)data.Length));
         }
 
         if (endStream)
