@@ -156,13 +156,17 @@ public sealed class InstrumentedHandler : HttpMessageHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
         throw new NotSupportedException("InstrumentedHandler is asynchronous only: use SendAsync.");
 
-    /// <summary>Closes the idle connections of a pool this handler created; a shared pool is left to its other users.
-    /// Connections still carrying a response go back to the pool when it ends, and its cleanup evicts them.</summary>
+    /// <summary>
+    /// Closes every connection of a pool this handler created, busy ones included (as
+    /// <see cref="SocketsHttpHandler"/> does): a call still uploading, waiting for a response or
+    /// streaming a body fails with a connection error, and each connection leaves the pool as its last
+    /// exchange ends. A shared pool (<see cref="Pool"/> set at init) is left to its other users.
+    /// </summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing && !_sharedPool && _pool is { } pool)
         {
-            pool.EvictAll();
+            pool.CloseAll();
         }
 
         base.Dispose(disposing);
