@@ -197,9 +197,10 @@ public sealed class InstrumentedHandler : HttpMessageHandler
             }
 
             ConnectionSettings = new ConnectionSettings(_connectTimeout, _certificates, _hostnameVerifier, _protocols, _proxy, _dns);
-            ExchangeSettings = new ExchangeSettings(_readTimeout, _writeTimeout, _expectContinueTimeout, TimeProvider, _eventListener);
+            // The client only ever sees the guarded listener: see EventListener's remarks for the policy.
+            EventListener listener = ReferenceEquals(_eventListener, EventListener.None) ? _eventListener : new GuardedEventListener(_eventListener, Pool);
+            ExchangeSettings = new ExchangeSettings(_readTimeout, _writeTimeout, _expectContinueTimeout, TimeProvider, listener);
             _eventListener.AttachClock(TimeProvider);
-            _ = Pool;
             Volatile.Write(ref _frozen, 1);
         }
     }
