@@ -22,6 +22,9 @@ namespace MockKit.Client;
 /// </remarks>
 public sealed class InstrumentedHandler : HttpMessageHandler
 {
+    /// <summary>The most informational (1xx) responses accepted before the final response of one exchange, on HTTP/1.1 and HTTP/2.</summary>
+    internal const int MaxInformationalResponses = 128;
+
     private readonly Lock _lock = new();
     private ConnectionPool? _pool;
     private bool _sharedPool;

@@ -120,8 +120,15 @@ internal sealed partial class Http1Connection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending)
     {
-        while (true)
+        for (var informational = 0; ; informational++)
         {
+            if (informational > InstrumentedHandler.MaxInformationalResponses)
+            {
+                // Each interim response is cheap for the server to send; without a cap it could keep the
+                // exchange reading heads forever. The rest of the response stays unread: never reused.
+                throw new Http1ParseException(502, $"The server sent more than {InstrumentedHandler.MaxInformationalResponses} informational (1xx) responses to one request.");
+            }
+
             Http1ResponseHead head;
             if (pending is not null)
             {
