@@ -119,7 +119,8 @@ public sealed class InstrumentedHandler : HttpMessageHandler
     /// <summary>Limit for each socket read (response head and each body read). Default 10 s; positive or infinite.</summary>
     public TimeSpan ReadTimeout { get => _readTimeout; set => Set(ref _readTimeout, CheckTimeout(value)); }
 
-    /// <summary>Limit for each socket write. Default 10 s; positive or infinite.</summary>
+    /// <summary>Limit for each socket write and, on HTTP/2, for each wait for flow-control credit to send request body
+    /// bytes (a server that grants no window fails the upload instead of holding it forever). Default 10 s; positive or infinite.</summary>
     public TimeSpan WriteTimeout { get => _writeTimeout; set => Set(ref _writeTimeout, CheckTimeout(value)); }
 
     /// <summary>Limit for a whole call, from the start to the end of the final response body, redirects and retries included.
