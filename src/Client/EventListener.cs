@@ -16,6 +16,13 @@ namespace MockKit.Client;
 /// ConnectionReleased, CallEnd. A call on a pooled connection skips proxy selection, DNS and
 /// connect. The body events fire as the caller reads the content, so CallEnd comes when the
 /// response body is consumed or disposed, not when <c>SendAsync</c> returns.
+/// <para><b>Exceptions.</b> A callback that throws does not change the call or the pool: the
+/// client catches the exception, reports it through <see cref="ConnectionPool.Log"/> (by default
+/// <see cref="System.Diagnostics.Trace"/>) naming the event, the listener type and the call id, and
+/// carries on as if the callback had returned. Events are raised while the client holds state (an
+/// allocated connection, a half-made connection, a release in progress); an exception unwinding
+/// through that code could otherwise leave the pool counting a connection nobody owns. To fail a
+/// test from a listener, record the problem and assert on it after the call.</para>
 /// </remarks>
 public abstract class EventListener
 {

@@ -46,8 +46,25 @@ internal static class FollowUps
         }
 
         var sameOrigin = target.Scheme == request.RequestUri.Scheme && target.IdnHost == request.RequestUri.IdnHost && target.Port == request.RequestUri.Port;
+        if (!sameOrigin)
+        {
+            // Proxy-Authorization was dropped: the proxy may challenge the new target once more.
+            proxyAuthAnswered = false;
+        }
+
         return Copy(request, method, target, keepBody, sameOrigin);
     }
+
+    /// <summary>
+    /// Credentials that must not follow a redirect to another origin: the origin's own (Authorization,
+    /// Cookie) and the proxy's (Proxy-Authorization; the target may be reached through another proxy,
+    /// a tunnel or none at all, and a 407 from the same proxy is answered again from the handler's
+    /// <see cref="System.Net.IWebProxy.Credentials"/>).
+    /// </summary>
+    private static bool IsOriginCredential(string name) =>
+        name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when the content can be sent again: none, or in-memory content.</summary>
     public static bool IsReplayable(HttpContent? content) => content is null or ByteArrayContent or ReadOnlyMemoryContent;
@@ -63,7 +80,7 @@ internal static class FollowUps
         foreach (var (name, values) in request.Headers.NonValidated)
         {
             if (name.Equals("Host", StringComparison.OrdinalIgnoreCase)
-                || (!sameOrigin && (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase))))
+                || (!sameOrigin && IsOriginCredential(name)))
             {
                 continue;
             }

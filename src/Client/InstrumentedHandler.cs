@@ -22,6 +22,9 @@ namespace MockKit.Client;
 /// </remarks>
 public sealed partial class InstrumentedHandler : HttpMessageHandler
 {
+    /// <summary>The most informational (1xx) responses accepted before the final response of one exchange, on HTTP/1.1 and HTTP/2.</summary>
+    internal const int MaxInformationalResponses = 128;
+
     private readonly Lock _lock = new();
     private ConnectionPool? _pool;
     private bool _sharedPool;
@@ -116,7 +119,8 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     /// <summary>Limit for each socket read (response head and each body read). Default 10 s; positive or infinite.</summary>
     public TimeSpan ReadTimeout { get => _readTimeout; set => Set(ref _readTimeout, CheckTimeout(value)); }
 
-    /// <summary>Limit for each socket write. Default 10 s; positive or infinite.</summary>
+    /// <summary>Limit for each socket write and, on HTTP/2, for each wait for flow-control credit to send request body
+    /// bytes (a server that grants no window fails the upload instead of holding it forever). Default 10 s; positive or infinite.</summary>
     public TimeSpan WriteTimeout { get => _writeTimeout; set => Set(ref _writeTimeout, CheckTimeout(value)); }
 
     /// <summary>Limit for a whole call, from the start to the end of the final response body, redirects and retries included.
@@ -156,13 +160,17 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
         throw new NotSupportedException("InstrumentedHandler is asynchronous only: use SendAsync.");
 
-    /// <summary>Closes the idle connections of a pool this handler created; a shared pool is left to its other users.
-    /// Connections still carrying a response go back to the pool when it ends, and its cleanup evicts them.</summary>
+    /// <summary>
+    /// Closes every connection of a pool this handler created, busy ones included (as
+    /// <see cref="SocketsHttpHandler"/> does): a call still uploading, waiting for a response or
+    /// streaming a body fails with a connection error, and each connection leaves the pool as its last
+    /// exchange ends. A shared pool (<see cref="Pool"/> set at init) is left to its other users.
+    /// </summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing && !_sharedPool && _pool is { } pool)
         {
-            pool.EvictAll();
+            pool.CloseAll();
         }
 
         if (disposing)
@@ -198,7 +206,9 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
             }
 
             ConnectionSettings = new ConnectionSettings(_connectTimeout, _certificates, _hostnameVerifier, _protocols, _proxy, _dns);
-            var listener = ObservedListener(_eventListener);
+            // The client only ever sees the guarded listener: see EventListener's remarks for the policy.
+            var observed = ObservedListener(_eventListener);
+            EventListener listener = ReferenceEquals(observed, EventListener.None) ? observed : new GuardedEventListener(observed, Pool);
             ExchangeSettings = new ExchangeSettings(_readTimeout, _writeTimeout, _expectContinueTimeout, TimeProvider, listener);
             listener.AttachClock(TimeProvider);
             FreezeObservability();

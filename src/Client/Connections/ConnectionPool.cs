@@ -123,6 +123,28 @@ public sealed partial class ConnectionPool
         CloseAll(evicted);
     }
 
+    /// <summary>
+    /// Closes every connection, idle or busy (the owning handler was disposed): exchanges in flight
+    /// fail with a connection error, and each connection leaves the pool as its last exchange ends.
+    /// </summary>
+    internal void CloseAll()
+    {
+        List<PooledConnection> all;
+        lock (_lock)
+        {
+            all = [.. _connections];
+            foreach (var connection in all)
+            {
+                if (connection.MarkNoNewExchanges())
+                {
+                    _connections.Remove(connection); // Idle: gone now. Busy ones go when their exchanges end.
+                }
+            }
+        }
+
+        CloseAll(all);
+    }
+
     /// <inheritdoc />
     public override string ToString()
     {

@@ -18,6 +18,7 @@ internal sealed partial class Http1Connection
         var contentLength = content?.Headers.ContentLength;
         var expectContinue = content is not null && request.Headers.ExpectContinue == true;
         var phase = "writing the request headers";
+        Task<Http1ResponseHead>? pendingHead = null;
         try
         {
             using (var head = new PooledBufferWriter())
@@ -31,7 +32,6 @@ internal sealed partial class Http1Connection
 
             listener.OnRequestHeadersEnd(exchange.CallId, request);
             Http1ResponseHead? early = null;
-            Task<Http1ResponseHead>? pendingHead = null;
             if (content is not null)
             {
                 if (expectContinue)
@@ -61,7 +61,26 @@ internal sealed partial class Http1Connection
         }
         catch (Exception e)
         {
+            if (pendingHead is not null)
+            {
+                // The head read still runs beside the failed body write; it ends when the connection is
+                // closed, and nobody awaits it any more: observe its outcome.
+                _ = ObserveAsync(pendingHead);
+            }
+
             throw exchange.MapFailure(e, phase);
+        }
+    }
+
+    private static async Task ObserveAsync(Task<Http1ResponseHead> abandoned)
+    {
+        try
+        {
+            await abandoned.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Expected: the exchange failed and its connection is closing.
         }
     }
 
@@ -101,8 +120,15 @@ internal sealed partial class Http1Connection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending)
     {
-        while (true)
+        for (var informational = 0; ; informational++)
         {
+            if (informational > InstrumentedHandler.MaxInformationalResponses)
+            {
+                // Each interim response is cheap for the server to send; without a cap it could keep the
+                // exchange reading heads forever. The rest of the response stays unread: never reused.
+                throw new Http1ParseException(502, $"The server sent more than {InstrumentedHandler.MaxInformationalResponses} informational (1xx) responses to one request.");
+            }
+
             Http1ResponseHead head;
             if (pending is not null)
             {

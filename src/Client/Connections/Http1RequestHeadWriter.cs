@@ -29,10 +29,15 @@ internal static class Http1RequestHeadWriter
 
         var host = request.Headers.Host ?? (uri.IsDefaultPort ? uri.IdnHost : $"{Route.FormatHost(uri.IdnHost)}:{uri.Port.ToString(CultureInfo.InvariantCulture)}");
         Http1Writer.WriteField(writer, "Host", host);
-        WriteFields(writer, request.Headers, skipHost: true);
+        // RFC 9110 section 11.7.2: Proxy-Authorization is for the proxy that consumes it. It goes on
+        // absolute-form requests to a plain-http proxy (and on CONNECT, written by the tunnel code),
+        // never to an origin: not on a direct connection and not inside a tunnel, where the proxy
+        // cannot see it and the origin would receive the proxy's credentials.
+        var toProxy = route.Proxy is not null && !route.RequiresTunnel;
+        WriteFields(writer, request.Headers, skipHost: true, skipProxyAuthorization: !toProxy);
         if (request.Content is { } content)
         {
-            WriteFields(writer, content.Headers, skipHost: false);
+            WriteFields(writer, content.Headers, skipHost: false, skipProxyAuthorization: !toProxy);
             if (contentLength is { } length)
             {
                 Http1Writer.WriteField(writer, "Content-Length", length.ToString(CultureInfo.InvariantCulture));
@@ -51,10 +56,15 @@ internal static class Http1RequestHeadWriter
         writer.Write("\r\n"u8);
     }
 
-    private static void WriteFields(IBufferWriter<byte> writer, HttpHeaders headers, bool skipHost)
+    private static void WriteFields(IBufferWriter<byte> writer, HttpHeaders headers, bool skipHost, bool skipProxyAuthorization)
     {
         foreach (var (name, values) in headers.NonValidated)
         {
+            if (skipProxyAuthorization && name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
             if ((skipHost && name.Equals("Host", StringComparison.OrdinalIgnoreCase))
                 || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
                 || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))

@@ -37,6 +37,9 @@ internal sealed class Http2ClientStream(Exchange exchange)
     /// <summary>The final (non-1xx) response fields.</summary>
     public TaskCompletionSource<List<HpackHeaderField>> Head { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Interim (1xx) responses received so far (reader loop only); capped by <see cref="InstrumentedHandler.MaxInformationalResponses"/>.</summary>
+    public int InformationalResponses { get; set; }
+
     /// <summary>Set by the reader loop before the body ends.</summary>
     public List<HpackHeaderField>? Trailers { get; set; }
 

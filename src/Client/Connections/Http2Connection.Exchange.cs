@@ -81,7 +81,7 @@ internal sealed partial class Http2Connection
     {
         var exchange = stream.Exchange;
         exchange.Listener.OnRequestBodyStart(exchange.CallId);
-        var upload = new Http2RequestBodyStream(this, stream);
+        await using var upload = new Http2RequestBodyStream(this, stream);
         await content.CopyToAsync(upload, exchange.Token).ConfigureAwait(false);
         QueueData(stream, ReadOnlyMemory<byte>.Empty, endStream: true);
         exchange.Listener.OnRequestBodyEnd(exchange.CallId, upload.BytesWritten);

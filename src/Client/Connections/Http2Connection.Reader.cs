@@ -11,7 +11,8 @@ namespace MockKit.Client.Connections;
 internal sealed partial class Http2Connection
 {
     private readonly Http2HeaderBlockAssembler _assembler = new(); // Reader loop only.
-    private readonly HpackDecoder _decoder = new();                // Reader loop only.
+    private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxResponseHeaderListSize); // Reader loop only.
+    private readonly Http2FrameBudget _budget = new();             // Charged by the reader loop, refilled by both loops.
     private readonly Http2PeerSettings _peerSettings = new();      // Reader loop only.
 
     private async Task RunReaderAsync()
@@ -35,7 +36,11 @@ internal sealed partial class Http2Connection
                             _assembler.CheckSequence(frame.Header);
                             if (frame.Header.IsKnownType)
                             {
-                                OnFrame(frame); // Section 5.5: unknown frame types are ignored.
+                                OnFrame(frame);
+                            }
+                            else
+                            {
+                                _budget.Charge(frame.Type); // Section 5.5: unknown frame types are ignored, but not for free.
                             }
                         }
                         catch (Http2StreamException e)
@@ -82,6 +87,12 @@ internal sealed partial class Http2Connection
 
     private void OnFrame(in Http2Frame frame)
     {
+        if (frame.Type is Http2FrameType.Ping or Http2FrameType.Settings or Http2FrameType.RstStream or Http2FrameType.WindowUpdate
+            or Http2FrameType.Priority or Http2FrameType.PushPromise)
+        {
+            _budget.Charge(frame.Type); // Frames that cost us work without carrying a response (flood guard).
+        }
+
         switch (frame.Type)
         {
             case Http2FrameType.Data:
@@ -134,6 +145,15 @@ internal sealed partial class Http2Connection
         _receiveWindow.OnDataReceived(length);
         var data = Http2FrameReader.ReadData(frame);
         var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
+        if (data.Length == 0 && !endStream)
+        {
+            _budget.Charge(Http2FrameType.Data); // Empty DATA carries nothing (CVE-2019-9518).
+        }
+        else if (data.Length > 0)
+        {
+            _budget.Refill(1); // Paid for with flow-control window.
+        }
+
         var stream = Receive(frame.StreamId, Http2FrameType.Data, endStream);
         if (stream is null)
         {
@@ -157,9 +177,11 @@ internal sealed partial class Http2Connection
             QueueWindowUpdate(0, _receiveWindow.OnDataConsumed(padding));
         }
 
-        if (data.Length > 0)
+        if (data.Length > 0 && !stream.Body.Append(data.ToArray()))
         {
-            stream.Body.Append(data.ToArray());
+            // Abandoned between Receive and here (a dispose on another thread): nobody will read these
+            // bytes, so they go back to the connection window now (section 6.9).
+            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed((int)data.Length));
         }
 
         if (endStream)
@@ -176,6 +198,15 @@ internal sealed partial class Http2Connection
         try
         {
             fields = _decoder.Decode(_assembler.Block); // Always decoded: keeps the HPACK context in sync (section 4.3).
+        }
+        catch (HpackHeaderListTooLargeException e)
+        {
+            // Section 10.5.1: "A client can discard responses that it cannot process." The decoder
+            // finished the block (the context is intact), so only this stream is reset.
+            throw new Http2StreamException(
+                header.StreamId,
+                Http2ErrorCode.Cancel,
+                $"The response header list is larger than the client's limit of {MaxResponseHeaderListSize} bytes (SETTINGS_MAX_HEADER_LIST_SIZE): {e.Message}");
         }
         finally
         {
@@ -218,6 +249,14 @@ internal sealed partial class Http2Connection
                 if (endStream)
                 {
                     throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "A 1xx response ended the stream (RFC 9113 section 8.1).");
+                }
+
+                if (++stream.InformationalResponses > InstrumentedHandler.MaxInformationalResponses)
+                {
+                    throw new Http2StreamException(
+                        stream.Id,
+                        Http2ErrorCode.EnhanceYourCalm,
+                        $"The server sent more than {InstrumentedHandler.MaxInformationalResponses} informational (1xx) responses to one request.");
                 }
 
                 return; // Interim responses (RFC 9110 section 15.2) are skipped.

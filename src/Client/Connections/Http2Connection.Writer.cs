@@ -32,6 +32,7 @@ internal sealed partial class Http2Connection
                 new Http2Setting(Http2SettingId.EnablePush, 0),
                 new Http2Setting(Http2SettingId.InitialWindowSize, StreamWindowSize),
                 new Http2Setting(Http2SettingId.MaxFrameSize, Http2Constants.DefaultMaxFrameSize),
+                new Http2Setting(Http2SettingId.MaxHeaderListSize, MaxResponseHeaderListSize),
             ]);
             Http2FrameWriter.WriteWindowUpdate(w, 0, ConnectionWindowSize - Http2Constants.DefaultInitialWindowSize);
         });
@@ -68,6 +69,7 @@ internal sealed partial class Http2Connection
                     stream.SendWindow = new Http2OutboundWindow(id, _peerInitialWindowSize);
                     stream.ReceiveWindow = new Http2InboundWindow(id, StreamWindowSize);
                     _streams.Add(id, stream);
+                    _budget.Refill(Http2FrameBudget.CreditPerStream);
                 }
             }
 
@@ -115,6 +117,7 @@ internal sealed partial class Http2Connection
             }
 
             Http2FrameWriter.WriteData(w, stream.Id, data.Span, endStream);
+            _budget.Refill(2); // Room for the stream and connection WINDOW_UPDATEs that answer it.
         });
     }
 

@@ -41,6 +41,13 @@ internal sealed partial class Http2Connection : PooledConnection
     /// <summary>Our SETTINGS_INITIAL_WINDOW_SIZE: how much of one response may be buffered unread.</summary>
     public const int StreamWindowSize = 1024 * 1024;
 
+    /// <summary>
+    /// Our SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 section 6.5.2): the largest decoded response
+    /// header list (or trailer list) we accept, counted as name + value + 32 per field; 64 KiB like
+    /// the HTTP/1.1 head limit. A larger one fails its call and resets its stream only.
+    /// </summary>
+    public const int MaxResponseHeaderListSize = 64 * 1024;
+
     /// <summary>Our connection receive window (raised from 65535 by a WINDOW_UPDATE at start).</summary>
     public const int ConnectionWindowSize = 16 * 1024 * 1024;
 

@@ -65,7 +65,8 @@ internal sealed class Http2ReceiveBuffer
     }
 
     /// <summary>Appends a copy of received data (reader loop).</summary>
-    public void Append(byte[] data)
+    /// <returns>False when the body already failed (abandoned concurrently): the bytes were dropped and the caller credits them.</returns>
+    public bool Append(byte[] data)
     {
         Debug.Assert(data.Length > 0);
         TaskCompletionSource? wake;
@@ -73,7 +74,7 @@ internal sealed class Http2ReceiveBuffer
         {
             if (_ended || _failure is not null)
             {
-                return;
+                return false;
             }
 
             _segments.Enqueue(data);
@@ -82,19 +83,24 @@ internal sealed class Http2ReceiveBuffer
         }
 
         wake?.TrySetResult();
+        return true;
     }
 
     /// <summary>Marks the end of the body (END_STREAM).</summary>
     public void End() => Finish(null);
 
-    /// <summary>Fails pending and future reads (reset, connection loss). Buffered data is dropped.</summary>
-    /// <returns>The bytes that were buffered and are now dropped (to return to the connection window).</returns>
+    /// <summary>
+    /// Fails pending and future reads (reset, connection loss, a body disposed unread). Buffered data
+    /// is dropped, also after END_STREAM: a complete body that nobody reads still holds connection
+    /// window (RFC 9113 section 6.9) and must give it back.
+    /// </summary>
+    /// <returns>The bytes that were buffered and are now dropped (to return to the connection window); counted once.</returns>
     public int Fail(Exception failure)
     {
         var dropped = 0;
         lock (_lock)
         {
-            if (_failure is null && !_ended)
+            if (_failure is null)
             {
                 dropped = -_offset;
                 foreach (var segment in _segments)
@@ -104,6 +110,11 @@ internal sealed class Http2ReceiveBuffer
 
                 _segments.Clear();
                 _offset = 0;
+                if (_ended && dropped > 0)
+                {
+                    // A complete body lost unread bytes: a later read must fail, not see a clean end.
+                    _failure = failure;
+                }
             }
         }
 

@@ -5,8 +5,17 @@ namespace MockKit.Client.Connections;
 /// than the server's SETTINGS_MAX_FRAME_SIZE, each waiting for stream and connection credit
 /// (RFC 9113 section 6.9), so a large upload paces itself to the server's WINDOW_UPDATEs.
 /// </summary>
+/// <remarks>
+/// Waiting for credit is this protocol's "socket write": each write obeys
+/// <see cref="InstrumentedHandler.WriteTimeout"/> on the handler's <see cref="TimeProvider"/>, so a
+/// peer that never grants window fails the upload instead of holding the stream (and a connection
+/// slot) forever. The exchange token (call cancellation, a reset or closed connection) ends the
+/// wait as well. One writer at a time.
+/// </remarks>
 internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2ClientStream stream) : Stream
 {
+    private CancellationTokenSource? _writeTimeout;
+
     public long BytesWritten { get; private set; }
 
     public override bool CanRead => false;
@@ -25,7 +34,39 @@ internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2Cl
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await connection.WriteBodyAsync(stream, buffer, cancellationToken).ConfigureAwait(false);
+        var exchange = stream.Exchange;
+        var timeout = exchange.Settings.WriteTimeout;
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            await connection.WriteBodyAsync(stream, buffer, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // One timer per upload, re-armed per write; the caller's token cancels it too.
+            _writeTimeout ??= new CancellationTokenSource(Timeout.InfiniteTimeSpan, exchange.Settings.TimeProvider);
+            _writeTimeout.CancelAfter(timeout);
+            using var link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _writeTimeout);
+            try
+            {
+                await connection.WriteBodyAsync(stream, buffer, _writeTimeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && _writeTimeout.IsCancellationRequested)
+            {
+                throw new ExchangeException(
+                    $"The write timed out after {timeout.TotalSeconds:0.###} s on {connection.Route} while writing the request body: the server granted no flow-control window (RFC 9113 section 6.9).",
+                    new TimeoutException($"write timeout ({timeout})", e),
+                    HttpRequestError.Unknown,
+                    beforeResponseBytes: false);
+            }
+            finally
+            {
+                if (!_writeTimeout.IsCancellationRequested)
+                {
+                    _writeTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+
         BytesWritten += buffer.Length;
     }
 
@@ -46,4 +87,14 @@ internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2Cl
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _writeTimeout?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }

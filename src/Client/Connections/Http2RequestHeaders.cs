@@ -64,6 +64,8 @@ internal static class Http2RequestHeaders
         }
     }
 
+    // Proxy-Authorization (RFC 9110 section 11.7.2) belongs to a proxy; HTTP/2 here always talks to the
+    // origin (directly or inside a CONNECT tunnel), so the proxy's credentials never go on a stream.
     private static bool IsConnectionSpecific(string name) =>
-        name is "connection" or "keep-alive" or "proxy-connection" or "transfer-encoding" or "upgrade" or "host";
+        name is "connection" or "keep-alive" or "proxy-connection" or "transfer-encoding" or "upgrade" or "host" or "proxy-authorization";
 }

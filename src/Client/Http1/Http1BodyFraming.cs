@@ -79,6 +79,15 @@ internal readonly record struct Http1BodyFraming(Http1BodyKind Kind, long Length
             return new(Http1BodyKind.Chunked, -1);
         }
 
+        if (HasField(headers, "Transfer-Encoding"))
+        {
+            // Item 3: "the Transfer-Encoding overrides the Content-Length"; item 4: when chunked is not
+            // the final coding, "the message body length is determined by reading the connection until
+            // it is closed by the server". Framing by Content-Length instead would hand whatever follows
+            // (a smuggled second response) to the next call on a pooled connection.
+            return new(Http1BodyKind.UntilClose, -1);
+        }
+
         return contentLength switch
         {
             0 => None,
@@ -152,6 +161,19 @@ internal readonly record struct Http1BodyFraming(Http1BodyKind Kind, long Length
         }
 
         return true;
+    }
+
+    private static bool HasField(IReadOnlyList<KeyValuePair<string, string>> headers, string name)
+    {
+        foreach (var (field, _) in headers)
+        {
+            if (field.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // Returns -1 when absent. Repeated or list values must agree (section 6.3 item 5).

@@ -12,13 +12,19 @@ namespace MockKit.Client.Tests.Fuzz;
 internal sealed class ScriptedRawServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Func<(byte[] Response, bool Close)> _script;
+    private readonly Func<int, int, (byte[] Response, bool Close)> _script;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
     private readonly Lock _lock = new();
     private readonly Task _accepting;
 
     public ScriptedRawServer(Func<(byte[] Response, bool Close)> script)
+        : this((_, _) => script())
+    {
+    }
+
+    /// <summary>A script that also sees the connection's index (0 for the first accepted) and the request's index on it.</summary>
+    public ScriptedRawServer(Func<int, int, (byte[] Response, bool Close)> script)
     {
         _script = script;
         _listener.Start();
@@ -44,7 +50,7 @@ internal sealed class ScriptedRawServer : IAsyncDisposable
 
     private async Task AcceptAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        for (var index = 0; !_stop.IsCancellationRequested; index++)
         {
             Socket socket;
             try
@@ -58,19 +64,19 @@ internal sealed class ScriptedRawServer : IAsyncDisposable
 
             lock (_lock)
             {
-                _connections.Add(ServeAsync(socket));
+                _connections.Add(ServeAsync(socket, index));
             }
         }
     }
 
-    private async Task ServeAsync(Socket socket)
+    private async Task ServeAsync(Socket socket, int connectionIndex)
     {
         using var owned = socket;
         var received = new List<byte>();
         var buffer = new byte[8192];
         try
         {
-            while (true)
+            for (var requestIndex = 0; ; requestIndex++)
             {
                 int headEnd;
                 while ((headEnd = IndexOf(received, "\r\n\r\n"u8)) < 0)
@@ -98,7 +104,7 @@ internal sealed class ScriptedRawServer : IAsyncDisposable
                 }
 
                 received.RemoveRange(0, headEnd + 4 + bodyLength);
-                var (response, close) = _script();
+                var (response, close) = _script(connectionIndex, requestIndex);
                 await socket.SendAsync(response, _stop.Token);
                 if (close)
                 {
