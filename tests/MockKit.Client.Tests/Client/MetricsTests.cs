@@ -1,5 +1,4 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using MockKit.Client.Tests.Support;
 using MockKit.MockServer;
 
@@ -7,46 +6,28 @@ namespace MockKit.Client.Tests.Client;
 
 public sealed class MetricsTests
 {
+    private const string MeterName = "MockKit.Client";
+
     [Fact]
     public async Task The_meter_reports_open_connections_and_durations()
     {
-        var measurements = new ConcurrentQueue<(string Instrument, double Value, string? State)>();
-        using var meterListener = new MeterListener();
-        meterListener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "MockKit.Client")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        meterListener.SetMeasurementEventCallback<int>((instrument, value, tags, _) =>
-            measurements.Enqueue((instrument.Name, value, StateOf(tags))));
-        meterListener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
-            measurements.Enqueue((instrument.Name, value, StateOf(tags))));
-        meterListener.Start();
+        using var requestDuration = new MetricCollector<double>(null, MeterName, "mockkit.client.request.duration");
+        using var openConnections = new MetricCollector<int>(null, MeterName, "mockkit.client.open_connections");
+        using var connectionDuration = new MetricCollector<double>(null, MeterName, "mockkit.client.connection.duration");
         await using var h = await ClientHarness.StartAsync();
         h.Server.Enqueue(new MockResponse("ok"));
 
         (await h.Client.GetStringAsync(h.Url("/"))).ShouldBe("ok");
-        meterListener.RecordObservableInstruments();
+        openConnections.RecordObservableInstruments();
         h.Pool.EvictAll();
 
-        measurements.ShouldContain(m => m.Instrument == "mockkit.client.request.duration" && m.Value >= 0);
-        measurements.ShouldContain(m => m.Instrument == "mockkit.client.open_connections" && m.State == "idle" && m.Value >= 1);
-        measurements.ShouldContain(m => m.Instrument == "mockkit.client.open_connections" && m.State == "active");
-        measurements.ShouldContain(m => m.Instrument == "mockkit.client.connection.duration" && m.Value >= 0);
+        requestDuration.GetMeasurementSnapshot().ShouldContain(m => m.Value >= 0);
+        openConnections.GetMeasurementSnapshot().ShouldContain(m => StateOf(m) == "idle" && m.Value >= 1);
+        openConnections.GetMeasurementSnapshot().ShouldContain(m => StateOf(m) == "active");
+        connectionDuration.GetMeasurementSnapshot().ShouldContain(m => m.Value >= 0);
     }
 
-    private static string? StateOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        foreach (var tag in tags)
-        {
-            if (tag.Key == "state")
-            {
-                return tag.Value as string;
-            }
-        }
-
-        return null;
-    }
+    private static string? StateOf<T>(CollectedMeasurement<T> measurement)
+        where T : struct =>
+        measurement.Tags.TryGetValue("state", out var state) ? state as string : null;
 }

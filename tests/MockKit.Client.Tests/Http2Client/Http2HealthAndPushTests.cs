@@ -12,7 +12,7 @@ public sealed class Http2HealthAndPushTests
     [Fact]
     public async Task After_a_long_idle_a_ping_proves_the_connection_alive_or_dead()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         await using var peer = new Http2ServerPeer();
         using var handler = new InstrumentedHandler { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = time };
         using var client = new HttpClient(handler);
@@ -77,7 +77,7 @@ public sealed class Http2HealthAndPushTests
     [Fact]
     public async Task Idle_h2_connections_are_evicted_like_http1_ones()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var pool = new ConnectionPool(keepAlive: TimeSpan.FromMinutes(1), timeProvider: time);
         var (server, _, client) = await H2Harness.StartAsync(tls: false);
         await using var _s = server;

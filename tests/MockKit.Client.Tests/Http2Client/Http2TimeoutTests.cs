@@ -9,7 +9,7 @@ public sealed class Http2TimeoutTests
     [Fact]
     public async Task A_read_timeout_fails_its_stream_and_the_connection_carries_on()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var (server, _, unused) = await H2Harness.StartAsync(tls: false);
         await using var _s = server;
         unused.Dispose();
