@@ -39,7 +39,7 @@ public sealed class Http2HealthAndPushTests
         var timersBefore = time.PendingTimerCount;
         var third = client.GetAsync(peer.Url("/3"));
         await connection.ExpectAsync(Http2FrameType.Ping);
-        await Eventually.WaitUntilAsync(() => time.PendingTimerCount > timersBefore, "the PING deadline is armed");
+        await time.WaitForTimerAsync(timersBefore + 1); // The PING deadline is armed.
         time.Advance(Http2Connection.PingTimeout + TimeSpan.FromMilliseconds(1));
         var fresh = await peer.AcceptAsync();
         await fresh.ExpectAsync(Http2FrameType.Headers, streamId: 1);
