@@ -12,6 +12,13 @@ public sealed class HttpsTests
 {
     private static readonly HandshakeCertificates Certificates = HandshakeCertificates.Localhost();
 
+#if (XunitV3)
+    // xunit v3 cancels this token when the test run is cancelled or the test times out.
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+#else
+    private static CancellationToken Cancel => CancellationToken.None;
+#endif
+
     [Fact]
     public async Task Serves_https_to_a_client_that_trusts_the_generated_root()
     {
@@ -20,7 +27,7 @@ public sealed class HttpsTests
         server.Enqueue(new MockResponse("secure"));
         using var client = new HttpClient(new InstrumentedHandler { Certificates = Certificates });
 
-        using var response = await client.GetAsync(server.Url("/"));
+        using var response = await client.GetAsync(server.Url("/"), Cancel);
 
         await response.ShouldHaveStatus(200).ShouldHaveBodyAsync("secure");
         response.GetExchange().Handshake.ShouldNotBeNull();
@@ -36,7 +43,7 @@ public sealed class HttpsTests
         using var client = new HttpClient(Certificates.CreateSocketsHttpHandler());
 
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("/h2")) { Version = HttpVersion.Version20 };
-        using var response = await client.SendAsync(request);
+        using var response = await client.SendAsync(request, Cancel);
 
         await response.ShouldHaveVersion(HttpVersion.Version20).ShouldHaveBodyAsync("over h2");
         server.TakeRequest().ShouldHaveProtocol(Protocol.Http2).ShouldHaveApplicationProtocol("h2");

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
+#if (XunitV2)
 using Xunit.Abstractions;
+#endif
 
 namespace MockKitXunit;
 
@@ -9,24 +11,43 @@ namespace MockKitXunit;
 /// (from IHttpClientFactory) talks to a MockWebServer through an InstrumentedHandler. The test
 /// asserts the app's answer, the downstream requests it made, and that it reused its connection.
 /// </summary>
+#if (XunitV3)
+public sealed class WeatherAppTests : MockKitTest
+#else
 public sealed class WeatherAppTests(ITestOutputHelper output) : MockKitTest(output)
+#endif
 {
     private readonly ConnectionPool _downstreamPool = new();
     private WebApplication _app = null!;
     private HttpClient _appClient = null!;
 
+#if (XunitV3)
+    // xunit v3 cancels this token when the test run is cancelled or the test times out.
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+#else
+    private static CancellationToken Cancel => CancellationToken.None;
+#endif
+
+#if (XunitV3)
+    public override async ValueTask InitializeAsync()
+#else
     public override async Task InitializeAsync()
+#endif
     {
         await base.InitializeAsync();
 
         // Each handler the factory creates shares one pool, so the test sees every connection
         // the app opens to the downstream service, whatever the factory's handler rotation does.
         _app = WeatherApp.Build(Server.Url("/"), () => new InstrumentedHandler { Pool = _downstreamPool, EventListener = Events });
-        await _app.StartAsync();
+        await _app.StartAsync(Cancel);
         _appClient = _app.GetTestClient();
     }
 
+#if (XunitV3)
+    public override async ValueTask DisposeAsync()
+#else
     public override async Task DisposeAsync()
+#endif
     {
         _appClient.Dispose();
         await _app.DisposeAsync();
@@ -40,8 +61,8 @@ public sealed class WeatherAppTests(ITestOutputHelper output) : MockKitTest(outp
         Server.Enqueue(new MockResponse("sunny"));
         Server.Enqueue(new MockResponse("rain"));
 
-        (await _appClient.GetStringAsync("/weather/Lisbon")).ShouldBe("Lisbon: sunny");
-        (await _appClient.GetStringAsync("/weather/Bergen")).ShouldBe("Bergen: rain");
+        (await _appClient.GetStringAsync("/weather/Lisbon", Cancel)).ShouldBe("Lisbon: sunny");
+        (await _appClient.GetStringAsync("/weather/Bergen", Cancel)).ShouldBe("Bergen: rain");
 
         Server.TakeRequest().ShouldHavePath("/forecast?city=Lisbon").ShouldHaveSequenceNumber(0);
         Server.TakeRequest().ShouldHavePath("/forecast?city=Bergen").ShouldHaveSequenceNumber(1);
@@ -53,7 +74,7 @@ public sealed class WeatherAppTests(ITestOutputHelper output) : MockKitTest(outp
     {
         Server.Enqueue(new MockResponse(503, "maintenance"));
 
-        using var response = await _appClient.GetAsync("/weather/Oslo");
+        using var response = await _appClient.GetAsync("/weather/Oslo", Cancel);
 
         response.ShouldHaveStatus(502);
         Server.TakeRequest().ShouldHavePath("/forecast?city=Oslo");

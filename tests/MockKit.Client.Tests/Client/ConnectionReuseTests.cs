@@ -96,7 +96,7 @@ public sealed class ConnectionReuseTests
     [Fact]
     public async Task Snapshot_describes_each_connection()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         await using var h = await ClientHarness.StartAsync(new InstrumentedHandler { TimeProvider = time });
         h.Server.Enqueue(new MockResponse("a"));
         h.Server.Enqueue(new MockResponse("b"));

@@ -57,7 +57,7 @@ public sealed class EventListenerTests
     [Fact]
     public async Task Timestamps_come_from_the_handlers_time_provider()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var listener = new RecordingEventListener();
         await using var h = await ClientHarness.StartAsync(new InstrumentedHandler { TimeProvider = time, EventListener = listener });
         h.Server.Enqueue(new MockResponse("ok"));

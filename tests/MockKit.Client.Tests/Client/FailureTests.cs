@@ -40,7 +40,7 @@ public sealed class FailureTests
     [Fact]
     public async Task Without_100_continue_the_body_is_sent_after_the_expect_timeout()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var handler = new InstrumentedHandler { TimeProvider = time, ConnectTimeout = Timeout.InfiniteTimeSpan, ExpectContinueTimeout = TimeSpan.FromSeconds(1) };
         await using var h = await ClientHarness.StartAsync(handler);
         h.Server.Enqueue(new MockResponse("got it"));
@@ -64,7 +64,7 @@ public sealed class FailureTests
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
         var accepted = silent.AcceptSocketAsync();
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var handler = new InstrumentedHandler { TimeProvider = time, ConnectTimeout = Timeout.InfiniteTimeSpan, WriteTimeout = TimeSpan.FromSeconds(5) };
         using var client = new HttpClient(handler);
 

@@ -10,7 +10,7 @@ public sealed class PoolCleanupTests
     [Fact]
     public async Task CleanupOnce_is_a_pure_function_of_now()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var pool = new ConnectionPool(keepAlive: TimeSpan.FromMinutes(5), timeProvider: time);
         await using var h = await ClientHarness.StartAsync(new InstrumentedHandler { Pool = pool });
         h.Server.Enqueue(new MockResponse("a"));
@@ -26,7 +26,7 @@ public sealed class PoolCleanupTests
     [Fact]
     public async Task Idle_connections_expire_after_keep_alive_on_the_time_provider()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var pool = new ConnectionPool(keepAlive: TimeSpan.FromMinutes(5), timeProvider: time);
         await using var h = await ClientHarness.StartAsync(new InstrumentedHandler { Pool = pool, TimeProvider = time });
         h.Server.Enqueue(new MockResponse("a"));
@@ -43,7 +43,7 @@ public sealed class PoolCleanupTests
     [Fact]
     public async Task Beyond_max_idle_the_longest_idle_connection_is_evicted()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var pool = new ConnectionPool(maxIdleConnections: 1, timeProvider: time);
         await using var h = await ClientHarness.StartAsync(new InstrumentedHandler { Pool = pool, TimeProvider = time });
         h.Server.Enqueue(new MockResponse("a"));

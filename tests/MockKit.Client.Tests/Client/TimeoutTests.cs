@@ -8,7 +8,7 @@ public sealed class TimeoutTests
     [Fact]
     public async Task Read_timeout_fails_the_call_and_closes_the_connection()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var handler = new InstrumentedHandler
         {
             TimeProvider = time,
@@ -32,7 +32,7 @@ public sealed class TimeoutTests
     [Fact]
     public async Task Call_timeout_cancels_the_call()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var handler = new InstrumentedHandler { TimeProvider = time, CallTimeout = TimeSpan.FromSeconds(5), ConnectTimeout = Timeout.InfiniteTimeSpan };
         await using var h = await ClientHarness.StartAsync(handler);
         h.Server.Enqueue(new MockResponse { SocketPolicy = SocketPolicy.NoResponse });

@@ -12,7 +12,7 @@ public sealed class Http2HealthAndPushTests
     [Fact]
     public async Task After_a_long_idle_a_ping_proves_the_connection_alive_or_dead()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         await using var peer = new Http2ServerPeer();
         using var handler = new InstrumentedHandler { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = time };
         using var client = new HttpClient(handler);
@@ -39,7 +39,7 @@ public sealed class Http2HealthAndPushTests
         var timersBefore = time.PendingTimerCount;
         var third = client.GetAsync(peer.Url("/3"));
         await connection.ExpectAsync(Http2FrameType.Ping);
-        await Eventually.WaitUntilAsync(() => time.PendingTimerCount > timersBefore, "the PING deadline is armed");
+        await time.WaitForTimerAsync(timersBefore + 1); // The PING deadline is armed.
         time.Advance(Http2Connection.PingTimeout + TimeSpan.FromMilliseconds(1));
         var fresh = await peer.AcceptAsync();
         await fresh.ExpectAsync(Http2FrameType.Headers, streamId: 1);
@@ -77,7 +77,7 @@ public sealed class Http2HealthAndPushTests
     [Fact]
     public async Task Idle_h2_connections_are_evicted_like_http1_ones()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var pool = new ConnectionPool(keepAlive: TimeSpan.FromMinutes(1), timeProvider: time);
         var (server, _, client) = await H2Harness.StartAsync(tls: false);
         await using var _s = server;

@@ -1,4 +1,3 @@
-using MockKit.Client.Tests.Support;
 using MockKit.MockServer;
 
 namespace MockKit.Client.Tests.Http2Client;
@@ -9,7 +8,7 @@ public sealed class Http2TimeoutTests
     [Fact]
     public async Task A_read_timeout_fails_its_stream_and_the_connection_carries_on()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         var (server, _, unused) = await H2Harness.StartAsync(tls: false);
         await using var _s = server;
         unused.Dispose();
@@ -26,7 +25,7 @@ public sealed class Http2TimeoutTests
         var timersBefore = time.PendingTimerCount;
         var slow = timedClient.GetAsync(H2Harness.Url(server, "/slow"));
         server.TakeRequest().Path.ShouldBe("/slow");
-        await Eventually.WaitUntilAsync(() => time.PendingTimerCount > timersBefore, "the read timeout is armed");
+        await time.WaitForTimerAsync(timersBefore + 1); // The read timeout is armed.
         time.Advance(TimeSpan.FromSeconds(6));
 
         var e = await Should.ThrowAsync<HttpRequestException>(() => slow.WaitAsync(TimeSpan.FromSeconds(10)));

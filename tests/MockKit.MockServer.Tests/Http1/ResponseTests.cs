@@ -138,7 +138,7 @@ public sealed class ResponseTests
     [Fact]
     public async Task Delays_and_throttle_run_on_the_servers_clock()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         await using var server = new MockWebServer { TimeProvider = time };
         server.Enqueue(new MockResponse("abcdef")
         {

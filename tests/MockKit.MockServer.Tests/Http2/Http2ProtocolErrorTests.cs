@@ -127,7 +127,7 @@ public sealed class Http2ProtocolErrorTests
         };
         // The flood limits count per window of time: freeze the clock so a slow machine can
         // never spread the flood over two windows and let it through.
-        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = new ManualTimeProvider() };
+        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = new ObservableTimeProvider() };
         await using var peer = await Http2TestPeer.HandshakeAsync(server);
 
         var flood = new MemoryStream();

@@ -9,7 +9,7 @@ public sealed class Http2ResponseTests
     [Fact]
     public async Task Delays_and_throttle_run_on_the_servers_clock()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = time };
         server.Enqueue(new MockResponse("abcdef")
         {

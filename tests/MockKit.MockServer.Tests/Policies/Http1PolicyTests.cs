@@ -224,7 +224,7 @@ public sealed class Http1PolicyTests
     [Fact]
     public async Task Triggers_combine_a_stall_at_response_start_with_a_close_after_body_bytes()
     {
-        var time = new ManualTimeProvider();
+        var time = new ObservableTimeProvider();
         await using var server = new MockWebServer { TimeProvider = time };
         server.Enqueue(new MockResponse("0123456789")
         {

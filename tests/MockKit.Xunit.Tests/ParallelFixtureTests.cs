@@ -1,7 +1,8 @@
+using MockKit.Assertions;
 using MockKit.MockServer;
 using Xunit.Abstractions;
 
-namespace MockKit.Assertions.Tests;
+namespace MockKit.Xunit.Tests;
 
 /// <summary>
 /// Fifty tests on the fixture, spread over ten classes so xunit runs the classes in parallel:

@@ -1,4 +1,4 @@
-namespace MockKit.Assertions.Tests;
+namespace MockKit.Testing;
 
 /// <summary>
 /// Captures the <see cref="ShouldAssertException"/> an async assertion throws. Shouldly's own
@@ -17,6 +17,6 @@ internal static class Failure
             return e;
         }
 
-        throw new Xunit.Sdk.XunitException("Expected the assertion to fail, but it passed.");
+        throw new global::Xunit.Sdk.XunitException("Expected the assertion to fail, but it passed.");
     }
 }

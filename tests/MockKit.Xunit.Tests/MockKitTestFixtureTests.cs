@@ -1,7 +1,8 @@
+using MockKit.Assertions;
 using MockKit.MockServer;
 using Xunit.Abstractions;
 
-namespace MockKit.Assertions.Tests;
+namespace MockKit.Xunit.Tests;
 
 public sealed class MockKitTestFixtureTests(ITestOutputHelper output)
 {

@@ -1,6 +1,6 @@
 namespace MockKit.Assertions;
 
-/// <summary>How a <see cref="MockKitTest"/> wires its server and client together.</summary>
+/// <summary>How <c>MockKit.Xunit.MockKitTest</c> (packages MockKit.Xunit and MockKit.Xunit.V3) wires its server and client together.</summary>
 public enum MockKitTransport
 {
     /// <summary>Cleartext HTTP/1.1 (the default).</summary>

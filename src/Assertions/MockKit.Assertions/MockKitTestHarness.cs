@@ -1,0 +1,158 @@
+using MockKit.Client;
+using MockKit.MockServer;
+using MockKit.Tls;
+
+namespace MockKit.Assertions;
+
+/// <summary>
+/// The test-framework-neutral half of <c>MockKit.Xunit.MockKitTest</c>: one server, one
+/// instrumented handler and one client wired for a <see cref="MockKitTransport"/>, and the
+/// end-of-test checks. The xunit v2 and xunit v3 packages each wrap it in their own
+/// <c>MockKitTest</c> (same members, different lifecycle interfaces), so the behaviour a test
+/// sees is written once and moving a suite between the two is a package swap.
+/// </summary>
+/// <remarks>One instance per test; not thread-safe beyond what its members document.</remarks>
+internal sealed class MockKitTestHarness
+{
+    /// <summary>How often the release check looks at the pool: it raises no change notification a waiter could block on.</summary>
+    private static readonly TimeSpan s_releasePollInterval = TimeSpan.FromMilliseconds(10);
+
+    private readonly Action<string> _writeLine;
+    private bool _started;
+
+    public MockKitTestHarness(Action<string> writeLine, MockKitTransport transport)
+    {
+        ArgumentNullException.ThrowIfNull(writeLine);
+        _writeLine = writeLine;
+        Transport = transport;
+        Events = new RecordingEventListener();
+        Server = new MockWebServer { TrafficLog = line => WriteLine($"server | {line}") };
+        Handler = new InstrumentedHandler { EventListener = Events };
+        var certificates = transport is MockKitTransport.Https or MockKitTransport.Http2 ? HandshakeCertificates.Localhost() : null;
+        switch (transport)
+        {
+            case MockKitTransport.Https:
+                Server.UseHttps(certificates!);
+                Server.Protocols = [Protocol.Http11];
+                Handler.Certificates = certificates;
+                Handler.Protocols = [Protocol.Http11];
+                break;
+            case MockKitTransport.Http2:
+                Server.UseHttps(certificates!);
+                Handler.Certificates = certificates;
+                Handler.Protocols = [Protocol.Http2, Protocol.Http11];
+                break;
+            case MockKitTransport.H2PriorKnowledge:
+                Server.Protocols = [Protocol.H2PriorKnowledge];
+                Handler.Protocols = [Protocol.H2PriorKnowledge];
+                break;
+            default:
+                break;
+        }
+
+        Client = new HttpClient(Handler, disposeHandler: false);
+    }
+
+    public MockKitTransport Transport { get; }
+
+    public MockWebServer Server { get; }
+
+    public InstrumentedHandler Handler { get; }
+
+    public HttpClient Client { get; }
+
+    public RecordingEventListener Events { get; }
+
+    public bool AllowUnusedResponses { get; set; }
+
+    public TimeSpan ReleaseTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _started = true;
+        return Server.StartAsync(cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the end-of-test checks, writes the call events, and always releases the client and
+    /// shuts the server down (bounded: <see cref="MockWebServer.ShutdownAsync"/> never hangs).
+    /// Throws the first failed check after cleaning up.
+    /// </summary>
+    public async Task FinishAsync(CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            if (_started)
+            {
+                Server.ShouldHaveNoUnmatchedRequests();
+                await CheckNoConnectionAllocatedAsync(cancellationToken).ConfigureAwait(false);
+                if (!AllowUnusedResponses && Server.Dispatcher is QueueDispatcher)
+                {
+                    Server.ShouldHaveTakenAllResponses();
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            WriteEvents();
+            Client.Dispose();
+            Handler.Pool.EvictAll();
+            Handler.Dispose();
+            await Server.ShutdownAsync().ConfigureAwait(false);
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+    }
+
+    private async Task CheckNoConnectionAllocatedAsync(CancellationToken cancellationToken)
+    {
+        var pool = Handler.Pool;
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(ReleaseTimeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        while (pool.Connections.Any(c => c.ActiveStreams > 0))
+        {
+            if (TimeProvider.System.GetTimestamp() >= deadline)
+            {
+                var allocated = pool.Connections.Count(c => c.ActiveStreams > 0);
+                throw AssertionFailure.Create(
+                    "pool",
+                    "have no allocated connections when the test ends (was every response disposed?)",
+                    "0 allocated",
+                    $"{allocated} allocated",
+                    ConnectionPoolAssertions.Describe(pool));
+            }
+
+            // A bounded poll: a response disposed on another thread releases its connection a
+            // moment later, and the pool has no notification to wait on.
+            await Task.Delay(s_releasePollInterval, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void WriteEvents()
+    {
+        foreach (var e in Events.Events)
+        {
+            WriteLine($"client | call {e.CallId} {e.Name}{(e.Detail is null ? string.Empty : " " + e.Detail)}");
+        }
+    }
+
+    private void WriteLine(string line)
+    {
+        try
+        {
+            _writeLine(line);
+        }
+        catch (InvalidOperationException)
+        {
+            // The test's output is closed (the test already ended, e.g. a late server log
+            // line during shutdown): there is nothing left to write to.
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using MockKit.Assertions;
+using MockKit.Client;
+using MockKit.MockServer;
+using MockKit.Tls;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MockKit.Xunit;
+
+/// <summary>
+/// An xunit v2 base class that gives each test a started <see cref="MockWebServer"/>, an
+/// <see cref="InstrumentedHandler"/> and an <see cref="HttpClient"/> wired to it, writes the
+/// server's traffic and the client's call events to the test output, and when the test ends:
+/// fails it if a <see cref="MockKit.MockServer.RouteDispatcher"/> saw an unmatched request (with its near-miss report),
+/// if a connection is still allocated (a response was not disposed) or if enqueued
+/// responses were never requested, and always shuts the server down without hanging.
+/// </summary>
+/// <remarks>
+/// One instance per test (xunit creates a new class instance per test), nothing static but the
+/// shared <see cref="HandshakeCertificates.Localhost"/>, so tests using it run in parallel freely.
+/// The xunit v3 package (<c>MockKit.Xunit.V3</c>) defines the same class with the same members.
+/// </remarks>
+/// <example>
+/// <code>
+/// public sealed class UsersTests(ITestOutputHelper output) : MockKitTest(output)
+/// {
+///     [Fact]
+///     public async Task Gets_a_user()
+///     {
+///         Server.Enqueue(new MockResponse("{}"));
+///         using var response = await Client.GetAsync(Server.Url("/users/1"));
+///         await response.ShouldHaveStatus(200).ShouldHaveBodyAsync("{}");
+///     }
+/// }
+/// </code>
+/// </example>
+public abstract class MockKitTest : IAsyncLifetime
+{
+    private readonly MockKitTestHarness _harness;
+
+    /// <summary>Creates the fixture for one test.</summary>
+    /// <param name="output">The test's output, for the traffic log and events.</param>
+    /// <param name="transport">How server and client talk; cleartext HTTP/1.1 by default.</param>
+    protected MockKitTest(ITestOutputHelper output, MockKitTransport transport = MockKitTransport.Http11)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _harness = new MockKitTestHarness(output.WriteLine, transport);
+    }
+
+    /// <summary>How this test's server and client talk.</summary>
+    protected MockKitTransport Transport => _harness.Transport;
+
+    /// <summary>The test's server; started before the test body runs.</summary>
+    protected MockWebServer Server => _harness.Server;
+
+    /// <summary>The test's instrumented handler (its <see cref="InstrumentedHandler.Pool"/> is what the leak check inspects).</summary>
+    protected InstrumentedHandler Handler => _harness.Handler;
+
+    /// <summary>An <see cref="HttpClient"/> over <see cref="Handler"/>.</summary>
+    protected HttpClient Client => _harness.Client;
+
+    /// <summary>Every call event of <see cref="Handler"/>, in order.</summary>
+    protected RecordingEventListener Events => _harness.Events;
+
+    /// <summary>Set to true in a test that enqueues responses it does not expect to be requested; false by default.</summary>
+    protected bool AllowUnusedResponses
+    {
+        get => _harness.AllowUnusedResponses;
+        set => _harness.AllowUnusedResponses = value;
+    }
+
+    /// <summary>How long the end-of-test check waits for connections to be released; 2 seconds by default.</summary>
+    protected TimeSpan ReleaseTimeout
+    {
+        get => _harness.ReleaseTimeout;
+        set => _harness.ReleaseTimeout = value;
+    }
+
+    /// <summary>Starts <see cref="Server"/>; xunit calls it before the test body.</summary>
+    /// <returns>A task that completes when the server listens.</returns>
+    public virtual Task InitializeAsync() => _harness.StartAsync(CancellationToken.None);
+
+    /// <summary>
+    /// Runs the end-of-test checks (no allocated connection, no unused response), writes the
+    /// call events, releases the client and shuts the server down; xunit calls it after the test body.
+    /// </summary>
+    /// <returns>A task that fails with the first failed check, after cleaning up.</returns>
+    public virtual Task DisposeAsync() => _harness.FinishAsync(CancellationToken.None);
+}
