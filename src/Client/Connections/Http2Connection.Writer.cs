@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Threading.Channels;
 using MockKit.Buffers;
 using MockKit.Http2;
@@ -13,6 +14,9 @@ namespace MockKit.Client.Connections;
 internal sealed partial class Http2Connection
 {
     private const int WriteBatchLimit = 64 * 1024;
+
+    /// <summary>How long a connection that sent a connection error's GOAWAY keeps draining the server (real time).</summary>
+    private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Channel<WriteItem> _writes;
     private readonly HpackEncoder _encoder = new();           // Writer loop only.
@@ -180,6 +184,7 @@ internal sealed partial class Http2Connection
                 await _stream.FlushAsync().ConfigureAwait(false);
                 if (close)
                 {
+                    await LingerAsync().ConfigureAwait(false);
                     break;
                 }
             }
@@ -194,6 +199,33 @@ internal sealed partial class Http2Connection
         {
             _headerBlock.Dispose();
             DisposeTransport();
+        }
+    }
+
+    /// <summary>
+    /// After our GOAWAY is flushed: half-close and read (discarding) what the server still sends
+    /// until it closes or <see cref="LingerTimeout"/> of real time passes. Closing a socket with
+    /// unread input makes TCP send a reset, and a reset can destroy the GOAWAY in the server's
+    /// receive buffer before it is read; a server in mid-flood always has frames in flight. This is
+    /// the staged close of RFC 9112 section 9.6, which RFC 9113 section 5.4.1 leaves room for, and
+    /// what the server side does too. Real time, not the handler's TimeProvider: this bounds how long
+    /// a dying socket lingers, which must end even when a test's clock is frozen. The reader loop
+    /// has ended by now (a GOAWAY with CloseAfter is only queued from it), so nothing else reads.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        using var linger = new CancellationTokenSource(LingerTimeout);
+        var discard = new byte[4096];
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            while (await _stream.ReadAsync(discard, linger.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
+        {
+            // Time is up, or the server reset or closed the socket: close now.
         }
     }
 
