@@ -143,6 +143,7 @@ internal sealed partial class Http1ServerSession
 
         var bodyUnread = early.DoNotReadRequestBody && framing.Kind != Http1BodyKind.None;
         RequestBodyRead? body = null;
+        MockResponse? response = null;
         if (!bodyUnread)
         {
             _connection.State = "reading a request body";
@@ -170,20 +171,28 @@ internal sealed partial class Http1ServerSession
                     $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
                 var partial = Build(head, sequence, body, failure);
                 _connection.Record(partial);
-                await _server.Dispatcher.DispatchAsync(partial, ShutdownToken).ConfigureAwait(false);
+                response = await _server.Dispatcher.DispatchAsync(partial, ShutdownToken).ConfigureAwait(false);
                 _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
                 if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
                 {
                     return false;
                 }
+
+                // A half-close leaves the exchange going, as on HTTP/2: the partial request stays
+                // the one recording and its response is the one sent. The rest of the body is
+                // still unread, so the connection cannot carry another request afterwards.
+                bodyUnread = true;
             }
         }
 
-        var request = Build(head, sequence, body, null);
-        _connection.Record(request);
+        if (response is null)
+        {
+            var request = Build(head, sequence, body, null);
+            _connection.Record(request);
+            _connection.State = "dispatching";
+            response = await _server.Dispatcher.DispatchAsync(request, ShutdownToken).ConfigureAwait(false);
+        }
 
-        _connection.State = "dispatching";
-        var response = await _server.Dispatcher.DispatchAsync(request, ShutdownToken).ConfigureAwait(false);
         var triggers = response.Effective;
         if (triggers.OnResponseStart is { } startEffect)
         {
