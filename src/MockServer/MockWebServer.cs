@@ -36,7 +36,8 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     private Socket? _listener; // Guarded by _lock (written once at start).
     private Task? _acceptLoop; // Guarded by _lock.
     private Task? _shutdownTask; // Guarded by _lock.
-    private string? _authority; // Written once at start, under _lock.
+    private string? _authority; // Written once at start, under _lock; kept after shutdown.
+    private int _port; // Written once at start, under _lock; kept after shutdown.
     private volatile Dispatcher _dispatcher = new QueueDispatcher();
 
     private int _connectionCount;
@@ -139,7 +140,10 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The host name to put in URLs: the bound address (127.0.0.1 by default). Starts the server if needed.</summary>
+    /// <summary>
+    /// The host name to put in URLs: the bound address (127.0.0.1 by default). Starts the server
+    /// if needed; stays readable after shutdown.
+    /// </summary>
     public string HostName
     {
         get
@@ -149,13 +153,17 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The bound port. Starts the server if needed.</summary>
+    /// <summary>
+    /// The bound port. Starts the server if needed (safe to race from several threads); stays
+    /// readable after shutdown.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server was shut down before it ever started.</exception>
     public int Port
     {
         get
         {
             EnsureStarted();
-            return ((IPEndPoint)_listener!.LocalEndPoint!).Port;
+            return _port;
         }
     }
 
@@ -182,6 +190,12 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
     internal CancellationToken ShutdownToken => _shutdown.Token;
 
+    /// <summary>
+    /// Accepts one socket from the listener; a test seam (e.g. to inject descriptor exhaustion).
+    /// Set before start; the default is <see cref="Socket.AcceptAsync(CancellationToken)"/>.
+    /// </summary>
+    internal Func<Socket, CancellationToken, ValueTask<Socket>> AcceptSocket { get; init; } = static (listener, ct) => listener.AcceptAsync(ct);
+
     /// <summary>Whether this build serves HTTP/2 (ALPN offers h2 only then).</summary>
     internal static bool Http2Supported => true;
 
@@ -203,7 +217,10 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     /// <summary>The protocol recorded for bookkeeping entries made before negotiation.</summary>
     internal Protocol DefaultCleartextProtocol => _protocols[0] == Protocol.H2PriorKnowledge ? Protocol.H2PriorKnowledge : Protocol.Http11;
 
-    /// <summary>The URL of <paramref name="path"/> on this server; https once <see cref="UseHttps"/> was called. Starts the server if needed.</summary>
+    /// <summary>
+    /// The URL of <paramref name="path"/> on this server; https once <see cref="UseHttps"/> was
+    /// called. Starts the server if needed; stays readable after shutdown.
+    /// </summary>
     /// <param name="path">A path such as <c>/a?b=c</c> (a leading slash is added when missing).</param>
     /// <returns>The URL.</returns>
     public Uri Url(string path)
