@@ -42,7 +42,7 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
     private int _connectionCount;
 
-    private long _bodyLimit = long.MaxValue;
+    private long _bodyLimit = DefaultBodyLimit;
 
     private IReadOnlyList<Protocol> _protocols = [Protocol.Http2, Protocol.Http11];
 
@@ -85,9 +85,17 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         set => _dispatcher = value ?? throw new ArgumentNullException(nameof(value));
     }
 
+    /// <summary>The default <see cref="BodyLimit"/>: 4 MiB retained per request body.</summary>
+    public const long DefaultBodyLimit = 4 * 1024 * 1024;
+
     /// <summary>
     /// Bytes of each request body retained in <see cref="RecordedRequest.Body"/>; the rest is
-    /// counted in <see cref="RecordedRequest.BodySize"/> but not kept. Unlimited by default.
+    /// counted in <see cref="RecordedRequest.BodySize"/> but not kept, and the upload goes on
+    /// normally (HTTP/2 flow-control credit is returned for discarded bytes as for kept ones).
+    /// <see cref="DefaultBodyLimit"/> (4 MiB) by default, so a test that streams a large upload
+    /// pays for 4 MiB, not for the upload; 0 keeps nothing; <see cref="long.MaxValue"/> keeps
+    /// everything up to the largest array .NET allows (about 2 GiB). Read when each request
+    /// starts, so a change applies to the next request. Safe to set from any thread.
     /// </summary>
     public long BodyLimit
     {

@@ -46,7 +46,8 @@ public sealed class RecordedRequest
         Protocol protocol,
         TlsHandshake? handshake,
         Exception? failure,
-        RecordedHeaders? trailers = null)
+        RecordedHeaders? trailers = null,
+        long chunkCount = -1)
     {
         RequestLine = requestLine;
         Method = method;
@@ -56,6 +57,7 @@ public sealed class RecordedRequest
         Body = body;
         BodySize = bodySize;
         ChunkSizes = chunkSizes;
+        ChunkCount = chunkCount < 0 ? chunkSizes.Count : chunkCount;
         SequenceNumber = sequenceNumber;
         ConnectionIndex = connectionIndex;
         Protocol = protocol;
@@ -89,17 +91,30 @@ public sealed class RecordedRequest
     /// <summary>Trailer fields sent after a chunked (HTTP/1) or HTTP/2 body; empty when none.</summary>
     public RecordedHeaders Trailers { get; }
 
-    /// <summary>The body bytes retained, at most <see cref="MockWebServer.BodyLimit"/> of them.</summary>
+    /// <summary>
+    /// The body bytes retained: the first <see cref="MockWebServer.BodyLimit"/> of them
+    /// (<see cref="MockWebServer.DefaultBodyLimit"/>, 4 MiB, unless changed); see
+    /// <see cref="BodySize"/> for the full size.
+    /// </summary>
     public byte[] Body { get; }
 
     /// <summary>The body decoded as UTF-8.</summary>
     public string BodyText => Encoding.UTF8.GetString(Body);
 
-    /// <summary>The body's full size in bytes as received, including bytes beyond the retention limit.</summary>
+    /// <summary>
+    /// The body's full size in bytes as received, including bytes beyond the retention limit;
+    /// counted whatever the size (past 2 GiB too).
+    /// </summary>
     public long BodySize { get; }
 
-    /// <summary>The size of each chunk of a chunked HTTP/1 body, in order; empty otherwise.</summary>
+    /// <summary>
+    /// The size of each chunk of a chunked HTTP/1 body, in order, for the first 1,024 chunks
+    /// (later ones are only counted in <see cref="ChunkCount"/>); empty otherwise.
+    /// </summary>
     public IReadOnlyList<int> ChunkSizes { get; }
+
+    /// <summary>How many chunks a chunked HTTP/1 body had, including those past the ones in <see cref="ChunkSizes"/>; 0 otherwise.</summary>
+    public long ChunkCount { get; }
 
     /// <summary>This exchange's position on its connection, from 0 (see the type's remarks for the rules).</summary>
     public int SequenceNumber { get; }

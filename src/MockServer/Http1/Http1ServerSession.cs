@@ -285,7 +285,7 @@ internal sealed partial class Http1ServerSession
             head.Target,
             url,
             new RecordedHeaders(head.Headers),
-            body?.Recorder.ToArray() ?? [],
+            body?.Recorder.Detach() ?? [],
             body?.Recorder.Size ?? 0,
             body?.ChunkSizes ?? [],
             sequence,
@@ -293,7 +293,8 @@ internal sealed partial class Http1ServerSession
             head.Version,
             _connection.Handshake,
             failure,
-            body?.Trailers is { } trailers ? new RecordedHeaders(trailers) : null);
+            body?.Trailers is { } trailers ? new RecordedHeaders(trailers) : null,
+            body?.ChunkCount ?? 0);
     }
 
     private void RecordFailure(RecordedRequest request)

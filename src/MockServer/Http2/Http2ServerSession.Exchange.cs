@@ -178,7 +178,7 @@ internal sealed partial class Http2ServerSession
         List<KeyValuePair<string, string>>? trailers;
         lock (_lock)
         {
-            body = stream.Body.ToArray();
+            body = stream.Body.Detach();
             size = stream.Body.Size;
             trailers = stream.Trailers;
         }
