@@ -1,4 +1,5 @@
 using System.Net;
+using Xunit.Abstractions;
 using MockKit.MockServer.Tests.Soak;
 
 namespace MockKit.MockServer.Tests.Recording;
@@ -13,7 +14,7 @@ namespace MockKit.MockServer.Tests.Recording;
 /// same scenario at 512 MiB and past 2 GiB with <c>MOCKKIT_UPLOAD_MIB</c>.
 /// </remarks>
 [Collection(RunsAlone.Name)]
-public sealed class LargeUploadTests
+public sealed class LargeUploadTests(ITestOutputHelper output)
 {
     private static readonly long UploadBytes =
         (long.TryParse(Environment.GetEnvironmentVariable("MOCKKIT_UPLOAD_MIB"), out var mib) ? mib : 64) * 1024 * 1024;
@@ -57,6 +58,7 @@ public sealed class LargeUploadTests
         var request = server.TakeRequest();
         var after = GC.GetTotalMemory(forceFullCollection: true);
 
+        output.WriteLine($"{framing}: {UploadBytes / (1024 * 1024)} MiB uploaded, BodySize {request.BodySize}, managed memory {before / 1024} KiB -> {after / 1024} KiB");
         request.Failure.ShouldBeNull();
         request.BodySize.ShouldBe(UploadBytes);
         request.Body.Length.ShouldBe((int)MockWebServer.DefaultBodyLimit);
