@@ -30,6 +30,7 @@ public sealed partial class MockWebServer
 
         Log($"listening on {_authority}");
     }
+
     /// <summary>Binds and starts accepting (binding is immediate; this exists for async call sites).</summary>
     /// <param name="port">The port; 0 (the default) picks a free ephemeral port.</param>
     /// <param name="cancellationToken">Checked before binding.</param>
