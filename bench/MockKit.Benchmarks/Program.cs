@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 namespace MockKit.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>serve-mock</c>, <c>serve-kestrel</c> (and their <c>-h2c</c>/<c>-h2</c> variants), <c>startup</c> and <c>startup-cold</c> are console modes
+/// Entry point. <c>serve-mock</c>, <c>serve-kestrel</c> (and their <c>-h2c</c>/<c>-h2</c> variants), <c>startup</c>, <c>startup-cold</c>, <c>retention</c> and <c>load</c> are console modes
 /// for bench/http1-server.sh (see bench/README.md); anything else goes to BenchmarkDotNet:
 /// <c>dotnet run -c Release --project bench/MockKit.Benchmarks -- --filter '*'</c>.
 /// </summary>
@@ -19,6 +19,10 @@ internal static class Program
                 return await StartupLatency.RunAsync(args);
             case "startup-cold":
                 return await StartupLatency.RunColdAsync(args);
+            case "retention":
+                return await RecordingRetention.RunAsync(args);
+            case "load":
+                return await ConnectionLoad.RunAsync(args);
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 return 0;

@@ -25,28 +25,10 @@ public sealed partial class MockWebServer
                 throw new InvalidOperationException("A MockWebServer can be started once; this one already was.");
             }
 
-            ValidateConfiguration();
-            var listener = new Socket(ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                listener.Bind(new IPEndPoint(ListenAddress, port));
-                listener.Listen(512);
-            }
-            catch
-            {
-                listener.Dispose();
-                throw;
-            }
-
-            _listener = listener;
-            var boundPort = ((IPEndPoint)listener.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
-            _authority = ListenAddress.AddressFamily == AddressFamily.InterNetworkV6
-                ? $"[{ListenAddress}]:{boundPort}"
-                : $"{ListenAddress}:{boundPort}";
-            _acceptLoop = AcceptLoopAsync(listener);
+            StartUnderLock(port);
         }
 
-        Log($"listening on {ListenAddress}:{((IPEndPoint)_listener.LocalEndPoint!).Port}");
+        Log($"listening on {_authority}");
     }
 
     /// <summary>Binds and starts accepting (binding is immediate; this exists for async call sites).</summary>
@@ -252,22 +234,50 @@ public sealed partial class MockWebServer
     {
         // Yield so Start returns before the first accept completes inline.
         await Task.Yield();
+        var backOff = new AcceptBackOff();
         while (!_shutdown.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await listener.AcceptAsync(_shutdown.Token).ConfigureAwait(false);
+                socket = await AcceptSocket(listener, _shutdown.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || (e is SocketException && _shutdown.IsCancellationRequested))
             {
                 return;
             }
+            catch (SocketException e) when (AcceptBackOff.IsResourceExhaustion(e.SocketErrorCode))
+            {
+                // EMFILE/ENFILE/ENOBUFS: the pending connection stays in the backlog and the next
+                // accept fails the same way at once, so retrying without a pause spins a core.
+                // Wait, doubling the pause up to a cap, and log once per burst, not per failure.
+                var (delay, firstOfBurst) = backOff.OnFailure();
+                if (firstOfBurst)
+                {
+                    Log($"accept failed: {e.SocketErrorCode}; backing off (up to {AcceptBackOff.MaxDelay.TotalSeconds:0.#} s between attempts) until it succeeds");
+                }
+
+                try
+                {
+                    await Task.Delay(delay, TimeProvider, _shutdown.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
             catch (SocketException e)
             {
-                // A connection reset before accept completed, descriptor exhaustion: keep accepting.
+                // A connection reset before accept completed: nothing is left in the backlog for it; keep accepting.
                 Log($"accept failed: {e.SocketErrorCode}");
                 continue;
+            }
+
+            if (backOff.OnSuccess() is { } failures)
+            {
+                Log($"accept recovered after {failures} failed attempt(s)");
             }
 
             socket.NoDelay = true;
@@ -293,11 +303,16 @@ public sealed partial class MockWebServer
         await connection.RunAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Starts the server on first use of its address. The check and the start happen under one
+    /// lock hold: two threads that both find the server unstarted must not both try to start it
+    /// (the loser would throw "can be started once"). After shutdown the address stays readable.
+    /// </summary>
     private void EnsureStarted()
     {
         lock (_lock)
         {
-            if (_listener is not null)
+            if (_authority is not null)
             {
                 return;
             }
@@ -306,9 +321,39 @@ public sealed partial class MockWebServer
             {
                 throw new InvalidOperationException("The server has shut down.");
             }
+
+            StartUnderLock(0);
         }
 
-        Start();
+        Log($"listening on {_authority}");
+    }
+
+    /// <summary>Binds, listens and starts the accept loop. Called with <c>_lock</c> held (no I/O beyond the bind itself, which is immediate).</summary>
+    private void StartUnderLock(int port)
+    {
+        ValidateConfiguration();
+        var listener = new Socket(ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(new IPEndPoint(ListenAddress, port));
+            listener.Listen(512);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        _listener = listener;
+
+        // Kept apart from the socket so Port, HostName and Url stay readable after shutdown
+        // disposed the listener (a failure message that prints the URL must not throw instead).
+        _port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var boundPort = _port.ToString(CultureInfo.InvariantCulture);
+        _authority = ListenAddress.AddressFamily == AddressFamily.InterNetworkV6
+            ? $"[{ListenAddress}]:{boundPort}"
+            : $"{ListenAddress}:{boundPort}";
+        _acceptLoop = AcceptLoopAsync(listener);
     }
 
     private void ThrowIfStarted()

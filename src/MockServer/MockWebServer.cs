@@ -36,12 +36,13 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     private Socket? _listener; // Guarded by _lock (written once at start).
     private Task? _acceptLoop; // Guarded by _lock.
     private Task? _shutdownTask; // Guarded by _lock.
-    private string? _authority; // Written once at start, under _lock.
+    private string? _authority; // Written once at start, under _lock; kept after shutdown.
+    private int _port; // Written once at start, under _lock; kept after shutdown.
     private volatile Dispatcher _dispatcher = new QueueDispatcher();
 
     private int _connectionCount;
 
-    private long _bodyLimit = long.MaxValue;
+    private long _bodyLimit = DefaultBodyLimit;
 
     private IReadOnlyList<Protocol> _protocols = [Protocol.Http2, Protocol.Http11];
 
@@ -88,9 +89,17 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         set => _dispatcher = value ?? throw new ArgumentNullException(nameof(value));
     }
 
+    /// <summary>The default <see cref="BodyLimit"/>: 4 MiB retained per request body.</summary>
+    public const long DefaultBodyLimit = 4 * 1024 * 1024;
+
     /// <summary>
     /// Bytes of each request body retained in <see cref="RecordedRequest.Body"/>; the rest is
-    /// counted in <see cref="RecordedRequest.BodySize"/> but not kept. Unlimited by default.
+    /// counted in <see cref="RecordedRequest.BodySize"/> but not kept, and the upload goes on
+    /// normally (HTTP/2 flow-control credit is returned for discarded bytes as for kept ones).
+    /// <see cref="DefaultBodyLimit"/> (4 MiB) by default, so a test that streams a large upload
+    /// pays for 4 MiB, not for the upload; 0 keeps nothing; <see cref="long.MaxValue"/> keeps
+    /// everything up to the largest array .NET allows (about 2 GiB). Read when each request
+    /// starts, so a change applies to the next request. Safe to set from any thread.
     /// </summary>
     public long BodyLimit
     {
@@ -143,7 +152,10 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The host name to put in URLs: the bound address (127.0.0.1 by default). Starts the server if needed.</summary>
+    /// <summary>
+    /// The host name to put in URLs: the bound address (127.0.0.1 by default). Starts the server
+    /// if needed; stays readable after shutdown.
+    /// </summary>
     public string HostName
     {
         get
@@ -153,13 +165,17 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The bound port. Starts the server if needed.</summary>
+    /// <summary>
+    /// The bound port. Starts the server if needed (safe to race from several threads); stays
+    /// readable after shutdown.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server was shut down before it ever started.</exception>
     public int Port
     {
         get
         {
             EnsureStarted();
-            return ((IPEndPoint)_listener!.LocalEndPoint!).Port;
+            return _port;
         }
     }
 
@@ -186,6 +202,12 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
 
     internal CancellationToken ShutdownToken => _shutdown.Token;
 
+    /// <summary>
+    /// Accepts one socket from the listener; a test seam (e.g. to inject descriptor exhaustion).
+    /// Set before start; the default is <see cref="Socket.AcceptAsync(CancellationToken)"/>.
+    /// </summary>
+    internal Func<Socket, CancellationToken, ValueTask<Socket>> AcceptSocket { get; init; } = static (listener, ct) => listener.AcceptAsync(ct);
+
     /// <summary>Whether this build serves HTTP/2 (ALPN offers h2 only then).</summary>
     internal static bool Http2Supported => true;
 
@@ -207,7 +229,10 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     /// <summary>The protocol recorded for bookkeeping entries made before negotiation.</summary>
     internal Protocol DefaultCleartextProtocol => _protocols[0] == Protocol.H2PriorKnowledge ? Protocol.H2PriorKnowledge : Protocol.Http11;
 
-    /// <summary>The URL of <paramref name="path"/> on this server; https once <see cref="UseHttps"/> was called. Starts the server if needed.</summary>
+    /// <summary>
+    /// The URL of <paramref name="path"/> on this server; https once <see cref="UseHttps"/> was
+    /// called. Starts the server if needed; stays readable after shutdown.
+    /// </summary>
     /// <param name="path">A path such as <c>/a?b=c</c> (a leading slash is added when missing).</param>
     /// <returns>The URL.</returns>
     public Uri Url(string path)

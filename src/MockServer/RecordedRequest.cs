@@ -1,4 +1,5 @@
 using System.Text;
+using MockKit.MockServer.Recording;
 
 namespace MockKit.MockServer;
 
@@ -32,7 +33,14 @@ namespace MockKit.MockServer;
 /// </remarks>
 public sealed class RecordedRequest
 {
-    private Exception? _failure;
+    // Memory layout (a test that never takes its requests keeps every one of them): the raw
+    // HTTP/1 head bytes or an already materialised RecordedHead, a per-connection context shared
+    // by all its requests, rarely-set parts out of line, and the body. Strings, the Uri and the
+    // header array of an HTTP/1 request are made on first access.
+    private readonly RecordingContext _context;
+    private readonly RecordedExtras? _extras;
+    private object _head; // byte[] (raw HTTP/1 head) until first read, then RecordedHead.
+    private Exception? _failure; // Set by a dispatcher's verdict during dispatch (a route miss), hence not in _extras.
 
     internal RecordedRequest(
         string requestLine,
@@ -48,32 +56,53 @@ public sealed class RecordedRequest
         Protocol protocol,
         TlsHandshake? handshake,
         Exception? failure,
-        RecordedHeaders? trailers = null)
+        RecordedHeaders? trailers = null,
+        long chunkCount = -1)
+        : this(
+            requestLine.Length == 0 && method.Length == 0 && target.Length == 0 && url is null && headers.Count == 0
+                ? RecordedHead.Empty
+                : new RecordedHead(requestLine, method, target, url, headers),
+            new RecordingContext(connectionIndex, handshake, string.Empty),
+            body, bodySize, chunkSizes, sequenceNumber, protocol, failure, trailers, chunkCount)
     {
-        RequestLine = requestLine;
-        Method = method;
-        Target = target;
-        Url = url;
-        Headers = headers;
+    }
+
+    /// <summary>
+    /// A request whose head is kept as its raw bytes (HTTP/1) or as a materialised head (HTTP/2).
+    /// <paramref name="head"/> is the raw HTTP/1 head (request line through the empty line) or a
+    /// <see cref="RecordedHead"/>; <paramref name="context"/> is shared by the connection's requests.
+    /// </summary>
+    internal RecordedRequest(
+        object head,
+        RecordingContext context,
+        byte[] body,
+        long bodySize,
+        IReadOnlyList<int> chunkSizes,
+        int sequenceNumber,
+        Protocol protocol,
+        Exception? failure,
+        RecordedHeaders? trailers = null,
+        long chunkCount = -1)
+    {
+        System.Diagnostics.Debug.Assert(head is byte[] or RecordedHead, "The head is raw bytes or materialised.");
+        _head = head;
+        _context = context;
+        _extras = RecordedExtras.Create(trailers, chunkSizes, chunkCount);
         Body = body;
         BodySize = bodySize;
-        ChunkSizes = chunkSizes;
         SequenceNumber = sequenceNumber;
-        ConnectionIndex = connectionIndex;
         Protocol = protocol;
-        Handshake = handshake;
         _failure = failure;
-        Trailers = trailers ?? RecordedHeaders.Empty;
     }
 
     /// <summary>The request line as sent (HTTP/2: synthesised as <c>METHOD path HTTP/2</c>); empty for bookkeeping entries.</summary>
-    public string RequestLine { get; }
+    public string RequestLine => Head.RequestLine;
 
     /// <summary>The method, e.g. <c>GET</c> or <c>CONNECT</c>; empty for bookkeeping entries.</summary>
-    public string Method { get; }
+    public string Method => Head.Method;
 
     /// <summary>The request-target exactly as sent: <c>/a?b</c>, <c>http://host/a</c> (proxy), <c>host:443</c> (CONNECT) or <c>*</c>.</summary>
-    public string Target { get; }
+    public string Target => Head.Target;
 
     /// <summary>The path and query of <see cref="Url"/> (<c>/a?b</c>), also for absolute-form targets; null for CONNECT, <c>*</c> and bookkeeping entries.</summary>
     public string? Path => Url is { } url ? url.PathAndQuery : (Target == "*" ? "*" : null);
@@ -83,25 +112,38 @@ public sealed class RecordedRequest
     /// the connection's scheme and the Host header (or the server's address). Null for CONNECT,
     /// asterisk-form, bookkeeping entries and targets that are not a valid URL.
     /// </summary>
-    public Uri? Url { get; }
+    public Uri? Url => Head.Url;
 
     /// <summary>The header fields in wire order.</summary>
-    public RecordedHeaders Headers { get; }
+    public RecordedHeaders Headers => Head.Headers;
 
     /// <summary>Trailer fields sent after a chunked (HTTP/1) or HTTP/2 body; empty when none.</summary>
-    public RecordedHeaders Trailers { get; }
+    public RecordedHeaders Trailers => _extras?.Trailers ?? RecordedHeaders.Empty;
 
-    /// <summary>The body bytes retained, at most <see cref="MockWebServer.BodyLimit"/> of them.</summary>
+    /// <summary>
+    /// The body bytes retained: the first <see cref="MockWebServer.BodyLimit"/> of them
+    /// (<see cref="MockWebServer.DefaultBodyLimit"/>, 4 MiB, unless changed); see
+    /// <see cref="BodySize"/> for the full size.
+    /// </summary>
     public byte[] Body { get; }
 
     /// <summary>The body decoded as UTF-8.</summary>
     public string BodyText => Encoding.UTF8.GetString(Body);
 
-    /// <summary>The body's full size in bytes as received, including bytes beyond the retention limit.</summary>
+    /// <summary>
+    /// The body's full size in bytes as received, including bytes beyond the retention limit;
+    /// counted whatever the size (past 2 GiB too).
+    /// </summary>
     public long BodySize { get; }
 
-    /// <summary>The size of each chunk of a chunked HTTP/1 body, in order; empty otherwise.</summary>
-    public IReadOnlyList<int> ChunkSizes { get; }
+    /// <summary>
+    /// The size of each chunk of a chunked HTTP/1 body, in order, for the first 1,024 chunks
+    /// (later ones are only counted in <see cref="ChunkCount"/>); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<int> ChunkSizes => _extras?.ChunkSizes ?? [];
+
+    /// <summary>How many chunks a chunked HTTP/1 body had, including those past the ones in <see cref="ChunkSizes"/>; 0 otherwise.</summary>
+    public long ChunkCount => _extras?.ChunkCount ?? 0;
 
     /// <summary>This exchange's position on its connection, from 0 (see the type's remarks for the rules).</summary>
     public int SequenceNumber { get; }
@@ -110,13 +152,13 @@ public sealed class RecordedRequest
     public int ExchangeIndex => SequenceNumber;
 
     /// <summary>Which accepted socket carried it: 0 for the server's first, +1 per accepted socket.</summary>
-    public int ConnectionIndex { get; }
+    public int ConnectionIndex => _context.ConnectionIndex;
 
     /// <summary>The protocol it arrived over.</summary>
     public Protocol Protocol { get; }
 
     /// <summary>The TLS handshake of its connection, or null for cleartext.</summary>
-    public TlsHandshake? Handshake { get; }
+    public TlsHandshake? Handshake => _context.Handshake;
 
     /// <summary>
     /// Why the exchange failed or was cut short (malformed input, a policy, a broken socket, a
@@ -130,7 +172,23 @@ public sealed class RecordedRequest
     }
 
     /// <summary>True for an entry recorded by a connection-level policy without a request being read.</summary>
-    public bool IsBookkeeping => Method.Length == 0;
+    public bool IsBookkeeping => _head is RecordedHead { Method.Length: 0 };
+
+    /// <summary>The materialised head; an HTTP/1 head is parsed from its bytes on first use (racing readers agree on one result).</summary>
+    private RecordedHead Head
+    {
+        get
+        {
+            var head = Volatile.Read(ref _head);
+            if (head is RecordedHead materialised)
+            {
+                return materialised;
+            }
+
+            var parsed = RecordedHead.Parse((byte[])head, _context);
+            return Interlocked.CompareExchange(ref _head, parsed, head) is RecordedHead winner ? winner : parsed;
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => IsBookkeeping

@@ -29,15 +29,23 @@ internal sealed class ChunkedBodyDecoder
     private const int MaxChunkHeaderBytes = 4096;
 
     private readonly Http1Limits _trailerLimits;
-    private readonly List<int> _chunkSizes = [];
+    private readonly int _maxRecordedChunkSizes;
+    private List<int>? _chunkSizes;
     private State _state = State.ChunkHeader;
     private long _remainingInChunk;
 
     /// <summary>Creates a decoder.</summary>
     /// <param name="trailerLimits">Limits applied to the trailer section.</param>
-    public ChunkedBodyDecoder(Http1Limits trailerLimits)
+    /// <param name="maxRecordedChunkSizes">
+    /// How many chunk sizes <see cref="ChunkSizes"/> keeps (the first ones); later chunks are
+    /// only counted in <see cref="ChunkCount"/>. 0 (the default, for readers that never look)
+    /// keeps none, so a peer sending millions of one-byte chunks costs no memory.
+    /// </param>
+    public ChunkedBodyDecoder(Http1Limits trailerLimits, int maxRecordedChunkSizes = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRecordedChunkSizes);
         _trailerLimits = trailerLimits;
+        _maxRecordedChunkSizes = maxRecordedChunkSizes;
     }
 
     private enum State
@@ -49,8 +57,14 @@ internal sealed class ChunkedBodyDecoder
         Done,
     }
 
-    /// <summary>The size of every data chunk read so far, in order (the last, empty chunk excluded).</summary>
-    public IReadOnlyList<int> ChunkSizes => _chunkSizes;
+    /// <summary>
+    /// The sizes of the first data chunks read so far (at most the count given to the
+    /// constructor), in order; the last, empty chunk is excluded.
+    /// </summary>
+    public IReadOnlyList<int> ChunkSizes => (IReadOnlyList<int>?)_chunkSizes ?? [];
+
+    /// <summary>How many data chunks were read so far, recorded in <see cref="ChunkSizes"/> or not.</summary>
+    public long ChunkCount { get; private set; }
 
     /// <summary>The trailer fields, once <see cref="IsCompleted"/>.</summary>
     public List<KeyValuePair<string, string>> Trailers { get; private set; } = [];
@@ -168,7 +182,8 @@ internal sealed class ChunkedBodyDecoder
             throw Http1ParseException.BadRequest($"Invalid chunk size '{Http1HeadParser.Printable(line)}'.");
         }
 
-        // ChunkSizes is a list of int: a chunk of 2 GiB or more in a test is hostile.
+        // ChunkSizes is a list of int: a chunk of 2 GiB or more in a test is hostile (a body of
+        // any size can still be sent as many chunks).
         var hex = System.Text.Encoding.ASCII.GetString(line[..digits]).TrimStart('0');
         if (hex.Length > 8 || !long.TryParse(hex.Length == 0 ? "0" : hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var size)
             || size > int.MaxValue)
@@ -182,7 +197,12 @@ internal sealed class ChunkedBodyDecoder
             return true;
         }
 
-        _chunkSizes.Add((int)size);
+        if (ChunkCount < _maxRecordedChunkSizes)
+        {
+            (_chunkSizes ??= []).Add((int)size);
+        }
+
+        ChunkCount++;
         _remainingInChunk = size;
         _state = State.ChunkData;
         return true;

@@ -11,7 +11,7 @@ public sealed partial class HeldCertificate
         /// <summary>Generates a key pair and signs a certificate with the configured options.</summary>
         /// <returns>A new held certificate.</returns>
         /// <exception cref="ArgumentException">
-        /// The options conflict with the issuer: the validity window is not inside the issuer's,
+        /// The options conflict with the issuer: a <see cref="Duration"/> outlives the issuer,
         /// or the issuer's path length does not allow another CA below it.
         /// </exception>
         public HeldCertificate Build()

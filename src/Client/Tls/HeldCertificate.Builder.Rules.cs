@@ -4,7 +4,8 @@ public sealed partial class HeldCertificate
 {
     /// <content>
     /// The validity window and the rules an issued certificate must follow relative to its
-    /// issuer. Explicit choices that break a rule throw; only the default window adapts.
+    /// issuer. A <see cref="Duration"/> that outlives the issuer throws; only the default window
+    /// adapts; an explicit <see cref="ValidityInterval"/> is issued exactly as given.
     /// </content>
     public sealed partial class Builder
     {
@@ -17,7 +18,11 @@ public sealed partial class HeldCertificate
         {
             if (_validity is { } explicitWindow)
             {
-                CheckInsideIssuer(explicitWindow.NotBefore, explicitWindow.NotAfter);
+                // Issued as given, even outside the issuer's window: an expired or not-yet-valid
+                // leaf under a fresh CA is the classic negative TLS test, and the caller named
+                // these dates on purpose. The signature does not care (it is made with an
+                // X509SignatureGenerator, which checks nothing about the issuer); the peer's path
+                // validation (RFC 5280 section 6.1.3) reports the window as it should.
                 return explicitWindow;
             }
 
@@ -45,8 +50,9 @@ public sealed partial class HeldCertificate
         private void CheckInsideIssuer(DateTimeOffset notBefore, DateTimeOffset notAfter)
         {
             // RFC 5280 section 6.1.3 checks each certificate of a path against the current time,
-            // so a leaf that outlives its CA stops validating when the CA expires. Saying so now
-            // beats a puzzling handshake failure later; no silent clamping.
+            // so a leaf that outlives its CA stops validating when the CA expires. A Duration is
+            // "valid from now for this long", rarely meant to outlive the CA: saying so now beats
+            // a puzzling handshake failure later; no silent clamping.
             if (_issuer is not null && (notBefore < _issuer.NotBefore || notAfter > _issuer.NotAfter))
             {
                 throw new ArgumentException(

@@ -148,8 +148,10 @@ public sealed partial class HeldCertificate
 
         /// <summary>
         /// Has <paramref name="issuer"/> sign the certificate; null (the default) makes it
-        /// self-signed. An explicit validity window must lie within the issuer's, or
-        /// <see cref="Build"/> throws; the default window is narrowed to fit inside the issuer's.
+        /// self-signed. A <see cref="Duration"/> must end within the issuer's validity, or
+        /// <see cref="Build"/> throws; the default window is narrowed to fit inside the issuer's;
+        /// an explicit <see cref="ValidityInterval"/> is issued as given, even outside the
+        /// issuer's window (e.g. an expired or not-yet-valid leaf under a fresh CA).
         /// </summary>
         /// <param name="issuer">A certificate authority (see <see cref="CertificateAuthority"/>), or null.</param>
         /// <returns>This builder.</returns>

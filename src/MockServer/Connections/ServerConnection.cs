@@ -32,6 +32,7 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
         Index = index;
         Transport = new NetworkStream(socket, ownsSocket: true);
         RemoteEndPoint = socket.RemoteEndPoint;
+        RecordingContext = new RecordingContext(index, null, server.Authority);
     }
 
     public MockWebServer Server { get; }
@@ -48,6 +49,9 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     public TlsHandshake? Handshake { get; private set; }
 
     public string Scheme => Handshake is null ? "http" : "https";
+
+    /// <summary>What the requests recorded on this connection share (index, handshake, server authority); replaced when TLS starts.</summary>
+    public RecordingContext RecordingContext { get; private set; }
 
     /// <summary>Cancelled when the server shuts down.</summary>
     public CancellationToken ShutdownToken => Server.ShutdownToken;
@@ -141,6 +145,7 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     {
         Transport = transport;
         Handshake = handshake;
+        RecordingContext = RecordingContext with { Handshake = handshake };
     }
 
     // ISocketEffectTarget for HTTP/1: every stream-level effect ends the connection.

@@ -6,25 +6,33 @@ namespace MockKit.MockServer.Http1;
 
 /// <summary>What reading a request body produced.</summary>
 /// <param name="Recorder">The bytes kept and counted.</param>
-/// <param name="ChunkSizes">Chunk sizes of a chunked body.</param>
+/// <param name="ChunkSizes">The first chunk sizes of a chunked body (at most <see cref="Http1ServerSession.MaxRecordedChunkSizes"/>).</param>
 /// <param name="Truncated">The client closed the connection before the body ended.</param>
 /// <param name="TriggerFired">The OnRequestBody effect whose threshold was reached (reading stopped there).</param>
 /// <param name="ParseError">Malformed chunk framing.</param>
 /// <param name="Trailers">Trailer fields of a chunked body.</param>
+/// <param name="ChunkCount">How many chunks a chunked body had, sizes kept or not.</param>
 internal sealed record RequestBodyRead(
     BodyRecorder Recorder,
     IReadOnlyList<int>? ChunkSizes,
     bool Truncated,
     SocketEffect? TriggerFired,
     Http1ParseException? ParseError = null,
-    List<KeyValuePair<string, string>>? Trailers = null);
+    List<KeyValuePair<string, string>>? Trailers = null,
+    long ChunkCount = 0);
 
 /// <summary>Request body reading.</summary>
 internal sealed partial class Http1ServerSession
 {
+    /// <summary>
+    /// How many chunk sizes of a chunked request body are recorded (the first ones); later chunks
+    /// are only counted, so a client streaming tiny chunks cannot grow the recording without bound.
+    /// </summary>
+    internal const int MaxRecordedChunkSizes = 1024;
+
     private async Task<RequestBodyRead> ReadBodyAsync(Http1BodyFraming framing, SocketEffect? trigger)
     {
-        var recorder = new BodyRecorder(_server.BodyLimit);
+        var recorder = new BodyRecorder(_server.BodyLimit, framing.Kind == Http1BodyKind.ContentLength ? framing.Length : -1);
         return framing.Kind switch
         {
             Http1BodyKind.ContentLength => await ReadFixedBodyAsync(recorder, framing.Length, trigger).ConfigureAwait(false),
@@ -55,7 +63,7 @@ internal sealed partial class Http1ServerSession
 
     private async Task<RequestBodyRead> ReadChunkedBodyAsync(BodyRecorder recorder, SocketEffect? trigger)
     {
-        var decoder = new ChunkedBodyDecoder(_server.RequestLimits);
+        var decoder = new ChunkedBodyDecoder(_server.RequestLimits, MaxRecordedChunkSizes);
         while (true)
         {
             var result = await _input.ReadAsync(ShutdownToken).ConfigureAwait(false);
@@ -70,10 +78,10 @@ internal sealed partial class Http1ServerSession
                         recorder.Append(data);
 
                         // For a chunked body, "half" is unknowable: the trigger fires after the first chunk.
-                        if (trigger is not null && decoder.ChunkSizes.Count == 1 && recorder.Size == decoder.ChunkSizes[0])
+                        if (trigger is not null && decoder.ChunkCount == 1 && recorder.Size == decoder.ChunkSizes[0])
                         {
                             _input.AdvanceTo(reader.Position);
-                            return new RequestBodyRead(recorder, decoder.ChunkSizes, false, trigger);
+                            return new RequestBodyRead(recorder, decoder.ChunkSizes, false, trigger, ChunkCount: decoder.ChunkCount);
                         }
 
                         continue;
@@ -82,7 +90,7 @@ internal sealed partial class Http1ServerSession
                     if (status == ChunkedReadResult.Completed)
                     {
                         _input.AdvanceTo(reader.Position);
-                        return new RequestBodyRead(recorder, decoder.ChunkSizes, false, trigger, Trailers: decoder.Trailers);
+                        return new RequestBodyRead(recorder, decoder.ChunkSizes, false, trigger, Trailers: decoder.Trailers, ChunkCount: decoder.ChunkCount);
                     }
 
                     break;
@@ -91,13 +99,13 @@ internal sealed partial class Http1ServerSession
             catch (Http1ParseException e)
             {
                 _input.AdvanceTo(reader.Position);
-                return new RequestBodyRead(recorder, decoder.ChunkSizes, false, null, e);
+                return new RequestBodyRead(recorder, decoder.ChunkSizes, false, null, e, ChunkCount: decoder.ChunkCount);
             }
 
             _input.AdvanceTo(reader.Position, result.Buffer.End);
             if (result.IsCompleted)
             {
-                return new RequestBodyRead(recorder, decoder.ChunkSizes, true, null);
+                return new RequestBodyRead(recorder, decoder.ChunkSizes, true, null, ChunkCount: decoder.ChunkCount);
             }
         }
     }

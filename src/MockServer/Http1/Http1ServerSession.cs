@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using MockKit.Http1;
@@ -27,15 +28,14 @@ internal sealed partial class Http1ServerSession
     private readonly ServerConnection _connection;
     private readonly MockWebServer _server;
     private readonly List<PipeReader> _retiredInputs = [];
-    private readonly string _fallbackAuthority;
     private PipeReader _input;
     private bool _switchToHttp2;
+    private byte[] _rawHead = []; // The current request's head as received, for its recording.
 
     public Http1ServerSession(ServerConnection connection)
     {
         _connection = connection;
         _server = connection.Server;
-        _fallbackAuthority = connection.Server.Authority;
         _input = PipeReader.Create(connection.Transport, new StreamPipeReaderOptions(leaveOpen: true));
     }
 
@@ -100,7 +100,7 @@ internal sealed partial class Http1ServerSession
         Http1RequestHead? head;
         try
         {
-            head = await ReadHeadAsync().ConfigureAwait(false);
+            (head, _rawHead) = await ReadHeadAsync().ConfigureAwait(false);
         }
         catch (Http1ParseException e)
         {
@@ -138,7 +138,7 @@ internal sealed partial class Http1ServerSession
         // below come from the response this request is then given (another connection's request
         // can no longer be dispatched in between). Handed back if the exchange ends before dispatch.
         var claim = _server.ClaimResponse(Build(head, sequence, null, null));
-        MockResponse response;
+        MockResponse? response = null;
         RequestBodyRead? body = null;
         var bodyUnread = false;
         try
@@ -195,22 +195,30 @@ internal sealed partial class Http1ServerSession
                     _connection.Record(partial);
                     var bodyClaim = claim;
                     claim = null;
-                    await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
+                    response = await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
                     _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
                     if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
                     {
                         return false;
                     }
+
+                    // A half-close leaves the exchange going, as on HTTP/2: the partial request stays
+                    // the one recording and its response is the one sent. The rest of the body is
+                    // still unread, so the connection cannot carry another request afterwards.
+                    bodyUnread = true;
                 }
             }
 
-            var request = Build(head, sequence, body, null);
-            _connection.Record(request);
+            if (response is null)
+            {
+                var request = Build(head, sequence, body, null);
+                _connection.Record(request);
 
-            _connection.State = "dispatching";
-            var dispatchClaim = claim;
-            claim = null;
-            response = await _server.DispatchAsync(request, dispatchClaim, ShutdownToken).ConfigureAwait(false);
+                _connection.State = "dispatching";
+                var dispatchClaim = claim;
+                claim = null;
+                response = await _server.DispatchAsync(request, dispatchClaim, ShutdownToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -304,23 +312,19 @@ internal sealed partial class Http1ServerSession
 
     private RecordedRequest Build(Http1RequestHead head, int sequence, RequestBodyRead? body, Exception? failure)
     {
-        var host = head.Headers.FindLast(h => h.Key.Equals("Host", StringComparison.OrdinalIgnoreCase)).Value;
-        var url = RecordedRequestFactory.BuildUrl(head.Method, head.Target, _connection.Scheme, host, _fallbackAuthority);
+        // The raw head bytes are all that is kept: RecordedRequest parses them again (to the same
+        // strings) only when a test reads the request, so untaken requests stay small.
         return new RecordedRequest(
-            head.RequestLine,
-            head.Method,
-            head.Target,
-            url,
-            new RecordedHeaders(head.Headers),
-            body?.Recorder.ToArray() ?? [],
+            _rawHead,
+            _connection.RecordingContext,
+            body?.Recorder.Detach() ?? [],
             body?.Recorder.Size ?? 0,
             body?.ChunkSizes ?? [],
             sequence,
-            _connection.Index,
             head.Version,
-            _connection.Handshake,
             failure,
-            body?.Trailers is { } trailers ? new RecordedHeaders(trailers) : null);
+            body?.Trailers is { } trailers ? new RecordedHeaders(trailers) : null,
+            body?.ChunkCount ?? 0);
     }
 
     private void RecordFailure(RecordedRequest request)
@@ -329,7 +333,9 @@ internal sealed partial class Http1ServerSession
         _connection.Record(request);
     }
 
-    private async Task<Http1RequestHead?> ReadHeadAsync()
+    /// <summary>Reads one request head.</summary>
+    /// <returns>The parsed head and a copy of its raw bytes (for the recording), or (null, empty) at end of input.</returns>
+    private async Task<(Http1RequestHead? Head, byte[] Raw)> ReadHeadAsync()
     {
         var limits = _server.RequestLimits;
         while (true)
@@ -351,8 +357,9 @@ internal sealed partial class Http1ServerSession
 
             if (parsed)
             {
+                var raw = result.Buffer.Slice(result.Buffer.Start, buffer.Start).ToArray();
                 _input.AdvanceTo(buffer.Start);
-                return head;
+                return (head, raw);
             }
 
             if (result.IsCompleted)
@@ -360,7 +367,7 @@ internal sealed partial class Http1ServerSession
                 _input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
                 if (result.Buffer.IsEmpty)
                 {
-                    return null;
+                    return (null, []);
                 }
 
                 throw Http1ParseException.BadRequest($"The client closed the connection in the middle of a request head ({result.Buffer.Length} bytes).");

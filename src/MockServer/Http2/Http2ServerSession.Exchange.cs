@@ -214,7 +214,7 @@ internal sealed partial class Http2ServerSession
         List<KeyValuePair<string, string>>? trailers;
         lock (_lock)
         {
-            body = stream.Body.ToArray();
+            body = stream.Body.Detach();
             size = stream.Body.Size;
             trailers = stream.Trailers;
         }
@@ -222,18 +222,13 @@ internal sealed partial class Http2ServerSession
         var method = head.Method ?? string.Empty;
         var url = head.Method is null ? null : Recording.RecordedRequestFactory.BuildUrl(method, head.Target, head.Scheme ?? _connection.Scheme, head.Authority, _fallbackAuthority);
         return new RecordedRequest(
-            head.Method is null ? string.Empty : head.RequestLine,
-            method,
-            head.Target,
-            url,
-            new RecordedHeaders(head.Fields),
+            new Recording.RecordedHead(head.Method is null ? string.Empty : head.RequestLine, method, head.Target, url, new RecordedHeaders(head.Fields)),
+            _connection.RecordingContext,
             body,
             size,
             [],
             stream.Sequence,
-            _connection.Index,
             _protocol,
-            _connection.Handshake,
             failure,
             trailers is null ? null : new RecordedHeaders(trailers));
     }

@@ -74,20 +74,21 @@ public sealed class HeldCertificateArgumentTests
     }
 
     [Fact]
-    public void Window_outside_the_issuers_is_rejected_naming_both_windows()
+    public void Explicit_window_outside_the_issuers_is_issued_as_given()
     {
+        // An expired or not-yet-valid leaf under a valid CA is a deliberate negative-test input.
         var root = new HeldCertificate.Builder()
             .CertificateAuthority(0)
             .ValidityInterval(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2031, 1, 1, 0, 0, 0, TimeSpan.Zero))
             .Build();
-        var builder = new HeldCertificate.Builder()
-            .SignedBy(root)
-            .ValidityInterval(new DateTimeOffset(2030, 6, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2032, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var notBefore = new DateTimeOffset(2030, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var notAfter = new DateTimeOffset(2032, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-        var e = Should.Throw<ArgumentException>(builder.Build);
+        var leaf = new HeldCertificate.Builder().SignedBy(root).ValidityInterval(notBefore, notAfter).Build();
 
-        e.Message.ShouldContain("2030-06-01T00:00:00.0000000+00:00 .. 2032-01-01");
-        e.Message.ShouldContain("2030-01-01T00:00:00.0000000+00:00 .. 2031-01-01");
+        leaf.NotBefore.ShouldBe(notBefore);
+        leaf.NotAfter.ShouldBe(notAfter);
+        leaf.Certificate.Issuer.ShouldBe(root.Certificate.Subject);
     }
 
     [Fact]
