@@ -26,8 +26,10 @@ internal sealed partial class Http1Connection : PooledConnection
     private const int BufferSize = 16 * 1024;
 
     private readonly Socket _socket;
+    private readonly Http1FieldCache _fieldCache = new(); // Used only by the exchange holding the connection.
     private Stream _stream;
     private byte[] _buffer = new byte[BufferSize];
+    private string? _defaultHost; // The Host field for this connection's address, computed at its first exchange.
     private int _start;
     private int _end;
     private int _closed;
@@ -186,7 +188,7 @@ internal sealed partial class Http1Connection : PooledConnection
         while (true)
         {
             var sequence = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
-            if (Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out var head))
+            if (Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out var head, _fieldCache))
             {
                 Consume(_end - _start - (int)sequence.Length);
                 return head;
