@@ -16,7 +16,7 @@ internal sealed class Exchange
 {
     private readonly CancellationTokenSource _cts;
     private readonly CancellationTokenRegistration _callRegistration;
-    private readonly Action<Exchange, bool> _onReleased;
+    private readonly IExchangeOwner? _owner;
     private volatile string? _armed;
     private volatile bool _canceledByReader;
     private int _released;
@@ -28,7 +28,7 @@ internal sealed class Exchange
         long callId,
         int sequenceNumber,
         bool reused,
-        Action<Exchange, bool> onReleased,
+        IExchangeOwner? owner,
         CancellationToken callToken)
     {
         Pool = pool;
@@ -38,7 +38,7 @@ internal sealed class Exchange
         SequenceNumber = sequenceNumber;
         Reused = reused;
         CallToken = callToken;
-        _onReleased = onReleased;
+        _owner = owner;
         _cts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, settings.TimeProvider);
         _callRegistration = callToken.UnsafeRegister(static s => ((Exchange)s!).Abort(), this);
     }
@@ -145,7 +145,7 @@ internal sealed class Exchange
         // An aborted HTTP/1 exchange leaves its socket mid-message; an aborted HTTP/2 exchange only
         // reset its own stream, and the connection marks itself when it is broken.
         Pool.EndExchange(Connection, completed, noNewExchanges: !reusable || (aborted && !Connection.IsMultiplexed));
-        _onReleased(this, completed);
+        _owner?.OnExchangeReleased(this, completed);
     }
 
     /// <summary>Ends an exchange that never belonged to a call (a tunnel's CONNECT during connection setup).</summary>
