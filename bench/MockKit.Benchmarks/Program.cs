@@ -17,6 +17,8 @@ internal static class Program
                 return await ServeMode.RunAsync(args[0]);
             case "startup":
                 return await StartupLatency.RunAsync(args);
+            case "client-profile":
+                return await ClientProfile.RunAsync(args);
             case "startup-cold":
                 return await StartupLatency.RunColdAsync(args);
             case "retention":

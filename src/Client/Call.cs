@@ -20,7 +20,7 @@ namespace MockKit.Client;
 /// stream above a GOAWAY's last stream id, or REFUSED_STREAM; RFC 9113 section 8.7).
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The call timeout source lives until the final body ends and is disposed in Finish, not by an owner.")]
-internal sealed class Call
+internal sealed class Call : IExchangeOwner
 {
     /// <summary>The most replays after connection failures in one call.</summary>
     public const int MaxConnectionRetries = 3;
@@ -34,7 +34,6 @@ internal sealed class Call
     private readonly CancellationTokenRegistration _userRegistration;
     private readonly EventListener _listener;
     private readonly long _id;
-    private readonly Action<Exchange, bool> _onExchangeReleased;
     private RouteState? _routes;
     private Exchange? _finalExchange;
     private int _scopeDisposed;
@@ -46,7 +45,6 @@ internal sealed class Call
         _userToken = cancellationToken;
         _listener = handler.ExchangeSettings.Listener;
         _id = Interlocked.Increment(ref s_nextCallId);
-        _onExchangeReleased = OnExchangeReleased;
         if (handler.CallTimeout != Timeout.InfiniteTimeSpan)
         {
             _callTimeout = new CancellationTokenSource(handler.CallTimeout, handler.TimeProvider);
@@ -90,9 +88,7 @@ internal sealed class Call
                 var next = FollowUps.Create(response, request, exchange.Connection.Route, _handler, ref proxyAuthAnswered);
                 if (next is null)
                 {
-                    var connection = exchange.Connection;
-                    ((InstrumentedResponse)response).Exchange =
-                        new ExchangeInfo(connection.Id, exchange.SequenceNumber, exchange.Reused, connection.Route, connection.Protocol, connection.Handshake);
+                    ((InstrumentedResponse)response).SetExchange(exchange.Connection, exchange.SequenceNumber, exchange.Reused);
                     Volatile.Write(ref _finalExchange, exchange);
                     return response;
                 }
@@ -141,7 +137,7 @@ internal sealed class Call
         while (true)
         {
             var (connection, reused, sequenceNumber) = await AcquireAsync(request, preferred).ConfigureAwait(false);
-            var exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, _onExchangeReleased, Token);
+            var exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, this, Token);
             _listener.OnConnectionAcquired(_id, connection.Id, connection.Route, reused);
             if (reused)
             {
@@ -196,7 +192,7 @@ internal sealed class Call
     private async ValueTask<(PooledConnection Connection, bool Reused, int SequenceNumber)> AcquireAsync(HttpRequestMessage request, PooledConnection? preferred)
     {
         var uri = request.RequestUri!;
-        var address = Address.From(uri, _handler);
+        var address = _handler.AddressFor(uri);
         var pool = _handler.Pool;
         var policy = ProtocolPolicy.For(request, _handler.ConnectionSettings.Protocols);
         while (pool.TryAcquire(address, policy, preferred, out var reused, out var sequenceNumber) is { } pooled)
@@ -265,7 +261,8 @@ internal sealed class Call
         }
     }
 
-    private void OnExchangeReleased(Exchange exchange, bool completed)
+    /// <inheritdoc />
+    public void OnExchangeReleased(Exchange exchange, bool completed)
     {
         _listener.OnConnectionReleased(_id, exchange.Connection.Id);
         if (ReferenceEquals(Volatile.Read(ref _finalExchange), exchange))

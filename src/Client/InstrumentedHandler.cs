@@ -42,6 +42,7 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     private TimeSpan _expectContinueTimeout = TimeSpan.FromSeconds(1);
     private bool _followRedirects = true;
     private EventListener _eventListener = EventListener.None;
+    private Address? _lastAddress; // The address of the latest request; read and replaced without a lock (any value is valid).
 
     /// <summary>The pool connections live in: a new one (on <see cref="TimeProvider"/>) unless one is shared in.
     /// May be shared between handlers; connections are shared only between handlers configured with the same
@@ -179,6 +180,24 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// The pool address for <paramref name="uri"/>. Calls to one origin in a row (the common case)
+    /// share one <see cref="Address"/> instead of building an equal record per call; settings
+    /// are frozen by then, so only the scheme, host and port can differ.
+    /// </summary>
+    internal Address AddressFor(Uri uri)
+    {
+        var last = Volatile.Read(ref _lastAddress);
+        if (last is not null && last.Port == uri.Port && last.Scheme == uri.Scheme && last.Host == uri.IdnHost)
+        {
+            return last;
+        }
+
+        var fresh = Address.From(uri, this);
+        Volatile.Write(ref _lastAddress, fresh);
+        return fresh;
     }
 
     private static TimeSpan CheckTimeout(TimeSpan value)

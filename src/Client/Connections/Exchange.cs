@@ -16,7 +16,7 @@ internal sealed class Exchange
 {
     private readonly CancellationTokenSource _cts;
     private readonly CancellationTokenRegistration _callRegistration;
-    private readonly Action<Exchange, bool> _onReleased;
+    private readonly IExchangeOwner? _owner;
     private volatile string? _armed;
     private volatile bool _canceledByReader;
     private int _released;
@@ -28,7 +28,7 @@ internal sealed class Exchange
         long callId,
         int sequenceNumber,
         bool reused,
-        Action<Exchange, bool> onReleased,
+        IExchangeOwner? owner,
         CancellationToken callToken)
     {
         Pool = pool;
@@ -38,8 +38,8 @@ internal sealed class Exchange
         SequenceNumber = sequenceNumber;
         Reused = reused;
         CallToken = callToken;
-        _onReleased = onReleased;
-        _cts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, settings.TimeProvider);
+        _owner = owner;
+        _cts = connection is Http1Connection http1 ? http1.RentTimeoutSource() : new CancellationTokenSource(Timeout.InfiniteTimeSpan, settings.TimeProvider);
         _callRegistration = callToken.UnsafeRegister(static s => ((Exchange)s!).Abort(), this);
     }
 
@@ -73,7 +73,7 @@ internal sealed class Exchange
     /// <summary>Starts the timeout for one operation (<paramref name="what"/> is "read" or "write").</summary>
     public void Arm(TimeSpan timeout, string what)
     {
-        if (timeout == Timeout.InfiniteTimeSpan)
+        if (timeout == Timeout.InfiniteTimeSpan || IsReleased)
         {
             return;
         }
@@ -91,7 +91,7 @@ internal sealed class Exchange
 
     public void Disarm()
     {
-        if (_armed is null || _cts.IsCancellationRequested)
+        if (_armed is null || IsReleased || _cts.IsCancellationRequested)
         {
             return;
         }
@@ -110,6 +110,12 @@ internal sealed class Exchange
     /// <summary>Aborts the exchange: pending I/O ends and the connection will not be reused.</summary>
     public void Abort()
     {
+        // After release the source may already serve the connection's next exchange (see Release).
+        if (IsReleased)
+        {
+            return;
+        }
+
         try
         {
             _armed = null; // Not a timeout.
@@ -141,11 +147,22 @@ internal sealed class Exchange
 
         _callRegistration.Dispose();
         var aborted = _cts.IsCancellationRequested;
-        _cts.Dispose();
+        if (reusable && !aborted && Connection is Http1Connection http1)
+        {
+            // A clean HTTP/1 exchange leaves its timeout source (and its timer) to the connection's
+            // next exchange. Safe because every callback that could cancel it was unregistered before
+            // this point (the call's registration just above, the body reader's and the discard
+            // deadline's before Finish), and Arm/Abort ignore a released exchange.
+            http1.ReturnTimeoutSource(_cts);
+        }
+        else
+        {
+            _cts.Dispose();
+        }
         // An aborted HTTP/1 exchange leaves its socket mid-message; an aborted HTTP/2 exchange only
         // reset its own stream, and the connection marks itself when it is broken.
         Pool.EndExchange(Connection, completed, noNewExchanges: !reusable || (aborted && !Connection.IsMultiplexed));
-        _onReleased(this, completed);
+        _owner?.OnExchangeReleased(this, completed);
     }
 
     /// <summary>Ends an exchange that never belonged to a call (a tunnel's CONNECT during connection setup).</summary>

@@ -24,7 +24,8 @@ internal sealed partial class Http1Connection
             using (var head = new PooledBufferWriter())
             {
                 // Validation happens here, before any byte is written, so a refused header leaves the connection clean.
-                Http1RequestHeadWriter.Write(head, request, Route, contentLength);
+                _defaultHost ??= Http1RequestHeadWriter.DefaultHost(request.RequestUri!);
+                Http1RequestHeadWriter.Write(head, request, Route, contentLength, _defaultHost);
                 listener.OnRequestHeadersStart(exchange.CallId);
                 exchange.RequestStarted = true;
                 await WriteAsync(head.WrittenMemory, exchange).ConfigureAwait(false);
@@ -200,9 +201,10 @@ internal sealed partial class Http1Connection
 
     private static bool ConnectionOptionsAllowReuse(string value, bool current)
     {
-        foreach (var option in value.Split(','))
+        // Split without allocating: this runs for every response that carries Connection.
+        foreach (var range in value.AsSpan().Split(','))
         {
-            var token = option.Trim();
+            var token = value.AsSpan(range).Trim();
             if (token.Equals("close", StringComparison.OrdinalIgnoreCase))
             {
                 return false;

@@ -26,8 +26,11 @@ internal sealed partial class Http1Connection : PooledConnection
     private const int BufferSize = 16 * 1024;
 
     private readonly Socket _socket;
+    private readonly Http1FieldCache _fieldCache = new(); // Used only by the exchange holding the connection.
     private Stream _stream;
     private byte[] _buffer = new byte[BufferSize];
+    private CancellationTokenSource? _spareTimeoutSource; // Left by the previous clean exchange; swapped atomically.
+    private string? _defaultHost; // The Host field for this connection's address, computed at its first exchange.
     private int _start;
     private int _end;
     private int _closed;
@@ -76,6 +79,24 @@ internal sealed partial class Http1Connection : PooledConnection
         }
     }
 
+    /// <summary>
+    /// The timeout source for a new exchange: the one the previous clean exchange left
+    /// (<see cref="ReturnTimeoutSource"/>), or a fresh one. Saves a source, its timer and its
+    /// registration table per exchange on a kept-alive connection.
+    /// </summary>
+    internal CancellationTokenSource RentTimeoutSource() =>
+        Interlocked.Exchange(ref _spareTimeoutSource, null) ?? new CancellationTokenSource(Timeout.InfiniteTimeSpan, TimeProvider);
+
+    /// <summary>Keeps <paramref name="source"/> for the next exchange if it can be reset (never canceled), else disposes it.</summary>
+    internal void ReturnTimeoutSource(CancellationTokenSource source)
+    {
+        // TryReset fails once the source was canceled (a timeout or an abort): such a source is spent.
+        if (IsClosed || !source.TryReset() || Interlocked.CompareExchange(ref _spareTimeoutSource, source, null) is not null)
+        {
+            source.Dispose();
+        }
+    }
+
     public override void Close()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -85,6 +106,7 @@ internal sealed partial class Http1Connection : PooledConnection
 
         _stream.Dispose();
         _socket.Dispose();
+        Interlocked.Exchange(ref _spareTimeoutSource, null)?.Dispose();
         Metrics?.Closed(TimeProvider.GetElapsedTime(CreatedTimestamp));
     }
 
@@ -186,7 +208,7 @@ internal sealed partial class Http1Connection : PooledConnection
         while (true)
         {
             var sequence = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
-            if (Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out var head))
+            if (Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out var head, _fieldCache))
             {
                 Consume(_end - _start - (int)sequence.Length);
                 return head;

@@ -14,7 +14,7 @@ internal static class Http1RequestHeadWriter
 {
     /// <summary>Writes the head; the body framing follows <paramref name="contentLength"/> (null: chunked).</summary>
     /// <exception cref="HttpRequestException">A field name or value is invalid (nothing was written to the wire).</exception>
-    public static void Write(IBufferWriter<byte> writer, HttpRequestMessage request, Route route, long? contentLength)
+    public static void Write(IBufferWriter<byte> writer, HttpRequestMessage request, Route route, long? contentLength, string defaultHost)
     {
         var uri = request.RequestUri!;
         var method = request.Method.Method;
@@ -27,8 +27,7 @@ internal static class Http1RequestHeadWriter
         var target = route.Proxy is not null && !route.RequiresTunnel ? uri.AbsoluteUri : uri.PathAndQuery;
         Http1Writer.WriteRequestLine(writer, method, target, Protocol.Http11);
 
-        var host = request.Headers.Host ?? (uri.IsDefaultPort ? uri.IdnHost : $"{Route.FormatHost(uri.IdnHost)}:{uri.Port.ToString(CultureInfo.InvariantCulture)}");
-        Http1Writer.WriteField(writer, "Host", host);
+        Http1Writer.WriteField(writer, "Host", request.Headers.Host ?? defaultHost);
         // RFC 9110 section 11.7.2: Proxy-Authorization is for the proxy that consumes it. It goes on
         // absolute-form requests to a plain-http proxy (and on CONNECT, written by the tunnel code),
         // never to an origin: not on a direct connection and not inside a tunnel, where the proxy
@@ -55,6 +54,14 @@ internal static class Http1RequestHeadWriter
 
         writer.Write("\r\n"u8);
     }
+
+    /// <summary>
+    /// The Host field for a request to <paramref name="uri"/> that sets none (RFC 9110 section 7.2):
+    /// the same for every request on one connection (its address fixes scheme, host and port), so
+    /// the connection computes it once.
+    /// </summary>
+    public static string DefaultHost(Uri uri) =>
+        uri.IsDefaultPort ? uri.IdnHost : $"{Route.FormatHost(uri.IdnHost)}:{uri.Port.ToString(CultureInfo.InvariantCulture)}";
 
     private static void WriteFields(IBufferWriter<byte> writer, HttpHeaders headers, bool skipHost, bool skipProxyAuthorization)
     {

@@ -47,6 +47,7 @@ internal sealed partial class Http1ResponseStream
                 _bytesRead += read;
                 if (read == 0 || BodyComplete())
                 {
+                    registration.Dispose(); // Before the release hands the exchange's timeout source on (see ReadAsync).
                     Finish(ReusableAfterBody, completed: true);
                 }
             }

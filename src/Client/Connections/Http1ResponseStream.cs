@@ -90,7 +90,7 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
 
         // The exchange already listens to the call's token (HttpClient reads content with the
         // same token it sent with); register only a different one.
-        using var registration = cancellationToken.CanBeCanceled && cancellationToken != _exchange.CallToken
+        var registration = cancellationToken.CanBeCanceled && cancellationToken != _exchange.CallToken
             ? cancellationToken.UnsafeRegister(static s => ((Exchange)s!).AbortByReader(), _exchange)
             : default;
         int read;
@@ -100,6 +100,7 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
         }
         catch (Exception e)
         {
+            registration.Dispose();
             var mapped = _exchange.MapFailure(e, "reading the response body", cancellationToken);
             Finish(reusable: false, completed: false);
             if (mapped is OperationCanceledException)
@@ -110,6 +111,9 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
             throw new HttpIOException(HttpRequestError.ResponseEnded, mapped.Message, mapped);
         }
 
+        // Unregistered (waiting out a callback in flight) before Finish: a released exchange hands its
+        // timeout source to the connection's next exchange, which no callback of ours may cancel.
+        registration.Dispose();
         _bytesRead += read;
         if (read == 0 || BodyComplete())
         {

@@ -43,7 +43,7 @@ internal static class RouteConnector
             if (route.RequiresTunnel)
             {
                 phase = "opening a CONNECT tunnel";
-                var setup = new Exchange(pool, connection, exchangeSettings, callId, 0, reused: false, static (_, _) => { }, callToken);
+                var setup = new Exchange(pool, connection, exchangeSettings, callId, 0, reused: false, owner: null, callToken);
                 int? refused;
                 try
                 {

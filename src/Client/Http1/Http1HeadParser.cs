@@ -47,9 +47,10 @@ internal static class Http1HeadParser
     /// <param name="buffer">Bytes received so far; on success sliced past the head.</param>
     /// <param name="limits">Size limits; outgrowing them throws.</param>
     /// <param name="head">The parsed head.</param>
+    /// <param name="cache">The connection's strings from its previous head, reused where the bytes repeat; null to decode everything.</param>
     /// <returns>False when more bytes are needed.</returns>
     public static bool TryParseResponseHead(
-        ref ReadOnlySequence<byte> buffer, Http1Limits limits, [NotNullWhen(true)] out Http1ResponseHead? head)
+        ref ReadOnlySequence<byte> buffer, Http1Limits limits, [NotNullWhen(true)] out Http1ResponseHead? head, Http1FieldCache? cache = null)
     {
         head = null;
         var reader = new SequenceReader<byte>(buffer);
@@ -58,8 +59,8 @@ internal static class Http1HeadParser
             return false;
         }
 
-        var (version, code, reason) = ParseStatusLine(line);
-        if (!TryParseFieldSection(ref reader, limits, reader.Consumed, out var headers))
+        var (version, code, reason) = ParseStatusLine(line, cache);
+        if (!TryParseFieldSection(ref reader, limits, reader.Consumed, out var headers, cache))
         {
             return false;
         }
@@ -77,16 +78,19 @@ internal static class Http1HeadParser
     /// <param name="limits">Limits on count and total bytes.</param>
     /// <param name="alreadyUsed">Head bytes already spent (the start line), counted against the limit.</param>
     /// <param name="fields">The fields in wire order.</param>
+    /// <param name="cache">The connection's strings from its previous head, reused where the bytes repeat; null to decode everything.</param>
     /// <returns>False when more bytes are needed.</returns>
     public static bool TryParseFieldSection(
         ref SequenceReader<byte> reader,
         Http1Limits limits,
         long alreadyUsed,
-        [NotNullWhen(true)] out List<KeyValuePair<string, string>>? fields)
+        [NotNullWhen(true)] out List<KeyValuePair<string, string>>? fields,
+        Http1FieldCache? cache = null)
     {
         fields = null;
         var probe = reader;
-        var result = new List<KeyValuePair<string, string>>();
+        var result = new List<KeyValuePair<string, string>>(cache?.LastCount ?? 0);
+        cache?.Start();
         var start = probe.Consumed;
         while (true)
         {
@@ -118,7 +122,7 @@ internal static class Http1HeadParser
                 throw new Http1ParseException(431, $"More than {limits.MaxHeaderCount} header fields.");
             }
 
-            result.Add(ParseFieldLine(line));
+            result.Add(ParseFieldLine(line, cache, result.Count));
         }
     }
 
@@ -199,7 +203,7 @@ internal static class Http1HeadParser
     }
 
     // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 section 4).
-    private static (Protocol Version, int Code, string Reason) ParseStatusLine(ReadOnlySpan<byte> line)
+    private static (Protocol Version, int Code, string Reason) ParseStatusLine(ReadOnlySpan<byte> line, Http1FieldCache? cache)
     {
         var firstSpace = line.IndexOf((byte)' ');
         if (firstSpace <= 0)
@@ -228,7 +232,7 @@ internal static class Http1HeadParser
             throw Http1ParseException.BadRequest($"Malformed status line '{Printable(line)}': control character in the reason phrase.");
         }
 
-        return (version, code, Encoding.Latin1.GetString(reasonBytes));
+        return (version, code, cache is null ? Encoding.Latin1.GetString(reasonBytes) : cache.Reason(reasonBytes));
     }
 
     private static Protocol ParseVersion(ReadOnlySpan<byte> version, ReadOnlySpan<byte> line)
@@ -249,7 +253,7 @@ internal static class Http1HeadParser
     }
 
     // field-line = field-name ":" OWS field-value OWS (RFC 9112 section 5).
-    private static KeyValuePair<string, string> ParseFieldLine(ReadOnlySpan<byte> line)
+    private static KeyValuePair<string, string> ParseFieldLine(ReadOnlySpan<byte> line, Http1FieldCache? cache, int index)
     {
         if (line[0] is (byte)' ' or (byte)'\t')
         {
@@ -278,7 +282,7 @@ internal static class Http1HeadParser
             throw Http1ParseException.BadRequest($"Invalid character in the value of header '{Encoding.ASCII.GetString(name)}'.");
         }
 
-        return new(Encoding.ASCII.GetString(name), Encoding.Latin1.GetString(value));
+        return cache is null ? new(Encoding.ASCII.GetString(name), Encoding.Latin1.GetString(value)) : cache.Field(index, name, value);
     }
 
     /// <summary>The line without its CR; a view of the buffer when it lies in one segment.</summary>

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Globalization;
+using MockKit.Client;
+
+namespace MockKit.Benchmarks;
+
+/// <summary>
+/// <c>client-profile [requests]</c>: a diagnostic companion to <see cref="ClientBenchmarks"/>, not a
+/// benchmark. It sends the same sequential GETs with each handler to the same Kestrel app and
+/// prints, per request, what explains a latency gap better than a mean: thread-pool work items
+/// (each one is a hop between threads), lock contentions, and bytes allocated process-wide.
+/// </summary>
+internal static class ClientProfile
+{
+    private static long s_exceptions;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref s_exceptions);
+        var requests = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
+        var (app, port) = await KestrelHost.StartAsync("h1");
+        await using var _ = app;
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        using var sockets = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var instrumented = new HttpClient(new InstrumentedHandler());
+        foreach (var (name, client) in new[] { ("SocketsHttpHandler", sockets), ("InstrumentedHandler", instrumented) })
+        {
+            if (args.Length > 2 && !name.StartsWith(args[2], StringComparison.OrdinalIgnoreCase))
+            {
+                continue; // Only the named handler (for a profiler session).
+            }
+
+            await MeasureAsync(client, url, requests / 4); // Warm-up: JIT tiering, the connection.
+            var (micros, items, contentions, bytes) = await MeasureAsync(client, url, requests);
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{name,-20} {micros,8:0.0} us/req  {items,5:0.00} work items/req  {contentions,5:0.000} contentions/req  {bytes,7:0} B/req  {Interlocked.Read(ref s_exceptions)} exceptions"));
+        }
+
+        return 0;
+    }
+
+    private static async Task<(double Micros, double Items, double Contentions, double Bytes)> MeasureAsync(HttpClient client, Uri url, int requests)
+    {
+        var items = ThreadPool.CompletedWorkItemCount;
+        var contentions = Monitor.LockContentionCount;
+        var bytes = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < requests; i++)
+        {
+            await client.GetStringAsync(url);
+        }
+
+        clock.Stop();
+        return (
+            clock.Elapsed.TotalMicroseconds / requests,
+            (ThreadPool.CompletedWorkItemCount - items) / (double)requests,
+            (Monitor.LockContentionCount - contentions) / (double)requests,
+            (GC.GetTotalAllocatedBytes(precise: true) - bytes) / (double)requests);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text;
+
+namespace MockKit.Http1;
+
+/// <summary>
+/// The strings of the previous message head read on one connection, reused when the next head
+/// carries the same bytes at the same position. A server answers a client (and a client asks a
+/// server) with nearly the same head every time, so after the first exchange a head parses
+/// without allocating a string for any repeated name, value or reason phrase. SocketsHttpHandler
+/// does the same for a few known headers (Date, Server); position-keyed caching covers them all.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: owned by one connection and used only by the exchange that holds it, one
+/// head at a time. Only ASCII is reused (a Latin-1 value with other bytes is decoded afresh), so
+/// a cached string always decodes back to exactly the bytes it matched.
+/// </remarks>
+internal sealed class Http1FieldCache
+{
+    // Heads rarely carry more fields than this; the rest are decoded every time.
+    private const int Capacity = 16;
+
+    private readonly string?[] _names = new string?[Capacity];
+    private readonly string?[] _values = new string?[Capacity];
+    private string? _reason;
+
+    /// <summary>How many fields the last head had: a good initial capacity for the next one.</summary>
+    public int LastCount { get; private set; }
+
+    /// <summary>Returns the reason phrase for <paramref name="bytes"/>, reusing the previous one when equal.</summary>
+    public string Reason(ReadOnlySpan<byte> bytes) => Reuse(ref _reason, bytes);
+
+    /// <summary>Returns the field at <paramref name="index"/>, reusing the previous head's strings where the bytes match.</summary>
+    public KeyValuePair<string, string> Field(int index, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        if (index >= Capacity)
+        {
+            return new(Encoding.ASCII.GetString(name), Encoding.Latin1.GetString(value));
+        }
+
+        LastCount = index + 1;
+        return new(Reuse(ref _names[index], name), Reuse(ref _values[index], value));
+    }
+
+    /// <summary>Called when a head starts, so <see cref="LastCount"/> describes the head just parsed.</summary>
+    public void Start() => LastCount = 0;
+
+    private static string Reuse(ref string? cached, ReadOnlySpan<byte> bytes)
+    {
+        if (cached is not null && Ascii.Equals(bytes, cached))
+        {
+            return cached;
+        }
+
+        var fresh = Encoding.Latin1.GetString(bytes);
+        if (Ascii.IsValid(bytes))
+        {
+            cached = fresh;
+        }
+
+        return fresh;
+    }
+}
