@@ -218,6 +218,26 @@ internal sealed partial class Http1ServerSession
             MockWebServer.ReleaseResponse(claim);
         }
 
+        // A streamed body (a forwarded response's) is relayed once and let go of however the
+        // exchange ends, so the upstream is never left half read.
+        response.Body.Source?.Take();
+        try
+        {
+            return await RespondAsync(head, sequence, response, bodyUnread).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (response.Body.Source is { } streamed)
+            {
+                await streamed.ReleaseAsync(ShutdownToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Sends the dispatched response with its triggers.</summary>
+    /// <returns>True when the connection stays open for another request.</returns>
+    private async Task<bool> RespondAsync(Http1RequestHead head, int sequence, MockResponse response, bool bodyUnread)
+    {
         var triggers = response.Effective;
         if (triggers.OnResponseStart is { } startEffect)
         {
@@ -232,7 +252,7 @@ internal sealed partial class Http1ServerSession
         await WriteResponseAsync(head, response, triggers).ConfigureAwait(false);
         if (_server.IsLogging)
         {
-            _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({response.Body.Length} body bytes)");
+            _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
         }
 
         _server.OnResponseSent(_connection, sequence, response.Code, head.Version);
