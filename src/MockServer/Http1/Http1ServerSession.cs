@@ -166,51 +166,67 @@ internal sealed partial class Http1ServerSession
             }
 
             bodyUnread = early.DoNotReadRequestBody && framing.Kind != Http1BodyKind.None;
-            if (!bodyUnread)
+            // Nothing needs the body read first: a streaming dispatcher (a forward) gets the request
+            // now and its body as it arrives; the request is recorded when the body ended.
+            var streamingDispatcher = bodyUnread || early.OnRequestBody is not null ? null : _server.StreamingDispatcherFor(claim);
+            if (streamingDispatcher is not null)
             {
-                _connection.State = "reading a request body";
-                body = await ReadBodyAsync(framing, early.OnRequestBody).ConfigureAwait(false);
-                if (body.ParseError is { } parseError)
+                claim = null; // Not bound (StreamingDispatcherFor): nothing to hand back.
+                if (await DispatchStreamingAsync(head, sequence, framing, streamingDispatcher).ConfigureAwait(false) is not { } streamed)
                 {
-                    RecordFailure(Build(head, sequence, body, new ProtocolViolationException(parseError.Message)));
-                    await RejectAsync(parseError).ConfigureAwait(false);
                     return false;
                 }
 
-                if (body.Truncated)
+                response = streamed;
+            }
+            else
+            {
+                if (!bodyUnread)
                 {
-                    RecordFailure(Build(head, sequence, body, new IOException(
-                        $"The client closed the connection after {body.Recorder.Size} body bytes{(framing.Length > 0 ? $" of {framing.Length}" : string.Empty)}.")));
-                    return false;
-                }
-
-                if (body.TriggerFired is { } bodyEffect)
-                {
-                    // The body trigger consumed this exchange: record the partial request, consume
-                    // its claimed response so the next request gets the next one, act.
-                    var failure = new SocketPolicyException(
-                        nameof(MockResponse.OnRequestBody), bodyEffect,
-                        $"{ServerConnection.DescribeSource(claim!.Response, claim.Response.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
-                    var partial = Build(head, sequence, body, failure);
-                    _connection.Record(partial);
-                    var bodyClaim = claim;
-                    claim = null;
-                    await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
-                    _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
-                    if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
+                    _connection.State = "reading a request body";
+                    body = await ReadBodyAsync(framing, early.OnRequestBody).ConfigureAwait(false);
+                    if (body.ParseError is { } parseError)
                     {
+                        RecordFailure(Build(head, sequence, body, new ProtocolViolationException(parseError.Message)));
+                        await RejectAsync(parseError).ConfigureAwait(false);
                         return false;
                     }
+
+                    if (body.Truncated)
+                    {
+                        RecordFailure(Build(head, sequence, body, new IOException(
+                            $"The client closed the connection after {body.Recorder.Size} body bytes{(framing.Length > 0 ? $" of {framing.Length}" : string.Empty)}.")));
+                        return false;
+                    }
+
+                    if (body.TriggerFired is { } bodyEffect)
+                    {
+                        // The body trigger consumed this exchange: record the partial request, consume
+                        // its claimed response so the next request gets the next one, act.
+                        var failure = new SocketPolicyException(
+                            nameof(MockResponse.OnRequestBody), bodyEffect,
+                            $"{ServerConnection.DescribeSource(claim!.Response, claim.Response.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
+                        var partial = Build(head, sequence, body, failure);
+                        _connection.Record(partial);
+                        var bodyClaim = claim;
+                        claim = null;
+                        await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
+                        _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
+                        if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
+                        {
+                            return false;
+                        }
+                    }
                 }
+
+                var request = Build(head, sequence, body, null);
+                _connection.Record(request);
+
+                _connection.State = "dispatching";
+                var dispatchClaim = claim;
+                claim = null;
+                response = await _server.DispatchAsync(request, dispatchClaim, ShutdownToken).ConfigureAwait(false);
             }
-
-            var request = Build(head, sequence, body, null);
-            _connection.Record(request);
-
-            _connection.State = "dispatching";
-            var dispatchClaim = claim;
-            claim = null;
-            response = await _server.DispatchAsync(request, dispatchClaim, ShutdownToken).ConfigureAwait(false);
         }
         finally
         {

@@ -23,6 +23,7 @@ internal sealed class RequestBodyPipe
     private readonly bool _pauses;
     private long _unconsumed; // Written but not yet taken by the consumer (Interlocked).
     private int _readerDone;
+    private int _completed;
 
     /// <param name="pauses">True to pause the producer at the default threshold (HTTP/1); false never pauses (HTTP/2).</param>
     /// <param name="onConsumed">Called with each count of bytes the consumer took or dropped.</param>
@@ -75,8 +76,13 @@ internal sealed class RequestBodyPipe
     }
 
     /// <summary>Ends the body: the consumer reads the end, or <paramref name="failure"/> as an <see cref="IOException"/>.</summary>
-    public void Complete(Exception? failure = null) =>
-        _pipe.Writer.Complete(failure is null or IOException ? failure : new IOException(failure.Message, failure));
+    public void Complete(Exception? failure = null)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        {
+            _pipe.Writer.Complete(failure is null or IOException ? failure : new IOException(failure.Message, failure));
+        }
+    }
 
     private void Consumed(long count)
     {
