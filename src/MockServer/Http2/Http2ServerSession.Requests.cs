@@ -89,10 +89,14 @@ internal sealed partial class Http2ServerSession
 
             // A body that may go to a streaming dispatcher is piped from its first DATA frame on
             // (the exchange starts later, on another thread); the exchange detaches it if not.
-            if (!endStream && _server.MayStreamRequests)
+            if (_server.MayStreamRequests)
             {
                 var piped = stream;
                 stream.BodyPipe = new Streaming.RequestBodyPipe(pauses: false, onConsumed: n => OnStreamBodyConsumed(piped, n));
+                if (endStream)
+                {
+                    stream.BodyPipe.Complete(); // No body: the dispatcher reads its end at once.
+                }
             }
             refusal = _goAwaySent || _peerGoAway ? "the connection is shutting down (GOAWAY)"
                 : _activeClientStreams >= _maxConcurrentStreams ? $"SETTINGS_MAX_CONCURRENT_STREAMS is {_maxConcurrentStreams}"
