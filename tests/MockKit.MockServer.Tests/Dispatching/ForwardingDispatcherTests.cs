@@ -111,6 +111,14 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
         failure.ShouldBeAssignableTo<HttpRequestException>();
         Volatile.Read(ref _appCalls).ShouldBe(1);
         server.TakeRequest().Path.ShouldBe("/big");
+
+        // The body streams, so the cut came before the upstream's end; the rest is read for the record after it.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (forward.Recordings.Count == 0 && !deadline.IsCancellationRequested)
+        {
+            await Task.Delay(10, CancellationToken.None); // Polls a condition under a deadline; never a timing assumption.
+        }
+
         forward.Recordings.ShouldHaveSingleItem().Response.Body.Length.ShouldBe(200_000);
     }
 

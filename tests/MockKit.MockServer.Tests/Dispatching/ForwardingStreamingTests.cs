@@ -97,6 +97,10 @@ public sealed class ForwardingStreamingTests(ITestOutputHelper output) : IAsyncL
         var exchange = forward.Recordings.ShouldHaveSingleItem();
         exchange.Request.ShouldBeSameAs(recorded);
         exchange.ResponseBodyTruncated.ShouldBeFalse();
+        var saved = SavedMessage(forward, "request");
+        saved.GetProperty("bodyTruncated").GetBoolean().ShouldBeTrue();
+        saved.GetProperty("bodySize").GetInt64().ShouldBe(UploadSize);
+        saved.GetProperty("bodyBase64").GetBytesFromBase64().Length.ShouldBe(BodyLimit);
     }
 
     [Theory]
@@ -151,6 +155,10 @@ public sealed class ForwardingStreamingTests(ITestOutputHelper output) : IAsyncL
         exchange.ResponseBodySize.ShouldBe(DownloadSize);
         exchange.Response.Body.Length.ShouldBe(BodyLimit);
         exchange.ResponseBodyTruncated.ShouldBeTrue();
+        var saved = SavedMessage(forward, "response");
+        saved.GetProperty("bodyTruncated").GetBoolean().ShouldBeTrue();
+        saved.GetProperty("bodySize").GetInt64().ShouldBe(DownloadSize);
+        SavedMessage(forward, "request").TryGetProperty("bodyTruncated", out _).ShouldBeFalse();
         if (!http2)
         {
             response.Headers.TransferEncodingChunked.ShouldBe(true); // No length declared upstream: chunked.
@@ -218,6 +226,22 @@ public sealed class ForwardingStreamingTests(ITestOutputHelper output) : IAsyncL
         }
 
         return bytes;
+    }
+
+    /// <summary>The single exchange's request or response object as SaveRecordings writes it.</summary>
+    private static System.Text.Json.JsonElement SavedMessage(ForwardingDispatcher forward, string which)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mockkit-streaming-{Guid.NewGuid():N}.json");
+        try
+        {
+            forward.SaveRecordings(path);
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+            return document.RootElement.GetProperty("exchanges")[0].GetProperty(which).Clone();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
