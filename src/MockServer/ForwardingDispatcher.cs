@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Mime;
 using MockKit.MockServer.Dispatching;
+using MockKit.MockServer.Streaming;
 
 namespace MockKit.MockServer;
 
@@ -20,15 +21,21 @@ namespace MockKit.MockServer;
 /// minus the hop-by-hop ones (RFC 9110 section 7.6.1: <c>Connection</c> and the fields it names,
 /// <c>Keep-Alive</c>, <c>Proxy-Connection</c>, <c>TE</c>, <c>Transfer-Encoding</c>, <c>Upgrade</c>;
 /// also <c>Expect</c>, which MockWebServer already answered), <c>Host</c> rewritten to the upstream,
-/// and the recorded body. The upstream's status, reason, headers (hop-by-hop ones removed; the
-/// server frames the body itself), body and trailers come back. Bodies are buffered: the request
-/// body is the recorded one, so a request whose body exceeded <see cref="MockWebServer.BodyLimit"/>
-/// is not forwarded (502, with the reason as <see cref="RecordedRequest.Failure"/>); the response
-/// body is read in full before it is sent. An upstream that fails (throws, or the server shuts
+/// and the body. The upstream's status, reason, headers (hop-by-hop ones removed; the server frames
+/// the body itself), body and trailers come back. Bodies stream both ways, over HTTP/1.1 and HTTP/2:
+/// the forward starts when the request head is complete and the request body is piped to the
+/// upstream as it arrives; the upstream's body is relayed to the client as it arrives (with its
+/// <c>Content-Length</c> when it declared one, chunked on HTTP/1.1 otherwise, its trailers after
+/// it). Neither is held in memory beyond <see cref="MockWebServer.BodyLimit"/>, which bounds what
+/// the record keeps: <see cref="RecordedRequest.Body"/> and each recording's response body keep at
+/// most that many bytes (their full sizes are <see cref="RecordedRequest.BodySize"/> and
+/// <see cref="RecordedExchange.ResponseBodySize"/>). An exchange is added to <see cref="Recordings"/>
+/// when the upstream's body ended (if a socket policy cut the response short, the rest of the
+/// upstream's body is read for the record after the client was cut off). An upstream that fails (throws, or the server shuts
 /// down) gives a 502 whose text body is the error, with the exception as the request's
 /// <see cref="RecordedRequest.Failure"/>. Thread-safe; the handler is not disposed.
 /// </remarks>
-public sealed class ForwardingDispatcher : Dispatcher
+public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
 {
     private readonly HttpMessageHandler _upstream;
     private readonly Uri _upstreamBase;
@@ -92,52 +99,105 @@ public sealed class ForwardingDispatcher : Dispatcher
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// MockWebServer itself forwards through the streaming path (the request body piped to the upstream
+    /// as it arrives); this overload, for a request whose body was already read, forwards the recorded
+    /// body, so one larger than <see cref="MockWebServer.BodyLimit"/> cannot be forwarded from here.
+    /// </remarks>
     public override async ValueTask<MockResponse> DispatchAsync(RecordedRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         MockResponse response;
         try
         {
-            response = await ForwardAsync(request, cancellationToken).ConfigureAwait(false);
-            lock (_lock)
+            if (request.IsBookkeeping)
             {
-                _recordings.Add(new RecordedExchange(request, response));
+                throw new InvalidOperationException($"No request was read to forward ({request.Failure?.Message}).");
             }
+
+            if (request.BodySize > request.Body.LongLength)
+            {
+                throw new InvalidOperationException(
+                    $"The request body ({request.BodySize} bytes) exceeded MockWebServer.BodyLimit ({request.Body.LongLength} bytes kept); raise BodyLimit to forward it.");
+            }
+
+            using var content = HasBody(request) ? new ByteArrayContent(request.Body) : null;
+            response = await ForwardAsync(request, content, recordLimit: long.MaxValue, () => request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            request.Failure = e;
-            response = new MockResponse(502, $"MockWebServer could not forward {request.RequestLine} to {_upstreamBase}: {e.GetType().Name}: {e.Message}\n")
-            {
-                Headers = { { "Content-Type", MediaTypeNames.Text.Plain + "; charset=utf-8" } },
-            };
+            response = BadGateway(request, e);
         }
 
-        return Transform is { } transform
-            ? transform(request, response) ?? throw new InvalidOperationException("The forwarding Transform returned null.")
-            : response;
+        return ApplyTransform(request, response);
     }
 
-    private async Task<MockResponse> ForwardAsync(RecordedRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The streaming path: the forward starts as soon as the request head is complete and the body
+    /// is piped to the upstream as it arrives; the transform sees the request recorded in full once
+    /// its body ended.
+    /// </summary>
+    async ValueTask<MockResponse> IStreamingDispatcher.DispatchStreamingAsync(StreamingRequest request, CancellationToken cancellationToken)
     {
-        if (request.IsBookkeeping)
+        RecordedRequest? recorded = null;
+        MockResponse response;
+        try
         {
-            throw new InvalidOperationException($"No request was read to forward ({request.Failure?.Message}).");
+            using var content = HasBody(request.Head) ? new StreamingRequestContent(request.Body, DeclaredLength(request.Head)) : null;
+            response = await ForwardAsync(request.Head, content, request.BodyLimit, () => recorded!, cancellationToken).ConfigureAwait(false);
+
+            // The upstream answered: wait for the whole request to be recorded. If the upstream stopped
+            // reading the body (or never had one to read), let it go: the session records the rest.
+            if (content is null || await Task.WhenAny(content.Sent, request.Recorded).ConfigureAwait(false) != request.Recorded)
+            {
+                await request.Body.DisposeAsync().ConfigureAwait(false);
+            }
+
+            recorded = await request.Recorded.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The upstream failed: stop feeding it, and fail the exchange once its request is recorded
+            // (if the request itself broke off, that failure is the exchange's and propagates from here).
+            await request.Body.DisposeAsync().ConfigureAwait(false);
+            recorded = await request.Recorded.WaitAsync(cancellationToken).ConfigureAwait(false);
+            response = BadGateway(recorded, e);
         }
 
-        if (request.BodySize > request.Body.LongLength)
-        {
-            throw new InvalidOperationException(
-                $"The request body ({request.BodySize} bytes) exceeded MockWebServer.BodyLimit ({request.Body.LongLength} bytes kept); raise BodyLimit to forward it.");
-        }
+        return ApplyTransform(recorded, response);
+    }
 
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), TargetUri(request));
-        var hasBody = request.BodySize > 0 || request.Headers.Contains("Content-Length") || request.Headers.Contains("Transfer-Encoding");
-        if (hasBody)
-        {
-            message.Content = new ByteArrayContent(request.Body);
-        }
+    private MockResponse ApplyTransform(RecordedRequest request, MockResponse response) =>
+        Transform is { } transform
+            ? transform(request, response) ?? throw new InvalidOperationException("The forwarding Transform returned null.")
+            : response;
 
+    private MockResponse BadGateway(RecordedRequest request, Exception e)
+    {
+        request.Failure = e;
+        return new MockResponse(502, $"MockWebServer could not forward {request.RequestLine} to {_upstreamBase}: {e.GetType().Name}: {e.Message}\n")
+        {
+            Headers = { { "Content-Type", MediaTypeNames.Text.Plain + "; charset=utf-8" } },
+        };
+    }
+
+    private static bool HasBody(RecordedRequest request) =>
+        request.BodySize > 0 || request.Headers.Contains("Content-Length") || request.Headers.Contains("Transfer-Encoding")
+        || (request.Protocol is Protocol.Http2 or Protocol.H2PriorKnowledge && request.Method is not ("GET" or "HEAD" or "DELETE" or "OPTIONS" or "TRACE"));
+
+    private static long? DeclaredLength(RecordedRequest head) =>
+        long.TryParse(head.Headers["Content-Length"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ? length : null;
+
+    /// <summary>
+    /// Sends the request upstream and returns its response with the body streamed from the upstream.
+    /// The exchange is added to <see cref="Recordings"/> when that body ended (at most
+    /// <paramref name="recordLimit"/> bytes of it kept), with the request <paramref name="recordedRequest"/>
+    /// gives by then.
+    /// </summary>
+    private async Task<MockResponse> ForwardAsync(
+        RecordedRequest request, HttpContent? content, long recordLimit, Func<RecordedRequest> recordedRequest, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), TargetUri(request)) { Content = content };
         foreach (var (name, value) in HopByHopHeaders.Filter(request.Headers, "Expect"))
         {
             if (!message.Headers.TryAddWithoutValidation(name, value))
@@ -153,28 +213,48 @@ public sealed class ForwardingDispatcher : Dispatcher
 
         // An invoker per call: it owns nothing (the handler is the test's), so there is nothing to dispose here.
         using var invoker = new HttpMessageInvoker(_upstream, disposeHandler: false);
-        using var upstream = await invoker.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        var body = await upstream.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        var code = Math.Clamp((int)upstream.StatusCode, 100, 999);
-        var response = new MockResponse
+        var upstream = await invoker.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        try
         {
-            Code = code,
+            var code = Math.Clamp((int)upstream.StatusCode, 100, 999);
 
             // Only a non-standard phrase is worth keeping (and recording); null sends the standard one.
-            Reason = upstream.ReasonPhrase is { } phrase && phrase != ReasonPhrases.For(code) ? phrase : null,
-            Body = body,
-        };
-        foreach (var (name, value) in HopByHopHeaders.Filter(Fields(upstream.Headers).Concat(Fields(upstream.Content.Headers))))
-        {
-            response.Headers.Add(name, value);
-        }
+            var reason = upstream.ReasonPhrase is { } phrase && phrase != ReasonPhrases.For(code) ? phrase : null;
+            var record = new MockResponse { Code = code, Reason = reason };
+            foreach (var (name, value) in HopByHopHeaders.Filter(Fields(upstream.Headers).Concat(Fields(upstream.Content.Headers))))
+            {
+                record.Headers.Add(name, value);
+            }
 
-        foreach (var (name, value) in Fields(upstream.TrailingHeaders))
-        {
-            response.Trailers.Add(name, value);
-        }
+            var response = new MockResponse { Code = code, Reason = reason };
+            foreach (var (name, value) in record.Headers)
+            {
+                response.Headers.Add(name, value);
+            }
 
-        return response;
+            var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            response.Body = MockBody.Streamed(new StreamedBodySource(stream, upstream.Content.Headers.ContentLength, upstream, recordLimit, source =>
+            {
+                // The upstream's trailers exist once its body was read to the end (RFC 9110 section 6.5).
+                foreach (var (name, value) in Fields(upstream.TrailingHeaders))
+                {
+                    response.Trailers.Add(name, value);
+                    record.Trailers.Add(name, value);
+                }
+
+                record.Body = source.RecordedBytes();
+                lock (_lock)
+                {
+                    _recordings.Add(new RecordedExchange(recordedRequest(), record, source.Size));
+                }
+            }));
+            return response;
+        }
+        catch
+        {
+            upstream.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The upstream URL: the base's scheme and authority, its path prefixed to the request's path and query.</summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using MockKit.MockServer.Streaming;
 
 namespace MockKit.MockServer;
 
@@ -6,18 +7,34 @@ namespace MockKit.MockServer;
 /// The bytes of a scripted response body. Converts implicitly from <see cref="string"/>
 /// (encoded as UTF-8) and from <c>byte[]</c>. Immutable and shareable.
 /// </summary>
+/// <remarks>
+/// A <see cref="ForwardingDispatcher"/>'s response carries a <em>streamed</em> body instead: it is
+/// relayed from the upstream as it arrives, <see cref="Content"/> is empty, <see cref="Length"/> is
+/// the upstream's declared length (-1 when it declared none), and it can be sent only once.
+/// </remarks>
 public sealed class MockBody
 {
     private MockBody(ReadOnlyMemory<byte> content) => Content = content;
 
+    private MockBody(StreamedBodySource source) => Source = source;
+
     /// <summary>An empty body.</summary>
     public static MockBody Empty { get; } = new(ReadOnlyMemory<byte>.Empty);
 
-    /// <summary>The body's bytes.</summary>
+    /// <summary>The body's bytes (empty for a streamed body).</summary>
     public ReadOnlyMemory<byte> Content { get; }
 
-    /// <summary>The body's length in bytes.</summary>
-    public long Length => Content.Length;
+    /// <summary>The body's length in bytes; for a streamed body its declared length, or -1 when unknown.</summary>
+    public long Length => Source is { } source ? source.Length ?? -1 : Content.Length;
+
+    /// <summary>Where OnResponseBody fires by default: half the body; -1 (after the first write) when the length is unknown.</summary>
+    internal long HalfLength => Length >= 0 ? Length / 2 : -1;
+
+    /// <summary>The live source of a streamed body; null for a body held in memory.</summary>
+    internal StreamedBodySource? Source { get; }
+
+    /// <summary>A body relayed from <paramref name="source"/> as it arrives.</summary>
+    internal static MockBody Streamed(StreamedBodySource source) => new(source);
 
     /// <summary>A body holding <paramref name="text"/> as UTF-8.</summary>
     /// <param name="text">The text.</param>
@@ -43,5 +60,5 @@ public sealed class MockBody
 
     /// <summary>The body decoded as UTF-8.</summary>
     /// <returns>The text.</returns>
-    public override string ToString() => Encoding.UTF8.GetString(Content.Span);
+    public override string ToString() => Source is null ? Encoding.UTF8.GetString(Content.Span) : "(streamed body)";
 }

@@ -1,4 +1,5 @@
 using MockKit.MockServer.Dispatching;
+using MockKit.MockServer.Streaming;
 
 namespace MockKit.MockServer;
 
@@ -26,6 +27,17 @@ public sealed partial class MockWebServer
 
         return response;
     }
+
+    /// <summary>
+    /// The dispatcher to hand this exchange to before its body is read ("headers first, body as a
+    /// stream", see <see cref="IStreamingDispatcher"/>), or null for the ordinary path: a bound claim
+    /// already is the exchange's response.
+    /// </summary>
+    internal IStreamingDispatcher? StreamingDispatcherFor(ResponseClaim? claim) =>
+        claim is { Bound: true } ? null : (claim?.Owner ?? _dispatcher) as IStreamingDispatcher;
+
+    /// <summary>True when new exchanges may take the streaming path (HTTP/2 prepares a body pipe for them as their HEADERS arrive).</summary>
+    internal bool MayStreamRequests => _dispatcher is IStreamingDispatcher;
 
     /// <summary>Hands back the claim of an exchange that ended before it was dispatched.</summary>
     internal static void ReleaseResponse(ResponseClaim? claim)

@@ -7,17 +7,27 @@ namespace MockKit.MockServer;
 /// </summary>
 public sealed class RecordedExchange
 {
-    internal RecordedExchange(RecordedRequest request, MockResponse response)
+    internal RecordedExchange(RecordedRequest request, MockResponse response, long responseBodySize)
     {
         Request = request;
         Response = response;
+        ResponseBodySize = responseBodySize;
     }
 
     /// <summary>The request MockWebServer received.</summary>
     public RecordedRequest Request { get; }
 
-    /// <summary>The upstream's response: status, reason, headers (hop-by-hop ones removed), body and trailers.</summary>
+    /// <summary>
+    /// The upstream's response: status, reason, headers (hop-by-hop ones removed), body and trailers.
+    /// Its body keeps at most <see cref="MockWebServer.BodyLimit"/> bytes (see <see cref="ResponseBodySize"/>).
+    /// </summary>
     public MockResponse Response { get; }
+
+    /// <summary>The upstream's response body size in bytes as received, including bytes beyond the retention limit.</summary>
+    public long ResponseBodySize { get; }
+
+    /// <summary>True when the recorded response body is shorter than the upstream's (<see cref="MockWebServer.BodyLimit"/> cut it).</summary>
+    public bool ResponseBodyTruncated => ResponseBodySize > Response.Body.Length;
 
     /// <inheritdoc />
     public override string ToString() => $"{Request.RequestLine} -> {Response.Code}";

@@ -9,7 +9,8 @@ namespace MockKit.MockServer.Dispatching;
 /// <see cref="Dispatcher.Replay"/>. Written with <see cref="Utf8JsonWriter"/> in one fixed key order
 /// (so two recordings of the same traffic diff cleanly), indented, non-ASCII kept as is. Bodies
 /// that are valid UTF-8 text go in <c>"body"</c>, anything else as base64 in <c>"bodyBase64"</c>;
-/// empty bodies and trailers are omitted. The README ("Routing, forwarding, replay") documents it.
+/// empty bodies and trailers are omitted; a body cut to the BodyLimit for the record is followed by
+/// <c>"bodyTruncated": true</c> and its full <c>"bodySize"</c>. The README ("Routing, forwarding, replay") documents it.
 /// </summary>
 internal static class RecordingJson
 {
@@ -36,6 +37,7 @@ internal static class RecordingJson
             json.WriteString("target", request.Target);
             WriteFields(json, "headers", request.Headers, includeSecrets);
             WriteBody(json, request.Body);
+            WriteTruncation(json, request.Body.LongLength, request.BodySize);
             json.WriteEndObject();
             json.WriteStartObject("response");
             json.WriteNumber("status", response.Code);
@@ -46,6 +48,7 @@ internal static class RecordingJson
 
             WriteFields(json, "headers", response.Headers, includeSecrets);
             WriteBody(json, response.Body.Content.Span);
+            WriteTruncation(json, response.Body.Content.Length, exchange.ResponseBodySize);
             if (response.Trailers.Count > 0)
             {
                 WriteFields(json, "trailers", response.Trailers, includeSecrets);
@@ -117,6 +120,20 @@ internal static class RecordingJson
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Says when a body was cut to <see cref="MockWebServer.BodyLimit"/> for the record: the kept
+    /// prefix is the body written above, <c>bodySize</c> the size received. Absent for whole bodies.
+    /// Replay serves the kept prefix.
+    /// </summary>
+    private static void WriteTruncation(Utf8JsonWriter json, long kept, long size)
+    {
+        if (size > kept)
+        {
+            json.WriteBoolean("bodyTruncated", true);
+            json.WriteNumber("bodySize", size);
+        }
     }
 
     private static void WriteBody(Utf8JsonWriter json, ReadOnlySpan<byte> body)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using MockKit.Http1;
 using MockKit.MockServer.Recording;
+using MockKit.MockServer.Streaming;
 
 namespace MockKit.MockServer.Http1;
 
@@ -30,18 +31,19 @@ internal sealed partial class Http1ServerSession
     /// </summary>
     internal const int MaxRecordedChunkSizes = 1024;
 
-    private async Task<RequestBodyRead> ReadBodyAsync(Http1BodyFraming framing, SocketEffect? trigger)
+    /// <summary>Reads the body into the record and, when streaming, into <paramref name="pipe"/> as it arrives.</summary>
+    private async Task<RequestBodyRead> ReadBodyAsync(Http1BodyFraming framing, SocketEffect? trigger, RequestBodyPipe? pipe = null)
     {
         var recorder = new BodyRecorder(_server.BodyLimit, framing.Kind == Http1BodyKind.ContentLength ? framing.Length : -1);
         return framing.Kind switch
         {
-            Http1BodyKind.ContentLength => await ReadFixedBodyAsync(recorder, framing.Length, trigger).ConfigureAwait(false),
-            Http1BodyKind.Chunked => await ReadChunkedBodyAsync(recorder, trigger).ConfigureAwait(false),
+            Http1BodyKind.ContentLength => await ReadFixedBodyAsync(recorder, framing.Length, trigger, pipe).ConfigureAwait(false),
+            Http1BodyKind.Chunked => await ReadChunkedBodyAsync(recorder, trigger, pipe).ConfigureAwait(false),
             _ => new RequestBodyRead(recorder, null, false, null),
         };
     }
 
-    private async Task<RequestBodyRead> ReadFixedBodyAsync(BodyRecorder recorder, long length, SocketEffect? trigger)
+    private async Task<RequestBodyRead> ReadFixedBodyAsync(BodyRecorder recorder, long length, SocketEffect? trigger, RequestBodyPipe? pipe)
     {
         // OnRequestBody fires after half the declared body: read exactly that much, then stop.
         var stopAt = trigger is null ? length : length / 2;
@@ -51,7 +53,14 @@ internal sealed partial class Http1ServerSession
             var buffer = result.Buffer;
             var take = Math.Min(buffer.Length, stopAt - recorder.Size);
             recorder.Append(buffer.Slice(0, take));
+            pipe?.TryWrite(buffer.Slice(0, take));
             _input.AdvanceTo(buffer.GetPosition(take));
+            if (pipe is not null)
+            {
+                // Waits while the consumer is behind: TCP pushes back on the client meanwhile.
+                await pipe.FlushAsync(ShutdownToken).ConfigureAwait(false);
+            }
+
             if (recorder.Size < stopAt && result.IsCompleted)
             {
                 return new RequestBodyRead(recorder, null, true, null);
@@ -61,7 +70,7 @@ internal sealed partial class Http1ServerSession
         return new RequestBodyRead(recorder, null, false, trigger);
     }
 
-    private async Task<RequestBodyRead> ReadChunkedBodyAsync(BodyRecorder recorder, SocketEffect? trigger)
+    private async Task<RequestBodyRead> ReadChunkedBodyAsync(BodyRecorder recorder, SocketEffect? trigger, RequestBodyPipe? pipe)
     {
         var decoder = new ChunkedBodyDecoder(_server.RequestLimits, MaxRecordedChunkSizes);
         while (true)
@@ -76,6 +85,7 @@ internal sealed partial class Http1ServerSession
                     if (status == ChunkedReadResult.Data)
                     {
                         recorder.Append(data);
+                        pipe?.TryWrite(data);
 
                         // For a chunked body, "half" is unknowable: the trigger fires after the first chunk.
                         if (trigger is not null && decoder.ChunkCount == 1 && recorder.Size == decoder.ChunkSizes[0])
@@ -103,6 +113,11 @@ internal sealed partial class Http1ServerSession
             }
 
             _input.AdvanceTo(reader.Position, result.Buffer.End);
+            if (pipe is not null)
+            {
+                await pipe.FlushAsync(ShutdownToken).ConfigureAwait(false);
+            }
+
             if (result.IsCompleted)
             {
                 return new RequestBodyRead(recorder, decoder.ChunkSizes, true, null, ChunkCount: decoder.ChunkCount);

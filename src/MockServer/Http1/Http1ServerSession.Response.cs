@@ -31,8 +31,9 @@ internal sealed partial class Http1ServerSession
         }
 
         var body = response.Body.Content;
+        var streamed = response.Body.Source;
         var sendsBody = request.Method != "HEAD" && !IsBodiless(request.Method, response.Code);
-        var chunkSize = ChunkSizeFor(response, body.Length);
+        var chunkSize = streamed is null ? ChunkSizeFor(response, body.Length) : StreamedChunkSizeFor(response);
 
         using var head = new PooledBufferWriter(256 + (body.Length <= CoalesceLimit ? body.Length : 0));
         Http1Writer.WriteStatusLine(head, Protocol.Http11, response.Code, response.EffectiveReason);
@@ -50,13 +51,13 @@ internal sealed partial class Http1ServerSession
             }
             else
             {
-                Http1Writer.WriteField(head, "Content-Length", body.Length.ToString(CultureInfo.InvariantCulture));
+                Http1Writer.WriteField(head, "Content-Length", response.Body.Length.ToString(CultureInfo.InvariantCulture));
             }
         }
 
         head.Write("\r\n"u8);
 
-        var simple = chunkSize is null && response.Throttle is null && triggers.OnResponseBody is null
+        var simple = streamed is null && chunkSize is null && response.Throttle is null && triggers.OnResponseBody is null
             && response.BodyDelay <= TimeSpan.Zero && body.Length <= CoalesceLimit;
         if (simple)
         {
@@ -99,11 +100,19 @@ internal sealed partial class Http1ServerSession
         ResponseBodyTriggerStream? trigger = null;
         if (triggers.OnResponseBody is { } bodyEffect)
         {
-            var after = triggers.OnResponseBodyAfterBytes >= 0 ? triggers.OnResponseBodyAfterBytes : body.Length / 2;
+            var after = triggers.OnResponseBodyAfterBytes >= 0 ? triggers.OnResponseBodyAfterBytes : response.Body.HalfLength;
             sink = trigger = new ResponseBodyTriggerStream(sink, after, bodyEffect, _connection, ct);
         }
 
-        await sink.WriteAsync(body, ct).ConfigureAwait(false);
+        if (streamed is not null)
+        {
+            // Relayed as it arrives: each read goes out (framed, paced, counted) before the next.
+            await streamed.CopyToAsync(sink, freshBuffers: false, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await sink.WriteAsync(body, ct).ConfigureAwait(false);
+        }
         if (trigger is not null)
         {
             await trigger.CompleteAsync(ct).ConfigureAwait(false);
@@ -121,6 +130,19 @@ internal sealed partial class Http1ServerSession
     // and no framing headers.
     private static bool IsBodiless(string method, int code) =>
         code is < 200 or 204 or 304 || (method == "CONNECT" && code is >= 200 and < 300);
+
+    /// <summary>
+    /// A streamed body's framing: its declared length when it has one (and the response says
+    /// <c>Content-Length</c> without choosing chunked), otherwise chunked (RFC 9112 section 7.1), one
+    /// chunk per read unless <see cref="MockResponse.ChunkSize"/> caps it; trailers need chunked too.
+    /// </summary>
+    private static int? StreamedChunkSizeFor(MockResponse response)
+    {
+        var testChoseChunked = response.Headers.GetValues("Transfer-Encoding")
+            .Any(v => v.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+        var hasLength = response.Headers.Contains("Content-Length") || response.Body.Length >= 0;
+        return hasLength && !testChoseChunked && response.ChunkSize is null ? null : response.ChunkSize ?? int.MaxValue;
+    }
 
     /// <summary>The chunk size to frame with, or null for a fixed-length body.</summary>
     private static int? ChunkSizeFor(MockResponse response, long bodyLength)

@@ -138,7 +138,7 @@ internal sealed partial class Http1ServerSession
         // below come from the response this request is then given (another connection's request
         // can no longer be dispatched in between). Handed back if the exchange ends before dispatch.
         var claim = _server.ClaimResponse(Build(head, sequence, null, null));
-        MockResponse? response = null;
+        MockResponse response;
         RequestBodyRead? body = null;
         var bodyUnread = false;
         try
@@ -166,58 +166,77 @@ internal sealed partial class Http1ServerSession
             }
 
             bodyUnread = early.DoNotReadRequestBody && framing.Kind != Http1BodyKind.None;
-            if (!bodyUnread)
+            // Nothing needs the body read first: a streaming dispatcher (a forward) gets the request
+            // now and its body as it arrives; the request is recorded when the body ended.
+            var streamingDispatcher = bodyUnread || early.OnRequestBody is not null ? null : _server.StreamingDispatcherFor(claim);
+            if (streamingDispatcher is not null)
             {
-                _connection.State = "reading a request body";
-                body = await ReadBodyAsync(framing, early.OnRequestBody).ConfigureAwait(false);
-                if (body.ParseError is { } parseError)
+                claim = null; // Not bound (StreamingDispatcherFor): nothing to hand back.
+                if (await DispatchStreamingAsync(head, sequence, framing, streamingDispatcher).ConfigureAwait(false) is not { } streamed)
                 {
-                    RecordFailure(Build(head, sequence, body, new ProtocolViolationException(parseError.Message)));
-                    await RejectAsync(parseError).ConfigureAwait(false);
                     return false;
                 }
 
-                if (body.Truncated)
+                response = streamed;
+            }
+            else
+            {
+                MockResponse? answered = null;
+                if (!bodyUnread)
                 {
-                    RecordFailure(Build(head, sequence, body, new IOException(
-                        $"The client closed the connection after {body.Recorder.Size} body bytes{(framing.Length > 0 ? $" of {framing.Length}" : string.Empty)}.")));
-                    return false;
-                }
-
-                if (body.TriggerFired is { } bodyEffect)
-                {
-                    // The body trigger consumed this exchange: record the partial request, consume
-                    // its claimed response so the next request gets the next one, act.
-                    var failure = new SocketPolicyException(
-                        nameof(MockResponse.OnRequestBody), bodyEffect,
-                        $"{ServerConnection.DescribeSource(claim!.Response, claim.Response.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
-                    var partial = Build(head, sequence, body, failure);
-                    _connection.Record(partial);
-                    var bodyClaim = claim;
-                    claim = null;
-                    response = await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
-                    _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
-                    if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
+                    _connection.State = "reading a request body";
+                    body = await ReadBodyAsync(framing, early.OnRequestBody).ConfigureAwait(false);
+                    if (body.ParseError is { } parseError)
                     {
+                        RecordFailure(Build(head, sequence, body, new ProtocolViolationException(parseError.Message)));
+                        await RejectAsync(parseError).ConfigureAwait(false);
                         return false;
                     }
 
-                    // A half-close leaves the exchange going, as on HTTP/2: the partial request stays
-                    // the one recording and its response is the one sent. The rest of the body is
-                    // still unread, so the connection cannot carry another request afterwards.
-                    bodyUnread = true;
+                    if (body.Truncated)
+                    {
+                        RecordFailure(Build(head, sequence, body, new IOException(
+                            $"The client closed the connection after {body.Recorder.Size} body bytes{(framing.Length > 0 ? $" of {framing.Length}" : string.Empty)}.")));
+                        return false;
+                    }
+
+                    if (body.TriggerFired is { } bodyEffect)
+                    {
+                        // The body trigger consumed this exchange: record the partial request, consume
+                        // its claimed response so the next request gets the next one, act.
+                        var failure = new SocketPolicyException(
+                            nameof(MockResponse.OnRequestBody), bodyEffect,
+                            $"{ServerConnection.DescribeSource(claim!.Response, claim.Response.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
+                        var partial = Build(head, sequence, body, failure);
+                        _connection.Record(partial);
+                        var bodyClaim = claim;
+                        claim = null;
+                        answered = await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
+                        _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
+                        if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
+                        {
+                            return false;
+                        }
+
+                        // A half-close leaves the exchange going, as on HTTP/2: the partial request stays
+                        // the one recording and its response is the one sent. The rest of the body is
+                        // still unread, so the connection cannot carry another request afterwards.
+                        bodyUnread = true;
+                    }
                 }
-            }
 
-            if (response is null)
-            {
-                var request = Build(head, sequence, body, null);
-                _connection.Record(request);
+                if (answered is null)
+                {
+                    var request = Build(head, sequence, body, null);
+                    _connection.Record(request);
 
-                _connection.State = "dispatching";
-                var dispatchClaim = claim;
-                claim = null;
-                response = await _server.DispatchAsync(request, dispatchClaim, ShutdownToken).ConfigureAwait(false);
+                    _connection.State = "dispatching";
+                    var dispatchClaim = claim;
+                    claim = null;
+                    answered = await _server.DispatchAsync(request, dispatchClaim, ShutdownToken).ConfigureAwait(false);
+                }
+
+                response = answered;
             }
         }
         finally
@@ -226,6 +245,26 @@ internal sealed partial class Http1ServerSession
             MockWebServer.ReleaseResponse(claim);
         }
 
+        // A streamed body (a forwarded response's) is relayed once and let go of however the
+        // exchange ends, so the upstream is never left half read.
+        response.Body.Source?.Take();
+        try
+        {
+            return await RespondAsync(head, sequence, response, bodyUnread).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (response.Body.Source is { } streamed)
+            {
+                await streamed.ReleaseAsync(ShutdownToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Sends the dispatched response with its triggers.</summary>
+    /// <returns>True when the connection stays open for another request.</returns>
+    private async Task<bool> RespondAsync(Http1RequestHead head, int sequence, MockResponse response, bool bodyUnread)
+    {
         var triggers = response.Effective;
         if (triggers.OnResponseStart is { } startEffect)
         {
@@ -240,7 +279,7 @@ internal sealed partial class Http1ServerSession
         await WriteResponseAsync(head, response, triggers).ConfigureAwait(false);
         if (_server.IsLogging)
         {
-            _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({response.Body.Length} body bytes)");
+            _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
         }
 
         _server.OnResponseSent(_connection, sequence, response.Code, head.Version);

@@ -50,6 +50,28 @@ internal sealed partial class Http2ServerSession
                 QueueHeaders(stream, [new(":status", "100")], endStream: false);
             }
 
+            // Nothing needs the body read first: a streaming dispatcher (a forward) gets the request
+            // now and its body as it arrives; the request is recorded when the body ended.
+            var streamingDispatcher = early.DoNotReadRequestBody || early.OnRequestBody is not null ? null : _server.StreamingDispatcherFor(claim);
+            Streaming.RequestBodyPipe? pipe;
+            lock (_lock)
+            {
+                pipe = stream.BodyPipe;
+            }
+
+            if (streamingDispatcher is not null && pipe is not null)
+            {
+                claim = null; // Not bound (StreamingDispatcherFor): nothing to hand back.
+                if (await DispatchStreamingAsync(stream, pipe, streamingDispatcher, ct).ConfigureAwait(false) is { } streamed)
+                {
+                    await RespondAsync(stream, head.Method!, streamed, ct).ConfigureAwait(false);
+                    CreditServedStream();
+                }
+
+                return;
+            }
+
+            DetachBodyPipe(stream);
             if (early.DoNotReadRequestBody)
             {
                 lock (_lock)
@@ -110,6 +132,7 @@ internal sealed partial class Http2ServerSession
         {
             // Still held: the stream ended before dispatch, so the next request deserves it.
             MockWebServer.ReleaseResponse(claim);
+            DetachBodyPipe(stream);
             OnExchangeEnded(stream);
         }
     }

@@ -86,6 +86,18 @@ internal sealed partial class Http2ServerSession
             {
                 RequestEnded = endStream,
             };
+
+            // A body that may go to a streaming dispatcher is piped from its first DATA frame on
+            // (the exchange starts later, on another thread); the exchange detaches it if not.
+            if (_server.MayStreamRequests)
+            {
+                var piped = stream;
+                stream.BodyPipe = new Streaming.RequestBodyPipe(pauses: false, onConsumed: n => OnStreamBodyConsumed(piped, n));
+                if (endStream)
+                {
+                    stream.BodyPipe.Complete(); // No body: the dispatcher reads its end at once.
+                }
+            }
             refusal = _goAwaySent || _peerGoAway ? "the connection is shutting down (GOAWAY)"
                 : _activeClientStreams >= _maxConcurrentStreams ? $"SETTINGS_MAX_CONCURRENT_STREAMS is {_maxConcurrentStreams}"
                 : null;
@@ -243,10 +255,18 @@ internal sealed partial class Http2ServerSession
             if (stream.ReadsBody)
             {
                 stream.Body.Append(data);
-
-                // Recording is consuming (section 5.2): give the stream its credit back, padding included.
-                if (!endStream)
+                if (stream.BodyPipe is { } pipe && pipe.TryWrite(data))
                 {
+                    // Streamed: the data's credit returns as the dispatcher reads it (section 5.2:
+                    // a slow consumer holds the client back); the padding's at once.
+                    if (!endStream && length > data.Length)
+                    {
+                        streamCredit = stream.ReceiveWindow.OnDataConsumed(length - (int)data.Length);
+                    }
+                }
+                else if (!endStream)
+                {
+                    // Recording is consuming (section 5.2): give the stream its credit back, padding included.
                     streamCredit = stream.ReceiveWindow.OnDataConsumed(length);
                 }
             }
@@ -270,6 +290,48 @@ internal sealed partial class Http2ServerSession
         }
 
         waiter?.TrySetResult();
+    }
+
+    /// <summary>A streaming dispatcher read (or dropped) <paramref name="count"/> body bytes: the stream's credit goes back (section 6.9).</summary>
+    private void OnStreamBodyConsumed(Http2ServerStream stream, int count)
+    {
+        int credit;
+        lock (_lock)
+        {
+            // Once the client ended its side (or the stream is gone) it sends no more DATA to credit.
+            if (stream.RequestEnded || !_streams.ContainsKey(stream.Id))
+            {
+                return;
+            }
+
+            credit = stream.ReceiveWindow.OnDataConsumed(count);
+        }
+
+        if (credit > 0)
+        {
+            var id = stream.Id;
+            QueueControl(w => Http2FrameWriter.WriteWindowUpdate(w, id, credit));
+        }
+    }
+
+    /// <summary>
+    /// Takes the body pipe away from an exchange that does not stream (or ended): later DATA is only
+    /// recorded and credited at once, and the bytes the pipe held are credited now.
+    /// </summary>
+    private void DetachBodyPipe(Http2ServerStream stream)
+    {
+        Streaming.RequestBodyPipe? pipe;
+        lock (_lock)
+        {
+            pipe = stream.BodyPipe;
+            stream.BodyPipe = null;
+        }
+
+        if (pipe is not null)
+        {
+            pipe.Complete();
+            pipe.Reader.Dispose(); // Reports what it held as consumed: OnStreamBodyConsumed credits it.
+        }
     }
 
     /// <summary>Section 8.1.1: a content-length that does not match the DATA received makes the request malformed. Under _lock.</summary>

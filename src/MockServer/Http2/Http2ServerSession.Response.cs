@@ -20,6 +20,24 @@ internal sealed partial class Http2ServerSession
 
     private async Task RespondAsync(Http2ServerStream stream, string method, MockResponse response, CancellationToken ct)
     {
+        // A streamed body (a forwarded response's) is relayed once and let go of however the
+        // exchange ends, so the upstream is never left half read.
+        response.Body.Source?.Take();
+        try
+        {
+            await RespondCoreAsync(stream, method, response, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (response.Body.Source is { } streamed)
+            {
+                await streamed.ReleaseAsync(SessionToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RespondCoreAsync(Http2ServerStream stream, string method, MockResponse response, CancellationToken ct)
+    {
         var triggers = response.Effective;
         if (response.Settings is { } settings)
         {
@@ -44,7 +62,7 @@ internal sealed partial class Http2ServerSession
         await WriteResponseAsync(stream, method, response, triggers, ct).ConfigureAwait(false);
         if (_server.IsLogging)
         {
-            _server.Log($"[conn {_connection.Index} #{stream.Sequence} stream {stream.Id}] -> {response.Code} ({response.Body.Length} body bytes)");
+            _server.Log($"[conn {_connection.Index} #{stream.Sequence} stream {stream.Id}] -> {response.Code} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
         }
 
         _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
@@ -69,9 +87,11 @@ internal sealed partial class Http2ServerSession
             await Task.Delay(response.HeadersDelay, _server.TimeProvider, ct).ConfigureAwait(false);
         }
 
-        var body = method == "HEAD" || response.Code is 204 or 304 ? ReadOnlyMemory<byte>.Empty : response.Body.Content;
+        var bodiless = method == "HEAD" || response.Code is 204 or 304;
+        var body = bodiless ? ReadOnlyMemory<byte>.Empty : response.Body.Content;
+        var streamed = bodiless ? null : response.Body.Source;
         var hasTrailers = response.Trailers.Count > 0;
-        var headersOnly = body.IsEmpty && !hasTrailers && triggers.OnResponseBody is null;
+        var headersOnly = body.IsEmpty && streamed is null && !hasTrailers && triggers.OnResponseBody is null;
         QueueHeaders(stream, ResponseFields(response, addLength: true), endStream: headersOnly);
         if (headersOnly)
         {
@@ -85,7 +105,7 @@ internal sealed partial class Http2ServerSession
             await Task.Delay(response.BodyDelay, _server.TimeProvider, ct).ConfigureAwait(false);
         }
 
-        if (response.Throttle is null && triggers.OnResponseBody is null)
+        if (streamed is null && response.Throttle is null && triggers.OnResponseBody is null)
         {
             await WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
         }
@@ -101,11 +121,24 @@ internal sealed partial class Http2ServerSession
             ResponseBodyTriggerStream? trigger = null;
             if (triggers.OnResponseBody is { } bodyEffect)
             {
-                var after = triggers.OnResponseBodyAfterBytes >= 0 ? triggers.OnResponseBodyAfterBytes : body.Length / 2;
+                var after = triggers.OnResponseBodyAfterBytes >= 0 ? triggers.OnResponseBodyAfterBytes : response.Body.HalfLength;
                 sink = trigger = new ResponseBodyTriggerStream(sink, after, bodyEffect, stream, ct);
             }
 
-            await sink.WriteAsync(body, ct).ConfigureAwait(false);
+            if (streamed is not null)
+            {
+                // Relayed as it arrives, as DATA frames within the windows; each read's frames are
+                // queued before the next read (fresh buffers: queued frames reference them).
+                await streamed.CopyToAsync(sink, freshBuffers: true, ct).ConfigureAwait(false);
+
+                // The source's end may have brought trailers (a forwarded upstream's arrive after its body).
+                hasTrailers = response.Trailers.Count > 0;
+            }
+            else
+            {
+                await sink.WriteAsync(body, ct).ConfigureAwait(false);
+            }
+
             if (trigger is not null)
             {
                 await trigger.CompleteAsync(ct).ConfigureAwait(false);
@@ -190,7 +223,8 @@ internal sealed partial class Http2ServerSession
     {
         List<HpackHeaderField> fields = [new(":status", response.Code.ToString(CultureInfo.InvariantCulture))];
         Fields(response.Headers, fields);
-        if (addLength && response.Code is >= 200 and not 204 and not 304 && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length"))
+        if (addLength && response.Code is >= 200 and not 204 and not 304 && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length")
+            && response.Body.Length >= 0)
         {
             fields.Add(new("content-length", response.Body.Length.ToString(CultureInfo.InvariantCulture)));
         }

@@ -70,6 +70,14 @@ internal sealed class Http2ServerStream : ISocketEffectTarget
     public bool ReadsBody { get; set; } = true;
 
     /// <summary>
+    /// The body's way to a streaming dispatcher (<see cref="Streaming.IStreamingDispatcher"/>), prepared
+    /// as the HEADERS arrive when the server's dispatcher may stream; null otherwise or once detached.
+    /// While set, DATA goes into it too and its stream credit returns only as the dispatcher reads.
+    /// Guarded by the session lock.
+    /// </summary>
+    public Streaming.RequestBodyPipe? BodyPipe { get; set; }
+
+    /// <summary>
     /// Waits until at least <paramref name="threshold"/> body bytes arrived, the request ended, or it failed.
     /// </summary>
     public async Task WaitForBodyAsync(long threshold, CancellationToken cancellationToken)
@@ -92,6 +100,16 @@ internal sealed class Http2ServerStream : ISocketEffectTarget
     /// <summary>Called under the session lock after the request progressed; returns a waiter to release after the lock.</summary>
     public TaskCompletionSource? TakeWaiterIfSatisfied()
     {
+        // The body pipe learns of the end (or the failure) at the same moments as the waiter.
+        if (RequestFailure is { } failure)
+        {
+            BodyPipe?.Complete(failure);
+        }
+        else if (RequestEnded)
+        {
+            BodyPipe?.Complete();
+        }
+
         if (_bodyWaiter is { } waiter && (RequestEnded || RequestFailure is not null || Body.Size >= _bodyThreshold))
         {
             _bodyWaiter = null;

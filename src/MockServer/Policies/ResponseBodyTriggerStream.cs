@@ -4,6 +4,8 @@ namespace MockKit.MockServer.Policies;
 /// A write-side decorator that lets exactly <c>afterBytes</c> body bytes through, flushes
 /// them, then applies an effect (the <see cref="MockResponse.OnResponseBody"/> trigger).
 /// If the effect ends the exchange, the write throws <see cref="ExchangeTerminatedException"/>.
+/// A negative <c>afterBytes</c> (half of a streamed body of unknown length, which is unknowable)
+/// lets the first write through whole and fires after it.
 /// </summary>
 internal sealed class ResponseBodyTriggerStream(
     Stream inner, long afterBytes, SocketEffect effect, ISocketEffectTarget target, CancellationToken stallToken)
@@ -16,6 +18,11 @@ internal sealed class ResponseBodyTriggerStream(
     {
         if (!_fired)
         {
+            if (afterBytes < 0)
+            {
+                afterBytes = buffer.Length;
+            }
+
             var allowed = (int)Math.Min(buffer.Length, afterBytes - _written);
             if (allowed > 0)
             {
