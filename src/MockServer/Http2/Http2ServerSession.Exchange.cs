@@ -32,7 +32,8 @@ internal sealed partial class Http2ServerSession
             // Take this stream's response as its HEADERS arrive, so the early policies below come
             // from the response this stream is then given, however many streams race (handed back
             // in the finally block if the stream ends before dispatch).
-            claim = _server.ClaimResponse(BuildHead(stream));
+            claim = stream.ArrivalClaim ?? _server.ClaimResponse(BuildHead(stream));
+            stream.ArrivalClaim = null;
             var peeked = claim?.Response;
             var early = peeked?.Effective ?? PolicyTriggers.None;
             if (early.OnRequestStart is { } startEffect)

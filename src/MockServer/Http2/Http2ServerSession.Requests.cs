@@ -135,6 +135,16 @@ internal sealed partial class Http2ServerSession
             return;
         }
 
+        // The queue is handed out in the order HEADERS arrive, decided here on the reader: the
+        // exchanges run on the thread pool, whose order is not the wire's, so two streams opened
+        // back to back would otherwise take the next two responses either way round. Only the
+        // built-in queue is claimed here, because its claim runs no user code (a custom or route
+        // dispatcher may, and user code never runs on the reader); the others claim in the exchange.
+        if (_server.Dispatcher.GetType() == typeof(QueueDispatcher))
+        {
+            stream.ArrivalClaim = _server.ClaimResponse(null);
+        }
+
         StartExchange(stream, RunExchangeAsync);
     }
 

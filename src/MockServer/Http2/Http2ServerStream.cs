@@ -1,4 +1,5 @@
 using MockKit.Http2;
+using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Recording;
 
@@ -76,6 +77,12 @@ internal sealed class Http2ServerStream : ISocketEffectTarget
     /// Guarded by the session lock.
     /// </summary>
     public Streaming.RequestBodyPipe? BodyPipe { get; set; }
+
+    /// <summary>
+    /// The queued response this stream took as its HEADERS arrived (reader loop; see OpenStream),
+    /// handed to its exchange, which owns it from then on (and hands it back if it ends early).
+    /// </summary>
+    public ResponseClaim? ArrivalClaim { get; set; }
 
     /// <summary>
     /// Waits until at least <paramref name="threshold"/> body bytes arrived, the request ended, or it failed.

@@ -247,8 +247,9 @@ public sealed class Http2PolicyTests
     public async Task After_goaway_streams_in_flight_finish_and_new_ones_are_refused()
     {
         await using var server = NewServer();
-        server.Enqueue(new MockResponse("first answered") { OnResponseEnd = new SocketEffect.ShutdownConnection() });
+        // Streams take queued responses in the order their HEADERS arrive: stream 1 the first.
         server.Enqueue(new MockResponse("in flight, still answered"));
+        server.Enqueue(new MockResponse("first answered") { OnResponseEnd = new SocketEffect.ShutdownConnection() });
         await using var peer = await Http2TestPeer.HandshakeAsync(server);
 
         await peer.SendRequestAsync(1, "/upload", "POST", endStream: false); // Waits for its body.
