@@ -16,11 +16,7 @@ internal sealed partial class Http1ServerSession
     private async Task<MockResponse?> DispatchStreamingAsync(Http1RequestHead head, int sequence, Http1BodyFraming framing, IStreamingDispatcher dispatcher)
     {
         var pipe = new RequestBodyPipe(pauses: true, onConsumed: null);
-        var streaming = new StreamingRequest(Build(head, sequence, null, null), pipe.Reader, _server.BodyLimit);
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ShutdownToken);
-
-        // Task.Run: the dispatcher runs while this session goes on reading the body into the pipe.
-        var dispatch = Task.Run(async () => await dispatcher.DispatchStreamingAsync(streaming, cancel.Token).ConfigureAwait(false), CancellationToken.None);
+        using var dispatch = new StreamingDispatch(dispatcher, Build(head, sequence, null, null), pipe, _server.BodyLimit, ShutdownToken);
         _connection.State = "reading a request body (streamed to the dispatcher)";
         RequestBodyRead body;
         try
@@ -29,7 +25,7 @@ internal sealed partial class Http1ServerSession
         }
         catch (Exception e)
         {
-            await AbandonAsync(e).ConfigureAwait(false);
+            await dispatch.AbandonAsync(e, Log).ConfigureAwait(false);
             throw;
         }
 
@@ -39,7 +35,7 @@ internal sealed partial class Http1ServerSession
         if (failure is not null)
         {
             RecordFailure(Build(head, sequence, body, failure));
-            await AbandonAsync(failure).ConfigureAwait(false);
+            await dispatch.AbandonAsync(failure, Log).ConfigureAwait(false);
             if (body.ParseError is { } malformed)
             {
                 await RejectAsync(malformed).ConfigureAwait(false);
@@ -51,25 +47,9 @@ internal sealed partial class Http1ServerSession
         pipe.Complete();
         var request = Build(head, sequence, body, null);
         _connection.Record(request);
-        streaming.Complete(request);
         _connection.State = "dispatching";
-        return await dispatch.ConfigureAwait(false);
+        return await dispatch.CompleteAsync(request).ConfigureAwait(false);
 
-        // The request broke off: the dispatcher's reads fail, its wait for the record fails, it is
-        // cancelled, and its outcome no longer matters (the failure is the request's).
-        async Task AbandonAsync(Exception why)
-        {
-            pipe.Complete(why);
-            streaming.Fail(why);
-            await cancel.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await dispatch.ConfigureAwait(false);
-            }
-            catch (Exception ignored) when (ignored is not OutOfMemoryException)
-            {
-                _server.Log($"[conn {_connection.Index} #{sequence}] dispatch abandoned: {ignored.Message}");
-            }
-        }
+        void Log(string line) => _server.Log($"[conn {_connection.Index} #{sequence}] {line}");
     }
 }

@@ -13,11 +13,7 @@ internal sealed partial class Http2ServerSession
     /// <returns>The response, or null when the request broke off (already recorded).</returns>
     private async Task<MockResponse?> DispatchStreamingAsync(Http2ServerStream stream, RequestBodyPipe pipe, IStreamingDispatcher dispatcher, CancellationToken ct)
     {
-        var streaming = new StreamingRequest(BuildHead(stream), pipe.Reader, _server.BodyLimit);
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-
-        // Task.Run: the dispatcher runs while this exchange waits for the body's end.
-        var dispatch = Task.Run(async () => await dispatcher.DispatchStreamingAsync(streaming, cancel.Token).ConfigureAwait(false), CancellationToken.None);
+        using var dispatch = new StreamingDispatch(dispatcher, BuildHead(stream), pipe, _server.BodyLimit, ct);
         _connection.State = "HTTP/2: streaming a request body to the dispatcher";
         try
         {
@@ -26,38 +22,22 @@ internal sealed partial class Http2ServerSession
         }
         catch (Exception e)
         {
-            await AbandonAsync(e).ConfigureAwait(false);
+            await dispatch.AbandonAsync(e, StreamLog).ConfigureAwait(false);
             throw;
         }
 
         if (!RequestComplete(stream, out var failure) && failure is not null)
         {
             RecordFailure(stream, failure);
-            await AbandonAsync(failure).ConfigureAwait(false);
+            await dispatch.AbandonAsync(failure, StreamLog).ConfigureAwait(false);
             return null;
         }
 
         var request = Build(stream, null);
         _connection.Record(request);
-        streaming.Complete(request);
         _connection.State = "HTTP/2: dispatching";
-        return await dispatch.ConfigureAwait(false);
+        return await dispatch.CompleteAsync(request).ConfigureAwait(false);
 
-        // The request broke off: the dispatcher's reads fail, its wait for the record fails, it is
-        // cancelled, and its outcome no longer matters (the failure is the request's).
-        async Task AbandonAsync(Exception why)
-        {
-            pipe.Complete(why);
-            streaming.Fail(why);
-            await cancel.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await dispatch.ConfigureAwait(false);
-            }
-            catch (Exception ignored) when (ignored is not OutOfMemoryException)
-            {
-                Log($"stream {stream.Id}: dispatch abandoned: {ignored.Message}");
-            }
-        }
+        void StreamLog(string line) => Log($"stream {stream.Id}: {line}");
     }
 }
