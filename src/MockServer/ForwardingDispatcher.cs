@@ -41,8 +41,11 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
     private readonly Uri _upstreamBase;
     private readonly Lock _lock = new();
 
-    // Guarded by _lock.
-    private readonly List<RecordedExchange> _recordings = [];
+    // Guarded by _lock: the finished exchanges in the order their requests were forwarded (each
+    // with its forward number), and the signal for WaitForRecordingsAsync, replaced on each add.
+    private readonly List<(long Order, RecordedExchange Exchange)> _recordings = [];
+    private TaskCompletionSource _recorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _forwards;
 
     /// <summary>Forwards to <paramref name="upstream"/> at <paramref name="upstreamBase"/>.</summary>
     /// <param name="upstream">The handler, e.g. <c>TestServer.CreateHandler()</c> or a <see cref="SocketsHttpHandler"/>; not disposed by this dispatcher.</param>
@@ -68,16 +71,64 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
     /// </summary>
     public Func<RecordedRequest, MockResponse, MockResponse>? Transform { get; set; }
 
-    /// <summary>The exchanges forwarded successfully so far, in the order their responses arrived (a snapshot).</summary>
+    /// <summary>
+    /// The exchanges forwarded successfully so far, in the order their requests were forwarded (a
+    /// snapshot). An exchange joins when the upstream's response body has been relayed to its end,
+    /// or let go of after a socket policy cut the client off, which can be a moment after the client
+    /// saw the response end: <see cref="WaitForRecordingsAsync"/> waits for them.
+    /// </summary>
     public IReadOnlyList<RecordedExchange> Recordings
     {
         get
         {
             lock (_lock)
             {
-                return [.. _recordings];
+                return [.. _recordings.Select(r => r.Exchange)];
             }
         }
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> exchanges are in <see cref="Recordings"/>.</summary>
+    /// <param name="count">How many recordings to wait for (0 or more).</param>
+    /// <param name="cancellationToken">Ends the wait (e.g. a test's deadline).</param>
+    /// <returns>A task that completes when the recordings are there.</returns>
+    public async Task WaitForRecordingsAsync(int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        while (true)
+        {
+            Task recorded;
+            lock (_lock)
+            {
+                if (_recordings.Count >= count)
+                {
+                    return;
+                }
+
+                recorded = _recorded.Task;
+            }
+
+            await recorded.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void AddRecording(long order, RecordedExchange exchange)
+    {
+        TaskCompletionSource signal;
+        lock (_lock)
+        {
+            var at = _recordings.Count;
+            while (at > 0 && _recordings[at - 1].Order > order)
+            {
+                at--;
+            }
+
+            _recordings.Insert(at, (order, exchange));
+            signal = _recorded;
+            _recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        signal.TrySetResult(); // Outside _lock: it runs the waiters' continuations.
     }
 
     /// <summary>
@@ -197,6 +248,7 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
     private async Task<MockResponse> ForwardAsync(
         RecordedRequest request, HttpContent? content, long recordLimit, Func<RecordedRequest> recordedRequest, CancellationToken cancellationToken)
     {
+        var order = Interlocked.Increment(ref _forwards);
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), TargetUri(request)) { Content = content };
         foreach (var (name, value) in HopByHopHeaders.Filter(request.Headers, "Expect"))
         {
@@ -243,10 +295,7 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
                 }
 
                 record.Body = source.RecordedBytes();
-                lock (_lock)
-                {
-                    _recordings.Add(new RecordedExchange(recordedRequest(), record, source.Size));
-                }
+                AddRecording(order, new RecordedExchange(recordedRequest(), record, source.Size));
             }));
             return response;
         }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
+#if (XunitV2)
 using Xunit.Abstractions;
+#endif
 
 namespace MockKitXunit;
 
@@ -15,18 +17,37 @@ namespace MockKitXunit;
 /// breaks them on purpose (here: the connection drops half-way through the body).</item>
 /// </list>
 /// </summary>
+#if (XunitV3)
+public sealed class RoutesAndForwardingTests : MockKitTest
+#else
 public sealed class RoutesAndForwardingTests(ITestOutputHelper output) : MockKitTest(output)
+#endif
 {
     private WebApplication _app = null!;
 
+#if (XunitV3)
+    // xunit v3 cancels this token when the test run is cancelled or the test times out.
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+#else
+    private static CancellationToken Cancel => CancellationToken.None;
+#endif
+
+#if (XunitV3)
+    public override async ValueTask InitializeAsync()
+#else
     public override async Task InitializeAsync()
+#endif
     {
         await base.InitializeAsync();
         _app = WeatherApp.Build(Server.Url("/"), () => new SocketsHttpHandler());
-        await _app.StartAsync();
+        await _app.StartAsync(Cancel);
     }
 
+#if (XunitV3)
+    public override async ValueTask DisposeAsync()
+#else
     public override async Task DisposeAsync()
+#endif
     {
         await _app.DisposeAsync();
         await base.DisposeAsync();
@@ -40,8 +61,8 @@ public sealed class RoutesAndForwardingTests(ITestOutputHelper output) : MockKit
             .Map("GET", "/forecast").WithQuery("city", "Bergen").Respond(new MockResponse("rain"));
         using var appClient = _app.GetTestClient();
 
-        (await appClient.GetStringAsync("/weather/Bergen")).ShouldBe("Bergen: rain");
-        (await appClient.GetStringAsync("/weather/Lisbon")).ShouldBe("Lisbon: sunny");
+        (await appClient.GetStringAsync("/weather/Bergen", Cancel)).ShouldBe("Bergen: rain");
+        (await appClient.GetStringAsync("/weather/Lisbon", Cancel)).ShouldBe("Lisbon: sunny");
     }
 
     [Fact]
@@ -59,14 +80,17 @@ public sealed class RoutesAndForwardingTests(ITestOutputHelper output) : MockKit
             return response;
         };
         await using var front = new MockWebServer { Dispatcher = forward };
-        await front.StartAsync();
+        await front.StartAsync(cancellationToken: Cancel);
 
         // The traffic log of the test's own Server shows the app's downstream call; the client
         // sees the app's response end early.
-        await Should.ThrowAsync<HttpRequestException>(() => Client.GetStringAsync(front.Url("/weather/Oslo")));
+        await Should.ThrowAsync<HttpRequestException>(() => Client.GetStringAsync(front.Url("/weather/Oslo"), Cancel));
 
         front.TakeRequest().ShouldHavePath("/weather/Oslo");
         Server.TakeRequest().ShouldHavePath("/forecast?city=Oslo");
+
+        // The exchange is recorded once the app's body was let go of, a moment after the cut.
+        await forward.WaitForRecordingsAsync(1, Cancel).WaitAsync(TimeSpan.FromSeconds(30), Cancel);
         forward.Recordings.ShouldHaveSingleItem().Response.Code.ShouldBe(200);
     }
 }

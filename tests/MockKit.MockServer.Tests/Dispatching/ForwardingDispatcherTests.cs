@@ -113,12 +113,7 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
         server.TakeRequest().Path.ShouldBe("/big");
 
         // The body streams, so the cut came before the upstream's end; the rest is read for the record after it.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (forward.Recordings.Count == 0 && !deadline.IsCancellationRequested)
-        {
-            await Task.Delay(10, CancellationToken.None); // Polls a condition under a deadline; never a timing assumption.
-        }
-
+        await forward.WaitForRecordingsAsync(1).WaitAsync(TimeSpan.FromSeconds(30));
         forward.Recordings.ShouldHaveSingleItem().Response.Body.Length.ShouldBe(200_000);
     }
 
@@ -157,6 +152,10 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
             {
                 originals = await SendScriptAsync(recording);
             }
+
+            // A streamed exchange is recorded when the upstream body was relayed to its end, which
+            // can be a moment after the client read the last byte.
+            await forward.WaitForRecordingsAsync(originals.Count).WaitAsync(TimeSpan.FromSeconds(30));
 
             forward.SaveRecordings(path);
             var routes = Dispatcher.Replay(path);
