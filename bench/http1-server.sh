@@ -12,8 +12,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-2s}"
-PROJECT=bench/MockKit.Benchmarks
-DLL="$PROJECT/bin/Release/net10.0/MockKit.Benchmarks.dll"
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk..." >&2
@@ -22,35 +20,8 @@ if ! command -v wrk >/dev/null; then
   $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq wrk >/dev/null
 fi
 
-dotnet build -c Release "$PROJECT" -nologo -v quiet >/dev/null
-
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts "dotnet $DLL <mode>" in the background; sets server_pid and server_port.
-# (Not called through $(...): a subshell would lose the pid the trap needs.)
-start_server() {
-  local mode="$1"
-  dotnet "$DLL" "$mode" >"$work/$mode.out" 2>&1 &
-  server_pid="$!"
-  pids+=("$server_pid")
-  for _ in $(seq 1 100); do
-    if grep -q "^port=" "$work/$mode.out" 2>/dev/null; then
-      server_port="$(sed -n 's/^port=//p' "$work/$mode.out")"
-      return
-    fi
-    sleep 0.1
-  done
-  echo "$mode did not start:" >&2
-  cat "$work/$mode.out" >&2
-  exit 1
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # Loads one server: a short warm-up (tiered JIT, connection setup), then the measured run.
 load() {

@@ -12,42 +12,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUESTS="${REQUESTS:-20000}"
 WARMUP="${WARMUP:-2000}"
-PROJECT=bench/MockKit.Benchmarks
-DLL="$PROJECT/bin/Release/net10.0/MockKit.Benchmarks.dll"
 
 if ! command -v h2load >/dev/null; then
   echo "h2load is missing: install the apt package nghttp2-client" >&2
   exit 1
 fi
 
-dotnet build -c Release "$PROJECT" -nologo -v quiet >/dev/null
-
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts "dotnet $DLL <mode>" in the background; sets server_pid and server_port.
-start_server() {
-  local mode="$1"
-  dotnet "$DLL" "$mode" >"$work/$mode.out" 2>&1 &
-  server_pid="$!"
-  pids+=("$server_pid")
-  for _ in $(seq 1 100); do
-    if grep -q "^port=" "$work/$mode.out" 2>/dev/null; then
-      server_port="$(sed -n 's/^port=//p' "$work/$mode.out")"
-      return
-    fi
-    sleep 0.1
-  done
-  echo "$mode did not start:" >&2
-  cat "$work/$mode.out" >&2
-  exit 1
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # Warm-up run (JIT, connections), then the measured run; prints requests/s.
 load() {

@@ -20,41 +20,13 @@ cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-5s}"
 REQUESTS="${REQUESTS:-20000}"
-PROJECT=bench/MockKit.Benchmarks
-DLL="$PROJECT/bin/Release/net10.0/MockKit.Benchmarks.dll"
 
 for tool in h2load python3; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (apt packages nghttp2-client, python3)" >&2; exit 1; }
 done
 
-dotnet build -c Release "$PROJECT" -nologo -v quiet >/dev/null
-
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts "dotnet $DLL <mode>" in the background; sets server_pid and server_port.
-start_server() {
-  local mode="$1" out="$2"
-  dotnet "$DLL" "$mode" >"$out" 2>&1 &
-  server_pid="$!"
-  pids+=("$server_pid")
-  for _ in $(seq 1 300); do
-    if grep -q "^port=" "$out" 2>/dev/null; then
-      server_port="$(sed -n 's/^port=//p' "$out")"
-      return
-    fi
-    sleep 0.1
-  done
-  echo "$mode did not start:" >&2
-  cat "$out" >&2
-  exit 1
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # Prints requests/s for one load run against url (protocol h1, h2c or h2).
 load() {
