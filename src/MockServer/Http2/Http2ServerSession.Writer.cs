@@ -41,7 +41,7 @@ internal sealed partial class Http2ServerSession
     /// Queues a reply the peer provoked; counted against <see cref="MaxQueuedControlFrames"/>. Past
     /// the cap the frame is dropped and the connection closed: the peer has stopped reading.
     /// </summary>
-    private void QueueControl(Action<IBufferWriter<byte>> frame)
+    private void QueueControl(Action<IBufferWriter<byte>> frame, bool final = false)
     {
         var queued = Interlocked.Increment(ref _queuedControlFrames);
         if (queued > MaxQueuedControlFrames)
@@ -51,7 +51,7 @@ internal sealed partial class Http2ServerSession
             return;
         }
 
-        if (!_writes.Writer.TryWrite(new WriteItem(frame, null, false, Control: true)))
+        if (!_writes.Writer.TryWrite(new WriteItem(frame, null, false, Control: true, Final: final)))
         {
             Interlocked.Decrement(ref _queuedControlFrames); // The writer is gone.
         }
@@ -154,7 +154,12 @@ internal sealed partial class Http2ServerSession
 
         Log($"GOAWAY({code}, last stream {last}){(reason is null ? string.Empty : ": " + reason)}");
         var debug = code == Http2ErrorCode.NoError || reason is null ? [] : System.Text.Encoding.UTF8.GetBytes(reason[..Math.Min(reason.Length, 200)]);
-        QueueControl(w => Http2FrameWriter.WriteGoAway(w, last, code, debug));
+
+        // A connection error's GOAWAY is the last frame (section 5.4.1): the staged close then
+        // half-closes the socket, and a frame an ending exchange queues behind it (a reset, window
+        // credit) must not be written into that — the failed write would abort the socket, and the
+        // reset would destroy the GOAWAY in the client's receive buffer before the client read it.
+        QueueControl(w => Http2FrameWriter.WriteGoAway(w, last, code, debug), final: code != Http2ErrorCode.NoError);
         if (finish && code == Http2ErrorCode.NoError)
         {
             _input.CancelPendingRead();
@@ -211,6 +216,7 @@ internal sealed partial class Http2ServerSession
         using var buffer = new PooledBufferWriter(WriteBatchLimit);
         var completed = new List<TaskCompletionSource>();
         var reader = _writes.Reader;
+        var finalWritten = false; // After a connection error's GOAWAY nothing more is written; see QueueGoAway.
         try
         {
             while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -225,7 +231,11 @@ internal sealed partial class Http2ServerSession
 
                     try
                     {
-                        item.Frame?.Invoke(buffer);
+                        if (!finalWritten)
+                        {
+                            item.Frame?.Invoke(buffer);
+                            finalWritten = item.Final;
+                        }
                     }
                     catch (Exception e) when (e is ArgumentException or InvalidOperationException)
                     {
@@ -296,7 +306,8 @@ internal sealed partial class Http2ServerSession
 
     /// <summary>
     /// One unit of writer work: a frame producer, and/or a completion to signal once flushed, and/or
-    /// "close the socket after"; <paramref name="Control"/> marks a reply counted in <c>_queuedControlFrames</c>.
+    /// "close the socket after"; <paramref name="Control"/> marks a reply counted in <c>_queuedControlFrames</c>;
+    /// <paramref name="Final"/> marks the last frame the connection may send (a connection error's GOAWAY).
     /// </summary>
-    private readonly record struct WriteItem(Action<IBufferWriter<byte>>? Frame, TaskCompletionSource? Done, bool CloseSocket, bool Control = false);
+    private readonly record struct WriteItem(Action<IBufferWriter<byte>>? Frame, TaskCompletionSource? Done, bool CloseSocket, bool Control = false, bool Final = false);
 }

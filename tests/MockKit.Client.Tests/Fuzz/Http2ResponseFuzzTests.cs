@@ -38,9 +38,10 @@ public sealed class Http2ResponseFuzzTests
             await using var peer = new Http2ServerPeer();
             using var deadline = new CancellationTokenSource(PerCallDeadline);
             var call = CallAsync(client, peer.Url($"/{i}"), deadline.Token);
+            Http2ServerPeer.Connection? connection = null;
             try
             {
-                var connection = await peer.AcceptAsync();
+                connection = await peer.AcceptAsync();
                 var request = await connection.ExpectAsync(Http2FrameType.Headers);
                 var frames = Response(connection, request.Header.StreamId, random);
                 await connection.Stream.WriteAsync(Http2FrameMutator.Mutate(frames, random), deadline.Token);
@@ -52,6 +53,15 @@ public sealed class Http2ResponseFuzzTests
             catch (IOException)
             {
                 // The client gave up on the connection first (e.g. it rejected our SETTINGS).
+            }
+            catch (OperationCanceledException e)
+            {
+                // The peer's own deadline: say what it saw, so a rare failure explains itself.
+                throw new Xunit.Sdk.XunitException(
+                    $"Call {i} (seed {seed}): the peer waited in vain ({(connection is null ? "no connection accepted" : $"accepted {connection.RemoteEndPoint}, frames before: {string.Join(", ", connection.Skipped.Select(f => $"{f.Header.Type}/{f.Header.StreamId}"))}")}); "
+                    + $"call {(call.IsCompleted ? $"ended: {await DescribeAsync(call)}" : "still running")}; "
+                    + $"pool: {string.Join("; ", handler.Pool.Connections.Select(c => $"#{c.Id} {c.Route} active={c.ActiveStreams} done={c.CompletedExchanges} noNew={c.NoNewExchanges}"))}",
+                    e);
             }
 
             string outcome;
@@ -72,6 +82,18 @@ public sealed class Http2ResponseFuzzTests
         await Eventually.WaitUntilAsync(() => handler.Pool.Connections.All(c => c.ActiveStreams == 0), "every stream released");
         handler.Pool.EvictAll();
         handler.Pool.ConnectionCount.ShouldBe(0);
+    }
+
+    private static async Task<string> DescribeAsync(Task<string> ended)
+    {
+        try
+        {
+            return await ended;
+        }
+        catch (Exception e)
+        {
+            return e.Message;
+        }
     }
 
     private static async Task<string> CallAsync(HttpClient client, Uri url, CancellationToken cancellationToken)

@@ -74,6 +74,9 @@ internal sealed class Http2ServerPeer : IAsyncDisposable
 
         public NetworkStream Stream { get; }
 
+        /// <summary>The client's end of the connection (for failure messages).</summary>
+        public System.Net.EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+
         public Frame? ClientSettings { get; set; }
 
         public async Task SendAsync(Action<IBufferWriter<byte>> write)

@@ -59,7 +59,8 @@ public sealed class Http2FloodTests
     {
         // "MadeYouReset" (CVE-2025-8671) beyond malformed heads: stream errors the server answers
         // with RST_STREAM, and streams refused over SETTINGS_MAX_CONCURRENT_STREAMS.
-        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = new FakeTimeProvider() };
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = new FakeTimeProvider(), TrafficLog = log.Enqueue };
         await using var peer = await Http2TestPeer.HandshakeAsync(server);
         peer.Encoder.UseIndexing = false; // The blocks are encoded once and sent many times.
         var post = peer.Encode([(":method", "POST"), (":scheme", "http"), (":authority", "x"), (":path", "/"), ("content-length", "0")]);
@@ -84,7 +85,7 @@ public sealed class Http2FloodTests
             }
         });
 
-        var goAway = await ReadUntilGoAwayOrFinalPingAckAsync(peer);
+        var goAway = await ReadUntilGoAwayOrFinalPingAckAsync(peer, log);
         goAway.ShouldNotBeNull($"3,000 streams reset for '{provocation}' and the connection still answered a PING afterwards");
         CodeOf(goAway).ShouldBe(Http2ErrorCode.EnhanceYourCalm);
         await flood;
@@ -231,8 +232,9 @@ public sealed class Http2FloodTests
     }
 
     /// <summary>The GOAWAY, or null when the ACK of the PING sent after the flood came first (the flood was let through).</summary>
-    private static async Task<Http2TestPeer.ReceivedFrame?> ReadUntilGoAwayOrFinalPingAckAsync(Http2TestPeer peer)
+    private static async Task<Http2TestPeer.ReceivedFrame?> ReadUntilGoAwayOrFinalPingAckAsync(Http2TestPeer peer, IEnumerable<string>? serverLog = null)
     {
+        var logTail = () => serverLog is null ? string.Empty : "\nServer log (last 20 lines):\n" + string.Join("\n", serverLog.TakeLast(20));
         while (true)
         {
             Http2TestPeer.ReceivedFrame? frame;
@@ -242,13 +244,13 @@ public sealed class Http2FloodTests
             }
             catch (IOException e)
             {
-                throw new ShouldAssertException("The server reset the connection without a GOAWAY.", e);
+                throw new ShouldAssertException("The server reset the connection without a GOAWAY." + logTail(), e);
             }
 
             switch (frame)
             {
                 case null:
-                    throw new ShouldAssertException("The server closed the connection without a GOAWAY.");
+                    throw new ShouldAssertException("The server closed the connection without a GOAWAY." + logTail());
                 case { Type: Http2FrameType.GoAway }:
                     return frame;
                 case { Type: Http2FrameType.Ping } when frame.Flags.HasFlag(Http2FrameFlags.Ack) && BinaryPrimitives.ReadUInt64BigEndian(frame.Payload) == FinalPing:
