@@ -33,10 +33,14 @@ public sealed class ShutdownFailureTests
     [Fact]
     public async Task A_cancellation_callback_that_throws_still_gets_every_socket_closed()
     {
-        var server = new MockWebServer { Dispatcher = new ThrowingDispatcher(throwOnShutdown: false) };
+        var dispatcher = new ThrowingDispatcher(throwOnShutdown: false);
+        var server = new MockWebServer { Dispatcher = dispatcher };
         await using var raw = await OpenWithRequestAsync(server);
         var port = server.Port;
 
+        // The request is recorded before it is dispatched: shut down only once the dispatcher has
+        // registered its callback, or the callback would run (and throw) inside the dispatch.
+        await dispatcher.Registered.WaitAsync(TimeSpan.FromSeconds(30));
         var e = await Should.ThrowAsync<InvalidOperationException>(server.ShutdownAsync());
         e.ToString().ShouldContain("user callback failed");
 
@@ -76,11 +80,17 @@ public sealed class ShutdownFailureTests
     /// <summary>User code that misbehaves at shutdown: its Shutdown throws, or its dispatch registers a throwing callback.</summary>
     private sealed class ThrowingDispatcher(bool throwOnShutdown) : Dispatcher
     {
+        private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes once a dispatch registered its throwing cancellation callback.</summary>
+        public Task Registered => _registered.Task;
+
         public override async ValueTask<MockResponse> DispatchAsync(RecordedRequest request, CancellationToken cancellationToken)
         {
             if (!throwOnShutdown)
             {
                 cancellationToken.Register(static () => throw new NotSupportedException("user callback failed"));
+                _registered.TrySetResult();
             }
 
             await Task.Delay(Timeout.Infinite, cancellationToken);
