@@ -148,9 +148,21 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.RequestUri is { IsAbsoluteUri: true } webSocketUri && (webSocketUri.Scheme == Uri.UriSchemeWs || webSocketUri.Scheme == Uri.UriSchemeWss))
+        {
+            // ClientWebSocket sends its opening handshake with the ws/wss URI itself. RFC 6455 section 3
+            // defines them as http/https (same host, same default ports 80/443, TLS for wss), so the
+            // request goes on as the http(s) URI it stands for, to the same pool address.
+            request.RequestUri = new UriBuilder(webSocketUri)
+            {
+                Scheme = webSocketUri.Scheme == Uri.UriSchemeWss ? Uri.UriSchemeHttps : Uri.UriSchemeHttp,
+                Port = webSocketUri.Port,
+            }.Uri;
+        }
+
         if (request.RequestUri is not { IsAbsoluteUri: true } uri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException("The request URI must be an absolute http or https URI.", nameof(request));
+            throw new ArgumentException("The request URI must be an absolute http, https, ws or wss URI.", nameof(request));
         }
 
         Freeze();
