@@ -10,7 +10,7 @@ namespace MockKit.Client.Connections;
 /// <para>No read timeout (a WebSocket may be idle for as long as its endpoints like); each write
 /// obeys <see cref="InstrumentedHandler.WriteTimeout"/> while it waits for credit.</para>
 /// <para>The exchange (one active stream of the pooled connection) and the call end when this
-/// stream is disposed: our side ends with END_STREAM, and if the server's side has not ended, the
+/// stream is disposed: our side ends with END_STREAM when the server's side has ended, otherwise the
 /// stream is reset with CANCEL; the connection stays in the pool for other exchanges. A stream
 /// collected without being disposed reports the leak through the pool's log.</para>
 /// <para>One reader and one writer may run at once.</para>
@@ -166,11 +166,16 @@ internal sealed class Http2DuplexStream : Stream, IResponseBody
         _registration.Dispose();
         Exchange.Listener.OnResponseBodyEnd(Exchange.CallId, Interlocked.Read(ref _bytesRead));
 
-        // Our side ends cleanly (a no-op if the stream is already closed or reset); a server side that
-        // has not ended is abandoned with RST_STREAM(CANCEL), which also frees its buffered credit.
-        _connection.QueueEndStream(_stream);
+        // The server ended its side and we read it all: end ours with END_STREAM (RFC 9113 section 8.1),
+        // which closes the stream. Otherwise abandon both sides at once with RST_STREAM(CANCEL) (section
+        // 8.7), which also frees the credit of anything still buffered; an END_STREAM queued before it
+        // would be dropped by the writer anyway once the reset closed the stream.
         var completed = _stream.Body.IsDrained;
-        if (!completed)
+        if (completed)
+        {
+            _connection.QueueEndStream(_stream);
+        }
+        else
         {
             _connection.Cancel(_stream);
         }
