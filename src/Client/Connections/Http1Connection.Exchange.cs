@@ -55,7 +55,7 @@ internal sealed partial class Http1Connection
 
             phase = "reading the response headers";
             listener.OnResponseHeadersStart(exchange.CallId);
-            var final = early ?? await ReadFinalHeadAsync(exchange, pendingHead, RequestsUpgrade(request)).ConfigureAwait(false);
+            var final = early ?? await ReadFinalHeadAsync(exchange, pendingHead, request).ConfigureAwait(false);
             var (response, body) = final.StatusCode == 101
                 ? CreateUpgradedResponse(request, final, exchange)
                 : CreateResponse(request, final, exchange, skippedBody: expectContinue && early is not null);
@@ -121,7 +121,7 @@ internal sealed partial class Http1Connection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending, bool upgradeRequested)
+    private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending, HttpRequestMessage request)
     {
         for (var informational = 0; ; informational++)
         {
@@ -154,7 +154,7 @@ internal sealed partial class Http1Connection
 
             if (head.StatusCode == 101)
             {
-                return upgradeRequested ? head : throw UnrequestedUpgrade();
+                return RequestsUpgrade(request) ? head : throw UnrequestedUpgrade();
             }
 
             if (head.StatusCode >= 200)

@@ -12,9 +12,12 @@ internal static class WebSocketTransport
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
-    public static InstrumentedHandler Handler(string transport, EventListener? listener = null)
+    /// <summary>A handler for <paramref name="transport"/>; with <paramref name="time"/>, its clock and its pool's (1 minute keep-alive).</summary>
+    public static InstrumentedHandler Handler(string transport, EventListener? listener = null, TimeProvider? time = null)
     {
-        var handler = new InstrumentedHandler();
+        var handler = time is null
+            ? new InstrumentedHandler()
+            : new InstrumentedHandler { TimeProvider = time, Pool = new ConnectionPool(keepAlive: TimeSpan.FromMinutes(1), timeProvider: time) };
         if (transport == "h2c")
         {
             handler.Protocols = [Protocol.H2PriorKnowledge];
