@@ -70,8 +70,8 @@ internal sealed partial class Http2Connection
             }
 
             exchange.ResponseBytesReceived = true;
-            var (response, body) = extendedConnect && IsSuccess(head)
-                ? CreateDuplexResponse(request, head, stream, registration)
+            var (response, body) = extendedConnect
+                ? CreateExtendedConnectResponse(request, head, stream, registration)
                 : CreateResponse(request, head, stream, registration);
             listener.OnResponseHeadersEnd(exchange.CallId, response);
             return (response, body);

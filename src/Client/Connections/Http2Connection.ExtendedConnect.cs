@@ -38,8 +38,17 @@ internal sealed partial class Http2Connection
         int.TryParse(head.Find(f => f.Name == ":status").Value, NumberStyles.None, CultureInfo.InvariantCulture, out var status)
         && status is >= 200 and < 300;
 
-    private (InstrumentedResponse, IResponseBody) CreateDuplexResponse(HttpRequestMessage request, List<HpackHeaderField> head, Http2ClientStream stream, CancellationTokenRegistration registration)
+    private (InstrumentedResponse, IResponseBody) CreateExtendedConnectResponse(HttpRequestMessage request, List<HpackHeaderField> head, Http2ClientStream stream, CancellationTokenRegistration registration)
     {
+        if (!IsSuccess(head))
+        {
+            // Section 5: only a 2xx establishes the tunnel. Anything else is an ordinary response; our
+            // side, left open for the protocol's DATA, has nothing to send and ends now so the stream
+            // can close when the response body ends.
+            QueueEndStream(stream);
+            return CreateResponse(request, head, stream, registration);
+        }
+
         var status = int.Parse(head.Find(f => f.Name == ":status").Value, CultureInfo.InvariantCulture);
         var response = new InstrumentedResponse((HttpStatusCode)status)
         {

@@ -179,4 +179,51 @@ public sealed class ExtendedConnectFrameTests
         handler.Pool.Connections.Single().ActiveStreams.ShouldBe(0);
         handler.Pool.Connections.Single().CompletedExchanges.ShouldBe(1);
     }
+
+    [Fact]
+    public async Task A_refused_extended_connect_is_an_ordinary_response_and_ends_our_side()
+    {
+        await using var peer = new Http2ServerPeer();
+        using var handler = new InstrumentedHandler { Protocols = [Protocol.H2PriorKnowledge] };
+        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        var send = invoker.SendAsync(ExtendedConnect(peer.Url("/chat")), CancellationToken.None);
+        var connection = await peer.AcceptAsync(ConnectProtocol);
+        await connection.ExpectAsync(Http2FrameType.Headers, 1);
+
+        await connection.SendHeadersAsync(1, endStream: false, (":status", "403"));
+        using (var response = await send.WaitAsync(Deadline))
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            response.Content.ReadAsStream().CanWrite.ShouldBeFalse(); // Not a tunnel: an ordinary body.
+            var end = await connection.ExpectAsync(Http2FrameType.Data, 1); // Our side ended at the head.
+            end.Header.HasFlag(Http2FrameFlags.EndStream).ShouldBeTrue();
+            await connection.SendAsync(w => Http2FrameWriter.WriteData(w, 1, "no"u8, endStream: true));
+            (await response.Content.ReadAsStringAsync().WaitAsync(Deadline)).ShouldBe("no");
+        }
+
+        handler.Pool.Connections.Single().ActiveStreams.ShouldBe(0);
+        handler.Pool.Connections.Single().CompletedExchanges.ShouldBe(1);
+        connection.Skipped.ShouldNotContain(f => f.Header.Type == Http2FrameType.RstStream);
+    }
+
+    [Fact]
+    public async Task A_refused_websocket_reports_the_status_and_frees_its_stream()
+    {
+        await using var peer = new Http2ServerPeer();
+        using var handler = new InstrumentedHandler { Protocols = [Protocol.H2PriorKnowledge] };
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        socket.Options.CollectHttpResponseDetails = true;
+        var connect = socket.ConnectAsync(new Uri($"ws://127.0.0.1:{peer.Port}/chat"), new HttpMessageInvoker(handler, disposeHandler: false), CancellationToken.None);
+        var connection = await peer.AcceptAsync(ConnectProtocol);
+        await connection.ExpectAsync(Http2FrameType.Headers, 1);
+
+        await connection.SendHeadersAsync(1, endStream: true, (":status", "403"));
+
+        await Should.ThrowAsync<WebSocketException>(() => connect.WaitAsync(Deadline));
+        socket.HttpStatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        await Support.Eventually.WaitUntilAsync(() => handler.Pool.Connections.Single().ActiveStreams == 0, "the stream is released");
+        handler.Pool.ConnectionCount.ShouldBe(1);
+    }
 }
