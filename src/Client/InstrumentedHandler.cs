@@ -124,8 +124,8 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     /// bytes (a server that grants no window fails the upload instead of holding it forever). Default 10 s; positive or infinite.</summary>
     public TimeSpan WriteTimeout { get => _writeTimeout; set => Set(ref _writeTimeout, CheckTimeout(value)); }
 
-    /// <summary>Limit for a whole call, from the start to the end of the final response body, redirects and retries included.
-    /// Default infinite. Expiry cancels the call (a <see cref="TaskCanceledException"/> with a <see cref="TimeoutException"/> inside).</summary>
+    /// <summary>Limit for a whole call, from the start to the end of the final response body, redirects and retries included
+    /// (for a WebSocket, to the end of its opening handshake: the open WebSocket is its owner's). Default infinite. Expiry cancels the call (a <see cref="TaskCanceledException"/> with a <see cref="TimeoutException"/> inside).</summary>
     public TimeSpan CallTimeout { get => _callTimeout; set => Set(ref _callTimeout, CheckTimeout(value)); }
 
     /// <summary>How long to wait for <c>100 Continue</c> before sending the body anyway. Default 1 s; positive or infinite.</summary>

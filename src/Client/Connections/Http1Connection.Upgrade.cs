@@ -44,6 +44,7 @@ internal sealed partial class Http1Connection
         // the upgraded stream is disposed. Bytes the server sent right behind the 101 head (the first
         // WebSocket frames) are already in our buffer; the stream serves them first.
         exchange.Pool.Detach(this);
+        exchange.DetachFromCallToken();
         var stream = new Http1UpgradedStream(this, exchange);
         response.Content = new DuplexContent(stream);
         return (response, stream);

@@ -63,6 +63,7 @@ internal sealed partial class Http2Connection
             }
         }
 
+        stream.Exchange.DetachFromCallToken(); // The WebSocket decides how long the stream lives from here.
         var body = new Http2DuplexStream(this, stream, registration);
         response.Content = new DuplexContent(body);
         return (response, body);

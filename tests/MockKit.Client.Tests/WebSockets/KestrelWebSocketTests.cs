@@ -265,18 +265,19 @@ public sealed class KestrelWebSocketTests(KestrelWebSocketFixture kestrel) : ICl
 
     [Theory]
     [MemberData(nameof(Transports))]
-    public async Task An_idle_websocket_outlives_the_read_timeout_and_the_keep_alive(string transport)
+    public async Task An_idle_websocket_outlives_the_read_timeout_call_timeout_and_keep_alive(string transport)
     {
         var time = new MockKit.Testing.ObservableTimeProvider();
         using var timed = Handler(transport, time: time);
         timed.ReadTimeout = TimeSpan.FromSeconds(5);
         timed.ConnectTimeout = Timeout.InfiniteTimeSpan;
+        timed.CallTimeout = TimeSpan.FromSeconds(5); // Bounds the handshake, not the open WebSocket.
         using var socket = await ConnectAsync(kestrel, transport, timed, "/echo");
         await SendTextAsync(socket, "warm");
         await ReceiveMessageAsync(socket);
 
         // A receive is now waiting on the transport. An hour passes on the handler's clock: a read
-        // timeout armed on it, or the pool's idle cleanup, would end the WebSocket.
+        // timeout armed on it, the call timeout or the pool's idle cleanup would end the WebSocket.
         var receive = ReceiveMessageAsync(socket);
         time.Advance(TimeSpan.FromHours(1));
         await SendTextAsync(socket, "still here");
