@@ -285,4 +285,21 @@ public sealed class KestrelWebSocketTests(KestrelWebSocketFixture kestrel) : ICl
         Encoding.UTF8.GetString((await receive).Data).ShouldBe("still here");
         socket.State.ShouldBe(WebSocketState.Open);
     }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task The_call_ends_when_the_websocket_is_aborted(string transport)
+    {
+        var events = new RecordingEventListener();
+        using var handler = Handler(transport, events);
+        using var socket = await ConnectAsync(kestrel, transport, handler, "/echo");
+        events.EventNames.ShouldNotContain("CallEnd");
+
+        socket.Abort();
+
+        await Eventually.WaitUntilAsync(() => events.EventNames.Contains("CallEnd"), "the call ended");
+        handler.Pool.UpgradedConnectionCount.ShouldBe(0);
+        handler.Pool.ConnectionCount.ShouldBe(transport == "http1" ? 0 : 1); // HTTP/2: the connection stays pooled.
+        handler.Pool.Connections.ShouldAllBe(c => c.ActiveStreams == 0);
+    }
 }
