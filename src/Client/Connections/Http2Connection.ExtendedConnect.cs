@@ -32,6 +32,15 @@ internal sealed partial class Http2Connection
                 $"The HTTP/2 server {Route} did not send SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, so it does not accept an extended CONNECT "
                 + $"(':protocol {request.Headers.Protocol}', RFC 8441 section 3) for {request.RequestUri}.");
         }
+
+        if (request.Content is not null)
+        {
+            // The protocol's bytes go on the response's duplex stream; a request body would end our side
+            // (END_STREAM) before the tunnel even exists.
+            throw new HttpRequestException(
+                HttpRequestError.Unknown,
+                $"An extended CONNECT (':protocol {request.Headers.Protocol}') carries its data on the response stream; it cannot have request content.");
+        }
     }
 
     private static bool IsSuccess(List<HpackHeaderField> head) =>
