@@ -226,4 +226,25 @@ public sealed class ExtendedConnectFrameTests
         await Support.Eventually.WaitUntilAsync(() => handler.Pool.Connections.Single().ActiveStreams == 0, "the stream is released");
         handler.Pool.ConnectionCount.ShouldBe(1);
     }
+
+    [Fact]
+    public async Task An_extended_connect_with_request_content_is_refused_before_anything_is_sent()
+    {
+        await using var peer = new Http2ServerPeer();
+        using var handler = new InstrumentedHandler { Protocols = [Protocol.H2PriorKnowledge] };
+        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        var request = ExtendedConnect(peer.Url("/chat"));
+        request.Content = new StringContent("early");
+        var send = invoker.SendAsync(request, CancellationToken.None);
+        var connection = await peer.AcceptAsync(ConnectProtocol);
+
+        var failure = await Should.ThrowAsync<HttpRequestException>(() => send.WaitAsync(Deadline));
+
+        failure.Message.ShouldContain("cannot have request content");
+        using var client = new HttpClient(handler, disposeHandler: false);
+        var get = client.GetAsync(peer.Url("/plain"));
+        (await connection.ExpectAsync(Http2FrameType.Headers)).Header.StreamId.ShouldBe(1); // Nothing was sent for the refused one.
+        await connection.SendHeadersAsync(1, endStream: true, (":status", "204"));
+        using var response = await get.WaitAsync(Deadline);
+    }
 }
