@@ -7,9 +7,10 @@ namespace MockKit.Client.Connections;
 /// </summary>
 /// <remarks>
 /// <para>No read timeout: a WebSocket may sit idle for as long as its endpoints like (its own
-/// keep-alive PINGs are the WebSocket's business, RFC 6455 section 5.5.2). Each write still obeys
-/// <see cref="InstrumentedHandler.WriteTimeout"/>, and the call's token (the connect token the
-/// caller passed to <c>SendAsync</c>) still aborts the connection.</para>
+/// keep-alive PINGs are the WebSocket's business, RFC 6455 section 5.5.2), and neither the token
+/// given to <c>SendAsync</c> nor <see cref="InstrumentedHandler.CallTimeout"/> reaches past the
+/// upgrade (<see cref="Exchange.DetachFromCallToken"/>). Each write still obeys
+/// <see cref="InstrumentedHandler.WriteTimeout"/>; a canceled read or write aborts the connection.</para>
 /// <para>The exchange, and with it the call (CallEnd), ends when this stream is disposed: the
 /// WebSocket closed or was aborted. The connection is then closed; it left the pool at the upgrade
 /// (<see cref="ConnectionPool.Detach"/>). A stream collected without being disposed reports the leak

@@ -7,8 +7,10 @@ namespace MockKit.Client.Connections;
 /// (<see cref="Http2Connection.OnConsumed"/>), a write waits for stream then connection credit.
 /// </summary>
 /// <remarks>
-/// <para>No read timeout (a WebSocket may be idle for as long as its endpoints like); each write
-/// obeys <see cref="InstrumentedHandler.WriteTimeout"/> while it waits for credit.</para>
+/// <para>No read timeout (a WebSocket may be idle for as long as its endpoints like), and the call's
+/// token and <see cref="InstrumentedHandler.CallTimeout"/> stop at the 2xx
+/// (<see cref="Exchange.DetachFromCallToken"/>); each write obeys
+/// <see cref="InstrumentedHandler.WriteTimeout"/> while it waits for credit.</para>
 /// <para>The exchange (one active stream of the pooled connection) and the call end when this
 /// stream is disposed: our side ends with END_STREAM when the server's side has ended, otherwise the
 /// stream is reset with CANCEL; the connection stays in the pool for other exchanges. A stream
