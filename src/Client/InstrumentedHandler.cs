@@ -124,8 +124,8 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     /// bytes (a server that grants no window fails the upload instead of holding it forever). Default 10 s; positive or infinite.</summary>
     public TimeSpan WriteTimeout { get => _writeTimeout; set => Set(ref _writeTimeout, CheckTimeout(value)); }
 
-    /// <summary>Limit for a whole call, from the start to the end of the final response body, redirects and retries included.
-    /// Default infinite. Expiry cancels the call (a <see cref="TaskCanceledException"/> with a <see cref="TimeoutException"/> inside).</summary>
+    /// <summary>Limit for a whole call, from the start to the end of the final response body, redirects and retries included
+    /// (for a WebSocket, to the end of its opening handshake: the open WebSocket is its owner's). Default infinite. Expiry cancels the call (a <see cref="TaskCanceledException"/> with a <see cref="TimeoutException"/> inside).</summary>
     public TimeSpan CallTimeout { get => _callTimeout; set => Set(ref _callTimeout, CheckTimeout(value)); }
 
     /// <summary>How long to wait for <c>100 Continue</c> before sending the body anyway. Default 1 s; positive or infinite.</summary>
@@ -148,9 +148,21 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.RequestUri is { IsAbsoluteUri: true } webSocketUri && (webSocketUri.Scheme == Uri.UriSchemeWs || webSocketUri.Scheme == Uri.UriSchemeWss))
+        {
+            // ClientWebSocket sends its opening handshake with the ws/wss URI itself. RFC 6455 section 3
+            // defines them as http/https (same host, same default ports 80/443, TLS for wss), so the
+            // request goes on as the http(s) URI it stands for, to the same pool address.
+            request.RequestUri = new UriBuilder(webSocketUri)
+            {
+                Scheme = webSocketUri.Scheme == Uri.UriSchemeWss ? Uri.UriSchemeHttps : Uri.UriSchemeHttp,
+                Port = webSocketUri.Port,
+            }.Uri;
+        }
+
         if (request.RequestUri is not { IsAbsoluteUri: true } uri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException("The request URI must be an absolute http or https URI.", nameof(request));
+            throw new ArgumentException("The request URI must be an absolute http, https, ws or wss URI.", nameof(request));
         }
 
         Freeze();

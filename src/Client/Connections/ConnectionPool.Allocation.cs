@@ -87,6 +87,7 @@ public sealed partial class ConnectionPool
             if (close)
             {
                 _connections.Remove(connection);
+                _upgraded.Remove(connection);
             }
 
             tooManyIdle = CountIdle() > MaxIdleConnections;

@@ -140,6 +140,8 @@ public sealed partial class ConnectionPool
                     _connections.Remove(connection); // Idle: gone now. Busy ones go when their exchanges end.
                 }
             }
+
+            all.AddRange(_upgraded); // Out of the pool's counts, but still this pool's sockets (see Detach).
         }
 
         CloseAll(all);

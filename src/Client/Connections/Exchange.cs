@@ -127,6 +127,13 @@ internal sealed class Exchange
         }
     }
 
+    /// <summary>
+    /// Stops the call's token (the caller's token and <see cref="InstrumentedHandler.CallTimeout"/>) from
+    /// aborting this exchange: used once a connection was upgraded or an extended CONNECT established,
+    /// when the new protocol's owner (the WebSocket) decides how long it lives, as with SocketsHttpHandler.
+    /// </summary>
+    public void DetachFromCallToken() => _callRegistration.Dispose();
+
     /// <summary>Aborts because the reader of the response body cancelled its read.</summary>
     public void AbortByReader()
     {

@@ -55,8 +55,10 @@ internal sealed partial class Http1Connection
 
             phase = "reading the response headers";
             listener.OnResponseHeadersStart(exchange.CallId);
-            var final = early ?? await ReadFinalHeadAsync(exchange, pendingHead).ConfigureAwait(false);
-            var (response, body) = CreateResponse(request, final, exchange, skippedBody: expectContinue && early is not null);
+            var final = early ?? await ReadFinalHeadAsync(exchange, pendingHead, request).ConfigureAwait(false);
+            var (response, body) = final.StatusCode == 101
+                ? CreateUpgradedResponse(request, final, exchange)
+                : CreateResponse(request, final, exchange, skippedBody: expectContinue && early is not null);
             listener.OnResponseHeadersEnd(exchange.CallId, response);
             return (response, body);
         }
@@ -119,7 +121,7 @@ internal sealed partial class Http1Connection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending)
+    private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending, HttpRequestMessage request)
     {
         for (var informational = 0; ; informational++)
         {
@@ -152,7 +154,7 @@ internal sealed partial class Http1Connection
 
             if (head.StatusCode == 101)
             {
-                throw Http1ParseException.BadRequest("Unexpected 101 Switching Protocols: this client never asks for an upgrade.");
+                return RequestsUpgrade(request) ? head : throw UnrequestedUpgrade();
             }
 
             if (head.StatusCode >= 200)

@@ -81,6 +81,7 @@ internal sealed partial class Http2Connection
         var delta = _peerSettings.Apply(frame.Payload);
         var maxStreams = (int)Math.Min(_peerSettings.MaxConcurrentStreams, int.MaxValue);
         _peerMaxFrameSize = _peerSettings.MaxFrameSize;
+        _extendedConnectEnabled = _peerSettings.EnableConnectProtocol;
         var tableSize = _peerSettings.HeaderTableSize;
         List<Http2ClientStream> open;
         lock (_lock)

@@ -15,6 +15,12 @@ internal sealed partial class Http2Connection
         var listener = exchange.Listener;
         var content = request.Content;
         var contentLength = content?.Headers.ContentLength;
+        var extendedConnect = IsExtendedConnect(request);
+        if (extendedConnect)
+        {
+            EnsureExtendedConnectAllowed(request);
+        }
+
         var stream = new Http2ClientStream(exchange);
         var phase = "writing the request headers";
         var registration = exchange.Token.UnsafeRegister(static s => ((Http2Connection)((Http2ClientStream)s!).Exchange.Connection).Cancel((Http2ClientStream)s!), stream);
@@ -23,7 +29,7 @@ internal sealed partial class Http2Connection
             var fields = Http2RequestHeaders.Build(request, Route, contentLength);
             listener.OnRequestHeadersStart(exchange.CallId);
             exchange.RequestStarted = true;
-            QueueOpen(stream, fields, endStream: content is null);
+            QueueOpen(stream, fields, endStream: content is null && !extendedConnect); // An extended CONNECT's stream stays open for its DATA.
             if (content is not null)
             {
                 // The body needs the stream's id and windows, which the writer creates when it opens the
@@ -64,7 +70,9 @@ internal sealed partial class Http2Connection
             }
 
             exchange.ResponseBytesReceived = true;
-            var (response, body) = CreateResponse(request, head, stream, registration);
+            var (response, body) = extendedConnect
+                ? CreateExtendedConnectResponse(request, head, stream, registration)
+                : CreateResponse(request, head, stream, registration);
             listener.OnResponseHeadersEnd(exchange.CallId, response);
             return (response, body);
         }

@@ -17,13 +17,17 @@ internal static class Http2RequestHeaders
         var uri = request.RequestUri!;
         var authority = request.Headers.Host
             ?? (uri.IsDefaultPort ? Route.FormatHost(route.Host) : $"{Route.FormatHost(route.Host)}:{uri.Port.ToString(CultureInfo.InvariantCulture)}");
-        List<HpackHeaderField> fields =
-        [
-            new(":method", request.Method.Method),
-            new(":scheme", uri.Scheme),
-            new(":authority", authority),
-            new(":path", uri.PathAndQuery),
-        ];
+        List<HpackHeaderField> fields = [new(":method", request.Method.Method)];
+        if (Http2Connection.IsExtendedConnect(request))
+        {
+            // RFC 8441 section 4: an extended CONNECT carries :protocol, and (unlike a tunnel's CONNECT)
+            // :scheme and :path, so the target is an ordinary resource of the origin.
+            fields.Add(new(":protocol", request.Headers.Protocol!));
+        }
+
+        fields.Add(new(":scheme", uri.Scheme));
+        fields.Add(new(":authority", authority));
+        fields.Add(new(":path", uri.PathAndQuery));
         Add(fields, request.Headers);
         if (request.Content is { } content)
         {

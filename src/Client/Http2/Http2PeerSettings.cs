@@ -27,6 +27,9 @@ internal sealed class Http2PeerSettings
     /// <summary>SETTINGS_MAX_HEADER_LIST_SIZE; default unlimited (<see cref="uint.MaxValue"/>).</summary>
     public uint MaxHeaderListSize { get; private set; } = uint.MaxValue;
 
+    /// <summary>SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 section 3); default false. Once true it stays true.</summary>
+    public bool EnableConnectProtocol { get; private set; }
+
     /// <summary>
     /// Validates and applies the entries of a SETTINGS payload in order (section 6.5.3: "processed
     /// in the order in which they appear"). Validation happens before anything is applied, so a
@@ -40,6 +43,14 @@ internal sealed class Http2PeerSettings
         while (Http2SettingsCodec.TryReadEntry(ref reader, out Http2Setting setting))
         {
             Http2SettingsCodec.Validate(setting);
+            if (setting.Id == Http2SettingId.EnableConnectProtocol && setting.Value == 0 && EnableConnectProtocol)
+            {
+                // RFC 8441 section 3: "A sender MUST NOT send a SETTINGS_ENABLE_CONNECT_PROTOCOL parameter with
+                // the value of 0 after previously sending a value of 1." Withdrawing it would strand the
+                // extended CONNECT streams already open, so it is a connection error like an illegal value.
+                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError,
+                    "SETTINGS_ENABLE_CONNECT_PROTOCOL went from 1 back to 0 (RFC 8441 section 3 forbids withdrawing it).");
+            }
         }
 
         int oldWindow = InitialWindowSize;
@@ -85,6 +96,9 @@ internal sealed class Http2PeerSettings
                 break;
             case Http2SettingId.MaxHeaderListSize:
                 MaxHeaderListSize = setting.Value;
+                break;
+            case Http2SettingId.EnableConnectProtocol:
+                EnableConnectProtocol = setting.Value == 1;
                 break;
             default:
                 // Section 6.5.2: "An endpoint that receives a SETTINGS frame with any unknown or

@@ -59,6 +59,11 @@ internal static class Http2SettingsCodec
                 throw new Http2ConnectionException(Http2ErrorCode.ProtocolError,
                     $"SETTINGS_ENABLE_PUSH is {setting.Value}; it must be 0 or 1.");
 
+            case Http2SettingId.EnableConnectProtocol when setting.Value > 1:
+                // RFC 8441 section 3: "Using a value other than 0 or 1 MUST be treated as a connection error ... of type PROTOCOL_ERROR."
+                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError,
+                    $"SETTINGS_ENABLE_CONNECT_PROTOCOL is {setting.Value}; it must be 0 or 1 (RFC 8441 section 3).");
+
             case Http2SettingId.InitialWindowSize when setting.Value > Http2Constants.MaxWindowSize:
                 throw new Http2ConnectionException(Http2ErrorCode.FlowControlError,
                     $"SETTINGS_INITIAL_WINDOW_SIZE is {setting.Value}, above the maximum window size 2^31-1.");
