@@ -57,7 +57,7 @@ internal sealed partial class Http2Connection
         }
         else
         {
-            Queue(w => Http2FrameWriter.WriteRstStream(w, e.StreamId, e.ErrorCode));
+            QueueControl(w => Http2FrameWriter.WriteRstStream(w, e.StreamId, e.ErrorCode));
         }
     }
 
@@ -99,9 +99,9 @@ internal sealed partial class Http2Connection
         // calls to another connection from now on; streams already allocated above it may be refused
         // (REFUSED_STREAM) and are then retried.
         _maxConcurrentStreams = maxStreams;
-        Queue(w =>
+        QueueControl(w =>
         {
-            _encoder.SetPeerHeaderTableSize(tableSize);
+            _frames.HeaderBlocks.SetPeerHeaderTableSize(tableSize);
             Http2FrameWriter.WriteSettingsAck(w); // Section 6.5.3.
         });
         _settingsReceived.TrySetResult();
@@ -112,7 +112,7 @@ internal sealed partial class Http2Connection
         var payload = Http2FrameReader.ReadPing(frame);
         if (!frame.Header.HasFlag(Http2FrameFlags.Ack))
         {
-            Queue(w => Http2FrameWriter.WritePing(w, payload, ack: true)); // Section 6.7.
+            QueueControl(w => Http2FrameWriter.WritePing(w, payload, ack: true)); // Section 6.7.
             return;
         }
 

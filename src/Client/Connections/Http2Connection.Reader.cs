@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
@@ -12,7 +13,16 @@ internal sealed partial class Http2Connection
 {
     private readonly Http2HeaderBlockAssembler _assembler = new(); // Reader loop only.
     private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxResponseHeaderListSize); // Reader loop only.
-    private readonly Http2FrameBudget _budget = new();             // Charged by the reader loop, refilled by both loops.
+    /// <summary>The most cheap frames in a row the server may send before it must do something useful (see <see cref="Http2FloodGuard"/>).</summary>
+    internal const int FloodBudget = 1000;
+
+    /// <summary>Budget earned back by each stream the client opens.</summary>
+    private const int CreditPerStream = 100;
+
+    // The client's flood guard: one budget for every cheap frame kind, no window of time, earned back
+    // by work only (streams opened, DATA sent or received), so a long-lived connection on a frozen
+    // manual clock is never killed for being old, and a flood is caught whatever the clock says.
+    private readonly Http2FloodGuard _budget;                     // Counted by the reader loop, credited by both loops.
     private readonly Http2PeerSettings _peerSettings = new();      // Reader loop only.
 
     private async Task RunReaderAsync()
@@ -40,7 +50,7 @@ internal sealed partial class Http2Connection
                             }
                             else
                             {
-                                _budget.Charge(frame.Type); // Section 5.5: unknown frame types are ignored, but not for free.
+                                _budget.Count(); // Section 5.5: unknown frame types are ignored, but not for free.
                             }
                         }
                         catch (Http2StreamException e)
@@ -90,7 +100,7 @@ internal sealed partial class Http2Connection
         if (frame.Type is Http2FrameType.Ping or Http2FrameType.Settings or Http2FrameType.RstStream or Http2FrameType.WindowUpdate
             or Http2FrameType.Priority or Http2FrameType.PushPromise)
         {
-            _budget.Charge(frame.Type); // Frames that cost us work without carrying a response (flood guard).
+            _budget.Count(); // Frames that cost us work without carrying a response (flood guard).
         }
 
         switch (frame.Type)
@@ -147,11 +157,11 @@ internal sealed partial class Http2Connection
         var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
         if (data.Length == 0 && !endStream)
         {
-            _budget.Charge(Http2FrameType.Data); // Empty DATA carries nothing (CVE-2019-9518).
+            _budget.Count(); // Empty DATA carries nothing (CVE-2019-9518).
         }
         else if (data.Length > 0)
         {
-            _budget.Refill(1); // Paid for with flow-control window.
+            _budget.Credit(1); // Paid for with flow-control window.
         }
 
         var stream = Receive(frame.StreamId, Http2FrameType.Data, endStream);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 
 namespace MockKit.Client.Connections;
 
@@ -35,7 +36,7 @@ namespace MockKit.Client.Connections;
 /// <c>PooledConnection._lock</c> → this <c>_lock</c> → window/buffer locks. The pool is called
 /// (<see cref="ConnectionPool.MarkNoNewExchanges"/>) only with no lock of ours held.</para>
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The reader loop disposes the assembler and decoder, the writer loop the header block, when they end.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The reader loop disposes the assembler and decoder, the writer loop the frame queue, when they end.")]
 internal sealed partial class Http2Connection : PooledConnection
 {
     /// <summary>Our SETTINGS_INITIAL_WINDOW_SIZE: how much of one response may be buffered unread.</summary>
@@ -87,7 +88,8 @@ internal sealed partial class Http2Connection : PooledConnection
         _pool = pool;
         _time = time;
         _lastReceivedTimestamp = time.GetTimestamp();
-        _writes = System.Threading.Channels.Channel.CreateUnbounded<WriteItem>(new() { SingleReader = true });
+        _frames = new Http2FrameQueue(stream, MaxQueuedControlFrames, OnControlQueueFull);
+        _budget = new Http2FloodGuard("PING, SETTINGS, RST_STREAM, WINDOW_UPDATE, PRIORITY, PUSH_PROMISE, unknown or empty DATA", FloodBudget, window: null, time);
     }
 
     /// <summary><see cref="Protocol.Http2"/> over TLS, <see cref="Protocol.H2PriorKnowledge"/> for cleartext (as MockWebServer records it).</summary>
@@ -201,7 +203,7 @@ internal sealed partial class Http2Connection : PooledConnection
         _pool.MarkNoNewExchanges(this);
         // Section 6.8: a client's GOAWAY names the last server-initiated stream it processed; with push
         // disabled there is none, so 0.
-        if (!sendGoAway || !_writes.Writer.TryWrite(new WriteItem(w => Http2FrameWriter.WriteGoAway(w, 0, code), CloseAfter: true)))
+        if (!sendGoAway || _frames.QueueClose(w => Http2FrameWriter.WriteGoAway(w, 0, code), LingerAsync) is null)
         {
             DisposeTransport();
         }
@@ -214,7 +216,7 @@ internal sealed partial class Http2Connection : PooledConnection
             return;
         }
 
-        _writes.Writer.TryComplete();
+        _frames.Complete();
         _stream.Dispose();
         _socket.Dispose();
         Metrics?.Closed(_time.GetElapsedTime(CreatedTimestamp));

@@ -175,7 +175,7 @@ internal sealed partial class Http2ServerSession
         var tableSize = _peerSettings.HeaderTableSize;
         QueueControl(w =>
         {
-            _encoder.SetPeerHeaderTableSize(tableSize);
+            _frames.HeaderBlocks.SetPeerHeaderTableSize(tableSize);
             Http2FrameWriter.WriteSettingsAck(w); // Section 6.5.3.
         });
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
@@ -179,19 +180,7 @@ internal sealed partial class Http2ServerSession
         while (!data.IsEmpty)
         {
             var wanted = Math.Min(data.Length, _peerMaxFrameSize);
-            var fromStream = await stream.SendWindow.WaitForCreditAsync(wanted, ct).ConfigureAwait(false);
-            int granted;
-            try
-            {
-                granted = await _sendWindow.WaitForCreditAsync(fromStream, ct).ConfigureAwait(false);
-            }
-            catch
-            {
-                stream.SendWindow.Return(fromStream);
-                throw;
-            }
-
-            stream.SendWindow.Return(fromStream - granted);
+            var granted = await Http2SendCredit.AcquireAsync(stream.SendWindow, _sendWindow, wanted, ct).ConfigureAwait(false);
             var chunk = data[..granted];
             data = data[granted..];
             QueueData(stream, chunk, endStream && data.IsEmpty);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
@@ -140,7 +141,7 @@ internal sealed partial class Http2ServerSession : IDisposable
         _emptyData = new Http2FloodGuard("empty DATA", EmptyDataLimit, FloodWindow, time);
         _windowUpdates = new Http2FloodGuard("WINDOW_UPDATE", WindowUpdateLimit, FloodWindow, time);
         _priorities = new Http2FloodGuard("PRIORITY", PriorityLimit, FloodWindow, time);
-        _writes = System.Threading.Channels.Channel.CreateUnbounded<WriteItem>(new() { SingleReader = true });
+        _frames = new Http2FrameQueue(connection.Transport, MaxQueuedControlFrames, OnWriteQueueFull);
     }
 
     public ServerConnection Connection => _connection;
@@ -253,7 +254,7 @@ internal sealed partial class Http2ServerSession : IDisposable
             stream.SendWindow.Abort(closed); // Outside _lock: it completes the waiters' tasks.
         }
 
-        _writes.Writer.TryComplete();
+        _frames.Complete();
 
         // Bounded on real time (TimeProvider.System), like the server's own shutdown: these waits
         // bound how long user code (a dispatcher deaf to cancellation) can hold a dying
@@ -266,13 +267,9 @@ internal sealed partial class Http2ServerSession : IDisposable
     }
 
     /// <summary>
-    /// After a connection error's GOAWAY: flush it, half-close, and read (discarding) what the client
-    /// still sends until it closes or <see cref="CloseTimeout"/> of real time passes. Closing a socket
-    /// with unread input makes TCP send a reset, and a reset can destroy the GOAWAY in the client's
-    /// receive buffer before it is read; a client in mid-flood always has input in flight. This is
-    /// the staged close of RFC 9112 section 9.6, which RFC 9113 section 5.4.1 ("MUST close the TCP
-    /// connection" after the GOAWAY) leaves room for; nothing read is processed, so it costs a
-    /// flooding client nothing to gain and the server nothing but one bounded wait.
+    /// After a connection error's GOAWAY: flush it, then the staged close (<see cref="Http2StagedClose"/>):
+    /// half-close, and read (discarding) what the client still sends until it closes or the
+    /// timeout of real time passes.
     /// </summary>
     private async Task LingerAsync()
     {
@@ -281,25 +278,26 @@ internal sealed partial class Http2ServerSession : IDisposable
             return; // The peer does not read: the socket is already closed.
         }
 
-        using var linger = new CancellationTokenSource(CloseTimeout);
-        try
+        using (var flush = new CancellationTokenSource(Http2StagedClose.Timeout))
         {
-            await FlushAsync(linger.Token).ConfigureAwait(false);
-            _connection.ShutdownSocket(input: false, output: true);
-            while (true)
+            try
             {
-                var result = await _input.ReadAsync(linger.Token).ConfigureAwait(false);
-                _input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    return;
-                }
+                await FlushAsync(flush.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // The GOAWAY never got out (a client that does not read): close now.
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
-        {
-            // Time is up, or the socket is gone (shutdown aborted it, the client reset it): close now.
-        }
+
+        await Http2StagedClose.DrainAsync(
+            () => _connection.ShutdownSocket(input: false, output: true),
+            async ct =>
+            {
+                var result = await _input.ReadAsync(ct).ConfigureAwait(false);
+                _input.AdvanceTo(result.Buffer.End);
+                return !result.IsCompleted && !result.IsCanceled;
+            }).ConfigureAwait(false);
     }
 
     /// <summary>Returns pooled buffers; call after <see cref="RunAsync"/> completed.</summary>
@@ -307,7 +305,7 @@ internal sealed partial class Http2ServerSession : IDisposable
     {
         _assembler.Dispose();
         _decoder.Dispose();
-        _headerBlock.Dispose();
+        _frames.Dispose();
         _sessionEnd.Dispose();
     }
 
