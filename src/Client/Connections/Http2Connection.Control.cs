@@ -49,17 +49,28 @@ internal sealed partial class Http2Connection
             stream = _streams.GetValueOrDefault(e.StreamId);
         }
 
+        // The frame in error may have ended its stream (END_STREAM closed it and took it out of the
+        // table): it is still the reader's current stream, and its caller must fail, not wait. No
+        // RST_STREAM then: section 5.1 allows nothing but PRIORITY on a closed stream.
+        if (stream is null && _receiving is { } current && current.Id == e.StreamId)
+        {
+            ReturnCredit(current.Fail(ProtocolFailure(e)));
+            return;
+        }
+
         if (stream is not null)
         {
             QueueReset(stream, e.ErrorCode);
-            ReturnCredit(stream.Fail(new ExchangeException(
-                $"Protocol error on stream {e.StreamId} from {Route}: {e.Message}", e, HttpRequestError.HttpProtocolError, beforeResponseBytes: false)));
+            ReturnCredit(stream.Fail(ProtocolFailure(e)));
         }
         else
         {
             QueueControl(w => Http2FrameWriter.WriteRstStream(w, e.StreamId, e.ErrorCode));
         }
     }
+
+    private ExchangeException ProtocolFailure(Http2StreamException e) =>
+        new($"Protocol error on stream {e.StreamId} from {Route}: {e.Message}", e, HttpRequestError.HttpProtocolError, beforeResponseBytes: false);
 
     /// <summary>Unread bytes of an abandoned stream go back to the connection window.</summary>
     private void ReturnCredit(int bytes)

@@ -24,6 +24,7 @@ internal sealed partial class Http2Connection
     // manual clock is never killed for being old, and a flood is caught whatever the clock says.
     private readonly Http2FloodGuard _budget;                     // Counted by the reader loop, credited by both loops.
     private readonly Http2PeerSettings _peerSettings = new();      // Reader loop only.
+    private Http2ClientStream? _receiving;                         // Reader loop only: the stream of the frame being processed.
 
     private async Task RunReaderAsync()
     {
@@ -41,6 +42,7 @@ internal sealed partial class Http2Connection
                     while (Http2FrameReader.TryReadFrame(ref buffer, Http2Constants.DefaultMaxFrameSize, out var frame))
                     {
                         Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
+                        _receiving = null;
                         try
                         {
                             _assembler.CheckSequence(frame.Header);
@@ -71,19 +73,20 @@ internal sealed partial class Http2Connection
                 }
             }
         }
-        catch (Http2ConnectionException e)
+        catch (Exception e)
         {
-            Shutdown(e, sendGoAway: true, e.ErrorCode);
-            return;
-        }
-        catch (HpackDecodingException e)
-        {
-            Shutdown(e, sendGoAway: true, Http2ErrorCode.CompressionError);
-            return;
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or NotSupportedException)
-        {
-            failure = e;
+            // The one catch ladder (Http2ReadLoopEnd): connection and HPACK errors send GOAWAY with
+            // their code; a transport that went away closes quietly; anything else is unexpected and
+            // still ends the connection with GOAWAY(INTERNAL_ERROR), failing every caller with it.
+            var end = Http2ReadLoopEnd.From(e);
+            failure = end.IsUnexpected
+                ? new IOException($"The HTTP/2 connection to {Route} failed: unexpected error in the reader loop: {e.Message}", e)
+                : e;
+            if (end.GoAway is { } code)
+            {
+                Shutdown(failure, sendGoAway: true, code);
+                return;
+            }
         }
         finally
         {
@@ -248,6 +251,7 @@ internal sealed partial class Http2Connection
         stream.ResponseStarted = true;
         if (!stream.Head.Task.IsCompleted)
         {
+            Http2FieldValidation.CheckResponse(stream.Id, fields); // Sections 8.2 and 8.3, as the server checks requests.
             var status = fields.Find(f => f.Name == ":status").Value;
             if (status is null || status.Length != 3 || !int.TryParse(status, out var code))
             {
@@ -281,6 +285,8 @@ internal sealed partial class Http2Connection
                 throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "Trailers without END_STREAM (RFC 9113 section 8.1).");
             }
 
+            Http2FieldValidation.CheckTrailers(stream.Id, fields, "response");
+
             stream.Trailers = fields;
         }
 
@@ -312,6 +318,7 @@ internal sealed partial class Http2Connection
             }
 
             RemoveIfClosedLocked(stream);
+            _receiving = stream;
             return stream;
         }
     }

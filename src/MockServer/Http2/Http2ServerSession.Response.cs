@@ -15,10 +15,6 @@ namespace MockKit.MockServer.Http2;
 /// </summary>
 internal sealed partial class Http2ServerSession
 {
-    // Section 8.2.2: connection-specific fields have no meaning in HTTP/2 and make a message
-    // malformed, so they are dropped from scripted responses rather than sent.
-    private static readonly string[] DroppedResponseFields = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"];
-
     private async Task RespondAsync(Http2ServerStream stream, string method, MockResponse response, CancellationToken ct)
     {
         // A streamed body (a forwarded response's) is relayed once and let go of however the
@@ -226,7 +222,9 @@ internal sealed partial class Http2ServerSession
         foreach (var (name, value) in headers)
         {
             var lower = name.ToLowerInvariant();
-            if (Array.IndexOf(DroppedResponseFields, lower) < 0)
+            // Section 8.2.2: connection-specific fields (and te other than "trailers") have no meaning
+            // in HTTP/2 and make a message malformed, so they are dropped rather than sent.
+            if (!Http2FieldValidation.IsConnectionSpecific(lower, value))
             {
                 fields.Add(new(lower, Latin1(value)));
             }

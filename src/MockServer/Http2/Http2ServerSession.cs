@@ -184,23 +184,23 @@ internal sealed partial class Http2ServerSession : IDisposable
                 reason = "bad client connection preface";
             }
         }
-        catch (Http2ConnectionException e)
-        {
-            (goAway, reason) = (e.ErrorCode, e.Message);
-        }
-        catch (HpackDecodingException e)
-        {
-            // RFC 9113 section 4.3: a field block that cannot be decompressed is a connection error of type COMPRESSION_ERROR.
-            (goAway, reason) = (Http2ErrorCode.CompressionError, e.Message);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
-        {
-            Log($"closed: {e.GetType().Name}: {e.Message}");
-        }
         catch (Exception e)
         {
-            Log($"FAILED with an unexpected error: {e}");
-            (goAway, reason) = (Http2ErrorCode.InternalError, e.Message);
+            // The one catch ladder (Http2ReadLoopEnd, shared with the client): connection errors and
+            // HPACK failures (RFC 9113 section 4.3: COMPRESSION_ERROR) send GOAWAY with their code, a
+            // transport that went away closes quietly, anything else is logged loudly and sent as
+            // GOAWAY(INTERNAL_ERROR).
+            var end = Http2ReadLoopEnd.From(e);
+            if (end.IsUnexpected)
+            {
+                Log($"FAILED with an unexpected error: {e}");
+            }
+            else if (end.GoAway is null)
+            {
+                Log($"closed: {e.GetType().Name}: {e.Message}");
+            }
+
+            (goAway, reason) = (end.GoAway, e.Message);
         }
         finally
         {
