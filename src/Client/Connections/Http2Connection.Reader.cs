@@ -9,7 +9,7 @@ namespace MockKit.Client.Connections;
 // The reader loop (README "Reader loop recipe"): frames in, stream and connection state updated,
 // frames to send queued. One catch ladder: stream errors reset the stream and the loop goes on;
 // connection errors (and HPACK failures, as COMPRESSION_ERROR) send GOAWAY and end the connection.
-internal sealed partial class Http2Connection
+internal sealed partial class Http2Connection : IHttp2FrameSink
 {
     private readonly Http2HeaderBlockAssembler _assembler = new(); // Reader loop only.
     private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxResponseHeaderListSize); // Reader loop only.
@@ -33,45 +33,11 @@ internal sealed partial class Http2Connection
         Exception failure;
         try
         {
-            while (true)
-            {
-                var read = await input.ReadAsync().ConfigureAwait(false);
-                var buffer = read.Buffer;
-                try
-                {
-                    while (Http2FrameReader.TryReadFrame(ref buffer, Http2Constants.DefaultMaxFrameSize, out var frame))
-                    {
-                        Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
-                        _receiving = null;
-                        try
-                        {
-                            _assembler.CheckSequence(frame.Header);
-                            if (frame.Header.IsKnownType)
-                            {
-                                OnFrame(frame);
-                            }
-                            else
-                            {
-                                _budget.Count(); // Section 5.5: unknown frame types are ignored, but not for free.
-                            }
-                        }
-                        catch (Http2StreamException e)
-                        {
-                            OnStreamError(e);
-                        }
-                    }
-                }
-                finally
-                {
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                }
-
-                if (read.IsCompleted)
-                {
-                    failure = new IOException($"The server closed the HTTP/2 connection ({Route}).");
-                    break;
-                }
-            }
+            // Server frames are limited to our SETTINGS_MAX_FRAME_SIZE, which we leave at the default.
+            var (_, leftover) = await Http2ReadLoop.RunAsync(input, Http2Constants.DefaultMaxFrameSize, _assembler, this, CancellationToken.None).ConfigureAwait(false);
+            failure = new IOException(leftover == 0
+                ? $"The server closed the HTTP/2 connection ({Route})."
+                : $"The server closed the HTTP/2 connection ({Route}) inside a frame ({leftover} bytes left).");
         }
         catch (Exception e)
         {
@@ -97,6 +63,28 @@ internal sealed partial class Http2Connection
 
         Shutdown(failure, sendGoAway: false);
     }
+
+    bool IHttp2FrameSink.StopReading => false; // The client stops by closing the transport (Shutdown).
+
+    void IHttp2FrameSink.OnReading()
+    {
+    }
+
+    void IHttp2FrameSink.OnUnknownFrame(in Http2Frame frame)
+    {
+        Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
+        _receiving = null;
+        _budget.Count(); // Section 5.5: unknown frame types are ignored, but not for free.
+    }
+
+    void IHttp2FrameSink.OnFrame(in Http2Frame frame)
+    {
+        Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
+        _receiving = null;
+        OnFrame(frame);
+    }
+
+    void IHttp2FrameSink.OnStreamError(Http2StreamException error) => OnStreamError(error);
 
     private void OnFrame(in Http2Frame frame)
     {
