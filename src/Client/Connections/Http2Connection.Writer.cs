@@ -179,6 +179,7 @@ internal sealed partial class Http2Connection
     {
         var discard = new byte[4096];
         return Http2StagedClose.DrainAsync(
+            flush: null, // It runs on the writer loop, right after the GOAWAY was flushed.
             () => _socket.Shutdown(SocketShutdown.Send),
             async ct => await _stream.ReadAsync(discard, ct).ConfigureAwait(false) > 0);
     }

@@ -278,19 +278,8 @@ internal sealed partial class Http2ServerSession : IDisposable
             return; // The peer does not read: the socket is already closed.
         }
 
-        using (var flush = new CancellationTokenSource(Http2StagedClose.Timeout))
-        {
-            try
-            {
-                await FlushAsync(flush.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return; // The GOAWAY never got out (a client that does not read): close now.
-            }
-        }
-
         await Http2StagedClose.DrainAsync(
+            FlushAsync,
             () => _connection.ShutdownSocket(input: false, output: true),
             async ct =>
             {

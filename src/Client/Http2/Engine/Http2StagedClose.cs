@@ -19,14 +19,24 @@ internal static class Http2StagedClose
     /// <summary>How long a connection that sent a connection error's GOAWAY keeps draining the peer.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>Half-closes with <paramref name="shutdownOutput"/>, then drains with <paramref name="readSome"/> (false at the end of input).</summary>
+    /// <summary>
+    /// Waits for <paramref name="flush"/> (the GOAWAY on the wire), half-closes with
+    /// <paramref name="shutdownOutput"/>, then drains with <paramref name="readSome"/> (false at the
+    /// end of input); all of it within one <see cref="Timeout"/>.
+    /// </summary>
+    /// <param name="flush">Completes once the GOAWAY was written; null when it already was.</param>
     /// <param name="shutdownOutput">Sends FIN after what was written (the GOAWAY).</param>
     /// <param name="readSome">Reads and discards some input; false once the peer closed.</param>
-    public static async Task DrainAsync(Action shutdownOutput, Func<CancellationToken, ValueTask<bool>> readSome)
+    public static async Task DrainAsync(Func<CancellationToken, Task>? flush, Action shutdownOutput, Func<CancellationToken, ValueTask<bool>> readSome)
     {
         using var linger = new CancellationTokenSource(Timeout);
         try
         {
+            if (flush is not null)
+            {
+                await flush(linger.Token).ConfigureAwait(false);
+            }
+
             shutdownOutput();
             while (await readSome(linger.Token).ConfigureAwait(false))
             {
