@@ -11,14 +11,16 @@ namespace MockKit.Client.Connections;
 /// SETTINGS frame) at once.
 /// </summary>
 /// <remarks>
-/// <para><b>Tasks.</b> Mirrors the server session: the <b>reader loop</b>
-/// (<c>Http2Connection.Reader.cs</c>, control frames in <c>Http2Connection.Control.cs</c>) parses frames, keeps stream states, settings and windows,
+/// <para><b>Tasks.</b> Runs the engine the server session runs too (<c>src/Client/Http2/Engine</c>):
+/// the <b>reader loop</b> (<see cref="Http2ReadLoop"/>, with this connection as its
+/// <see cref="IHttp2FrameSink"/>: <c>Http2Connection.Reader.cs</c>, control frames in
+/// <c>Http2Connection.Control.cs</c>) parses frames, keeps stream states, settings and windows,
 /// and hands response heads, data and trailers to the streams; it never runs user code (every
 /// task it completes continues asynchronously) and never waits for a write: the frames it wants
 /// sent (SETTINGS/PING ACKs, WINDOW_UPDATE, RST_STREAM) are queued. The <b>writer loop</b>
-/// (<c>Http2Connection.Writer.cs</c>) is the single writer: it owns the HPACK encoder, assigns
-/// stream ids as it writes HEADERS (so they increase in wire order, section 5.1.1) and flushes when
-/// its queue is empty. <b>Exchanges</b> (<c>Http2Connection.Exchange.cs</c>) run on the callers'
+/// (<see cref="Http2FrameQueue"/>, used from <c>Http2Connection.Writer.cs</c>) is the single writer:
+/// it owns the HPACK encoder and flushes when its queue is empty; the HEADERS producer assigns
+/// stream ids as it runs, so they increase in wire order (section 5.1.1). <b>Exchanges</b> (<c>Http2Connection.Exchange.cs</c>) run on the callers'
 /// tasks: queue HEADERS, upload the body under flow control, await the head, stream the body.</para>
 /// <para><b>Flow control</b> (section 5.2). Outbound: a DATA frame takes stream credit, then
 /// connection credit (<see cref="Http2OutboundWindow"/>). Inbound: we announce
