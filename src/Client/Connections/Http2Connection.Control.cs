@@ -49,17 +49,28 @@ internal sealed partial class Http2Connection
             stream = _streams.GetValueOrDefault(e.StreamId);
         }
 
+        // The frame in error may have ended its stream (END_STREAM closed it and took it out of the
+        // table): it is still the reader's current stream, and its caller must fail, not wait. No
+        // RST_STREAM then: section 5.1 allows nothing but PRIORITY on a closed stream.
+        if (stream is null && _receiving is { } current && current.Id == e.StreamId)
+        {
+            ReturnCredit(current.Fail(ProtocolFailure(e)));
+            return;
+        }
+
         if (stream is not null)
         {
             QueueReset(stream, e.ErrorCode);
-            ReturnCredit(stream.Fail(new ExchangeException(
-                $"Protocol error on stream {e.StreamId} from {Route}: {e.Message}", e, HttpRequestError.HttpProtocolError, beforeResponseBytes: false)));
+            ReturnCredit(stream.Fail(ProtocolFailure(e)));
         }
         else
         {
-            Queue(w => Http2FrameWriter.WriteRstStream(w, e.StreamId, e.ErrorCode));
+            QueueControl(w => Http2FrameWriter.WriteRstStream(w, e.StreamId, e.ErrorCode));
         }
     }
+
+    private ExchangeException ProtocolFailure(Http2StreamException e) =>
+        new($"Protocol error on stream {e.StreamId} from {Route}: {e.Message}", e, HttpRequestError.HttpProtocolError, beforeResponseBytes: false);
 
     /// <summary>Unread bytes of an abandoned stream go back to the connection window.</summary>
     private void ReturnCredit(int bytes)
@@ -100,9 +111,9 @@ internal sealed partial class Http2Connection
         // calls to another connection from now on; streams already allocated above it may be refused
         // (REFUSED_STREAM) and are then retried.
         _maxConcurrentStreams = maxStreams;
-        Queue(w =>
+        QueueControl(w =>
         {
-            _encoder.SetPeerHeaderTableSize(tableSize);
+            _frames.HeaderBlocks.SetPeerHeaderTableSize(tableSize);
             Http2FrameWriter.WriteSettingsAck(w); // Section 6.5.3.
         });
         _settingsReceived.TrySetResult();
@@ -113,7 +124,7 @@ internal sealed partial class Http2Connection
         var payload = Http2FrameReader.ReadPing(frame);
         if (!frame.Header.HasFlag(Http2FrameFlags.Ack))
         {
-            Queue(w => Http2FrameWriter.WritePing(w, payload, ack: true)); // Section 6.7.
+            QueueControl(w => Http2FrameWriter.WritePing(w, payload, ack: true)); // Section 6.7.
             return;
         }
 

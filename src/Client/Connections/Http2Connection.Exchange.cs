@@ -1,5 +1,6 @@
 using System.Net;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
@@ -138,19 +139,7 @@ internal sealed partial class Http2Connection
         while (!data.IsEmpty)
         {
             var wanted = Math.Min(data.Length, _peerMaxFrameSize);
-            var streamCredit = await stream.SendWindow!.WaitForCreditAsync(wanted, cancellationToken).ConfigureAwait(false);
-            int credit;
-            try
-            {
-                credit = await _sendWindow.WaitForCreditAsync(streamCredit, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                stream.SendWindow.Return(streamCredit);
-                throw;
-            }
-
-            stream.SendWindow.Return(streamCredit - credit);
+            var credit = await Http2SendCredit.AcquireAsync(stream.SendWindow!, _sendWindow, wanted, cancellationToken).ConfigureAwait(false);
             QueueData(stream, data[..credit].ToArray(), endStream: false);
             data = data[credit..];
         }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
@@ -8,12 +9,22 @@ namespace MockKit.Client.Connections;
 // The reader loop (README "Reader loop recipe"): frames in, stream and connection state updated,
 // frames to send queued. One catch ladder: stream errors reset the stream and the loop goes on;
 // connection errors (and HPACK failures, as COMPRESSION_ERROR) send GOAWAY and end the connection.
-internal sealed partial class Http2Connection
+internal sealed partial class Http2Connection : IHttp2FrameSink
 {
     private readonly Http2HeaderBlockAssembler _assembler = new(); // Reader loop only.
     private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxResponseHeaderListSize); // Reader loop only.
-    private readonly Http2FrameBudget _budget = new();             // Charged by the reader loop, refilled by both loops.
+    /// <summary>The most cheap frames in a row the server may send before it must do something useful (see <see cref="Http2FloodGuard"/>).</summary>
+    internal const int FloodBudget = 1000;
+
+    /// <summary>Budget earned back by each stream the client opens.</summary>
+    private const int CreditPerStream = 100;
+
+    // The client's flood guard: one budget for every cheap frame kind, no window of time, earned back
+    // by work only (streams opened, DATA sent or received), so a long-lived connection on a frozen
+    // manual clock is never killed for being old, and a flood is caught whatever the clock says.
+    private readonly Http2FloodGuard _budget;                     // Counted by the reader loop, credited by both loops.
     private readonly Http2PeerSettings _peerSettings = new();      // Reader loop only.
+    private Http2ClientStream? _receiving;                         // Reader loop only: the stream of the frame being processed.
 
     private async Task RunReaderAsync()
     {
@@ -22,58 +33,26 @@ internal sealed partial class Http2Connection
         Exception failure;
         try
         {
-            while (true)
+            // Server frames are limited to our SETTINGS_MAX_FRAME_SIZE, which we leave at the default.
+            var (_, leftover) = await Http2ReadLoop.RunAsync(input, Http2Constants.DefaultMaxFrameSize, _assembler, this, CancellationToken.None).ConfigureAwait(false);
+            failure = new IOException(leftover == 0
+                ? $"The server closed the HTTP/2 connection ({Route})."
+                : $"The server closed the HTTP/2 connection ({Route}) inside a frame ({leftover} bytes left).");
+        }
+        catch (Exception e)
+        {
+            // The one catch ladder (Http2ReadLoopEnd): connection and HPACK errors send GOAWAY with
+            // their code; a transport that went away closes quietly; anything else is unexpected and
+            // still ends the connection with GOAWAY(INTERNAL_ERROR), failing every caller with it.
+            var end = Http2ReadLoopEnd.From(e);
+            failure = end.IsUnexpected
+                ? new IOException($"The HTTP/2 connection to {Route} failed: unexpected error in the reader loop: {e.Message}", e)
+                : e;
+            if (end.GoAway is { } code)
             {
-                var read = await input.ReadAsync().ConfigureAwait(false);
-                var buffer = read.Buffer;
-                try
-                {
-                    while (Http2FrameReader.TryReadFrame(ref buffer, Http2Constants.DefaultMaxFrameSize, out var frame))
-                    {
-                        Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
-                        try
-                        {
-                            _assembler.CheckSequence(frame.Header);
-                            if (frame.Header.IsKnownType)
-                            {
-                                OnFrame(frame);
-                            }
-                            else
-                            {
-                                _budget.Charge(frame.Type); // Section 5.5: unknown frame types are ignored, but not for free.
-                            }
-                        }
-                        catch (Http2StreamException e)
-                        {
-                            OnStreamError(e);
-                        }
-                    }
-                }
-                finally
-                {
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                }
-
-                if (read.IsCompleted)
-                {
-                    failure = new IOException($"The server closed the HTTP/2 connection ({Route}).");
-                    break;
-                }
+                Shutdown(failure, sendGoAway: true, code);
+                return;
             }
-        }
-        catch (Http2ConnectionException e)
-        {
-            Shutdown(e, sendGoAway: true, e.ErrorCode);
-            return;
-        }
-        catch (HpackDecodingException e)
-        {
-            Shutdown(e, sendGoAway: true, Http2ErrorCode.CompressionError);
-            return;
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or NotSupportedException)
-        {
-            failure = e;
         }
         finally
         {
@@ -85,12 +64,34 @@ internal sealed partial class Http2Connection
         Shutdown(failure, sendGoAway: false);
     }
 
+    bool IHttp2FrameSink.StopReading => false; // The client stops by closing the transport (Shutdown).
+
+    void IHttp2FrameSink.OnReading()
+    {
+    }
+
+    void IHttp2FrameSink.OnUnknownFrame(in Http2Frame frame)
+    {
+        Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
+        _receiving = null;
+        _budget.Count(); // Section 5.5: unknown frame types are ignored, but not for free.
+    }
+
+    void IHttp2FrameSink.OnFrame(in Http2Frame frame)
+    {
+        Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
+        _receiving = null;
+        OnFrame(frame);
+    }
+
+    void IHttp2FrameSink.OnStreamError(Http2StreamException error) => OnStreamError(error);
+
     private void OnFrame(in Http2Frame frame)
     {
         if (frame.Type is Http2FrameType.Ping or Http2FrameType.Settings or Http2FrameType.RstStream or Http2FrameType.WindowUpdate
             or Http2FrameType.Priority or Http2FrameType.PushPromise)
         {
-            _budget.Charge(frame.Type); // Frames that cost us work without carrying a response (flood guard).
+            _budget.Count(); // Frames that cost us work without carrying a response (flood guard).
         }
 
         switch (frame.Type)
@@ -147,11 +148,11 @@ internal sealed partial class Http2Connection
         var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
         if (data.Length == 0 && !endStream)
         {
-            _budget.Charge(Http2FrameType.Data); // Empty DATA carries nothing (CVE-2019-9518).
+            _budget.Count(); // Empty DATA carries nothing (CVE-2019-9518).
         }
         else if (data.Length > 0)
         {
-            _budget.Refill(1); // Paid for with flow-control window.
+            _budget.Credit(1); // Paid for with flow-control window.
         }
 
         var stream = Receive(frame.StreamId, Http2FrameType.Data, endStream);
@@ -238,6 +239,7 @@ internal sealed partial class Http2Connection
         stream.ResponseStarted = true;
         if (!stream.Head.Task.IsCompleted)
         {
+            Http2FieldValidation.CheckResponse(stream.Id, fields); // Sections 8.2 and 8.3, as the server checks requests.
             var status = fields.Find(f => f.Name == ":status").Value;
             if (status is null || status.Length != 3 || !int.TryParse(status, out var code))
             {
@@ -271,6 +273,8 @@ internal sealed partial class Http2Connection
                 throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "Trailers without END_STREAM (RFC 9113 section 8.1).");
             }
 
+            Http2FieldValidation.CheckTrailers(stream.Id, fields, "response");
+
             stream.Trailers = fields;
         }
 
@@ -302,6 +306,7 @@ internal sealed partial class Http2Connection
             }
 
             RemoveIfClosedLocked(stream);
+            _receiving = stream;
             return stream;
         }
     }

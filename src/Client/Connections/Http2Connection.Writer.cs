@@ -1,29 +1,29 @@
 using System.Buffers;
 using System.Net.Sockets;
-using System.Threading.Channels;
-using MockKit.Buffers;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
 
-// The single writer (STYLE rule 4): frame producers are queued on an unbounded channel and run
-// in order by one loop that owns the HPACK encoder. Queuing never blocks, so the reader loop can
-// answer PING/SETTINGS and return window credit at any time. Memory is bounded by flow control
-// for DATA and by the peer's behaviour for control frames.
+// The client's use of the shared single writer (Http2FrameQueue): what it queues, and how the
+// stream id of a new stream is assigned in wire order. Queuing never blocks, so the reader loop
+// can answer PING/SETTINGS and return window credit at any time. Memory is bounded by flow control
+// for DATA and, for replies the server provokes, by the queue's control-frame cap.
 internal sealed partial class Http2Connection
 {
-    private const int WriteBatchLimit = 64 * 1024;
+    /// <summary>Replies the server provokes (PING and SETTINGS ACKs, RST_STREAM) that may wait for a server that does not read.</summary>
+    internal const int MaxQueuedControlFrames = 10_000;
 
-    /// <summary>How long a connection that sent a connection error's GOAWAY keeps draining the server (real time).</summary>
-    private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
+    private readonly Http2FrameQueue _frames;
 
-    private readonly Channel<WriteItem> _writes;
-    private readonly HpackEncoder _encoder = new();           // Writer loop only.
-    private readonly PooledBufferWriter _headerBlock = new(); // Writer loop only.
+    private void Queue(Action<IBufferWriter<byte>> frame) => _frames.Queue(frame);
 
-    private void Queue(Action<IBufferWriter<byte>> frame) => _writes.Writer.TryWrite(new WriteItem(frame, CloseAfter: false));
+    /// <summary>A reply the server provoked: counted against <see cref="MaxQueuedControlFrames"/>.</summary>
+    private void QueueControl(Action<IBufferWriter<byte>> frame) => _frames.QueueControl(frame);
 
+    private void OnControlQueueFull(int queued) =>
+        Shutdown(new IOException($"The HTTP/2 connection to {Route} was closed: {queued} replies are queued for a server that does not read them."), sendGoAway: false);
     /// <summary>Preface (section 3.4), our SETTINGS (section 6.5) and the connection window raise (section 6.9).</summary>
     private void QueuePreface()
     {
@@ -49,7 +49,7 @@ internal sealed partial class Http2Connection
     /// </summary>
     private void QueueOpen(Http2ClientStream stream, List<HpackHeaderField> fields, bool endStream)
     {
-        var queued = _writes.Writer.TryWrite(new WriteItem(w =>
+        var queued = _frames.Queue(w =>
         {
             Exception? refused = null;
             lock (_lock)
@@ -73,7 +73,7 @@ internal sealed partial class Http2Connection
                     stream.SendWindow = new Http2OutboundWindow(id, _peerInitialWindowSize);
                     stream.ReceiveWindow = new Http2InboundWindow(id, StreamWindowSize);
                     _streams.Add(id, stream);
-                    _budget.Refill(Http2FrameBudget.CreditPerStream);
+                    _budget.Credit(CreditPerStream);
                 }
             }
 
@@ -83,9 +83,7 @@ internal sealed partial class Http2Connection
                 return;
             }
 
-            _headerBlock.Clear();
-            _encoder.Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fields), _headerBlock);
-            Http2FrameWriter.WriteHeaderBlock(w, stream.Id, _headerBlock.WrittenSpan, endStream, _peerMaxFrameSize);
+            _frames.HeaderBlocks.WriteHeaders(w, stream.Id, fields, endStream, _peerMaxFrameSize);
             if (!stream.Opened.TrySetResult())
             {
                 // Canceled while its HEADERS were being written: reset it right behind them (section 6.4).
@@ -97,7 +95,7 @@ internal sealed partial class Http2Connection
 
                 Http2FrameWriter.WriteRstStream(w, stream.Id, Http2ErrorCode.Cancel);
             }
-        }, CloseAfter: false));
+        });
         if (!queued)
         {
             stream.Fail(NotProcessed("the connection is closed"));
@@ -121,7 +119,7 @@ internal sealed partial class Http2Connection
             }
 
             Http2FrameWriter.WriteData(w, stream.Id, data.Span, endStream);
-            _budget.Refill(2); // Room for the stream and connection WINDOW_UPDATEs that answer it.
+            _budget.Credit(2); // Room for the stream and connection WINDOW_UPDATEs that answer it.
         });
     }
 
@@ -156,79 +154,33 @@ internal sealed partial class Http2Connection
 
     private async Task RunWriterAsync()
     {
-        await Task.Yield();
-        using var buffer = new PooledBufferWriter(WriteBatchLimit);
-        var reader = _writes.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                var close = false;
-                while (!close && reader.TryRead(out var item))
-                {
-                    item.Frame(buffer);
-                    close = item.CloseAfter;
-                    if (buffer.WrittenCount >= WriteBatchLimit)
-                    {
-                        await _stream.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
-                        buffer.Clear();
-                    }
-                }
-
-                if (buffer.WrittenCount > 0)
-                {
-                    await _stream.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
-                    buffer.Clear();
-                }
-
-                await _stream.FlushAsync().ConfigureAwait(false);
-                if (close)
-                {
-                    await LingerAsync().ConfigureAwait(false);
-                    break;
-                }
-            }
+            // A producer that throws ends the connection: the streams fail with it instead of
+            // waiting on a writer that is gone.
+            await _frames.RunAsync(static _ => false).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            // I/O failures end the connection; so does anything unexpected from a frame producer:
-            // the streams fail with it instead of waiting on a writer that is gone.
             Shutdown(e, sendGoAway: false);
         }
         finally
         {
-            _headerBlock.Dispose();
+            _frames.Dispose();
             DisposeTransport();
         }
     }
 
     /// <summary>
-    /// After our GOAWAY is flushed: half-close and read (discarding) what the server still sends
-    /// until it closes or <see cref="LingerTimeout"/> of real time passes. Closing a socket with
-    /// unread input makes TCP send a reset, and a reset can destroy the GOAWAY in the server's
-    /// receive buffer before it is read; a server in mid-flood always has frames in flight. This is
-    /// the staged close of RFC 9112 section 9.6, which RFC 9113 section 5.4.1 leaves room for, and
-    /// what the server side does too. Real time, not the handler's TimeProvider: this bounds how long
-    /// a dying socket lingers, which must end even when a test's clock is frozen. The reader loop
-    /// has ended by now (a GOAWAY with CloseAfter is only queued from it), so nothing else reads.
+    /// After our GOAWAY is flushed: the staged close (<see cref="Http2StagedClose"/>). The reader
+    /// loop has ended by now (a closing GOAWAY is queued from it or after it), so nothing else reads.
     /// </summary>
-    private async Task LingerAsync()
+    private Task LingerAsync()
     {
-        using var linger = new CancellationTokenSource(LingerTimeout);
         var discard = new byte[4096];
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Send);
-            while (await _stream.ReadAsync(discard, linger.Token).ConfigureAwait(false) > 0)
-            {
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
-        {
-            // Time is up, or the server reset or closed the socket: close now.
-        }
+        return Http2StagedClose.DrainAsync(
+            flush: null, // It runs on the writer loop, right after the GOAWAY was flushed.
+            () => _socket.Shutdown(SocketShutdown.Send),
+            async ct => await _stream.ReadAsync(discard, ct).ConfigureAwait(false) > 0);
     }
-
-    /// <summary>One unit of writer work: a frame producer, optionally followed by closing the socket.</summary>
-    private readonly record struct WriteItem(Action<IBufferWriter<byte>> Frame, bool CloseAfter);
 }

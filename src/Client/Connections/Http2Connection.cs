@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 
 namespace MockKit.Client.Connections;
 
@@ -10,14 +11,16 @@ namespace MockKit.Client.Connections;
 /// SETTINGS frame) at once.
 /// </summary>
 /// <remarks>
-/// <para><b>Tasks.</b> Mirrors the server session: the <b>reader loop</b>
-/// (<c>Http2Connection.Reader.cs</c>, control frames in <c>Http2Connection.Control.cs</c>) parses frames, keeps stream states, settings and windows,
+/// <para><b>Tasks.</b> Runs the engine the server session runs too (<c>src/Client/Http2/Engine</c>):
+/// the <b>reader loop</b> (<see cref="Http2ReadLoop"/>, with this connection as its
+/// <see cref="IHttp2FrameSink"/>: <c>Http2Connection.Reader.cs</c>, control frames in
+/// <c>Http2Connection.Control.cs</c>) parses frames, keeps stream states, settings and windows,
 /// and hands response heads, data and trailers to the streams; it never runs user code (every
 /// task it completes continues asynchronously) and never waits for a write: the frames it wants
 /// sent (SETTINGS/PING ACKs, WINDOW_UPDATE, RST_STREAM) are queued. The <b>writer loop</b>
-/// (<c>Http2Connection.Writer.cs</c>) is the single writer: it owns the HPACK encoder, assigns
-/// stream ids as it writes HEADERS (so they increase in wire order, section 5.1.1) and flushes when
-/// its queue is empty. <b>Exchanges</b> (<c>Http2Connection.Exchange.cs</c>) run on the callers'
+/// (<see cref="Http2FrameQueue"/>, used from <c>Http2Connection.Writer.cs</c>) is the single writer:
+/// it owns the HPACK encoder and flushes when its queue is empty; the HEADERS producer assigns
+/// stream ids as it runs, so they increase in wire order (section 5.1.1). <b>Exchanges</b> (<c>Http2Connection.Exchange.cs</c>) run on the callers'
 /// tasks: queue HEADERS, upload the body under flow control, await the head, stream the body.</para>
 /// <para><b>Flow control</b> (section 5.2). Outbound: a DATA frame takes stream credit, then
 /// connection credit (<see cref="Http2OutboundWindow"/>). Inbound: we announce
@@ -35,7 +38,7 @@ namespace MockKit.Client.Connections;
 /// <c>PooledConnection._lock</c> → this <c>_lock</c> → window/buffer locks. The pool is called
 /// (<see cref="ConnectionPool.MarkNoNewExchanges"/>) only with no lock of ours held.</para>
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The reader loop disposes the assembler and decoder, the writer loop the header block, when they end.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The reader loop disposes the assembler and decoder, the writer loop the frame queue, when they end.")]
 internal sealed partial class Http2Connection : PooledConnection
 {
     /// <summary>Our SETTINGS_INITIAL_WINDOW_SIZE: how much of one response may be buffered unread.</summary>
@@ -87,7 +90,8 @@ internal sealed partial class Http2Connection : PooledConnection
         _pool = pool;
         _time = time;
         _lastReceivedTimestamp = time.GetTimestamp();
-        _writes = System.Threading.Channels.Channel.CreateUnbounded<WriteItem>(new() { SingleReader = true });
+        _frames = new Http2FrameQueue(stream, MaxQueuedControlFrames, OnControlQueueFull);
+        _budget = new Http2FloodGuard("PING, SETTINGS, RST_STREAM, WINDOW_UPDATE, PRIORITY, PUSH_PROMISE, unknown or empty DATA", FloodBudget, window: null, time);
     }
 
     /// <summary><see cref="Protocol.Http2"/> over TLS, <see cref="Protocol.H2PriorKnowledge"/> for cleartext (as MockWebServer records it).</summary>
@@ -201,7 +205,7 @@ internal sealed partial class Http2Connection : PooledConnection
         _pool.MarkNoNewExchanges(this);
         // Section 6.8: a client's GOAWAY names the last server-initiated stream it processed; with push
         // disabled there is none, so 0.
-        if (!sendGoAway || !_writes.Writer.TryWrite(new WriteItem(w => Http2FrameWriter.WriteGoAway(w, 0, code), CloseAfter: true)))
+        if (!sendGoAway || _frames.QueueClose(w => Http2FrameWriter.WriteGoAway(w, 0, code), LingerAsync) is null)
         {
             DisposeTransport();
         }
@@ -214,7 +218,7 @@ internal sealed partial class Http2Connection : PooledConnection
             return;
         }
 
-        _writes.Writer.TryComplete();
+        _frames.Complete();
         _stream.Dispose();
         _socket.Dispose();
         Metrics?.Closed(_time.GetElapsedTime(CreatedTimestamp));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.MockServer.Http2;
@@ -13,8 +14,7 @@ namespace MockKit.MockServer.Http2;
 /// </summary>
 internal sealed class Http2RequestHead
 {
-    // Section 8.2.2: "Connection-specific header fields ... MUST be treated as malformed".
-    private static readonly string[] ConnectionSpecific = ["connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade"];
+    private const string Message = "request";
 
     public string? Method { get; private set; }
 
@@ -49,32 +49,17 @@ internal sealed class Http2RequestHead
         foreach (var field in fields)
         {
             var name = field.Name;
-            CheckName(streamId, name);
-            CheckValue(streamId, name, field.Value);
-            if (name.StartsWith(':'))
+            if (!regularSeen && name.StartsWith(':'))
             {
-                if (regularSeen)
-                {
-                    // Section 8.3: "All pseudo-header fields MUST appear in a field block before all regular field lines."
-                    throw Malformed(streamId, $"pseudo-header field {name} after a regular field");
-                }
-
+                Http2FieldValidation.CheckName(streamId, name, Message);
+                Http2FieldValidation.CheckValue(streamId, name, field.Value, Message);
                 head.SetPseudo(streamId, name, field.Value);
                 continue;
             }
 
+            // Sections 8.2.1, 8.2.2 and 8.3 (a pseudo-header field after a regular one): shared with the client's responses.
             regularSeen = true;
-            if (Array.IndexOf(ConnectionSpecific, name) >= 0)
-            {
-                throw Malformed(streamId, $"connection-specific field '{name}' (section 8.2.2)");
-            }
-
-            if (name == "te" && field.Value != "trailers")
-            {
-                // Section 8.2.2: TE "MAY be present ... but it MUST NOT contain any value other than 'trailers'".
-                throw Malformed(streamId, $"te: {field.Value} (only 'trailers' is allowed)");
-            }
-
+            Http2FieldValidation.CheckRegularField(streamId, name, field.Value, Message);
             if (name == "content-length")
             {
                 if (!long.TryParse(field.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var length)
@@ -115,16 +100,10 @@ internal sealed class Http2RequestHead
     /// <exception cref="Http2StreamException">PROTOCOL_ERROR: malformed trailers.</exception>
     public static List<KeyValuePair<string, string>> ParseTrailers(int streamId, List<HpackHeaderField> fields)
     {
+        Http2FieldValidation.CheckTrailers(streamId, fields, Message);
         var trailers = new List<KeyValuePair<string, string>>(fields.Count);
         foreach (var field in fields)
         {
-            CheckName(streamId, field.Name);
-            CheckValue(streamId, field.Name, field.Value);
-            if (field.Name.StartsWith(':'))
-            {
-                throw Malformed(streamId, $"pseudo-header field {field.Name} in trailers");
-            }
-
             trailers.Add(new(field.Name, field.Value));
         }
 
@@ -154,37 +133,7 @@ internal sealed class Http2RequestHead
         }
     }
 
-    // Section 8.2.1: a field name MUST NOT contain 0x00-0x20, 0x41-0x5a (uppercase) or 0x7f-0xff,
-    // except the leading colon of a pseudo-header.
-    private static void CheckName(int streamId, string name)
-    {
-        if (name.Length == 0)
-        {
-            throw Malformed(streamId, "empty field name");
-        }
-
-        for (var i = 0; i < name.Length; i++)
-        {
-            var c = name[i];
-            if (c <= 0x20 || c is >= 'A' and <= 'Z' || c >= 0x7f || (c == ':' && i > 0))
-            {
-                throw Malformed(streamId, c is >= 'A' and <= 'Z' ? $"uppercase field name '{name}'" : $"invalid character in field name '{name}'");
-            }
-        }
-    }
-
-    // Section 8.2.1: no NUL, CR or LF anywhere, no leading or trailing whitespace.
-    private static void CheckValue(int streamId, string name, string value)
-    {
-        if (value.AsSpan().IndexOfAny('\0', '\r', '\n') >= 0
-            || (value.Length > 0 && (value[0] is ' ' or '\t' || value[^1] is ' ' or '\t')))
-        {
-            throw Malformed(streamId, $"invalid value for '{name}'");
-        }
-    }
-
     private static Http2StreamException Duplicate(int streamId, string name) => Malformed(streamId, $"duplicate {name}");
 
-    private static Http2StreamException Malformed(int streamId, string what) =>
-        new(streamId, Http2ErrorCode.ProtocolError, $"Malformed request (RFC 9113 section 8.1.1): {what}.");
+    private static Http2StreamException Malformed(int streamId, string what) => Http2FieldValidation.Malformed(streamId, Message, what);
 }

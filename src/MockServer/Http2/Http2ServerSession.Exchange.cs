@@ -138,7 +138,7 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    /// <summary>A request served to the end earns every flood guard some budget back (see <see cref="Http2FloodGuard"/>).</summary>
+    /// <summary>A request served to the end earns every flood guard some budget back (see <see cref="MockKit.Http2.Engine.Http2FloodGuard"/>).</summary>
     private void CreditServedStream()
     {
         _pings.Credit(CreditPerServedStream);

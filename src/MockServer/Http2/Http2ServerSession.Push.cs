@@ -49,9 +49,7 @@ internal sealed partial class Http2ServerSession
                     return;
                 }
 
-                _headerBlock.Clear();
-                _encoder.Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(promised), _headerBlock);
-                Http2FrameWriter.WritePushPromiseBlock(w, stream.Id, pushed.Id, _headerBlock.WrittenSpan, _peerMaxFrameSize);
+                _frames.HeaderBlocks.WritePushPromise(w, stream.Id, pushed.Id, promised, _peerMaxFrameSize);
             });
             try
             {

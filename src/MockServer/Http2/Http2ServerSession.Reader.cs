@@ -1,65 +1,39 @@
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 
 namespace MockKit.MockServer.Http2;
 
 /// <summary>The reader loop: frames in, state updated, exchanges started (never user code, never a blocking write).</summary>
-internal sealed partial class Http2ServerSession
+internal sealed partial class Http2ServerSession : IHttp2FrameSink
 {
     private async Task ReadLoopAsync()
     {
-        var maxFrameSize = (uint)_server.Http2MaxFrameSize;
-        while (true)
+        var (stop, leftover) = await Http2ReadLoop.RunAsync(_input, (uint)_server.Http2MaxFrameSize, _assembler, this, SessionToken).ConfigureAwait(false);
+        switch (stop)
         {
-            _connection.State = "HTTP/2: reading frames";
-            var result = await _input.ReadAsync(SessionToken).ConfigureAwait(false);
-            if (result.IsCanceled)
-            {
+            case Http2ReadLoopStop.Canceled:
                 Log("all streams done after GOAWAY; closing");
-                return;
-            }
-
-            var buffer = result.Buffer;
-            try
-            {
-                while (true)
-                {
-                    try
-                    {
-                        if (!Http2FrameReader.TryReadFrame(ref buffer, maxFrameSize, out var frame))
-                        {
-                            break;
-                        }
-
-                        _assembler.CheckSequence(frame.Header); // Sections 4.3, 6.10.
-                        if (frame.Header.IsKnownType)
-                        {
-                            ProcessFrame(frame);
-                        }
-                    }
-                    catch (Http2StreamException e)
-                    {
-                        // Section 5.4.2: reset the stream and keep reading (the buffer is already past the frame).
-                        OnStreamError(e);
-                    }
-
-                    if (WriteQueueFull)
-                    {
-                        return; // The peer stopped reading; the socket is already closed (logged once).
-                    }
-                }
-
-                if (result.IsCompleted)
-                {
-                    Log(buffer.IsEmpty ? "client closed the connection" : $"client closed the connection inside a frame ({buffer.Length} bytes left)");
-                    return;
-                }
-            }
-            finally
-            {
-                _input.AdvanceTo(buffer.Start, buffer.End);
-            }
+                break;
+            case Http2ReadLoopStop.InputEnded:
+                Log(leftover == 0 ? "client closed the connection" : $"client closed the connection inside a frame ({leftover} bytes left)");
+                break;
+            default:
+                break; // The peer stopped reading; the socket is already closed (logged once).
         }
     }
+
+    bool IHttp2FrameSink.StopReading => WriteQueueFull;
+
+    void IHttp2FrameSink.OnReading() => _connection.State = "HTTP/2: reading frames";
+
+    void IHttp2FrameSink.OnFrame(in Http2Frame frame) => ProcessFrame(frame);
+
+    void IHttp2FrameSink.OnUnknownFrame(in Http2Frame frame)
+    {
+        // Section 5.5: "Implementations MUST ignore and discard frames of unknown types."
+    }
+
+    void IHttp2FrameSink.OnStreamError(Http2StreamException error) => OnStreamError(error);
 
     private void ProcessFrame(in Http2Frame frame)
     {
@@ -175,7 +149,7 @@ internal sealed partial class Http2ServerSession
         var tableSize = _peerSettings.HeaderTableSize;
         QueueControl(w =>
         {
-            _encoder.SetPeerHeaderTableSize(tableSize);
+            _frames.HeaderBlocks.SetPeerHeaderTableSize(tableSize);
             Http2FrameWriter.WriteSettingsAck(w); // Section 6.5.3.
         });
     }

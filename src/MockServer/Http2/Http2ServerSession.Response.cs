@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
@@ -14,10 +15,6 @@ namespace MockKit.MockServer.Http2;
 /// </summary>
 internal sealed partial class Http2ServerSession
 {
-    // Section 8.2.2: connection-specific fields have no meaning in HTTP/2 and make a message
-    // malformed, so they are dropped from scripted responses rather than sent.
-    private static readonly string[] DroppedResponseFields = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"];
-
     private async Task RespondAsync(Http2ServerStream stream, string method, MockResponse response, CancellationToken ct)
     {
         // A streamed body (a forwarded response's) is relayed once and let go of however the
@@ -179,19 +176,7 @@ internal sealed partial class Http2ServerSession
         while (!data.IsEmpty)
         {
             var wanted = Math.Min(data.Length, _peerMaxFrameSize);
-            var fromStream = await stream.SendWindow.WaitForCreditAsync(wanted, ct).ConfigureAwait(false);
-            int granted;
-            try
-            {
-                granted = await _sendWindow.WaitForCreditAsync(fromStream, ct).ConfigureAwait(false);
-            }
-            catch
-            {
-                stream.SendWindow.Return(fromStream);
-                throw;
-            }
-
-            stream.SendWindow.Return(fromStream - granted);
+            var granted = await Http2SendCredit.AcquireAsync(stream.SendWindow, _sendWindow, wanted, ct).ConfigureAwait(false);
             var chunk = data[..granted];
             data = data[granted..];
             QueueData(stream, chunk, endStream && data.IsEmpty);
@@ -237,7 +222,9 @@ internal sealed partial class Http2ServerSession
         foreach (var (name, value) in headers)
         {
             var lower = name.ToLowerInvariant();
-            if (Array.IndexOf(DroppedResponseFields, lower) < 0)
+            // Section 8.2.2: connection-specific fields (and te other than "trailers") have no meaning
+            // in HTTP/2 and make a message malformed, so they are dropped rather than sent.
+            if (!Http2FieldValidation.IsConnectionSpecific(lower, value))
             {
                 fields.Add(new(lower, Latin1(value)));
             }

@@ -1,72 +1,40 @@
 using System.Buffers;
-using System.Threading.Channels;
-using MockKit.Buffers;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.MockServer.Http2;
 
 /// <summary>
-/// The single writer (STYLE rule 4): frame producers are queued on a channel and run, in order,
-/// by one loop that owns the HPACK encoder and the output buffer. Queuing never blocks, so the
-/// reader loop can answer PING/SETTINGS and send WINDOW_UPDATE while a stream's exchange waits
-/// for flow-control credit.
+/// The server's use of the shared single writer (<see cref="Http2FrameQueue"/>, STYLE rule 4):
+/// what it queues, and the cap on replies queued for a peer that does not read. Queuing never
+/// blocks, so the reader loop can answer PING/SETTINGS and send WINDOW_UPDATE while a stream's
+/// exchange waits for flow-control credit.
 /// </summary>
 /// <remarks>
-/// Memory is bounded three ways. Response frames: each exchange waits for its flush and for
-/// flow control, and DATA producers refer to the scripted body rather than copying it. Bytes in
-/// flight: the batch buffer stops at <see cref="WriteBatchLimit"/> before a write. Replies the
-/// peer provokes (PING and SETTINGS ACKs, RST_STREAM, WINDOW_UPDATE, GOAWAY): at most
-/// <see cref="MaxQueuedControlFrames"/> may wait; the flood guards bound how fast a reading
-/// peer can provoke them, and this cap catches the peer that provokes them just under the guards
-/// but never reads, so the writer stays blocked while the queue would grow forever. Past the
-/// cap the connection is closed (logged once), as Go's server does with its queued control frames.
+/// Memory is bounded three ways (see <see cref="Http2FrameQueue"/>): response frames wait for their
+/// flush and for flow control, the batch stops at <see cref="Http2FrameQueue.WriteBatchLimit"/>, and
+/// at most <see cref="MaxQueuedControlFrames"/> provoked replies may wait. Past the cap the
+/// connection is closed (logged once).
 /// </remarks>
 internal sealed partial class Http2ServerSession
 {
-    // Bytes gathered before a write is issued even though more frames are queued.
-    private const int WriteBatchLimit = 64 * 1024;
-
-    private readonly Channel<WriteItem> _writes;
-    private readonly HpackEncoder _encoder = new();           // Writer loop only.
-    private readonly PooledBufferWriter _headerBlock = new(); // Writer loop only: scratch for encoded field blocks.
-
-    private int _queuedControlFrames; // Interlocked: queued by anyone, taken by the writer loop.
-    private int _writeQueueFull;      // 1 once the control-frame cap was hit (the connection is being closed).
+    private readonly Http2FrameQueue _frames;
 
     /// <summary>Queues a frame producer; it runs on the writer loop.</summary>
-    private void Queue(Action<IBufferWriter<byte>> frame) => _writes.Writer.TryWrite(new WriteItem(frame, null, false));
+    private void Queue(Action<IBufferWriter<byte>> frame) => _frames.Queue(frame);
 
     /// <summary>
     /// Queues a reply the peer provoked; counted against <see cref="MaxQueuedControlFrames"/>. Past
     /// the cap the frame is dropped and the connection closed: the peer has stopped reading.
     /// </summary>
-    private void QueueControl(Action<IBufferWriter<byte>> frame, bool final = false)
-    {
-        var queued = Interlocked.Increment(ref _queuedControlFrames);
-        if (queued > MaxQueuedControlFrames)
-        {
-            Interlocked.Decrement(ref _queuedControlFrames);
-            OnWriteQueueFull(queued - 1);
-            return;
-        }
-
-        if (!_writes.Writer.TryWrite(new WriteItem(frame, null, false, Control: true, Final: final)))
-        {
-            Interlocked.Decrement(ref _queuedControlFrames); // The writer is gone.
-        }
-    }
+    private void QueueControl(Action<IBufferWriter<byte>> frame) => _frames.QueueControl(frame);
 
     /// <summary>True once the peer stopped reading and the connection is being closed; the reader loop stops.</summary>
-    private bool WriteQueueFull => Volatile.Read(ref _writeQueueFull) != 0;
+    private bool WriteQueueFull => _frames.IsControlQueueFull;
 
     private void OnWriteQueueFull(int queued)
     {
-        if (Interlocked.Exchange(ref _writeQueueFull, 1) != 0)
-        {
-            return;
-        }
-
         // Logged once, loudly: not the quiet IOException of a client that went away. The
         // GOAWAY would only join the queue the peer does not read, so the socket is closed now;
         // the blocked write fails and the writer, then the reader, end.
@@ -75,16 +43,7 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Completes once everything queued before it has been written and flushed.</summary>
-    private Task FlushAsync(CancellationToken cancellationToken)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_writes.Writer.TryWrite(new WriteItem(null, done, false)))
-        {
-            return Task.CompletedTask; // The writer is gone; there is nothing left to flush.
-        }
-
-        return done.Task.WaitAsync(cancellationToken);
-    }
+    private Task FlushAsync(CancellationToken cancellationToken) => _frames.FlushAsync(cancellationToken);
 
     /// <summary>The flush of <see cref="Http2DataStream"/>.</summary>
     internal Task FlushForStreamAsync(CancellationToken cancellationToken) => FlushAsync(cancellationToken);
@@ -92,14 +51,13 @@ internal sealed partial class Http2ServerSession
     /// <summary>Writes everything queued so far, then closes the socket (on the writer loop, so no write races the close).</summary>
     private Task QueueCloseAsync()
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_writes.Writer.TryWrite(new WriteItem(null, done, true)))
+        if (_frames.QueueClose(null, () => _connection.CloseSocketAsync().AsTask()) is { } closed)
         {
-            _connection.Abort();
-            return Task.CompletedTask;
+            return closed;
         }
 
-        return done.Task;
+        _connection.Abort();
+        return Task.CompletedTask;
     }
 
     /// <summary>Queues SETTINGS (our preface, or <see cref="MockResponse.Settings"/>); applied to our side once acknowledged.</summary>
@@ -154,12 +112,8 @@ internal sealed partial class Http2ServerSession
 
         Log($"GOAWAY({code}, last stream {last}){(reason is null ? string.Empty : ": " + reason)}");
         var debug = code == Http2ErrorCode.NoError || reason is null ? [] : System.Text.Encoding.UTF8.GetBytes(reason[..Math.Min(reason.Length, 200)]);
-
-        // A connection error's GOAWAY is the last frame (section 5.4.1): the staged close then
-        // half-closes the socket, and a frame an ending exchange queues behind it (a reset, window
-        // credit) must not be written into that — the failed write would abort the socket, and the
-        // reset would destroy the GOAWAY in the client's receive buffer before the client read it.
-        QueueControl(w => Http2FrameWriter.WriteGoAway(w, last, code, debug), final: code != Http2ErrorCode.NoError);
+        // A connection error's GOAWAY is the last frame (see Http2FrameQueue.QueueControl's final).
+        _frames.QueueControl(w => Http2FrameWriter.WriteGoAway(w, last, code, debug), final: code != Http2ErrorCode.NoError);
         if (finish && code == Http2ErrorCode.NoError)
         {
             _input.CancelPendingRead();
@@ -176,9 +130,7 @@ internal sealed partial class Http2ServerSession
                 return;
             }
 
-            _headerBlock.Clear();
-            _encoder.Encode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fields), _headerBlock);
-            Http2FrameWriter.WriteHeaderBlock(w, stream.Id, _headerBlock.WrittenSpan, endStream, _peerMaxFrameSize);
+            _frames.HeaderBlocks.WriteHeaders(w, stream.Id, fields, endStream, _peerMaxFrameSize);
         });
     }
 
@@ -207,79 +159,11 @@ internal sealed partial class Http2ServerSession
 
     private async Task RunWriterAsync()
     {
-        await Task.Yield(); // The session's reader starts without waiting for the writer's first turn.
-        var transport = _connection.Transport;
-
         // Not the shutdown token: the GOAWAY of a server shutdown is written after it is cancelled.
         // A write blocked on a client that does not read ends when shutdown aborts the socket.
-        var ct = CancellationToken.None;
-        using var buffer = new PooledBufferWriter(WriteBatchLimit);
-        var completed = new List<TaskCompletionSource>();
-        var reader = _writes.Reader;
-        var finalWritten = false; // After a connection error's GOAWAY nothing more is written; see QueueGoAway.
         try
         {
-            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                var close = false;
-                while (!close && reader.TryRead(out var item))
-                {
-                    if (item.Control)
-                    {
-                        Interlocked.Decrement(ref _queuedControlFrames);
-                    }
-
-                    try
-                    {
-                        if (!finalWritten)
-                        {
-                            item.Frame?.Invoke(buffer);
-                            finalWritten = item.Final;
-                        }
-                    }
-                    catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-                    {
-                        // A producer failed before writing anything (e.g. a field value HPACK cannot
-                        // carry): drop that frame, keep the connection; say so loudly.
-                        _server.Log($"[conn {_connection.Index} h2] FAILED to write a frame: {e}");
-                    }
-                    if (item.Done is { } done)
-                    {
-                        completed.Add(done);
-                    }
-
-                    close = item.CloseSocket;
-                    if (buffer.WrittenCount >= WriteBatchLimit)
-                    {
-                        await transport.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
-                        buffer.Clear();
-                    }
-                }
-
-                if (buffer.WrittenCount > 0)
-                {
-                    await transport.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
-                    buffer.Clear();
-                }
-
-                await transport.FlushAsync(ct).ConfigureAwait(false);
-                if (close)
-                {
-                    _writes.Writer.TryComplete();
-                    await _connection.CloseSocketAsync().ConfigureAwait(false);
-                }
-
-                foreach (var done in completed)
-                {
-                    done.TrySetResult();
-                }
-
-                completed.Clear();
-                if (close)
-                {
-                    break;
-                }
-            }
+            await _frames.RunAsync(OnProducerFailed).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or NotSupportedException)
         {
@@ -287,27 +171,20 @@ internal sealed partial class Http2ServerSession
             Log($"writer stopped: {e.GetType().Name}: {e.Message}");
             _connection.Abort();
         }
-        finally
-        {
-            _writes.Writer.TryComplete();
-            _headerBlock.Dispose();
-            foreach (var done in completed)
-            {
-                done.TrySetResult();
-            }
-
-            // Release anyone still waiting on a flush: there will be no more writes.
-            while (reader.TryRead(out var item))
-            {
-                item.Done?.TrySetResult();
-            }
-        }
     }
 
     /// <summary>
-    /// One unit of writer work: a frame producer, and/or a completion to signal once flushed, and/or
-    /// "close the socket after"; <paramref name="Control"/> marks a reply counted in <c>_queuedControlFrames</c>;
-    /// <paramref name="Final"/> marks the last frame the connection may send (a connection error's GOAWAY).
+    /// A producer failed before writing anything (e.g. a field value HPACK cannot carry): drop that
+    /// frame, keep the connection; say so loudly. Anything else ends the writer.
     /// </summary>
-    private readonly record struct WriteItem(Action<IBufferWriter<byte>>? Frame, TaskCompletionSource? Done, bool CloseSocket, bool Control = false, bool Final = false);
+    private bool OnProducerFailed(Exception e)
+    {
+        if (e is ArgumentException or InvalidOperationException)
+        {
+            _server.Log($"[conn {_connection.Index} h2] FAILED to write a frame: {e}");
+            return true;
+        }
+
+        return false;
+    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
@@ -140,7 +141,7 @@ internal sealed partial class Http2ServerSession : IDisposable
         _emptyData = new Http2FloodGuard("empty DATA", EmptyDataLimit, FloodWindow, time);
         _windowUpdates = new Http2FloodGuard("WINDOW_UPDATE", WindowUpdateLimit, FloodWindow, time);
         _priorities = new Http2FloodGuard("PRIORITY", PriorityLimit, FloodWindow, time);
-        _writes = System.Threading.Channels.Channel.CreateUnbounded<WriteItem>(new() { SingleReader = true });
+        _frames = new Http2FrameQueue(connection.Transport, MaxQueuedControlFrames, OnWriteQueueFull);
     }
 
     public ServerConnection Connection => _connection;
@@ -183,23 +184,23 @@ internal sealed partial class Http2ServerSession : IDisposable
                 reason = "bad client connection preface";
             }
         }
-        catch (Http2ConnectionException e)
-        {
-            (goAway, reason) = (e.ErrorCode, e.Message);
-        }
-        catch (HpackDecodingException e)
-        {
-            // RFC 9113 section 4.3: a field block that cannot be decompressed is a connection error of type COMPRESSION_ERROR.
-            (goAway, reason) = (Http2ErrorCode.CompressionError, e.Message);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
-        {
-            Log($"closed: {e.GetType().Name}: {e.Message}");
-        }
         catch (Exception e)
         {
-            Log($"FAILED with an unexpected error: {e}");
-            (goAway, reason) = (Http2ErrorCode.InternalError, e.Message);
+            // The one catch ladder (Http2ReadLoopEnd, shared with the client): connection errors and
+            // HPACK failures (RFC 9113 section 4.3: COMPRESSION_ERROR) send GOAWAY with their code, a
+            // transport that went away closes quietly, anything else is logged loudly and sent as
+            // GOAWAY(INTERNAL_ERROR).
+            var end = Http2ReadLoopEnd.From(e);
+            if (end.IsUnexpected)
+            {
+                Log($"FAILED with an unexpected error: {e}");
+            }
+            else if (end.GoAway is null)
+            {
+                Log($"closed: {e.GetType().Name}: {e.Message}");
+            }
+
+            (goAway, reason) = (end.GoAway, e.Message);
         }
         finally
         {
@@ -253,7 +254,7 @@ internal sealed partial class Http2ServerSession : IDisposable
             stream.SendWindow.Abort(closed); // Outside _lock: it completes the waiters' tasks.
         }
 
-        _writes.Writer.TryComplete();
+        _frames.Complete();
 
         // Bounded on real time (TimeProvider.System), like the server's own shutdown: these waits
         // bound how long user code (a dispatcher deaf to cancellation) can hold a dying
@@ -266,13 +267,9 @@ internal sealed partial class Http2ServerSession : IDisposable
     }
 
     /// <summary>
-    /// After a connection error's GOAWAY: flush it, half-close, and read (discarding) what the client
-    /// still sends until it closes or <see cref="CloseTimeout"/> of real time passes. Closing a socket
-    /// with unread input makes TCP send a reset, and a reset can destroy the GOAWAY in the client's
-    /// receive buffer before it is read; a client in mid-flood always has input in flight. This is
-    /// the staged close of RFC 9112 section 9.6, which RFC 9113 section 5.4.1 ("MUST close the TCP
-    /// connection" after the GOAWAY) leaves room for; nothing read is processed, so it costs a
-    /// flooding client nothing to gain and the server nothing but one bounded wait.
+    /// After a connection error's GOAWAY: flush it, then the staged close (<see cref="Http2StagedClose"/>):
+    /// half-close, and read (discarding) what the client still sends until it closes or the
+    /// timeout of real time passes.
     /// </summary>
     private async Task LingerAsync()
     {
@@ -281,25 +278,15 @@ internal sealed partial class Http2ServerSession : IDisposable
             return; // The peer does not read: the socket is already closed.
         }
 
-        using var linger = new CancellationTokenSource(CloseTimeout);
-        try
-        {
-            await FlushAsync(linger.Token).ConfigureAwait(false);
-            _connection.ShutdownSocket(input: false, output: true);
-            while (true)
+        await Http2StagedClose.DrainAsync(
+            FlushAsync,
+            () => _connection.ShutdownSocket(input: false, output: true),
+            async ct =>
             {
-                var result = await _input.ReadAsync(linger.Token).ConfigureAwait(false);
+                var result = await _input.ReadAsync(ct).ConfigureAwait(false);
                 _input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException)
-        {
-            // Time is up, or the socket is gone (shutdown aborted it, the client reset it): close now.
-        }
+                return !result.IsCompleted && !result.IsCanceled;
+            }).ConfigureAwait(false);
     }
 
     /// <summary>Returns pooled buffers; call after <see cref="RunAsync"/> completed.</summary>
@@ -307,7 +294,7 @@ internal sealed partial class Http2ServerSession : IDisposable
     {
         _assembler.Dispose();
         _decoder.Dispose();
-        _headerBlock.Dispose();
+        _frames.Dispose();
         _sessionEnd.Dispose();
     }
 

@@ -137,4 +137,25 @@ public sealed class Http2ResponseTests
         request.BodyText.ShouldBe("payload");
         request.Trailers["checksum"].ShouldBe("abc");
     }
+
+    [Fact]
+    public async Task Scripted_fields_that_make_an_http2_message_malformed_are_dropped_so_clients_accept_the_response()
+    {
+        // RFC 9113 section 8.2.2: te other than "trailers" (like the connection-specific fields) makes
+        // a message malformed, and our client (like any conforming one) would reject the response.
+        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge] };
+        server.Enqueue(new MockResponse("kept") { Headers = { { "TE", "gzip" }, { "Keep-Alive", "timeout=5" }, { "X-Kept", "yes" } } });
+        server.Enqueue(new MockResponse("trailers") { Headers = { { "te", "trailers" } } });
+        await using var peer = await Http2TestPeer.HandshakeAsync(server);
+
+        await peer.SendRequestAsync(1, "/dropped");
+        var response = await peer.ReadResponseAsync(1);
+        response["te"].ShouldBeNull();
+        response["keep-alive"].ShouldBeNull();
+        response["x-kept"].ShouldBe("yes");
+        response.BodyText.ShouldBe("kept");
+
+        await peer.SendRequestAsync(3, "/allowed");
+        (await peer.ReadResponseAsync(3))["te"].ShouldBe("trailers");
+    }
 }

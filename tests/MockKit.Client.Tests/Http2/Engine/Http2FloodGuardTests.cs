@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using MockKit.Http2;
-using MockKit.MockServer.Http2;
 
-namespace MockKit.MockServer.Tests.Http2;
+namespace MockKit.Http2.Engine.Tests;
 
 /// <summary>The flood guard's budget rule: a window of time or served work restores it.</summary>
 public sealed class Http2FloodGuardTests
@@ -50,5 +48,25 @@ public sealed class Http2FloodGuardTests
         guard.Count();
         guard.Count();
         Should.Throw<Http2ConnectionException>(guard.Count);
+    }
+
+    [Fact]
+    public void Without_a_window_only_work_restores_the_budget_however_much_time_passes()
+    {
+        // The client's guard: its peer owes it no polling, so time earns nothing back.
+        var time = new FakeTimeProvider();
+        var guard = new Http2FloodGuard("control", 3, window: null, time);
+        guard.Count();
+        guard.Count();
+        guard.Count();
+        time.Advance(TimeSpan.FromHours(1));
+        Should.Throw<Http2ConnectionException>(guard.Count).ErrorCode.ShouldBe(Http2ErrorCode.EnhanceYourCalm);
+
+        var earned = new Http2FloodGuard("control", 3, window: null, time);
+        for (var i = 0; i < 100; i++)
+        {
+            earned.Count();
+            earned.Credit(1);
+        }
     }
 }
