@@ -27,6 +27,7 @@ internal sealed partial class Http1Connection : PooledConnection
 
     private readonly Socket _socket;
     private readonly Http1FieldCache _fieldCache = new(); // Used only by the exchange holding the connection.
+    private ChunkedBodyDecoder? _chunkedDecoder; // Likewise; see RentChunkedDecoder.
     private Stream _stream;
     private byte[] _buffer = new byte[BufferSize];
     private CancellationTokenSource? _spareTimeoutSource; // Left by the previous clean exchange; swapped atomically.
@@ -95,6 +96,19 @@ internal sealed partial class Http1Connection : PooledConnection
         {
             source.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The chunked decoder for the body of the exchange holding the connection, reset. One per
+    /// connection is enough: a response body's reader stops using it before it releases the
+    /// exchange (the last chunk and trailers are decoded before the release), and a connection
+    /// released mid-body is never reused.
+    /// </summary>
+    internal ChunkedBodyDecoder RentChunkedDecoder()
+    {
+        var decoder = _chunkedDecoder ??= new ChunkedBodyDecoder(Http1Limits.Default);
+        decoder.Reset();
+        return decoder;
     }
 
     public override void Close()
