@@ -118,50 +118,53 @@ internal sealed partial class Http1Connection
         return (head, null);
     }
 
+    // The final response head: read straight off the connection (the common case, one state machine:
+    // see ReadHeadAsync), or after the head read that the 100-continue wait left running.
+    private ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending) =>
+        pending is null ? ReadHeadAsync(exchange, final: true) : ReadFinalHeadAfterAsync(exchange, pending);
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending)
+    private async ValueTask<Http1ResponseHead> ReadFinalHeadAfterAsync(Exchange exchange, Task<Http1ResponseHead> pending)
     {
-        for (var informational = 0; ; informational++)
+        Http1ResponseHead head;
+        exchange.Arm(exchange.Settings.ReadTimeout, "read");
+        try
         {
-            if (informational > InstrumentedHandler.MaxInformationalResponses)
-            {
-                // Each interim response is cheap for the server to send; without a cap it could keep the
-                // exchange reading heads forever. The rest of the response stays unread: never reused.
-                throw new Http1ParseException(502, $"The server sent more than {InstrumentedHandler.MaxInformationalResponses} informational (1xx) responses to one request.");
-            }
-
-            Http1ResponseHead head;
-            if (pending is not null)
-            {
-                exchange.Arm(exchange.Settings.ReadTimeout, "read");
-                try
-                {
-                    head = await pending.ConfigureAwait(false);
-                }
-                finally
-                {
-                    exchange.Disarm();
-                }
-
-                pending = null;
-            }
-            else
-            {
-                head = await ReadHeadAsync(exchange).ConfigureAwait(false);
-            }
-
-            if (head.StatusCode == 101)
-            {
-                throw Http1ParseException.BadRequest("Unexpected 101 Switching Protocols: this client never asks for an upgrade.");
-            }
-
-            if (head.StatusCode >= 200)
-            {
-                return head;
-            }
-
-            // 1xx interim responses (RFC 9110 section 15.2) are skipped.
+            head = await pending.ConfigureAwait(false);
         }
+        finally
+        {
+            exchange.Disarm();
+        }
+
+        var informational = 0;
+        return IsFinal(head, ref informational) ? head : await ReadHeadAsync(exchange, final: true, informational: informational).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="head"/> is the final response; an interim (1xx) one (RFC 9110 section 15.2)
+    /// is counted in <paramref name="informational"/> and skipped.
+    /// </summary>
+    private static bool IsFinal(Http1ResponseHead head, ref int informational)
+    {
+        if (head.StatusCode == 101)
+        {
+            throw Http1ParseException.BadRequest("Unexpected 101 Switching Protocols: this client never asks for an upgrade.");
+        }
+
+        if (head.StatusCode >= 200)
+        {
+            return true;
+        }
+
+        if (++informational > InstrumentedHandler.MaxInformationalResponses)
+        {
+            // Each interim response is cheap for the server to send; without a cap it could keep the
+            // exchange reading heads forever. The rest of the response stays unread: never reused.
+            throw new Http1ParseException(502, $"The server sent more than {InstrumentedHandler.MaxInformationalResponses} informational (1xx) responses to one request.");
+        }
+
+        return false;
     }
 
     private (HttpResponseMessage, Http1ResponseStream) CreateResponse(HttpRequestMessage request, Http1ResponseHead head, Exchange exchange, bool skippedBody)

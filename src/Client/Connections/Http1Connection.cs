@@ -135,8 +135,13 @@ internal sealed partial class Http1Connection : PooledConnection
     }
 
     /// <summary>Reads more bytes into the buffer under the read timeout; returns 0 at end of stream.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal async ValueTask<int> FillAsync(Exchange exchange, bool armReadTimeout = true)
+    /// <remarks>Not an async method: ReadTransportAsync accounts for the bytes (<c>intoBuffer</c>), so a fill
+    /// costs one state machine, not two.</remarks>
+    internal ValueTask<int> FillAsync(Exchange exchange, bool armReadTimeout = true) =>
+        ReadTransportAsync(FreeSpace(), exchange, armReadTimeout, intoBuffer: true);
+
+    /// <summary>The free end of the buffer, after moving unconsumed bytes to its start or growing it when it is full.</summary>
+    private Memory<byte> FreeSpace()
     {
         if (_start > 0 && _end == _buffer.Length)
         {
@@ -155,14 +160,13 @@ internal sealed partial class Http1Connection : PooledConnection
             _buffer = grown;
         }
 
-        var read = await ReadTransportAsync(_buffer.AsMemory(_end), exchange, armReadTimeout).ConfigureAwait(false);
-        _end += read;
-        return read;
+        return _buffer.AsMemory(_end);
     }
 
-    /// <summary>Reads straight into the caller's memory (used for bodies when nothing is buffered).</summary>
+    /// <summary>Reads straight into the caller's memory (used for bodies when nothing is buffered), or into the free
+    /// end of the connection's buffer (<paramref name="intoBuffer"/>, from <see cref="FillAsync"/>).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal async ValueTask<int> ReadTransportAsync(Memory<byte> destination, Exchange exchange, bool armReadTimeout = true)
+    internal async ValueTask<int> ReadTransportAsync(Memory<byte> destination, Exchange exchange, bool armReadTimeout = true, bool intoBuffer = false)
     {
         if (armReadTimeout)
         {
@@ -175,6 +179,11 @@ internal sealed partial class Http1Connection : PooledConnection
             if (read > 0)
             {
                 exchange.ResponseBytesReceived = true;
+            }
+
+            if (intoBuffer)
+            {
+                _end += read;
             }
 
             return read;
@@ -213,11 +222,20 @@ internal sealed partial class Http1Connection : PooledConnection
         }
     }
 
-    /// <summary>Reads one response head (interim or final) with the shared parser.</summary>
+    /// <summary>Reads one response head with the shared parser: the next one, or with <paramref name="final"/> the
+    /// first final one (interim 1xx heads skipped, see <see cref="IsFinal"/>).</summary>
     /// <param name="exchange">The exchange reading.</param>
     /// <param name="armReadTimeout">False when the caller bounds the wait itself (the 100-continue wait).</param>
+    /// <param name="final">Whether to skip interim responses.</param>
+    /// <param name="informational">Interim responses this exchange already skipped (counted against the cap).</param>
+    /// <remarks>
+    /// One state machine for the whole read: the transport read is inline rather than through
+    /// <see cref="FillAsync"/>, and the 1xx loop is here rather than in a caller. Each async level that
+    /// suspends rents a box, and with many exchanges in flight the builder's per-thread and per-core
+    /// caches run dry, so every level is an allocation per exchange.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true)
+    internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true, bool final = false, int informational = 0)
     {
         while (true)
         {
@@ -225,15 +243,39 @@ internal sealed partial class Http1Connection : PooledConnection
             if (Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out var head, _fieldCache))
             {
                 Consume(_end - _start - (int)sequence.Length);
-                return head;
+                if (!final || IsFinal(head, ref informational))
+                {
+                    return head;
+                }
+
+                continue;
             }
 
-            if (await FillAsync(exchange, armReadTimeout).ConfigureAwait(false) == 0)
+            var free = FreeSpace();
+            if (armReadTimeout)
+            {
+                exchange.Arm(exchange.Settings.ReadTimeout, "read");
+            }
+
+            int read;
+            try
+            {
+                read = await _stream.ReadAsync(free, exchange.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                exchange.Disarm();
+            }
+
+            if (read == 0)
             {
                 throw new IOException(exchange.ResponseBytesReceived
                     ? "The server closed the connection in the middle of the response head."
                     : "The server closed the connection without sending a response.");
             }
+
+            exchange.ResponseBytesReceived = true;
+            _end += read;
         }
     }
 }
