@@ -178,7 +178,7 @@ internal sealed partial class Http1Connection
         var framing = Http1BodyFraming.ForResponse(request.Method.Method, head.StatusCode, head.Headers);
         var keepAlive = head.Version == Protocol.Http11;
         var stream = new Http1ResponseStream(this, exchange, framing, response);
-        var content = new StreamingResponseContent(stream);
+        var content = new StreamContent(stream);
         foreach (var (name, value) in head.Headers)
         {
             if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
