@@ -16,7 +16,7 @@ internal sealed partial class Http1Connection
         var listener = exchange.Listener;
         var content = request.Content;
         var contentLength = content?.Headers.ContentLength;
-        var expectContinue = content is not null && request.Headers.ExpectContinue == true;
+        var expectContinue = content is not null && RequestHeaders.IfAny(request)?.ExpectContinue == true;
         var phase = "writing the request headers";
         Task<Http1ResponseHead>? pendingHead = null;
         try
@@ -192,7 +192,7 @@ internal sealed partial class Http1Connection
             }
         }
 
-        if (request.Headers.ConnectionClose == true || framing.Kind == Http1BodyKind.UntilClose || skippedBody)
+        if (RequestHeaders.IfAny(request)?.ConnectionClose == true || framing.Kind == Http1BodyKind.UntilClose || skippedBody)
         {
             keepAlive = false;
         }
