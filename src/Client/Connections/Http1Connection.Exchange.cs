@@ -55,7 +55,46 @@ internal sealed partial class Http1Connection
 
             phase = "reading the response headers";
             listener.OnResponseHeadersStart(exchange.CallId);
-            var final = early ?? await ReadFinalHeadAsync(exchange, pendingHead).ConfigureAwait(false);
+            Http1ResponseHead final;
+            if (early is { } answered)
+            {
+                final = answered;
+            }
+            else if (pendingHead is not null)
+            {
+                final = await ReadFinalHeadAfterAsync(exchange, pendingHead).ConfigureAwait(false);
+            }
+            else
+            {
+                // The common case, ReadHeadAsync's loop inline: this state machine is then the only one
+                // waiting for the response (see ReadHeadAsync's remarks on what each async level costs).
+                var informational = 0;
+                while (true)
+                {
+                    if (TryTakeHead(out final))
+                    {
+                        if (IsFinal(final, ref informational))
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    int read;
+                    try
+                    {
+                        read = await ReceiveAsync(exchange).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        exchange.Disarm();
+                    }
+
+                    Received(exchange, read);
+                }
+            }
+
             var (response, body) = CreateResponse(request, final, exchange, skippedBody: expectContinue && early is not null);
             listener.OnResponseHeadersEnd(exchange.CallId, response);
             return (response, body);
@@ -118,11 +157,8 @@ internal sealed partial class Http1Connection
         return (head, null);
     }
 
-    // The final response head: read straight off the connection (the common case, one state machine:
-    // see ReadHeadAsync), or after the head read that the 100-continue wait left running.
-    private ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending) =>
-        pending is null ? ReadHeadAsync(exchange, final: true) : ReadFinalHeadAfterAsync(exchange, pending);
-
+    // The final response head after the 100-continue wait: the head read that the wait left running,
+    // then (after an interim response) the following heads.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Http1ResponseHead> ReadFinalHeadAfterAsync(Exchange exchange, Task<Http1ResponseHead> pending)
     {

@@ -229,20 +229,19 @@ internal sealed partial class Http1Connection : PooledConnection
     /// <param name="final">Whether to skip interim responses.</param>
     /// <param name="informational">Interim responses this exchange already skipped (counted against the cap).</param>
     /// <remarks>
-    /// One state machine for the whole read: the transport read is inline rather than through
-    /// <see cref="FillAsync"/>, and the 1xx loop is here rather than in a caller. Each async level that
-    /// suspends rents a box, and with many exchanges in flight the builder's per-thread and per-core
-    /// caches run dry, so every level is an allocation per exchange.
+    /// One state machine for the whole read: the transport read is inline (<see cref="ReceiveAsync"/>,
+    /// which is not an async method) rather than through <see cref="FillAsync"/>, and the 1xx loop is
+    /// here rather than in a caller. Each async level that suspends rents a box, and with many
+    /// exchanges in flight the builder's per-thread and per-core caches run dry, so every level is
+    /// an allocation per exchange. <see cref="SendAsync"/> runs the same loop itself for that reason.
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true, bool final = false, int informational = 0)
     {
         while (true)
         {
-            var sequence = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
-            if (Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out var head, _fieldCache))
+            if (TryTakeHead(out var head))
             {
-                Consume(_end - _start - (int)sequence.Length);
                 if (!final || IsFinal(head, ref informational))
                 {
                     return head;
@@ -251,31 +250,61 @@ internal sealed partial class Http1Connection : PooledConnection
                 continue;
             }
 
-            var free = FreeSpace();
-            if (armReadTimeout)
-            {
-                exchange.Arm(exchange.Settings.ReadTimeout, "read");
-            }
-
             int read;
             try
             {
-                read = await _stream.ReadAsync(free, exchange.Token).ConfigureAwait(false);
+                read = await ReceiveAsync(exchange, armReadTimeout).ConfigureAwait(false);
             }
             finally
             {
                 exchange.Disarm();
             }
 
-            if (read == 0)
-            {
-                throw new IOException(exchange.ResponseBytesReceived
-                    ? "The server closed the connection in the middle of the response head."
-                    : "The server closed the connection without sending a response.");
-            }
-
-            exchange.ResponseBytesReceived = true;
-            _end += read;
+            Received(exchange, read);
         }
+    }
+
+    /// <summary>Parses a complete head off the front of the buffer, if one is there.</summary>
+    private bool TryTakeHead(out Http1ResponseHead head)
+    {
+        var sequence = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
+        if (!Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out head, _fieldCache))
+        {
+            return false;
+        }
+
+        Consume(_end - _start - (int)sequence.Length);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts a transport read into the free end of the buffer, under the read timeout unless
+    /// <paramref name="armReadTimeout"/> is false. Not an async method, so the caller's state machine is
+    /// the only one that waits; the caller disarms the timeout in a <c>finally</c> and hands the
+    /// count to <see cref="Received"/>.
+    /// </summary>
+    private ValueTask<int> ReceiveAsync(Exchange exchange, bool armReadTimeout = true)
+    {
+        var free = FreeSpace();
+        if (armReadTimeout)
+        {
+            exchange.Arm(exchange.Settings.ReadTimeout, "read");
+        }
+
+        return _stream.ReadAsync(free, exchange.Token);
+    }
+
+    /// <summary>Accounts for <paramref name="read"/> bytes received while a head was awaited.</summary>
+    private void Received(Exchange exchange, int read)
+    {
+        if (read == 0)
+        {
+            throw new IOException(exchange.ResponseBytesReceived
+                ? "The server closed the connection in the middle of the response head."
+                : "The server closed the connection without sending a response.");
+        }
+
+        exchange.ResponseBytesReceived = true;
+        _end += read;
     }
 }
