@@ -21,15 +21,14 @@ internal sealed partial class Http1Connection
         Task<Http1ResponseHead>? pendingHead = null;
         try
         {
-            using (var head = new PooledBufferWriter())
-            {
-                // Validation happens here, before any byte is written, so a refused header leaves the connection clean.
-                _defaultHost ??= Http1RequestHeadWriter.DefaultHost(request.RequestUri!);
-                Http1RequestHeadWriter.Write(head, request, Route, contentLength, _defaultHost);
-                listener.OnRequestHeadersStart(exchange.CallId);
-                exchange.RequestStarted = true;
-                await WriteAsync(head.WrittenMemory, exchange).ConfigureAwait(false);
-            }
+            var head = _requestHead ??= new PooledBufferWriter();
+            head.Clear();
+            // Validation happens here, before any byte is written, so a refused header leaves the connection clean.
+            _defaultHost ??= Http1RequestHeadWriter.DefaultHost(request.RequestUri!);
+            Http1RequestHeadWriter.Write(head, request, Route, contentLength, _defaultHost);
+            listener.OnRequestHeadersStart(exchange.CallId);
+            exchange.RequestStarted = true;
+            await WriteAsync(head.WrittenMemory, exchange).ConfigureAwait(false);
 
             listener.OnRequestHeadersEnd(exchange.CallId, request);
             Http1ResponseHead? early = null;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using MockKit.Buffers;
 using MockKit.Http1;
 
 namespace MockKit.Client.Connections;
@@ -28,6 +29,11 @@ internal sealed partial class Http1Connection : PooledConnection
     private readonly Socket _socket;
     private readonly Http1FieldCache _fieldCache = new(); // Used only by the exchange holding the connection.
     private ChunkedBodyDecoder? _chunkedDecoder; // Likewise; see RentChunkedDecoder.
+
+    // The request head of the exchange holding the connection, rewritten (Clear) by each exchange. Its
+    // array is never returned to the pool: Close may run on another thread while a write still reads
+    // it, so the connection keeps it until both are collected.
+    private PooledBufferWriter? _requestHead;
     private Stream _stream;
     private byte[] _buffer = new byte[BufferSize];
     private CancellationTokenSource? _spareTimeoutSource; // Left by the previous clean exchange; swapped atomically.

@@ -46,6 +46,25 @@ public sealed class ConnectionStateReuseTests
         third.TrailingHeaders.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task Each_request_on_a_kept_alive_connection_sends_only_its_own_head()
+    {
+        await using var h = await ClientHarness.StartAsync();
+        h.Server.Enqueue(new MockResponse("one"));
+        h.Server.Enqueue(new MockResponse("two"));
+        using var first = new HttpRequestMessage(HttpMethod.Get, h.Url("/first-with-a-longer-path")) { Headers = { { "X-Only-First", "1" } } };
+        using var second = new HttpRequestMessage(HttpMethod.Get, h.Url("/2"));
+
+        (await (await h.Client.SendAsync(first)).Content.ReadAsStringAsync()).ShouldBe("one");
+        using var response = await h.Client.SendAsync(second);
+
+        response.GetExchange().ConnectionReused.ShouldBeTrue();
+        (await h.Server.TakeRequestAsync()).Headers["X-Only-First"].ShouldBe("1");
+        var recorded = await h.Server.TakeRequestAsync();
+        recorded.RequestLine.ShouldBe("GET /2 HTTP/1.1");
+        recorded.Headers["X-Only-First"].ShouldBeNull();
+    }
+
     private static List<string> NamesOf(HttpResponseMessage response) =>
         [.. response.Headers.Select(h => h.Key.ToLowerInvariant()), .. response.Content.Headers.Select(h => h.Key.ToLowerInvariant())];
 }
