@@ -20,8 +20,11 @@ namespace MockKit.Client.Connections;
 /// releases the exchange when the body ends or is disposed. Only the exchange's task touches the
 /// buffer; <see cref="Close"/> may run on any thread and only disposes the transport.
 /// </remarks>
-// The hot I/O helpers use PoolingAsyncValueTaskMethodBuilder: a head read goes three awaits
-// deep and would otherwise allocate a state-machine box at each level on every exchange.
+// The hot I/O helpers use PoolingAsyncValueTaskMethodBuilder, and the hot paths keep async levels
+// few: a level that suspends rents a box, and with many exchanges in flight the builder's caches
+// run dry (see ReadHeadAsync). Objects an exchange needs only while it holds the connection (field
+// list, chunked decoder, request-head buffer, timeout source) belong to the connection and are reset
+// by the next exchange, never shared by two.
 internal sealed partial class Http1Connection : PooledConnection
 {
     private const int BufferSize = 16 * 1024;
