@@ -13,16 +13,23 @@ namespace MockKit.Benchmarks;
 internal static class ClientProfile
 {
     private static long s_exceptions;
+    private static int s_callers = 1;
 
     public static async Task<int> RunAsync(string[] args)
     {
         AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref s_exceptions);
+        // A sixth argument: concurrent callers (default 1, sequential).
+        s_callers = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 1;
         var requests = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
         var (app, port) = await KestrelHost.StartAsync("h1");
         await using var _ = app;
-        var url = new Uri($"http://127.0.0.1:{port}/");
+        // A fifth argument names the path: "string" for the response ClientBenchmarks measures.
+        var url = new Uri($"http://127.0.0.1:{port}/{(args.Length > 4 ? args[4] : "")}");
         using var sockets = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        using var instrumented = new HttpClient(new InstrumentedHandler());
+        // As in ClientBenchmarks: keep every connection of the concurrent shape idle between rounds.
+        using var instrumented = new HttpClient(new InstrumentedHandler { Pool = new ConnectionPool(maxIdleConnections: 16) });
+        // "types" as the fourth argument: also print the allocated types (sampled) per request.
+        using var sampler = args.Length > 3 && args[3] == "types" ? new AllocationSampler() : null;
         foreach (var (name, client) in new[] { ("SocketsHttpHandler", sockets), ("InstrumentedHandler", instrumented) })
         {
             if (args.Length > 2 && !name.StartsWith(args[2], StringComparison.OrdinalIgnoreCase))
@@ -31,10 +38,12 @@ internal static class ClientProfile
             }
 
             await MeasureAsync(client, url, requests / 4); // Warm-up: JIT tiering, the connection.
+            sampler?.Start();
             var (micros, items, contentions, bytes) = await MeasureAsync(client, url, requests);
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"{name,-20} {micros,8:0.0} us/req  {items,5:0.00} work items/req  {contentions,5:0.000} contentions/req  {bytes,7:0} B/req  {Interlocked.Read(ref s_exceptions)} exceptions"));
+            sampler?.StopAndPrint(requests);
         }
 
         return 0;
@@ -46,9 +55,26 @@ internal static class ClientProfile
         var contentions = Monitor.LockContentionCount;
         var bytes = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
-        for (var i = 0; i < requests; i++)
+        if (s_callers <= 1)
         {
-            await client.GetStringAsync(url);
+            for (var i = 0; i < requests; i++)
+            {
+                await client.GetStringAsync(url);
+            }
+        }
+        else
+        {
+            // ClientBenchmarks' Concurrent16 shape: rounds of s_callers calls started together.
+            var calls = new Task[s_callers];
+            for (var i = 0; i < requests; i += s_callers)
+            {
+                for (var c = 0; c < calls.Length; c++)
+                {
+                    calls[c] = client.GetStringAsync(url);
+                }
+
+                await Task.WhenAll(calls);
+            }
         }
 
         clock.Stop();

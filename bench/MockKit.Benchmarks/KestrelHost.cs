@@ -43,6 +43,8 @@ internal static class KestrelHost
 
         var app = builder.Build();
         app.MapGet("/", WriteFixedResponseAsync);
+        // What ClientBenchmarks serves (a minimal-API string result: charset, chunked), for client-profile.
+        app.MapGet("/string", () => "hello benchmark");
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();

@@ -76,7 +76,34 @@ internal sealed class Call : IExchangeOwner
                 Exchange exchange;
                 try
                 {
-                    (response, body, exchange) = await SendWithRetriesAsync(request, preferred).ConfigureAwait(false);
+                    // The retry loop is inline, not an async method of its own: one state machine per
+                    // call instead of two (see Http1Connection.ReadHeadAsync for why levels cost).
+                    var retries = 0;
+                    while (true)
+                    {
+                        var (connection, reused, sequenceNumber) = await AcquireAsync(request, preferred).ConfigureAwait(false);
+                        exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, this, Token);
+                        _listener.OnConnectionAcquired(_id, connection.Id, connection.Route, reused);
+                        if (reused)
+                        {
+                            _handler.Metrics.ConnectionReused(connection);
+                        }
+
+                        try
+                        {
+                            (response, body) = await connection.SendAsync(request, exchange).ConfigureAwait(false);
+                            break;
+                        }
+                        catch (Exception e)
+                        {
+                            if (!OnSendFailed(e, request, exchange, reused, ref retries))
+                            {
+                                throw;
+                            }
+
+                            preferred = null; // Replayed on whatever connection the pool offers next.
+                        }
+                    }
                 }
                 catch (Exception e)
                 {
@@ -130,55 +157,37 @@ internal sealed class Call : IExchangeOwner
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(HttpResponseMessage, IResponseBody, Exchange)> SendWithRetriesAsync(HttpRequestMessage request, PooledConnection? preferred)
+    /// <summary>
+    /// Ends the exchange whose send failed and decides whether to replay the request (true: the
+    /// caller loops; false: it rethrows). The retry rule is the one in the class remarks.
+    /// </summary>
+    private bool OnSendFailed(Exception e, HttpRequestMessage request, Exchange exchange, bool reused, ref int retries)
     {
-        var retries = 0;
-        while (true)
+        var connection = exchange.Connection;
+        // A multiplexed connection survives a failed stream; it marks itself when it is broken.
+        var reusable = connection.IsMultiplexed || (!exchange.RequestStarted && e is not ExchangeException);
+        exchange.Release(reusable, completed: false);
+        var unprocessed = e is ExchangeException { Unprocessed: true };
+        if (e is not ExchangeException { BeforeResponseBytes: true } || !CanRetry(request, reused || unprocessed, ref retries))
         {
-            var (connection, reused, sequenceNumber) = await AcquireAsync(request, preferred).ConfigureAwait(false);
-            var exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, this, Token);
-            _listener.OnConnectionAcquired(_id, connection.Id, connection.Route, reused);
-            if (reused)
-            {
-                _handler.Metrics.ConnectionReused(connection);
-            }
-
-            try
-            {
-                var (response, body) = await connection.SendAsync(request, exchange).ConfigureAwait(false);
-                return (response, body, exchange);
-            }
-            catch (Exception e)
-            {
-                // A multiplexed connection survives a failed stream; it marks itself when it is broken.
-                var reusable = connection.IsMultiplexed || (!exchange.RequestStarted && e is not ExchangeException);
-                exchange.Release(reusable, completed: false);
-                var unprocessed = e is ExchangeException { Unprocessed: true };
-                if (e is ExchangeException { BeforeResponseBytes: true } && CanRetry(request, reused || unprocessed, ref retries))
-                {
-                    if (unprocessed)
-                    {
-                        // GOAWAY or REFUSED_STREAM: the route is fine, the request just was not taken.
-                    }
-                    else if (!reused)
-                    {
-                        _handler.RouteDatabase.Failed(connection.Route);
-                    }
-                    else
-                    {
-                        _routes = null; // A stale pooled connection says nothing about the routes: start over.
-                    }
-
-                    _handler.Metrics.Retried(request, unprocessed ? "unprocessed" : reused ? "stale_connection" : "next_route");
-
-                    preferred = null;
-                    continue;
-                }
-
-                throw;
-            }
+            return false;
         }
+
+        if (unprocessed)
+        {
+            // GOAWAY or REFUSED_STREAM: the route is fine, the request just was not taken.
+        }
+        else if (!reused)
+        {
+            _handler.RouteDatabase.Failed(connection.Route);
+        }
+        else
+        {
+            _routes = null; // A stale pooled connection says nothing about the routes: start over.
+        }
+
+        _handler.Metrics.Retried(request, unprocessed ? "unprocessed" : reused ? "stale_connection" : "next_route");
+        return true;
     }
 
     private bool CanRetry(HttpRequestMessage request, bool reused, ref int retries) =>

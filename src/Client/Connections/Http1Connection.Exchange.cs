@@ -16,20 +16,19 @@ internal sealed partial class Http1Connection
         var listener = exchange.Listener;
         var content = request.Content;
         var contentLength = content?.Headers.ContentLength;
-        var expectContinue = content is not null && request.Headers.ExpectContinue == true;
+        var expectContinue = content is not null && RequestHeaders.IfAny(request)?.ExpectContinue == true;
         var phase = "writing the request headers";
         Task<Http1ResponseHead>? pendingHead = null;
         try
         {
-            using (var head = new PooledBufferWriter())
-            {
-                // Validation happens here, before any byte is written, so a refused header leaves the connection clean.
-                _defaultHost ??= Http1RequestHeadWriter.DefaultHost(request.RequestUri!);
-                Http1RequestHeadWriter.Write(head, request, Route, contentLength, _defaultHost);
-                listener.OnRequestHeadersStart(exchange.CallId);
-                exchange.RequestStarted = true;
-                await WriteAsync(head.WrittenMemory, exchange).ConfigureAwait(false);
-            }
+            var head = _requestHead ??= new PooledBufferWriter();
+            head.Clear();
+            // Validation happens here, before any byte is written, so a refused header leaves the connection clean.
+            _defaultHost ??= Http1RequestHeadWriter.DefaultHost(request.RequestUri!);
+            Http1RequestHeadWriter.Write(head, request, Route, contentLength, _defaultHost);
+            listener.OnRequestHeadersStart(exchange.CallId);
+            exchange.RequestStarted = true;
+            await WriteAsync(head.WrittenMemory, exchange).ConfigureAwait(false);
 
             listener.OnRequestHeadersEnd(exchange.CallId, request);
             Http1ResponseHead? early = null;
@@ -55,9 +54,48 @@ internal sealed partial class Http1Connection
 
             phase = "reading the response headers";
             listener.OnResponseHeadersStart(exchange.CallId);
-            var final = early ?? await ReadFinalHeadAsync(exchange, pendingHead, request).ConfigureAwait(false);
+            Http1ResponseHead final;
+            if (early is { } answered)
+            {
+                final = answered;
+            }
+            else if (pendingHead is not null)
+            {
+                final = await ReadFinalHeadAfterAsync(exchange, pendingHead).ConfigureAwait(false);
+            }
+            else
+            {
+                // The common case, ReadHeadAsync's loop inline: this state machine is then the only one
+                // waiting for the response (see ReadHeadAsync's remarks on what each async level costs).
+                var informational = 0;
+                while (true)
+                {
+                    if (TryTakeHead(out final))
+                    {
+                        if (IsFinal(final, ref informational))
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    int read;
+                    try
+                    {
+                        read = await ReceiveAsync(exchange).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        exchange.Disarm();
+                    }
+
+                    Received(exchange, read);
+                }
+            }
+
             var (response, body) = final.StatusCode == 101
-                ? CreateUpgradedResponse(request, final, exchange)
+                ? (RequestsUpgrade(request) ? CreateUpgradedResponse(request, final, exchange) : throw UnrequestedUpgrade())
                 : CreateResponse(request, final, exchange, skippedBody: expectContinue && early is not null);
             listener.OnResponseHeadersEnd(exchange.CallId, response);
             return (response, body);
@@ -120,50 +158,46 @@ internal sealed partial class Http1Connection
         return (head, null);
     }
 
+    // The final response head after the 100-continue wait: the head read that the wait left running,
+    // then (after an interim response) the following heads.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Http1ResponseHead> ReadFinalHeadAsync(Exchange exchange, Task<Http1ResponseHead>? pending, HttpRequestMessage request)
+    private async ValueTask<Http1ResponseHead> ReadFinalHeadAfterAsync(Exchange exchange, Task<Http1ResponseHead> pending)
     {
-        for (var informational = 0; ; informational++)
+        Http1ResponseHead head;
+        exchange.Arm(exchange.Settings.ReadTimeout, "read");
+        try
         {
-            if (informational > InstrumentedHandler.MaxInformationalResponses)
-            {
-                // Each interim response is cheap for the server to send; without a cap it could keep the
-                // exchange reading heads forever. The rest of the response stays unread: never reused.
-                throw new Http1ParseException(502, $"The server sent more than {InstrumentedHandler.MaxInformationalResponses} informational (1xx) responses to one request.");
-            }
-
-            Http1ResponseHead head;
-            if (pending is not null)
-            {
-                exchange.Arm(exchange.Settings.ReadTimeout, "read");
-                try
-                {
-                    head = await pending.ConfigureAwait(false);
-                }
-                finally
-                {
-                    exchange.Disarm();
-                }
-
-                pending = null;
-            }
-            else
-            {
-                head = await ReadHeadAsync(exchange).ConfigureAwait(false);
-            }
-
-            if (head.StatusCode == 101)
-            {
-                return RequestsUpgrade(request) ? head : throw UnrequestedUpgrade();
-            }
-
-            if (head.StatusCode >= 200)
-            {
-                return head;
-            }
-
-            // 1xx interim responses (RFC 9110 section 15.2) are skipped.
+            head = await pending.ConfigureAwait(false);
         }
+        finally
+        {
+            exchange.Disarm();
+        }
+
+        var informational = 0;
+        return IsFinal(head, ref informational) ? head : await ReadHeadAsync(exchange, final: true, informational: informational).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="head"/> ends the head reads: a final response, or 101 Switching
+    /// Protocols (the caller accepts it only for a request that asked for an upgrade); an interim
+    /// (1xx) one (RFC 9110 section 15.2) is counted in <paramref name="informational"/> and skipped.
+    /// </summary>
+    private static bool IsFinal(Http1ResponseHead head, ref int informational)
+    {
+        if (head.StatusCode >= 200 || head.StatusCode == 101)
+        {
+            return true;
+        }
+
+        if (++informational > InstrumentedHandler.MaxInformationalResponses)
+        {
+            // Each interim response is cheap for the server to send; without a cap it could keep the
+            // exchange reading heads forever. The rest of the response stays unread: never reused.
+            throw new Http1ParseException(502, $"The server sent more than {InstrumentedHandler.MaxInformationalResponses} informational (1xx) responses to one request.");
+        }
+
+        return false;
     }
 
     private (HttpResponseMessage, Http1ResponseStream) CreateResponse(HttpRequestMessage request, Http1ResponseHead head, Exchange exchange, bool skippedBody)
@@ -191,7 +225,7 @@ internal sealed partial class Http1Connection
             }
         }
 
-        if (request.Headers.ConnectionClose == true || framing.Kind == Http1BodyKind.UntilClose || skippedBody)
+        if (RequestHeaders.IfAny(request)?.ConnectionClose == true || framing.Kind == Http1BodyKind.UntilClose || skippedBody)
         {
             keepAlive = false;
         }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using MockKit.Buffers;
 using MockKit.Http1;
 
 namespace MockKit.Client.Connections;
@@ -19,14 +20,23 @@ namespace MockKit.Client.Connections;
 /// releases the exchange when the body ends or is disposed. Only the exchange's task touches the
 /// buffer; <see cref="Close"/> may run on any thread and only disposes the transport.
 /// </remarks>
-// The hot I/O helpers use PoolingAsyncValueTaskMethodBuilder: a head read goes three awaits
-// deep and would otherwise allocate a state-machine box at each level on every exchange.
+// The hot I/O helpers use PoolingAsyncValueTaskMethodBuilder, and the hot paths keep async levels
+// few: a level that suspends rents a box, and with many exchanges in flight the builder's caches
+// run dry (see ReadHeadAsync). Objects an exchange needs only while it holds the connection (field
+// list, chunked decoder, request-head buffer, timeout source) belong to the connection and are reset
+// by the next exchange, never shared by two.
 internal sealed partial class Http1Connection : PooledConnection
 {
     private const int BufferSize = 16 * 1024;
 
     private readonly Socket _socket;
     private readonly Http1FieldCache _fieldCache = new(); // Used only by the exchange holding the connection.
+    private ChunkedBodyDecoder? _chunkedDecoder; // Likewise; see RentChunkedDecoder.
+
+    // The request head of the exchange holding the connection, rewritten (Clear) by each exchange. Its
+    // array is never returned to the pool: Close may run on another thread while a write still reads
+    // it, so the connection keeps it until both are collected.
+    private PooledBufferWriter? _requestHead;
     private Stream _stream;
     private byte[] _buffer = new byte[BufferSize];
     private CancellationTokenSource? _spareTimeoutSource; // Left by the previous clean exchange; swapped atomically.
@@ -97,6 +107,19 @@ internal sealed partial class Http1Connection : PooledConnection
         }
     }
 
+    /// <summary>
+    /// The chunked decoder for the body of the exchange holding the connection, reset. One per
+    /// connection is enough: a response body's reader stops using it before it releases the
+    /// exchange (the last chunk and trailers are decoded before the release), and a connection
+    /// released mid-body is never reused.
+    /// </summary>
+    internal ChunkedBodyDecoder RentChunkedDecoder()
+    {
+        var decoder = _chunkedDecoder ??= new ChunkedBodyDecoder(Http1Limits.Default);
+        decoder.Reset();
+        return decoder;
+    }
+
     public override void Close()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -121,8 +144,13 @@ internal sealed partial class Http1Connection : PooledConnection
     }
 
     /// <summary>Reads more bytes into the buffer under the read timeout; returns 0 at end of stream.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal async ValueTask<int> FillAsync(Exchange exchange, bool armReadTimeout = true)
+    /// <remarks>Not an async method: ReadTransportAsync accounts for the bytes (<c>intoBuffer</c>), so a fill
+    /// costs one state machine, not two.</remarks>
+    internal ValueTask<int> FillAsync(Exchange exchange, bool armReadTimeout = true) =>
+        ReadTransportAsync(FreeSpace(), exchange, armReadTimeout, intoBuffer: true);
+
+    /// <summary>The free end of the buffer, after moving unconsumed bytes to its start or growing it when it is full.</summary>
+    private Memory<byte> FreeSpace()
     {
         if (_start > 0 && _end == _buffer.Length)
         {
@@ -141,14 +169,13 @@ internal sealed partial class Http1Connection : PooledConnection
             _buffer = grown;
         }
 
-        var read = await ReadTransportAsync(_buffer.AsMemory(_end), exchange, armReadTimeout).ConfigureAwait(false);
-        _end += read;
-        return read;
+        return _buffer.AsMemory(_end);
     }
 
-    /// <summary>Reads straight into the caller's memory (used for bodies when nothing is buffered).</summary>
+    /// <summary>Reads straight into the caller's memory (used for bodies when nothing is buffered), or into the free
+    /// end of the connection's buffer (<paramref name="intoBuffer"/>, from <see cref="FillAsync"/>).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal async ValueTask<int> ReadTransportAsync(Memory<byte> destination, Exchange exchange, bool armReadTimeout = true)
+    internal async ValueTask<int> ReadTransportAsync(Memory<byte> destination, Exchange exchange, bool armReadTimeout = true, bool intoBuffer = false)
     {
         if (armReadTimeout)
         {
@@ -161,6 +188,11 @@ internal sealed partial class Http1Connection : PooledConnection
             if (read > 0)
             {
                 exchange.ResponseBytesReceived = true;
+            }
+
+            if (intoBuffer)
+            {
+                _end += read;
             }
 
             return read;
@@ -199,27 +231,89 @@ internal sealed partial class Http1Connection : PooledConnection
         }
     }
 
-    /// <summary>Reads one response head (interim or final) with the shared parser.</summary>
+    /// <summary>Reads one response head with the shared parser: the next one, or with <paramref name="final"/> the
+    /// first final one (interim 1xx heads skipped, see <see cref="IsFinal"/>).</summary>
     /// <param name="exchange">The exchange reading.</param>
     /// <param name="armReadTimeout">False when the caller bounds the wait itself (the 100-continue wait).</param>
+    /// <param name="final">Whether to skip interim responses.</param>
+    /// <param name="informational">Interim responses this exchange already skipped (counted against the cap).</param>
+    /// <remarks>
+    /// One state machine for the whole read: the transport read is inline (<see cref="ReceiveAsync"/>,
+    /// which is not an async method) rather than through <see cref="FillAsync"/>, and the 1xx loop is
+    /// here rather than in a caller. Each async level that suspends rents a box, and with many
+    /// exchanges in flight the builder's per-thread and per-core caches run dry, so every level is
+    /// an allocation per exchange. <see cref="SendAsync"/> runs the same loop itself for that reason.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true)
+    internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true, bool final = false, int informational = 0)
     {
         while (true)
         {
-            var sequence = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
-            if (Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out var head, _fieldCache))
+            if (TryTakeHead(out var head))
             {
-                Consume(_end - _start - (int)sequence.Length);
-                return head;
+                if (!final || IsFinal(head, ref informational))
+                {
+                    return head;
+                }
+
+                continue;
             }
 
-            if (await FillAsync(exchange, armReadTimeout).ConfigureAwait(false) == 0)
+            int read;
+            try
             {
-                throw new IOException(exchange.ResponseBytesReceived
-                    ? "The server closed the connection in the middle of the response head."
-                    : "The server closed the connection without sending a response.");
+                read = await ReceiveAsync(exchange, armReadTimeout).ConfigureAwait(false);
             }
+            finally
+            {
+                exchange.Disarm();
+            }
+
+            Received(exchange, read);
         }
+    }
+
+    /// <summary>Parses a complete head off the front of the buffer, if one is there.</summary>
+    private bool TryTakeHead(out Http1ResponseHead head)
+    {
+        var sequence = new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
+        if (!Http1HeadParser.TryParseResponseHead(ref sequence, Http1Limits.Default, out head, _fieldCache))
+        {
+            return false;
+        }
+
+        Consume(_end - _start - (int)sequence.Length);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts a transport read into the free end of the buffer, under the read timeout unless
+    /// <paramref name="armReadTimeout"/> is false. Not an async method, so the caller's state machine is
+    /// the only one that waits; the caller disarms the timeout in a <c>finally</c> and hands the
+    /// count to <see cref="Received"/>.
+    /// </summary>
+    private ValueTask<int> ReceiveAsync(Exchange exchange, bool armReadTimeout = true)
+    {
+        var free = FreeSpace();
+        if (armReadTimeout)
+        {
+            exchange.Arm(exchange.Settings.ReadTimeout, "read");
+        }
+
+        return _stream.ReadAsync(free, exchange.Token);
+    }
+
+    /// <summary>Accounts for <paramref name="read"/> bytes received while a head was awaited.</summary>
+    private void Received(Exchange exchange, int read)
+    {
+        if (read == 0)
+        {
+            throw new IOException(exchange.ResponseBytesReceived
+                ? "The server closed the connection in the middle of the response head."
+                : "The server closed the connection without sending a response.");
+        }
+
+        exchange.ResponseBytesReceived = true;
+        _end += read;
     }
 }

@@ -27,13 +27,17 @@ internal static class Http1RequestHeadWriter
         var target = route.Proxy is not null && !route.RequiresTunnel ? uri.AbsoluteUri : uri.PathAndQuery;
         Http1Writer.WriteRequestLine(writer, method, target, Protocol.Http11);
 
-        Http1Writer.WriteField(writer, "Host", request.Headers.Host ?? defaultHost);
+        var headers = RequestHeaders.IfAny(request); // Null for most requests: reading Headers would create it.
+        Http1Writer.WriteField(writer, "Host", headers?.Host ?? defaultHost);
         // RFC 9110 section 11.7.2: Proxy-Authorization is for the proxy that consumes it. It goes on
         // absolute-form requests to a plain-http proxy (and on CONNECT, written by the tunnel code),
         // never to an origin: not on a direct connection and not inside a tunnel, where the proxy
         // cannot see it and the origin would receive the proxy's credentials.
         var toProxy = route.Proxy is not null && !route.RequiresTunnel;
-        WriteFields(writer, request.Headers, skipHost: true, skipProxyAuthorization: !toProxy);
+        if (headers is not null)
+        {
+            WriteFields(writer, headers, skipHost: true, skipProxyAuthorization: !toProxy);
+        }
         if (request.Content is { } content)
         {
             WriteFields(writer, content.Headers, skipHost: false, skipProxyAuthorization: !toProxy);

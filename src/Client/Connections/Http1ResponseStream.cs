@@ -46,7 +46,7 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
         _framing = framing;
         _response = response;
         _remaining = framing.Kind == Http1BodyKind.ContentLength ? framing.Length : 0;
-        _chunked = framing.Kind == Http1BodyKind.Chunked ? new ChunkedBodyDecoder(Http1Limits.Default) : null;
+        _chunked = framing.Kind == Http1BodyKind.Chunked ? connection.RentChunkedDecoder() : null;
     }
 
     /// <summary>Whether the connection may carry another exchange once this body has ended.</summary>

@@ -21,7 +21,8 @@ internal enum ChunkedReadResult
 /// server for request bodies and by the client for response bodies. Feed it whatever has
 /// arrived; it returns chunk data as views of the input and never throws on short input.
 /// </summary>
-/// <remarks>Not thread-safe: one decoder belongs to one message.</remarks>
+/// <remarks>Not thread-safe: one decoder belongs to one message at a time; <see cref="Reset"/> readies it
+/// for the next message (the client keeps one per connection).</remarks>
 internal sealed class ChunkedBodyDecoder
 {
     // A chunk-size line with extensions longer than this is hostile (RFC 9112 section 7.1.1
@@ -66,11 +67,21 @@ internal sealed class ChunkedBodyDecoder
     /// <summary>How many data chunks were read so far, recorded in <see cref="ChunkSizes"/> or not.</summary>
     public long ChunkCount { get; private set; }
 
-    /// <summary>The trailer fields, once <see cref="IsCompleted"/>.</summary>
-    public List<KeyValuePair<string, string>> Trailers { get; private set; } = [];
+    /// <summary>The trailer fields, once <see cref="IsCompleted"/>; emptied by <see cref="Reset"/>.</summary>
+    public List<KeyValuePair<string, string>> Trailers { get; } = [];
 
     /// <summary>True once the last chunk and trailers were read.</summary>
     public bool IsCompleted => _state == State.Done;
+
+    /// <summary>Forgets the previous message: chunk sizes, count, trailers and state.</summary>
+    public void Reset()
+    {
+        _chunkSizes?.Clear();
+        ChunkCount = 0;
+        Trailers.Clear();
+        _state = State.ChunkHeader;
+        _remainingInChunk = 0;
+    }
 
     /// <summary>Decodes from <paramref name="reader"/>, advancing it past what was consumed.</summary>
     /// <param name="reader">The received bytes.</param>
@@ -131,12 +142,11 @@ internal sealed class ChunkedBodyDecoder
                     continue;
 
                 case State.Trailers:
-                    if (!Http1HeadParser.TryParseFieldSection(ref reader, _trailerLimits, 0, out var trailers))
+                    if (!Http1HeadParser.TryParseFieldSection(ref reader, _trailerLimits, 0, out _, into: Trailers))
                     {
                         return ChunkedReadResult.NeedMoreData;
                     }
 
-                    Trailers = trailers;
                     _state = State.Done;
                     return ChunkedReadResult.Completed;
 
@@ -184,8 +194,10 @@ internal sealed class ChunkedBodyDecoder
 
         // ChunkSizes is a list of int: a chunk of 2 GiB or more in a test is hostile (a body of
         // any size can still be sent as many chunks).
-        var hex = System.Text.Encoding.ASCII.GetString(line[..digits]).TrimStart('0');
-        if (hex.Length > 8 || !long.TryParse(hex.Length == 0 ? "0" : hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var size)
+        // Parsed from the bytes (no string per chunk: this runs for every chunk of every body).
+        var hex = line[..digits].TrimStart((byte)'0');
+        var size = 0L;
+        if (hex.Length > 8 || (!hex.IsEmpty && !long.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out size))
             || size > int.MaxValue)
         {
             throw Http1ParseException.BadRequest($"Chunk size '{Http1HeadParser.Printable(line[..digits])}' is too large.");

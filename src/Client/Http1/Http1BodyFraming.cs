@@ -98,45 +98,47 @@ internal readonly record struct Http1BodyFraming(Http1BodyKind Kind, long Length
 
     // Returns true when the message is chunked; throws when Transfer-Encoding is present
     // but does not end in chunked (section 6.3 item 4), or names a coding we do not know.
+    // Runs for every message head on both ends: indexed loops (no boxed enumerator) and spans
+    // (no split arrays or trimmed strings).
     private static bool ParseTransferEncoding(IReadOnlyList<KeyValuePair<string, string>> headers, bool isRequest)
     {
         var seen = false;
-        string? last = null;
+        var lastIsChunked = false;
         var chunkedCount = 0;
-        foreach (var (name, value) in headers)
+        for (var i = 0; i < headers.Count; i++)
         {
+            var (name, value) = headers[i];
             if (!name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
 
             seen = true;
-            foreach (var part in value.Split(','))
+            foreach (var range in value.AsSpan().Split(','))
             {
-                var coding = part.Trim(' ', '\t');
-                var semicolon = coding.IndexOf(';', StringComparison.Ordinal);
+                var coding = value.AsSpan(range).Trim(" \t");
+                var semicolon = coding.IndexOf(';');
                 if (semicolon >= 0)
                 {
-                    coding = coding[..semicolon].TrimEnd(' ', '\t');
+                    coding = coding[..semicolon].TrimEnd(" \t");
                 }
 
-                if (coding.Length == 0)
+                if (coding.IsEmpty)
                 {
                     continue;
                 }
 
-                if (!KnownCodings.Contains(coding, StringComparer.OrdinalIgnoreCase))
+                if (!IsKnownCoding(coding))
                 {
                     // RFC 9112 section 6.1: a server SHOULD answer an unknown coding with 501.
                     throw new Http1ParseException(isRequest ? 501 : 400, $"Unsupported transfer coding '{coding}'.");
                 }
 
-                if (coding.Equals("chunked", StringComparison.OrdinalIgnoreCase))
+                lastIsChunked = coding.Equals("chunked", StringComparison.OrdinalIgnoreCase);
+                if (lastIsChunked)
                 {
                     chunkedCount++;
                 }
-
-                last = coding;
             }
         }
 
@@ -150,7 +152,7 @@ internal readonly record struct Http1BodyFraming(Http1BodyKind Kind, long Length
             throw Http1ParseException.BadRequest("Transfer-Encoding applies chunked more than once (RFC 9112 section 6.1).");
         }
 
-        if (last is null || !last.Equals("chunked", StringComparison.OrdinalIgnoreCase))
+        if (!lastIsChunked)
         {
             if (isRequest)
             {
@@ -163,11 +165,24 @@ internal readonly record struct Http1BodyFraming(Http1BodyKind Kind, long Length
         return true;
     }
 
+    private static bool IsKnownCoding(ReadOnlySpan<char> coding)
+    {
+        foreach (var known in KnownCodings)
+        {
+            if (coding.Equals(known, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool HasField(IReadOnlyList<KeyValuePair<string, string>> headers, string name)
     {
-        foreach (var (field, _) in headers)
+        for (var i = 0; i < headers.Count; i++)
         {
-            if (field.Equals(name, StringComparison.OrdinalIgnoreCase))
+            if (headers[i].Key.Equals(name, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
@@ -180,17 +195,18 @@ internal readonly record struct Http1BodyFraming(Http1BodyKind Kind, long Length
     private static long ParseContentLength(IReadOnlyList<KeyValuePair<string, string>> headers)
     {
         long result = -1;
-        foreach (var (name, value) in headers)
+        for (var i = 0; i < headers.Count; i++)
         {
+            var (name, value) = headers[i];
             if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
 
-            foreach (var part in value.Split(','))
+            foreach (var range in value.AsSpan().Split(','))
             {
-                var text = part.Trim(' ', '\t');
-                if (text.Length == 0 || text.Length > 18 || !text.All(char.IsAsciiDigit)
+                var text = value.AsSpan(range).Trim(" \t");
+                if (text.IsEmpty || text.Length > 18 || text.ContainsAnyExceptInRange('0', '9')
                     || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var length))
                 {
                     throw Http1ParseException.BadRequest($"Invalid Content-Length '{value}'.");

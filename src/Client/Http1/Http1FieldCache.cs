@@ -12,7 +12,9 @@ namespace MockKit.Http1;
 /// <remarks>
 /// Not thread-safe: owned by one connection and used only by the exchange that holds it, one
 /// head at a time. Only ASCII is reused (a Latin-1 value with other bytes is decoded afresh), so
-/// a cached string always decodes back to exactly the bytes it matched.
+/// a cached string always decodes back to exactly the bytes it matched. The field list itself is
+/// reused too: a head parsed with a cache owns its <c>Headers</c> list only until the next head
+/// is parsed with the same cache (the client copies the fields into the response before that).
 /// </remarks>
 internal sealed class Http1FieldCache
 {
@@ -21,10 +23,8 @@ internal sealed class Http1FieldCache
 
     private readonly string?[] _names = new string?[Capacity];
     private readonly string?[] _values = new string?[Capacity];
+    private readonly List<KeyValuePair<string, string>> _fields = new(Capacity);
     private string? _reason;
-
-    /// <summary>How many fields the last head had: a good initial capacity for the next one.</summary>
-    public int LastCount { get; private set; }
 
     /// <summary>Returns the reason phrase for <paramref name="bytes"/>, reusing the previous one when equal.</summary>
     public string Reason(ReadOnlySpan<byte> bytes) => Reuse(ref _reason, bytes);
@@ -37,12 +37,15 @@ internal sealed class Http1FieldCache
             return new(Encoding.ASCII.GetString(name), Encoding.Latin1.GetString(value));
         }
 
-        LastCount = index + 1;
         return new(Reuse(ref _names[index], name), Reuse(ref _values[index], value));
     }
 
-    /// <summary>Called when a head starts, so <see cref="LastCount"/> describes the head just parsed.</summary>
-    public void Start() => LastCount = 0;
+    /// <summary>Called when a head starts: the connection's field list, emptied, for the head's fields.</summary>
+    public List<KeyValuePair<string, string>> StartFields()
+    {
+        _fields.Clear();
+        return _fields;
+    }
 
     private static string Reuse(ref string? cached, ReadOnlySpan<byte> bytes)
     {

@@ -47,12 +47,13 @@ internal static class Http1HeadParser
     /// <param name="buffer">Bytes received so far; on success sliced past the head.</param>
     /// <param name="limits">Size limits; outgrowing them throws.</param>
     /// <param name="head">The parsed head.</param>
-    /// <param name="cache">The connection's strings from its previous head, reused where the bytes repeat; null to decode everything.</param>
+    /// <param name="cache">The connection's strings and field list from its previous head, reused where the bytes repeat
+    /// (the head's <c>Headers</c> are then valid until the next parse with this cache); null to decode everything afresh.</param>
     /// <returns>False when more bytes are needed.</returns>
     public static bool TryParseResponseHead(
-        ref ReadOnlySequence<byte> buffer, Http1Limits limits, [NotNullWhen(true)] out Http1ResponseHead? head, Http1FieldCache? cache = null)
+        ref ReadOnlySequence<byte> buffer, Http1Limits limits, out Http1ResponseHead head, Http1FieldCache? cache = null)
     {
-        head = null;
+        head = default;
         var reader = new SequenceReader<byte>(buffer);
         if (!TryReadStartLine(ref reader, limits, isRequest: false, out var line))
         {
@@ -79,18 +80,20 @@ internal static class Http1HeadParser
     /// <param name="alreadyUsed">Head bytes already spent (the start line), counted against the limit.</param>
     /// <param name="fields">The fields in wire order.</param>
     /// <param name="cache">The connection's strings from its previous head, reused where the bytes repeat; null to decode everything.</param>
+    /// <param name="into">A list to fill (emptied first) instead of a new one, when there is no <paramref name="cache"/>.</param>
     /// <returns>False when more bytes are needed.</returns>
     public static bool TryParseFieldSection(
         ref SequenceReader<byte> reader,
         Http1Limits limits,
         long alreadyUsed,
         [NotNullWhen(true)] out List<KeyValuePair<string, string>>? fields,
-        Http1FieldCache? cache = null)
+        Http1FieldCache? cache = null,
+        List<KeyValuePair<string, string>>? into = null)
     {
         fields = null;
         var probe = reader;
-        var result = new List<KeyValuePair<string, string>>(cache?.LastCount ?? 0);
-        cache?.Start();
+        into?.Clear();
+        var result = cache?.StartFields() ?? into ?? [];
         var start = probe.Consumed;
         while (true)
         {

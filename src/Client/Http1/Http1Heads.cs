@@ -13,12 +13,13 @@ internal sealed record Http1RequestHead(
     string RequestLine,
     List<KeyValuePair<string, string>> Headers);
 
-/// <summary>A parsed response head (RFC 9112 section 4): status line and field lines.</summary>
+/// <summary>A parsed response head (RFC 9112 section 4): status line and field lines. A struct: the
+/// client parses one per exchange, and its list comes from the connection's <see cref="Http1FieldCache"/>.</summary>
 /// <param name="Version">HTTP/1.0 or HTTP/1.1.</param>
 /// <param name="StatusCode">The three-digit status code.</param>
 /// <param name="Reason">The reason phrase (may be empty).</param>
 /// <param name="Headers">Field lines in wire order.</param>
-internal sealed record Http1ResponseHead(
+internal readonly record struct Http1ResponseHead(
     Protocol Version,
     int StatusCode,
     string Reason,
