@@ -20,4 +20,7 @@ internal enum Http2SettingId : ushort
 
     /// <summary>SETTINGS_MAX_HEADER_LIST_SIZE (0x06): advisory field section limit. Default unlimited.</summary>
     MaxHeaderListSize = 0x6,
+
+    /// <summary>SETTINGS_ENABLE_CONNECT_PROTOCOL (0x8, RFC 8441 section 3): 1 lets the peer send extended CONNECT. Default 0.</summary>
+    EnableConnectProtocol = 0x8,
 }

@@ -1,0 +1,33 @@
+using System.Net;
+using System.Text;
+using System.Threading.Channels;
+
+namespace MockKit.MockServer.Tests.Duplex;
+
+/// <summary>A request body the test writes piece by piece while the exchange runs (flushed after each piece).</summary>
+internal sealed class ChannelContent : HttpContent
+{
+    private readonly Channel<string> _pieces = Channel.CreateUnbounded<string>();
+
+    public void Send(string piece) => _pieces.Writer.TryWrite(piece);
+
+    public void End() => _pieces.Writer.TryComplete();
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        await foreach (var piece in _pieces.Reader.ReadAllAsync(cancellationToken))
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(piece), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+        }
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+}
