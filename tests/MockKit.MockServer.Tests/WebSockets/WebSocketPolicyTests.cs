@@ -53,18 +53,6 @@ public sealed class WebSocketPolicyTests
     }
 
     [Fact]
-    public async Task DisconnectAtStart_applies_before_the_handshake()
-    {
-        await using var server = new MockWebServer();
-        server.Enqueue(new MockResponse { SocketPolicy = SocketPolicy.DisconnectAtStart, WebSocketHandler = (_, _) => Task.CompletedTask });
-        await using var raw = await RawConnection.OpenAsync(server);
-        await raw.SendAsync(Handshake);
-
-        (await raw.ReadToEndAsync()).ShouldBeEmpty();
-        server.TakeRequest().IsBookkeeping.ShouldBeTrue();
-    }
-
-    [Fact]
     public async Task Shutdown_closes_an_open_websocket_and_cancels_its_handler()
     {
         using var cts = new CancellationTokenSource(Deadline);
