@@ -4,12 +4,18 @@ using System.Threading.Channels;
 
 namespace MockKit.MockServer.Tests.Duplex;
 
-/// <summary>A request body the test writes piece by piece while the exchange runs (flushed after each piece).</summary>
+/// <summary>
+/// A request body the test writes piece by piece while the exchange runs (flushed after each piece).
+/// A custom <see cref="HttpContent"/> is what lets SocketsHttpHandler return the HTTP/2 response before
+/// the request content ended (its buffered contents, e.g. ByteArrayContent, are sent whole first).
+/// </summary>
 internal sealed class ChannelContent : HttpContent
 {
-    private readonly Channel<string> _pieces = Channel.CreateUnbounded<string>();
+    private readonly Channel<byte[]> _pieces = Channel.CreateUnbounded<byte[]>();
 
-    public void Send(string piece) => _pieces.Writer.TryWrite(piece);
+    public void Send(string piece) => _pieces.Writer.TryWrite(Encoding.UTF8.GetBytes(piece));
+
+    public void Send(byte[] piece) => _pieces.Writer.TryWrite(piece);
 
     public void End() => _pieces.Writer.TryComplete();
 
@@ -20,7 +26,7 @@ internal sealed class ChannelContent : HttpContent
     {
         await foreach (var piece in _pieces.Reader.ReadAllAsync(cancellationToken))
         {
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(piece), cancellationToken);
+            await stream.WriteAsync(piece, cancellationToken);
             await stream.FlushAsync(cancellationToken);
         }
     }

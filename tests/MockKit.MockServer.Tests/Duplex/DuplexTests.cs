@@ -63,6 +63,30 @@ public sealed class DuplexTests
     }
 
     [Fact]
+    public async Task Http2_duplex_echo_larger_than_both_flow_control_windows()
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        await using var server = NewServer("h2c");
+        server.Enqueue(new MockResponse { DuplexHandler = (request, response, ct) => request.CopyToAsync(response, ct) });
+        using var client = NewClient("h2c");
+        var payload = new byte[300_000]; // Over 65,535 each way: both sides wait for WINDOW_UPDATEs.
+        new Random(7).NextBytes(payload);
+
+        var content = new ChannelContent();
+        for (var offset = 0; offset < payload.Length; offset += 16_384)
+        {
+            content.Send(payload[offset..Math.Min(payload.Length, offset + 16_384)]);
+        }
+
+        content.End();
+        using var response = await client.SendAsync(Post(server, "h2c", content), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var echoed = await response.Content.ReadAsByteArrayAsync(cts.Token);
+
+        echoed.ShouldBe(payload);
+        (await server.TakeRequestAsync(cts.Token)).BodySize.ShouldBe(payload.Length);
+    }
+
+    [Fact]
     public async Task Http1_response_is_chunked_and_answers_the_request_body_as_it_arrives()
     {
         await using var server = NewServer("http/1.1");

@@ -42,6 +42,25 @@ public sealed class WebSocketHttp2Tests
     }
 
     [Fact]
+    public async Task OnResponseBody_resets_the_stream_inside_a_frame()
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge] };
+        server.Enqueue(new MockResponse
+        {
+            OnResponseBody = new SocketEffect.CloseStream(MockKit.Http2ErrorCode.Cancel),
+            OnResponseBodyAfterBytes = 4,
+            WebSocketHandler = (socket, ct) => SendTextAsync(socket, "hello world", ct),
+        });
+        using var handler = new SocketsHttpHandler();
+        using var client = await ConnectH2Async(server, handler, cts.Token);
+
+        // Four bytes of the frame arrive as DATA, then RST_STREAM(CANCEL): the message never completes.
+        await Should.ThrowAsync<WebSocketException>(() => ReceiveMessageAsync(client, cts.Token));
+        (await server.TakeRequestAsync(cts.Token)).Failure.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task The_server_preface_advertises_enable_connect_protocol()
     {
         await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge] };
@@ -82,5 +101,14 @@ public sealed class WebSocketHttp2Tests
 
         await peer.VerifyResetAsync(1, Http2ErrorCode.ProtocolError);
         server.TakeRequest().Failure!.Message.ShouldBe($"HTTP/2 stream 1 error (ProtocolError): {message}");
+    }
+
+    private static async Task<ClientWebSocket> ConnectH2Async(MockWebServer server, SocketsHttpHandler handler, CancellationToken ct)
+    {
+        var client = new ClientWebSocket();
+        client.Options.HttpVersion = HttpVersion.Version20;
+        client.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        await client.ConnectAsync(WebSocketUrl(server, "/h2"), new HttpMessageInvoker(handler), ct);
+        return client;
     }
 }
