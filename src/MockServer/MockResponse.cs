@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using MockKit.MockServer.Policies;
 
 namespace MockKit.MockServer;
@@ -142,6 +143,45 @@ public sealed class MockResponse
 
     /// <summary>Effect after the whole response is sent; overrides <see cref="SocketPolicy"/>'s.</summary>
     public SocketEffect? OnResponseEnd { get; set; }
+
+    /// <summary>
+    /// When set, the exchange becomes a WebSocket served by this handler with a server-side
+    /// <see cref="WebSocket"/> (the runtime's RFC 6455 implementation). Over HTTP/1.1 the request must
+    /// be a valid opening handshake (RFC 6455 section 4.2.1) and is answered <c>101 Switching
+    /// Protocols</c> with <c>Sec-WebSocket-Accept</c>; over HTTP/2 it must be an RFC 8441 extended
+    /// CONNECT (<c>:protocol websocket</c>) and is answered <c>:status 200</c>. <see cref="Code"/> and
+    /// <see cref="Body"/> are not sent. A bad handshake is answered 400 (426 with
+    /// <c>Sec-WebSocket-Version: 13</c> for another version) and recorded with
+    /// <see cref="RecordedRequest.Failure"/> set. A <c>Sec-WebSocket-Protocol</c> in <see cref="Headers"/>
+    /// selects the subprotocol; it must be one the client offered. Null (the default): no WebSocket.
+    /// </summary>
+    /// <remarks>
+    /// The handler's token is cancelled when the server shuts down (the socket is closed then too).
+    /// When the handler returns with the WebSocket still open, the server sends a close frame
+    /// (1000) and closes the connection; an upgraded HTTP/1.1 connection is never reused. A handler
+    /// that throws has its exception set as the request's <see cref="RecordedRequest.Failure"/>.
+    /// <see cref="OnResponseBody"/> counts the bytes of WebSocket frames the server writes after the
+    /// handshake, so <c>OnResponseBodyAfterBytes = n</c> cuts a frame part way; connection-level
+    /// policies apply as for any response.
+    /// </remarks>
+    public Func<WebSocket, CancellationToken, Task>? WebSocketHandler { get; init; }
+
+    /// <summary>
+    /// When set, the exchange is duplex: the status line and headers go out first, then the handler
+    /// runs with (request body, response body) streams, reading the request body as it arrives while
+    /// writing the response body; the response ends when the handler returns. Over HTTP/1.1 the
+    /// response body is chunked (unless <see cref="Headers"/> set <c>Content-Length</c>); over HTTP/2
+    /// both directions are independent DATA, each under its flow-control windows. <see cref="Body"/>
+    /// is not sent. Null (the default): an ordinary response.
+    /// </summary>
+    /// <remarks>
+    /// The request is recorded when its body ended, as usual. True duplex needs the response known
+    /// when the request head arrives: an enqueued response or a <see cref="RouteDispatcher"/> route.
+    /// A response from a custom <see cref="Dispatcher"/> is dispatched after the whole request body,
+    /// and the handler then reads that body from the record. The handler's token is cancelled when
+    /// the server shuts down; write asynchronously (the streams do not support synchronous writes).
+    /// </remarks>
+    public Func<Stream, Stream, CancellationToken, Task>? DuplexHandler { get; init; }
 
     /// <summary>The trigger effects in force: explicit properties first, then the policy's.</summary>
     internal PolicyTriggers Effective

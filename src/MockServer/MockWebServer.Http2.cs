@@ -46,4 +46,11 @@ public sealed partial class MockWebServer
             field = value;
         }
     } = 16_384;
+
+    /// <summary>
+    /// HTTP/2: whether the server's preface announces SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441
+    /// section 3), letting clients bootstrap WebSockets with extended CONNECT. Always on; internal so
+    /// tests can show that <c>:protocol</c> without it is a malformed request.
+    /// </summary>
+    internal bool Http2EnableConnectProtocol { get; init; } = true;
 }

@@ -139,6 +139,7 @@ internal sealed partial class Http1ServerSession
         // can no longer be dispatched in between). Handed back if the exchange ends before dispatch.
         var claim = _server.ClaimResponse(Build(head, sequence, null, null));
         MockResponse response;
+        RecordedRequest? recorded = null; // The exchange's recording, once made (a WebSocket refusal sets its failure).
         RequestBodyRead? body = null;
         var bodyUnread = false;
         try
@@ -166,6 +167,15 @@ internal sealed partial class Http1ServerSession
             }
 
             bodyUnread = early.DoNotReadRequestBody && framing.Kind != Http1BodyKind.None;
+
+            // A duplex response known now (enqueued or routed) reads the body while it answers.
+            if (!bodyUnread && early.OnRequestBody is null && claim is { Bound: true, Response.DuplexHandler: not null })
+            {
+                var duplexClaim = claim;
+                claim = null;
+                return await ServeDuplexAsync(head, sequence, framing, duplexClaim).ConfigureAwait(false);
+            }
+
             // Nothing needs the body read first: a streaming dispatcher (a forward) gets the request
             // now and its body as it arrives; the request is recorded when the body ended.
             var streamingDispatcher = bodyUnread || early.OnRequestBody is not null ? null : _server.StreamingDispatcherFor(claim);
@@ -207,7 +217,7 @@ internal sealed partial class Http1ServerSession
                         var failure = new SocketPolicyException(
                             nameof(MockResponse.OnRequestBody), bodyEffect,
                             $"{ServerConnection.DescribeSource(claim!.Response, claim.Response.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
-                        var partial = Build(head, sequence, body, failure);
+                        var partial = recorded = Build(head, sequence, body, failure);
                         _connection.Record(partial);
                         var bodyClaim = claim;
                         claim = null;
@@ -227,7 +237,7 @@ internal sealed partial class Http1ServerSession
 
                 if (answered is null)
                 {
-                    var request = Build(head, sequence, body, null);
+                    var request = recorded = Build(head, sequence, body, null);
                     _connection.Record(request);
 
                     _connection.State = "dispatching";
@@ -250,7 +260,7 @@ internal sealed partial class Http1ServerSession
         response.Body.Source?.Take();
         try
         {
-            return await RespondAsync(head, sequence, response, bodyUnread).ConfigureAwait(false);
+            return await RespondAsync(head, sequence, response, bodyUnread, recorded).ConfigureAwait(false);
         }
         finally
         {
@@ -263,7 +273,7 @@ internal sealed partial class Http1ServerSession
 
     /// <summary>Sends the dispatched response with its triggers.</summary>
     /// <returns>True when the connection stays open for another request.</returns>
-    private async Task<bool> RespondAsync(Http1RequestHead head, int sequence, MockResponse response, bool bodyUnread)
+    private async Task<bool> RespondAsync(Http1RequestHead head, int sequence, MockResponse response, bool bodyUnread, RecordedRequest? request)
     {
         var triggers = response.Effective;
         if (triggers.OnResponseStart is { } startEffect)
@@ -273,6 +283,19 @@ internal sealed partial class Http1ServerSession
             {
                 return false;
             }
+        }
+
+        if (response.WebSocketHandler is not null)
+        {
+            await ServeWebSocketAsync(head, sequence, response, request).ConfigureAwait(false);
+            return false; // Never reused: the connection carried a WebSocket (or a refused handshake).
+        }
+
+        if (response.DuplexHandler is not null)
+        {
+            // Dispatched after the whole body (a custom dispatcher): the handler reads it from the record.
+            using var recordedBody = new MemoryStream(request?.Body ?? [], writable: false);
+            return await WriteDuplexResponseAsync(head, sequence, response, recordedBody, applyStart: false).ConfigureAwait(false) && !bodyUnread && KeepAlive(head, response);
         }
 
         _connection.State = "writing the response";

@@ -24,6 +24,9 @@ internal sealed class Http2RequestHead
 
     public string? Path { get; private set; }
 
+    /// <summary>The RFC 8441 <c>:protocol</c> of an extended CONNECT (e.g. <c>websocket</c>); null otherwise.</summary>
+    public string? Protocol { get; private set; }
+
     /// <summary>Regular fields in wire order; pseudo-header fields are kept out.</summary>
     public List<KeyValuePair<string, string>> Fields { get; } = [];
 
@@ -33,16 +36,17 @@ internal sealed class Http2RequestHead
     /// <summary>The request line as recorded: <c>METHOD path HTTP/2</c> (CONNECT: the authority).</summary>
     public string RequestLine => $"{Method} {Target} HTTP/2";
 
-    /// <summary>The request-target as recorded: :path, or :authority for CONNECT.</summary>
-    public string Target => Method == "CONNECT" ? Authority ?? string.Empty : Path ?? string.Empty;
+    /// <summary>The request-target as recorded: :path, or :authority for CONNECT (an extended CONNECT's is its :path).</summary>
+    public string Target => Method == "CONNECT" && Protocol is null ? Authority ?? string.Empty : Path ?? string.Empty;
 
     /// <summary>Parses and validates a request field section.</summary>
     /// <param name="streamId">The stream (for the error).</param>
     /// <param name="fields">The decoded fields in order.</param>
     /// <param name="partial">What was understood before a violation.</param>
+    /// <param name="connectProtocolEnabled">True when the server sent SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 section 3).</param>
     /// <returns>The head.</returns>
     /// <exception cref="Http2StreamException">PROTOCOL_ERROR: the request is malformed.</exception>
-    public static Http2RequestHead Parse(int streamId, List<HpackHeaderField> fields, out Http2RequestHead partial)
+    public static Http2RequestHead Parse(int streamId, List<HpackHeaderField> fields, out Http2RequestHead partial, bool connectProtocolEnabled = false)
     {
         var head = partial = new Http2RequestHead();
         var regularSeen = false;
@@ -79,7 +83,26 @@ internal sealed class Http2RequestHead
             throw Malformed(streamId, "no :method pseudo-header field");
         }
 
-        if (head.Method == "CONNECT")
+        if (head.Protocol is not null)
+        {
+            // RFC 8441 section 3: ":protocol" is only for peers that received SETTINGS_ENABLE_CONNECT_PROTOCOL = 1.
+            if (!connectProtocolEnabled)
+            {
+                throw Malformed(streamId, ":protocol, but the server did not send SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 section 3)");
+            }
+
+            // Section 4: only on CONNECT, and then ":scheme" and ":path" MUST be included (with :authority).
+            if (head.Method != "CONNECT")
+            {
+                throw Malformed(streamId, $":protocol on a {head.Method} request (RFC 8441 section 4: only an extended CONNECT carries it)");
+            }
+
+            if (head.Scheme is null || string.IsNullOrEmpty(head.Path) || head.Authority is null)
+            {
+                throw Malformed(streamId, "an extended CONNECT needs :scheme, :path and :authority (RFC 8441 section 4)");
+            }
+        }
+        else if (head.Method == "CONNECT")
         {
             // Section 8.5: ":scheme and :path pseudo-header fields MUST be omitted"; :authority is required.
             if (head.Scheme is not null || head.Path is not null || head.Authority is null)
@@ -125,6 +148,9 @@ internal sealed class Http2RequestHead
                 break;
             case ":path":
                 Path = Path is null ? value : throw Duplicate(streamId, name);
+                break;
+            case ":protocol":
+                Protocol = Protocol is null ? value : throw Duplicate(streamId, name);
                 break;
             default:
                 // Section 8.3: "Endpoints MUST treat a request or response that contains undefined or

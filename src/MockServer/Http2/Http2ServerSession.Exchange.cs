@@ -60,6 +60,16 @@ internal sealed partial class Http2ServerSession
                 pipe = stream.BodyPipe;
             }
 
+            // An extended CONNECT (RFC 8441), or a duplex response known now: answered while DATA still flows.
+            if (pipe is not null && (head.Protocol is not null
+                || (claim is { Bound: true, Response.DuplexHandler: not null } && !early.DoNotReadRequestBody && early.OnRequestBody is null)))
+            {
+                var tunnelClaim = claim;
+                claim = null;
+                await ServeTunnelAsync(stream, pipe, tunnelClaim, ct).ConfigureAwait(false);
+                return;
+            }
+
             if (streamingDispatcher is not null && pipe is not null)
             {
                 claim = null; // Not bound (StreamingDispatcherFor): nothing to hand back.
@@ -116,6 +126,12 @@ internal sealed partial class Http2ServerSession
             var dispatchClaim = claim;
             claim = null;
             var response = await _server.DispatchAsync(request, dispatchClaim, ct).ConfigureAwait(false);
+            if (response.WebSocketHandler is not null || response.DuplexHandler is not null)
+            {
+                await RespondWithHandlerAsync(stream, request, response, ct).ConfigureAwait(false);
+                return;
+            }
+
             await RespondAsync(stream, head.Method!, response, ct).ConfigureAwait(false);
             CreditServedStream();
         }

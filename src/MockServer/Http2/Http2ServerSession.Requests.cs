@@ -111,7 +111,7 @@ internal sealed partial class Http2ServerSession
         Http2RequestHead? partial = null;
         try
         {
-            stream.Head = Http2RequestHead.Parse(id, fields, out partial);
+            stream.Head = Http2RequestHead.Parse(id, fields, out partial, _server.Http2EnableConnectProtocol);
         }
         catch (Http2StreamException e)
         {
@@ -145,6 +145,7 @@ internal sealed partial class Http2ServerSession
             stream.ArrivalClaim = _server.ClaimResponse(null);
         }
 
+        AttachTunnelPipe(stream, endStream);
         StartExchange(stream, RunExchangeAsync);
     }
 

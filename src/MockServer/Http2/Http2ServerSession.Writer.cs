@@ -61,7 +61,9 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Queues SETTINGS (our preface, or <see cref="MockResponse.Settings"/>); applied to our side once acknowledged.</summary>
-    private void QueueLocalSettings(Http2Settings settings)
+    /// <param name="settings">The settings.</param>
+    /// <param name="enableConnectProtocol">Adds SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 section 3; the preface only).</param>
+    private void QueueLocalSettings(Http2Settings settings, bool enableConnectProtocol = false)
     {
         lock (_lock)
         {
@@ -70,6 +72,14 @@ internal sealed partial class Http2ServerSession
             {
                 _maxConcurrentStreams = max; // Enforced at once: a client that has not seen it yet gets REFUSED_STREAM, which it may retry.
             }
+        }
+
+        if (enableConnectProtocol)
+        {
+            var entries = Http2SettingsCodec.ToEntries(settings);
+            entries.Add(new Http2Setting(Http2SettingId.EnableConnectProtocol, 1));
+            Queue(w => Http2FrameWriter.WriteSettings(w, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries)));
+            return;
         }
 
         Queue(w => Http2FrameWriter.WriteSettings(w, settings));

@@ -173,7 +173,7 @@ internal sealed partial class Http2ServerSession : IDisposable
                 InitialWindowSize = _server.Http2InitialWindowSize == Http2Constants.DefaultInitialWindowSize ? null : _server.Http2InitialWindowSize,
                 MaxFrameSize = _server.Http2MaxFrameSize == Http2Constants.DefaultMaxFrameSize ? null : _server.Http2MaxFrameSize,
                 MaxHeaderListSize = _server.MaxRequestHeadBytes,
-            });
+            }, enableConnectProtocol: _server.Http2EnableConnectProtocol);
             if (await ReadPrefaceAsync().ConfigureAwait(false))
             {
                 await ReadLoopAsync().ConfigureAwait(false);

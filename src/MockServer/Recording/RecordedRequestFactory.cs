@@ -15,7 +15,7 @@ internal static class RecordedRequestFactory
         new(firstLine, string.Empty, string.Empty, null, RecordedHeaders.Empty, [], 0, [], sequence, connectionIndex, protocol, handshake, failure);
 
     /// <summary>Builds the full URL of a request from its target (RFC 9112 section 3.3).</summary>
-    /// <param name="method">The method (CONNECT has no URL).</param>
+    /// <param name="method">The method (CONNECT has no URL, unless it is an extended CONNECT with a path).</param>
     /// <param name="target">The request-target as sent.</param>
     /// <param name="scheme">http or https, from the connection.</param>
     /// <param name="authority">The Host header or :authority, if any.</param>
@@ -23,7 +23,8 @@ internal static class RecordedRequestFactory
     /// <returns>The URL, or null when the target has none (authority- or asterisk-form) or is invalid.</returns>
     public static Uri? BuildUrl(string method, string target, string scheme, string? authority, string fallbackAuthority)
     {
-        if (method == "CONNECT" || target == "*")
+        // An RFC 8441 extended CONNECT names a path (origin-form) and has a URL; a plain CONNECT has none.
+        if ((method == "CONNECT" && !target.StartsWith('/')) || target == "*")
         {
             return null;
         }

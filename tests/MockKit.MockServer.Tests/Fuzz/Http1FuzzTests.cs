@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace MockKit.MockServer.Tests.Fuzz;
 
 /// <summary>
-/// Feeds seeded hostile HTTP/1.1 input to the server. For every input the server must end the
+/// Feeds seeded hostile HTTP/1.1 input to the server, WebSocket upgrade handshakes and frames included. For every input the server must end the
 /// connection within a deadline once the client half-closes, record at least one entry (a
 /// request or a failure) for it, and never fail with an unexpected exception; meanwhile a
 /// well-behaved client on other connections is served throughout.
@@ -23,11 +23,21 @@ public sealed class Http1FuzzTests
         var inputs = int.TryParse(Environment.GetEnvironmentVariable("MOCKKIT_FUZZ_INPUTS"), out var n) ? n : 2_000;
         var seed = int.TryParse(Environment.GetEnvironmentVariable("MOCKKIT_FUZZ_SEED"), out var s) ? s : 20261122;
         var log = new ConcurrentQueue<string>();
+        var upgrades = 0;
         await using var server = new MockWebServer
         {
-            Dispatcher = Dispatcher.From(_ => new MockResponse("ok")),
+            // Upgrade requests get a WebSocket (echoing until the client closes or the input ends), so
+            // mutated handshakes and frames reach the handshake validation and the runtime's framing.
+            Dispatcher = Dispatcher.From(request => request.Headers.Contains("Upgrade")
+                ? new MockResponse { Headers = { { "Sec-WebSocket-Protocol", "chat" } }, WebSocketHandler = EchoUntilClosedAsync }
+                : new MockResponse("ok")),
             TrafficLog = line =>
             {
+                if (line.Contains("-> 101 Switching Protocols", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref upgrades);
+                }
+
                 if (line.Contains("FAILED", StringComparison.Ordinal))
                 {
                     log.Enqueue(line);
@@ -80,6 +90,7 @@ public sealed class Http1FuzzTests
         await bystander;
         served.ShouldBeGreaterThan(0);
         log.ShouldBeEmpty();
+        upgrades.ShouldBeGreaterThan(0, "no input reached the WebSocket upgrade");
 
         // Every accepted connection — each fuzz input had its own — left at least one entry.
         var connections = new HashSet<int>();
@@ -91,6 +102,21 @@ public sealed class Http1FuzzTests
         var unrecorded = Enumerable.Range(0, connections.Max() + 1).Where(index => !connections.Contains(index)).ToList();
         unrecorded.ShouldBeEmpty($"connections that left no recorded entry (seed {seed})");
         connections.Count.ShouldBeGreaterThanOrEqualTo(inputs);
+    }
+
+    private static async Task EchoUntilClosedAsync(System.Net.WebSockets.WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[256];
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cancellationToken);
+            if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                return;
+            }
+
+            await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, cancellationToken);
+        }
     }
 
     private static string Show(byte[] input) => MockKit.Http1.Http1HeadParser.Printable(input);

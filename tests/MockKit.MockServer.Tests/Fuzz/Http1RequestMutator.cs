@@ -3,7 +3,7 @@ namespace MockKit.MockServer.Tests.Fuzz;
 /// <summary>
 /// Seeded generator of hostile HTTP/1.1 request bytes: valid requests of several shapes, mutated
 /// by the shared <see cref="ByteMutator"/> with request-specific snippets (contradictory framing,
-/// obs-fold, huge sizes, long chunk extensions). The same seed always yields the same inputs, so
+/// obs-fold, huge sizes, long chunk extensions, WebSocket handshake fields and frame bytes). The same seed always yields the same inputs, so
 /// a failure is reproducible from its index.
 /// </summary>
 internal sealed class Http1RequestMutator(int seed)
@@ -17,6 +17,11 @@ internal sealed class Http1RequestMutator(int seed)
         "CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n",
         "GET / HTTP/1.0\r\n\r\n",
         "PUT /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc",
+
+        // A WebSocket opening handshake (RFC 6455 section 4.2.1) followed by a masked text frame
+        // "hello" (mask 01 02 03 04) and a masked empty close frame, for the upgrade path.
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\n\r\n\u0081\u0085\u0001\u0002\u0003\u0004igohn\u0088\u0080\u0000\u0000\u0000\u0000",
     ];
 
     private static readonly string[] Snippets =
@@ -25,6 +30,8 @@ internal sealed class Http1RequestMutator(int seed)
         "Transfer-Encoding: gzip\r\n", "Transfer-Encoding: chunked, chunked\r\n", " folded\r\n", "\r\n", "\n", "\r",
         "\0", ":", "X-Empty:\r\n", "FFFFFFFFFFFFFFFFFF\r\n", "1;" + new string('e', 5000) + "\r\n", "Host: y\r\n",
         "Content-Length: -1\r\n", "Content-Length: 1, 2\r\n", "GET / HTTP/1.1\r\n", "\u00ff\u00fe",
+        "Upgrade: websocket\r\n", "Connection: Upgrade\r\n", "Sec-WebSocket-Version: 8\r\n", "Sec-WebSocket-Key: c2hvcnQ=\r\n",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "\u0081\u00ff\u00ff\u00ff", "\u0088\u0082\u0000\u0000\u0000\u0000\u0003",
     ];
 
     private readonly ByteMutator _mutator = new(seed, Bases, Snippets);

@@ -1,0 +1,61 @@
+using System.Net.WebSockets;
+using System.Text;
+using MockKit.MockServer;
+
+namespace MockKit.Assertions.Tests;
+
+/// <summary><see cref="WebSocketRecorder"/> as a server handler, with the runtime's ClientWebSocket on the other end.</summary>
+public sealed class WebSocketRecorderTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Records_whole_messages_and_the_close_and_echoes()
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        await using var server = new MockWebServer();
+        var recorder = new WebSocketRecorder(echo: true);
+        server.Enqueue(new MockResponse { WebSocketHandler = recorder.Handler });
+        using var client = await ConnectAsync(server, cts.Token);
+
+        await client.SendAsync("hel"u8.ToArray(), WebSocketMessageType.Text, false, cts.Token);
+        await client.SendAsync("lo"u8.ToArray(), WebSocketMessageType.Text, true, cts.Token);
+        var echo = new byte[16];
+        var received = await client.ReceiveAsync(echo, cts.Token);
+        Encoding.UTF8.GetString(echo, 0, received.Count).ShouldBe("hello");
+        await client.SendAsync("again"u8.ToArray(), WebSocketMessageType.Text, true, cts.Token);
+        await client.ReceiveAsync(echo, cts.Token);
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
+
+        recorder.ShouldHaveReceivedMessages("hello", "again").ShouldHaveClosedWith(WebSocketCloseStatus.NormalClosure, "done");
+        await recorder.Completion.WaitAsync(cts.Token);
+        recorder.Failure.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Binary_messages_and_failure_messages_name_what_was_received()
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        await using var server = new MockWebServer();
+        var recorder = new WebSocketRecorder();
+        server.Enqueue(new MockResponse { WebSocketHandler = recorder.Handler });
+        using var client = await ConnectAsync(server, cts.Token);
+        await client.SendAsync(new byte[] { 1, 2 }, WebSocketMessageType.Binary, true, cts.Token);
+        await client.CloseAsync((WebSocketCloseStatus)4001, "custom", cts.Token);
+
+        recorder.ShouldHaveReceivedMessages([1, 2]);
+        Should.Throw<ShouldAssertException>(() => recorder.ShouldHaveReceivedMessages("text?")).Message.ShouldBe(
+            "WebSocket should have received messages\n    [text \"text?\"]\n    but was\n    [binary [1, 2]]\n\n"
+            + "Received 1 message(s):\n    binary [1, 2]\nClosed by the client: 4001 (4001) \"custom\"");
+        Should.Throw<ShouldAssertException>(() => recorder.ShouldHaveClosedWith(WebSocketCloseStatus.NormalClosure)).Message.ShouldStartWith(
+            "WebSocket should have been closed by the client with\n    1000 (NormalClosure)\n    but was\n    4001 (4001) \"custom\"");
+    }
+
+    private static async Task<ClientWebSocket> ConnectAsync(MockWebServer server, CancellationToken ct)
+    {
+        var url = new UriBuilder(server.Url("/ws")) { Scheme = "ws" }.Uri;
+        var client = new ClientWebSocket();
+        await client.ConnectAsync(url, ct);
+        return client;
+    }
+}
