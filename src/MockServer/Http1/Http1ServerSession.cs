@@ -351,19 +351,8 @@ internal sealed partial class Http1ServerSession
 
     private RecordedRequest Build(Http1RequestHead head, int sequence, RequestBodyRead? body, Exception? failure)
     {
-        // The raw head bytes are all that is kept: RecordedRequest parses them again (to the same
-        // strings) only when a test reads the request, so untaken requests stay small.
-        return new RecordedRequest(
-            _rawHead,
-            _connection.RecordingContext,
-            body?.Recorder.Detach() ?? [],
-            body?.Recorder.Size ?? 0,
-            body?.ChunkSizes ?? [],
-            sequence,
-            head.Version,
-            failure,
-            body?.Trailers is { } trailers ? new RecordedHeaders(trailers) : null,
-            body?.ChunkCount ?? 0);
+        return RecordedRequestFactory.Http1(
+            _rawHead, _connection.RecordingContext, head.Version, sequence, failure, body?.Recorder, body?.Trailers, body?.ChunkSizes, body?.ChunkCount ?? 0);
     }
 
     private void RecordFailure(RecordedRequest request)
