@@ -119,7 +119,7 @@ internal sealed partial class Http1ServerSession
         _connection.CurrentRequestLine = head.RequestLine;
         if (_server.IsLogging)
         {
-            _server.Log($"[conn {_connection.Index} #{sequence}] {head.RequestLine}");
+            _server.Log(_connection.Index, sequence, $"{head.RequestLine}");
         }
 
         Http1BodyFraming framing;
@@ -155,7 +155,7 @@ internal sealed partial class Http1ServerSession
                 _connection.Record(started);
                 await _server.DispatchAsync(started, claim, ShutdownToken).ConfigureAwait(false);
                 claim = null;
-                _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
+                _server.Log(_connection.Index, sequence, $"{failure.Message}");
                 await lateStart.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false);
                 return false;
             }
@@ -212,7 +212,7 @@ internal sealed partial class Http1ServerSession
                         var bodyClaim = claim;
                         claim = null;
                         answered = await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
-                        _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
+                        _server.Log(_connection.Index, sequence, $"{failure.Message}");
                         if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
                         {
                             return false;
@@ -268,7 +268,7 @@ internal sealed partial class Http1ServerSession
         var triggers = response.Effective;
         if (triggers.OnResponseStart is { } startEffect)
         {
-            _server.Log($"[conn {_connection.Index} #{sequence}] {ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
+            _server.Log(_connection.Index, sequence, $"{ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
             if (await startEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
             {
                 return false;
@@ -279,7 +279,7 @@ internal sealed partial class Http1ServerSession
         await WriteResponseAsync(head, response, triggers).ConfigureAwait(false);
         if (_server.IsLogging)
         {
-            _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
+            _server.Log(_connection.Index, sequence, $"-> {response.Code} {response.EffectiveReason} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
         }
 
         _server.OnResponseSent(_connection, sequence, response.Code, head.Version);
@@ -357,7 +357,7 @@ internal sealed partial class Http1ServerSession
 
     private void RecordFailure(RecordedRequest request)
     {
-        _server.Log($"[conn {_connection.Index} #{request.SequenceNumber}] rejected: {request.Failure?.Message}");
+        _server.Log(_connection.Index, request.SequenceNumber, $"rejected: {request.Failure?.Message}");
         _connection.Record(request);
     }
 
@@ -429,6 +429,6 @@ internal sealed partial class Http1ServerSession
         _retiredInputs.Add(_input);
         var handshake = await tls.AuthenticateAsync(_connection, beneath).ConfigureAwait(false);
         _input = PipeReader.Create(_connection.Transport, new StreamPipeReaderOptions(leaveOpen: true));
-        _server.Log($"[conn {_connection.Index}] upgraded to TLS: {handshake}");
+        _connection.Log($"upgraded to TLS: {handshake}");
     }
 }

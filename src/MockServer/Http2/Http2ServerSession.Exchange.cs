@@ -27,7 +27,7 @@ internal sealed partial class Http2ServerSession
             var head = stream.Head!;
             if (_server.IsLogging)
             {
-                _server.Log($"[conn {_connection.Index} #{stream.Sequence} stream {stream.Id}] {head.RequestLine}");
+                _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"{head.RequestLine}");
             }
 
             // Take this stream's response as its HEADERS arrive, so the early policies below come
@@ -127,7 +127,7 @@ internal sealed partial class Http2ServerSession
         catch (Exception e)
         {
             // Never let anything escape (a dispatcher that throws, a bad header value): log loudly, reset the stream.
-            _server.Log($"[conn {_connection.Index} stream {stream.Id}] FAILED: {e}");
+            _server.LogStream(_connection.Index, null, stream.Id, $"FAILED: {e}");
             QueueReset(stream.Id, Http2ErrorCode.InternalError, stream);
         }
         finally
