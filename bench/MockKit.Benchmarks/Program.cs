@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 namespace MockKit.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>serve-mock</c>, <c>serve-kestrel</c> (and their <c>-h2c</c>/<c>-h2</c> variants), <c>startup</c>, <c>startup-cold</c>, <c>retention</c> and <c>load</c> are console modes
+/// Entry point. <c>serve-mock</c>, <c>serve-kestrel</c> (and their <c>-h2c</c>/<c>-h2</c> variants), <c>startup</c>, <c>startup-cold</c>, <c>retention</c>, <c>retention-h2c</c> and <c>load</c> are console modes
 /// for bench/http1-server.sh (see bench/README.md); anything else goes to BenchmarkDotNet:
 /// <c>dotnet run -c Release --project bench/MockKit.Benchmarks -- --filter '*'</c>.
 /// </summary>
@@ -23,6 +23,8 @@ internal static class Program
                 return await StartupLatency.RunColdAsync(args);
             case "retention":
                 return await RecordingRetention.RunAsync(args);
+            case "retention-h2c":
+                return await RecordingRetentionH2c.RunAsync(args);
             case "load":
                 return await ConnectionLoad.RunAsync(args);
             default:

@@ -22,7 +22,7 @@ public sealed partial class MockWebServer
         var response = await (claim?.Owner ?? _dispatcher).DispatchClaimedAsync(request, claim, cancellationToken).ConfigureAwait(false);
         if (request.Failure is UnmatchedRequestException unmatched && IsLogging)
         {
-            Log($"[conn {request.ConnectionIndex} #{request.SequenceNumber}] {unmatched.Message}");
+            Log(request.ConnectionIndex, request.SequenceNumber, $"{unmatched.Message}");
         }
 
         return response;

@@ -96,7 +96,7 @@ public sealed partial class MockWebServer
     {
         _connections.TryRemove(connection, out _);
         ObserveClosed(connection);
-        Log($"[conn {connection.Index}] closed");
+        Log(connection.Index, $"closed");
     }
 
     /// <summary>ShutdownServerAfterResponse: start shutting down without waiting (the caller is a connection it waits for).</summary>
@@ -225,7 +225,7 @@ public sealed partial class MockWebServer
         }
         catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
         {
-            Log($"[conn {connection.Index}] GOAWAY not sent: {e.Message}");
+            Log(connection.Index, $"GOAWAY not sent: {e.Message}");
             return Task.CompletedTask;
         }
     }

@@ -98,14 +98,6 @@ public sealed partial class MockWebServer
         }
     }
 
-    private void LogTraffic(string message)
-    {
-        if (Logger is { } logger)
-        {
-            Guard(() => ServerLog.Traffic(logger, message));
-        }
-    }
-
     private void DisposeMetrics() => Volatile.Read(ref _metrics)?.Dispose();
 
     /// <summary>A failing logger must not break the server (e.g. a test's output after the test ended).</summary>

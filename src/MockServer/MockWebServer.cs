@@ -223,9 +223,6 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>True when someone listens to <see cref="TrafficLog"/> or <see cref="Logger"/>; hot paths check it before formatting.</summary>
-    internal bool IsLogging => TrafficLog is not null || Logger is not null;
-
     /// <summary>The protocol recorded for bookkeeping entries made before negotiation.</summary>
     internal Protocol DefaultCleartextProtocol => _protocols[0] == Protocol.H2PriorKnowledge ? Protocol.H2PriorKnowledge : Protocol.Http11;
 
@@ -285,18 +282,5 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     {
         _recorded.Add(request);
         ObserveRecorded(request);
-    }
-
-    internal void Log(string message)
-    {
-        LogTraffic(message);
-        try
-        {
-            TrafficLog?.Invoke(message);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // A failing log sink must not break the server (e.g. ITestOutputHelper after the test ended).
-        }
     }
 }

@@ -34,43 +34,20 @@ namespace MockKit.MockServer;
 public sealed class RecordedRequest
 {
     // Memory layout (a test that never takes its requests keeps every one of them): the raw
-    // HTTP/1 head bytes or an already materialised RecordedHead, a per-connection context shared
-    // by all its requests, rarely-set parts out of line, and the body. Strings, the Uri and the
-    // header array of an HTTP/1 request are made on first access.
+    // HTTP/1 head bytes, HTTP/2's validated field section or an already materialised RecordedHead,
+    // a per-connection context shared by all its requests, and rarely-set parts out of line (the
+    // body among them: most recorded requests are GETs). The request line, the Uri and the header
+    // array are made on first access.
     private readonly RecordingContext _context;
     private readonly RecordedExtras? _extras;
-    private object _head; // byte[] (raw HTTP/1 head) until first read, then RecordedHead.
+    private object _head; // byte[] (raw HTTP/1 head) or DeferredHead (HTTP/2) until first read, then RecordedHead.
     private Exception? _failure; // Set by a dispatcher's verdict during dispatch (a route miss), hence not in _extras.
 
-    internal RecordedRequest(
-        string requestLine,
-        string method,
-        string target,
-        Uri? url,
-        RecordedHeaders headers,
-        byte[] body,
-        long bodySize,
-        IReadOnlyList<int> chunkSizes,
-        int sequenceNumber,
-        int connectionIndex,
-        Protocol protocol,
-        TlsHandshake? handshake,
-        Exception? failure,
-        RecordedHeaders? trailers = null,
-        long chunkCount = -1)
-        : this(
-            requestLine.Length == 0 && method.Length == 0 && target.Length == 0 && url is null && headers.Count == 0
-                ? RecordedHead.Empty
-                : new RecordedHead(requestLine, method, target, url, headers),
-            new RecordingContext(connectionIndex, handshake, string.Empty),
-            body, bodySize, chunkSizes, sequenceNumber, protocol, failure, trailers, chunkCount)
-    {
-    }
-
     /// <summary>
-    /// A request whose head is kept as its raw bytes (HTTP/1) or as a materialised head (HTTP/2).
-    /// <paramref name="head"/> is the raw HTTP/1 head (request line through the empty line) or a
-    /// <see cref="RecordedHead"/>; <paramref name="context"/> is shared by the connection's requests.
+    /// The one constructor, called only by <see cref="RecordedRequestFactory"/>.
+    /// <paramref name="head"/> is the raw HTTP/1 head (request line through the empty line), a
+    /// <see cref="DeferredHead"/> (HTTP/2's field section) or a materialised <see cref="RecordedHead"/>;
+    /// <paramref name="context"/> is shared by the connection's requests.
     /// </summary>
     internal RecordedRequest(
         object head,
@@ -84,12 +61,10 @@ public sealed class RecordedRequest
         RecordedHeaders? trailers = null,
         long chunkCount = -1)
     {
-        System.Diagnostics.Debug.Assert(head is byte[] or RecordedHead, "The head is raw bytes or materialised.");
+        System.Diagnostics.Debug.Assert(head is byte[] or DeferredHead or RecordedHead, "The head is raw bytes, deferred or materialised.");
         _head = head;
         _context = context;
-        _extras = RecordedExtras.Create(trailers, chunkSizes, chunkCount);
-        Body = body;
-        BodySize = bodySize;
+        _extras = RecordedExtras.Create(body, bodySize, trailers, chunkSizes, chunkCount);
         SequenceNumber = sequenceNumber;
         Protocol = protocol;
         _failure = failure;
@@ -125,7 +100,7 @@ public sealed class RecordedRequest
     /// (<see cref="MockWebServer.DefaultBodyLimit"/>, 4 MiB, unless changed); see
     /// <see cref="BodySize"/> for the full size.
     /// </summary>
-    public byte[] Body { get; }
+    public byte[] Body => _extras?.Body ?? [];
 
     /// <summary>The body decoded as UTF-8.</summary>
     public string BodyText => Encoding.UTF8.GetString(Body);
@@ -134,7 +109,7 @@ public sealed class RecordedRequest
     /// The body's full size in bytes as received, including bytes beyond the retention limit;
     /// counted whatever the size (past 2 GiB too).
     /// </summary>
-    public long BodySize { get; }
+    public long BodySize => _extras?.BodySize ?? 0;
 
     /// <summary>
     /// The size of each chunk of a chunked HTTP/1 body, in order, for the first 1,024 chunks
@@ -174,7 +149,7 @@ public sealed class RecordedRequest
     /// <summary>True for an entry recorded by a connection-level policy without a request being read.</summary>
     public bool IsBookkeeping => _head is RecordedHead { Method.Length: 0 };
 
-    /// <summary>The materialised head; an HTTP/1 head is parsed from its bytes on first use (racing readers agree on one result).</summary>
+    /// <summary>The materialised head: an HTTP/1 head is parsed from its bytes, an HTTP/2 head made from its fields, on first use (racing readers agree on one result).</summary>
     private RecordedHead Head
     {
         get
@@ -185,7 +160,7 @@ public sealed class RecordedRequest
                 return materialised;
             }
 
-            var parsed = RecordedHead.Parse((byte[])head, _context);
+            var parsed = head is DeferredHead deferred ? deferred.Materialise(_context) : RecordedHead.Parse((byte[])head, _context);
             return Interlocked.CompareExchange(ref _head, parsed, head) is RecordedHead winner ? winner : parsed;
         }
     }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using MockKit.MockServer.Diagnostics;
 using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Http1;
 using MockKit.MockServer.Http2;
@@ -135,7 +137,10 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
 
     public void Record(RecordedRequest request) => Server.Record(request);
 
-    public void Log(string message) => Server.Log($"[conn {Index}] {message}");
+    /// <summary>A line of this connection, <c>[conn N] text</c>, formatted only when someone listens.</summary>
+    public void Log([InterpolatedStringHandlerArgument("")] ref TrafficLogLine line) => Server.Log(Index, ref line);
+
+    public void Log(string line) => Server.Log(Index, line);
 
     public override string ToString() =>
         $"connection {Index} from {RemoteEndPoint}: {State}{(CurrentRequestLine is null ? string.Empty : $" ('{CurrentRequestLine}')")}";

@@ -50,6 +50,6 @@ internal sealed partial class Http1ServerSession
         _connection.State = "dispatching";
         return await dispatch.CompleteAsync(request).ConfigureAwait(false);
 
-        void Log(string line) => _server.Log($"[conn {_connection.Index} #{sequence}] {line}");
+        void Log(string line) => _server.Log(_connection.Index, sequence, $"{line}");
     }
 }

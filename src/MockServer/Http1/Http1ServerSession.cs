@@ -119,7 +119,7 @@ internal sealed partial class Http1ServerSession
         _connection.CurrentRequestLine = head.RequestLine;
         if (_server.IsLogging)
         {
-            _server.Log($"[conn {_connection.Index} #{sequence}] {head.RequestLine}");
+            _server.Log(_connection.Index, sequence, $"{head.RequestLine}");
         }
 
         Http1BodyFraming framing;
@@ -156,7 +156,7 @@ internal sealed partial class Http1ServerSession
                 _connection.Record(started);
                 await _server.DispatchAsync(started, claim, ShutdownToken).ConfigureAwait(false);
                 claim = null;
-                _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
+                _server.Log(_connection.Index, sequence, $"{failure.Message}");
                 await lateStart.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false);
                 return false;
             }
@@ -222,7 +222,7 @@ internal sealed partial class Http1ServerSession
                         var bodyClaim = claim;
                         claim = null;
                         answered = await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
-                        _server.Log($"[conn {_connection.Index} #{sequence}] {failure.Message}");
+                        _server.Log(_connection.Index, sequence, $"{failure.Message}");
                         if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
                         {
                             return false;
@@ -278,7 +278,7 @@ internal sealed partial class Http1ServerSession
         var triggers = response.Effective;
         if (triggers.OnResponseStart is { } startEffect)
         {
-            _server.Log($"[conn {_connection.Index} #{sequence}] {ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
+            _server.Log(_connection.Index, sequence, $"{ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
             if (await startEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
             {
                 return false;
@@ -302,7 +302,7 @@ internal sealed partial class Http1ServerSession
         await WriteResponseAsync(head, response, triggers).ConfigureAwait(false);
         if (_server.IsLogging)
         {
-            _server.Log($"[conn {_connection.Index} #{sequence}] -> {response.Code} {response.EffectiveReason} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
+            _server.Log(_connection.Index, sequence, $"-> {response.Code} {response.EffectiveReason} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
         }
 
         _server.OnResponseSent(_connection, sequence, response.Code, head.Version);
@@ -374,24 +374,13 @@ internal sealed partial class Http1ServerSession
 
     private RecordedRequest Build(Http1RequestHead head, int sequence, RequestBodyRead? body, Exception? failure)
     {
-        // The raw head bytes are all that is kept: RecordedRequest parses them again (to the same
-        // strings) only when a test reads the request, so untaken requests stay small.
-        return new RecordedRequest(
-            _rawHead,
-            _connection.RecordingContext,
-            body?.Recorder.Detach() ?? [],
-            body?.Recorder.Size ?? 0,
-            body?.ChunkSizes ?? [],
-            sequence,
-            head.Version,
-            failure,
-            body?.Trailers is { } trailers ? new RecordedHeaders(trailers) : null,
-            body?.ChunkCount ?? 0);
+        return RecordedRequestFactory.Http1(
+            _rawHead, _connection.RecordingContext, head.Version, sequence, failure, body?.Recorder, body?.Trailers, body?.ChunkSizes, body?.ChunkCount ?? 0);
     }
 
     private void RecordFailure(RecordedRequest request)
     {
-        _server.Log($"[conn {_connection.Index} #{request.SequenceNumber}] rejected: {request.Failure?.Message}");
+        _server.Log(_connection.Index, request.SequenceNumber, $"rejected: {request.Failure?.Message}");
         _connection.Record(request);
     }
 
@@ -463,6 +452,6 @@ internal sealed partial class Http1ServerSession
         _retiredInputs.Add(_input);
         var handshake = await tls.AuthenticateAsync(_connection, beneath).ConfigureAwait(false);
         _input = PipeReader.Create(_connection.Transport, new StreamPipeReaderOptions(leaveOpen: true));
-        _server.Log($"[conn {_connection.Index}] upgraded to TLS: {handshake}");
+        _connection.Log($"upgraded to TLS: {handshake}");
     }
 }

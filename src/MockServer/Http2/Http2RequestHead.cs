@@ -2,6 +2,7 @@ using System.Globalization;
 using MockKit.Http2;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
+using MockKit.MockServer.Recording;
 
 namespace MockKit.MockServer.Http2;
 
@@ -12,9 +13,17 @@ namespace MockKit.MockServer.Http2;
 /// <see cref="Http2StreamException"/> and keeps what it understood in its <c>partial</c> output so
 /// the failure can still be recorded with a request line.
 /// </summary>
-internal sealed class Http2RequestHead
+/// <remarks>
+/// A recorded request keeps this object as its head (<see cref="DeferredHead"/>): the request line,
+/// URL and header array are made from it only when a test reads the request. It is not changed
+/// after <see cref="Parse"/> returns.
+/// </remarks>
+internal sealed class Http2RequestHead : DeferredHead
 {
     private const string Message = "request";
+
+    // -1 when not sent: a plain long, not a long?, because recordings keep this object (8 bytes each).
+    private long _contentLength = -1;
 
     public string? Method { get; private set; }
 
@@ -28,10 +37,17 @@ internal sealed class Http2RequestHead
     public string? Protocol { get; private set; }
 
     /// <summary>Regular fields in wire order; pseudo-header fields are kept out.</summary>
-    public List<KeyValuePair<string, string>> Fields { get; } = [];
+    public List<KeyValuePair<string, string>> Fields { get; }
+
+    /// <summary>Creates an empty head; <paramref name="capacity"/> sizes <see cref="Fields"/> (the block's regular field count).</summary>
+    public Http2RequestHead(int capacity = 0) => Fields = new(capacity);
 
     /// <summary>The declared content-length, when sent.</summary>
-    public long? ContentLength { get; private set; }
+    public long? ContentLength
+    {
+        get => _contentLength < 0 ? null : _contentLength;
+        private set => _contentLength = value ?? -1;
+    }
 
     /// <summary>The request line as recorded: <c>METHOD path HTTP/2</c> (CONNECT: the authority).</summary>
     public string RequestLine => $"{Method} {Target} HTTP/2";
@@ -48,7 +64,15 @@ internal sealed class Http2RequestHead
     /// <exception cref="Http2StreamException">PROTOCOL_ERROR: the request is malformed.</exception>
     public static Http2RequestHead Parse(int streamId, List<HpackHeaderField> fields, out Http2RequestHead partial, bool connectProtocolEnabled = false)
     {
-        var head = partial = new Http2RequestHead();
+        // Sized exactly: the list lives as long as the recording (section 8.3: pseudo-header
+        // fields come first, so the regular ones are the rest).
+        var pseudo = 0;
+        while (pseudo < fields.Count && fields[pseudo].Name.StartsWith(':'))
+        {
+            pseudo++;
+        }
+
+        var head = partial = new Http2RequestHead(fields.Count - pseudo);
         var regularSeen = false;
         foreach (var field in fields)
         {
@@ -117,6 +141,20 @@ internal sealed class Http2RequestHead
         }
 
         return head;
+    }
+
+    /// <inheritdoc />
+    public override RecordedHead Materialise(RecordingContext context)
+    {
+        if (Method is null)
+        {
+            // A malformed request cut short before :method: recorded with empty line and method, as a bookkeeping-like entry.
+            return new RecordedHead(string.Empty, string.Empty, Target, null, new RecordedHeaders(Fields));
+        }
+
+        // Section 8.3.1: the URL is made of :scheme, :authority and :path; without :scheme, the connection's.
+        var url = RecordedRequestFactory.BuildUrl(Method, Target, Scheme ?? context.Scheme, Authority, context.FallbackAuthority);
+        return new RecordedHead(RequestLine, Method, Target, url, new RecordedHeaders(Fields));
     }
 
     /// <summary>Validates trailer fields (section 8.1: no pseudo-header fields) and returns them.</summary>

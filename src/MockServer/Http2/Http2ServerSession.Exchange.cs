@@ -1,6 +1,7 @@
 using MockKit.MockServer.Connections;
 using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Policies;
+using MockKit.MockServer.Recording;
 
 namespace MockKit.MockServer.Http2;
 
@@ -26,7 +27,7 @@ internal sealed partial class Http2ServerSession
             var head = stream.Head!;
             if (_server.IsLogging)
             {
-                _server.Log($"[conn {_connection.Index} #{stream.Sequence} stream {stream.Id}] {head.RequestLine}");
+                _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"{head.RequestLine}");
             }
 
             // Take this stream's response as its HEADERS arrive, so the early policies below come
@@ -142,7 +143,7 @@ internal sealed partial class Http2ServerSession
         catch (Exception e)
         {
             // Never let anything escape (a dispatcher that throws, a bad header value): log loudly, reset the stream.
-            _server.Log($"[conn {_connection.Index} stream {stream.Id}] FAILED: {e}");
+            _server.LogStream(_connection.Index, null, stream.Id, $"FAILED: {e}");
             QueueReset(stream.Id, Http2ErrorCode.InternalError, stream);
         }
         finally
@@ -236,19 +237,11 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>The request as known when its HEADERS arrived: what a claim may match on (no body yet).</summary>
-    private RecordedRequest BuildHead(Http2ServerStream stream)
-    {
-        var head = stream.Head!;
-        var method = head.Method ?? string.Empty;
-        var url = head.Method is null ? null : Recording.RecordedRequestFactory.BuildUrl(method, head.Target, head.Scheme ?? _connection.Scheme, head.Authority, _fallbackAuthority);
-        return new RecordedRequest(
-            head.Method is null ? string.Empty : head.RequestLine, method, head.Target, url, new RecordedHeaders(head.Fields),
-            [], 0, [], stream.Sequence, _connection.Index, _protocol, _connection.Handshake, null, null);
-    }
+    private RecordedRequest BuildHead(Http2ServerStream stream) =>
+        RecordedRequestFactory.Http2(stream.Head!, _connection.RecordingContext, _protocol, stream.Sequence, null);
 
     private RecordedRequest Build(Http2ServerStream stream, Exception? failure)
     {
-        var head = stream.Head!;
         byte[] body;
         long size;
         List<KeyValuePair<string, string>>? trailers;
@@ -259,18 +252,7 @@ internal sealed partial class Http2ServerSession
             trailers = stream.Trailers;
         }
 
-        var method = head.Method ?? string.Empty;
-        var url = head.Method is null ? null : Recording.RecordedRequestFactory.BuildUrl(method, head.Target, head.Scheme ?? _connection.Scheme, head.Authority, _fallbackAuthority);
-        return new RecordedRequest(
-            new Recording.RecordedHead(head.Method is null ? string.Empty : head.RequestLine, method, head.Target, url, new RecordedHeaders(head.Fields)),
-            _connection.RecordingContext,
-            body,
-            size,
-            [],
-            stream.Sequence,
-            _protocol,
-            failure,
-            trailers is null ? null : new RecordedHeaders(trailers));
+        return RecordedRequestFactory.Http2(stream.Head!, _connection.RecordingContext, _protocol, stream.Sequence, failure, body, size, trailers);
     }
 
     private void RecordFailure(Http2ServerStream stream, Exception failure)

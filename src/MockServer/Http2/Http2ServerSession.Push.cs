@@ -1,6 +1,7 @@
 using MockKit.Http2;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Policies;
+using MockKit.MockServer.Recording;
 
 namespace MockKit.MockServer.Http2;
 
@@ -16,15 +17,13 @@ internal sealed partial class Http2ServerSession
         foreach (var push in response.PushPromises)
         {
             var sequence = _connection.NextSequenceNumber();
-            var line = $"{push.Method} {push.Path} HTTP/2";
             var headers = push.Headers.Select(h => new KeyValuePair<string, string>(h.Key.ToLowerInvariant(), h.Value)).ToList();
-            var url = Recording.RecordedRequestFactory.BuildUrl(push.Method, push.Path, scheme, authority, _fallbackAuthority);
             if (!_peerEnablePush)
             {
                 // Section 8.4: "A server MUST NOT send a PUSH_PROMISE ... if SETTINGS_ENABLE_PUSH is 0".
                 var refused = new InvalidOperationException($"Push of {push.Path} skipped: the client disabled server push (SETTINGS_ENABLE_PUSH = 0).");
                 Log(refused.Message);
-                _connection.Record(new RecordedRequest(line, push.Method, push.Path, url, new RecordedHeaders(headers), [], 0, [], sequence, _connection.Index, _protocol, _connection.Handshake, refused));
+                _connection.Record(RecordedRequestFactory.Push(push.Method, push.Path, scheme, authority, headers, _connection.RecordingContext, _protocol, sequence, refused));
                 continue;
             }
 
@@ -39,7 +38,7 @@ internal sealed partial class Http2ServerSession
                 _streams.Add(id, pushed);
             }
 
-            _connection.Record(new RecordedRequest(line, push.Method, push.Path, url, new RecordedHeaders(headers), [], 0, [], sequence, _connection.Index, _protocol, _connection.Handshake, null));
+            _connection.Record(RecordedRequestFactory.Push(push.Method, push.Path, scheme, authority, headers, _connection.RecordingContext, _protocol, sequence, null));
             List<HpackHeaderField> promised = [new(":method", push.Method), new(":path", push.Path), new(":scheme", scheme), new(":authority", authority)];
             promised.AddRange(headers.Select(h => new HpackHeaderField(h.Key, Latin1(h.Value))));
             Queue(w =>

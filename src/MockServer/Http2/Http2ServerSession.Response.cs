@@ -59,7 +59,7 @@ internal sealed partial class Http2ServerSession
         await WriteResponseAsync(stream, method, response, triggers, ct).ConfigureAwait(false);
         if (_server.IsLogging)
         {
-            _server.Log($"[conn {_connection.Index} #{stream.Sequence} stream {stream.Id}] -> {response.Code} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
+            _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"-> {response.Code} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
         }
 
         _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);

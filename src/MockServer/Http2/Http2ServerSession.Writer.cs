@@ -38,7 +38,7 @@ internal sealed partial class Http2ServerSession
         // Logged once, loudly: not the quiet IOException of a client that went away. The
         // GOAWAY would only join the queue the peer does not read, so the socket is closed now;
         // the blocked write fails and the writer, then the reader, end.
-        _server.Log($"[conn {_connection.Index} h2] closing: {queued} replies queued for a peer that does not read them (limit {MaxQueuedControlFrames}).");
+        Log($"closing: {queued} replies queued for a peer that does not read them (limit {MaxQueuedControlFrames}).");
         _connection.Abort();
     }
 
@@ -191,7 +191,7 @@ internal sealed partial class Http2ServerSession
     {
         if (e is ArgumentException or InvalidOperationException)
         {
-            _server.Log($"[conn {_connection.Index} h2] FAILED to write a frame: {e}");
+            Log($"FAILED to write a frame: {e}");
             return true;
         }
 

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using MockKit.Http2;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
+using MockKit.MockServer.Diagnostics;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Recording;
 
@@ -385,11 +387,11 @@ internal sealed partial class Http2ServerSession : IDisposable
         }
     }
 
-    private void Log(string message)
-    {
-        if (_server.IsLogging)
-        {
-            _server.Log($"[conn {_connection.Index} h2] {message}");
-        }
-    }
+    /// <summary>The server this session serves (its traffic log).</summary>
+    internal MockWebServer Server => _server;
+
+    /// <summary>A connection-level line, <c>[conn N h2] text</c>, formatted only when someone listens.</summary>
+    private void Log([InterpolatedStringHandlerArgument("")] ref TrafficLogLine line) => _server.LogSession(_connection.Index, "h2", ref line);
+
+    private void Log(string line) => _server.LogSession(_connection.Index, "h2", line);
 }

@@ -4,10 +4,12 @@ using MockKit.Http1;
 namespace MockKit.MockServer.Recording;
 
 /// <summary>
-/// The request line, target, URL and fields of a recorded request as .NET objects. HTTP/2
-/// requests are recorded this way; HTTP/1 requests keep only their raw head bytes and are turned
-/// into one of these the first time a test reads them (<see cref="Parse"/>), so requests that are
-/// never taken never pay for strings, a <see cref="Uri"/> or a header array. Immutable.
+/// The request line, target, URL and fields of a recorded request as .NET objects. Requests keep
+/// the head their codec already had (HTTP/1: the raw head bytes; HTTP/2: the validated field
+/// section, a <see cref="DeferredHead"/>) and are turned into one of these the first time a test
+/// reads them (<see cref="Parse"/>, <see cref="DeferredHead.Materialise"/>), so requests that are
+/// never taken never pay for strings, a <see cref="Uri"/> or a header array. Pushes, malformed
+/// input and bookkeeping entries are made in this form directly. Immutable.
 /// </summary>
 internal sealed class RecordedHead(string requestLine, string method, string target, Uri? url, RecordedHeaders headers)
 {
