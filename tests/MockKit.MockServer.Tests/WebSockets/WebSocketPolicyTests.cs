@@ -77,4 +77,65 @@ public sealed class WebSocketPolicyTests
         await handlerCancelled.Task.WaitAsync(cts.Token);
         await Should.ThrowAsync<WebSocketException>(() => client.ReceiveAsync(new byte[16], cts.Token));
     }
+    [Fact]
+    public async Task Shutdown_closes_an_open_http2_websocket_and_cancels_its_handler()
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge] };
+        var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Enqueue(new MockResponse
+        {
+            WebSocketHandler = async (socket, ct) =>
+            {
+                using var registration = ct.Register(() => handlerCancelled.TrySetResult());
+                handlerStarted.TrySetResult();
+                await socket.ReceiveAsync(new byte[16], ct);
+            },
+        });
+        using var handler = new SocketsHttpHandler();
+        using var client = new ClientWebSocket();
+        client.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        client.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        await client.ConnectAsync(WebSocketUrl(server, "/"), new HttpMessageInvoker(handler), cts.Token);
+        await handlerStarted.Task.WaitAsync(cts.Token);
+
+        var shutdown = server.DisposeAsync().AsTask();
+
+        await handlerCancelled.Task.WaitAsync(cts.Token);
+        await shutdown.WaitAsync(cts.Token); // Within the shutdown bound, with the WebSocket's stream still open.
+        await Should.ThrowAsync<WebSocketException>(() => client.ReceiveAsync(new byte[16], cts.Token));
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_aborts_the_websocket_and_records_its_failure()
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        await using var server = new MockWebServer();
+        server.Enqueue(new MockResponse
+        {
+            WebSocketHandler = async (socket, ct) =>
+            {
+                await socket.ReceiveAsync(new byte[16], ct);
+                throw new InvalidOperationException("the handler broke");
+            },
+        });
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(WebSocketUrl(server, "/"), cts.Token);
+        await client.SendAsync("go"u8.ToArray(), WebSocketMessageType.Text, true, cts.Token);
+
+        await Should.ThrowAsync<WebSocketException>(() => client.ReceiveAsync(new byte[16], cts.Token));
+        var request = await server.TakeRequestAsync(cts.Token);
+        request.Method.ShouldBe("GET");
+        await WaitForAsync(() => request.Failure is not null, cts.Token);
+        request.Failure!.ToString().ShouldContain("the handler broke");
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
 }
