@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Mime;
 using MockKit.MockServer.Dispatching;
+using MockKit.MockServer.Http1;
 using MockKit.MockServer.Streaming;
 
 namespace MockKit.MockServer;

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using MockKit.MockServer.Http1;
 using MockKit.MockServer.Policies;
 
 namespace MockKit.MockServer;

@@ -1,4 +1,4 @@
-namespace MockKit.MockServer;
+namespace MockKit.MockServer.Http1;
 
 /// <summary>The reason phrases of RFC 9110 section 15 (plus a few registered extensions).</summary>
 internal static class ReasonPhrases
