@@ -18,7 +18,7 @@ internal static class ClientProfile
     public static async Task<int> RunAsync(string[] args)
     {
         AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref s_exceptions);
-        // A sixth argument: concurrent callers (default 1, sequential).
+        // A sixth argument: concurrent callers (default 1, sequential; 0: sequential with the calling thread blocked on each call).
         s_callers = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 1;
         var requests = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
         // A fifth argument names the path: "string" for the response ClientBenchmarks measures; "raw" for the
@@ -58,7 +58,15 @@ internal static class ClientProfile
         var contentions = Monitor.LockContentionCount;
         var bytes = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
-        if (s_callers <= 1)
+        if (s_callers == 0)
+        {
+            // As BenchmarkDotNet's in-process toolchain runs a Task benchmark: the harness thread blocks on each call.
+            for (var i = 0; i < requests; i++)
+            {
+                client.GetStringAsync(url).GetAwaiter().GetResult();
+            }
+        }
+        else if (s_callers <= 1)
         {
             for (var i = 0; i < requests; i++)
             {
