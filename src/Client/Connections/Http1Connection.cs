@@ -23,8 +23,8 @@ namespace MockKit.Client.Connections;
 // The hot I/O helpers use PoolingAsyncValueTaskMethodBuilder, and the hot paths keep async levels
 // few: a level that suspends rents a box, and with many exchanges in flight the builder's caches
 // run dry (see ReadHeadAsync). Objects an exchange needs only while it holds the connection (field
-// list, chunked decoder, request-head buffer, timeout source) belong to the connection and are reset
-// by the next exchange, never shared by two.
+// list, chunked decoder, request-head buffer, timeout source, and the Exchange object itself) belong to
+// the connection and are reset by the next exchange, never shared by two.
 internal sealed partial class Http1Connection : PooledConnection
 {
     private const int BufferSize = 16 * 1024;
