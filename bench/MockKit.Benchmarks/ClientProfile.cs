@@ -18,13 +18,16 @@ internal static class ClientProfile
     public static async Task<int> RunAsync(string[] args)
     {
         AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref s_exceptions);
-        // A sixth argument: concurrent callers (default 1, sequential).
+        // A sixth argument: concurrent callers (default 1, sequential; 0: sequential with the calling thread blocked on each call).
         s_callers = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 1;
         var requests = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
-        var (app, port) = await KestrelHost.StartAsync("h1");
+        // A fifth argument names the path: "string" for the response ClientBenchmarks measures; "raw" for the
+        // same response from a server that uses no thread-pool work items (ThreadServer), so the counts are the client's.
+        var path = args.Length > 4 ? args[4] : "";
+        using var raw = path == "raw" ? new ThreadServer() : null;
+        var (app, port) = raw is null ? await KestrelHost.StartAsync("h1") : (null, raw.Port);
         await using var _ = app;
-        // A fifth argument names the path: "string" for the response ClientBenchmarks measures.
-        var url = new Uri($"http://127.0.0.1:{port}/{(args.Length > 4 ? args[4] : "")}");
+        var url = path.StartsWith("http:", StringComparison.Ordinal) ? new Uri(path) : new Uri($"http://127.0.0.1:{port}/{(raw is null ? path : "")}");
         using var sockets = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         // As in ClientBenchmarks: keep every connection of the concurrent shape idle between rounds.
         using var instrumented = new HttpClient(new InstrumentedHandler { Pool = new ConnectionPool(maxIdleConnections: 16) });
@@ -55,7 +58,15 @@ internal static class ClientProfile
         var contentions = Monitor.LockContentionCount;
         var bytes = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
-        if (s_callers <= 1)
+        if (s_callers == 0)
+        {
+            // As BenchmarkDotNet's in-process toolchain runs a Task benchmark: the harness thread blocks on each call.
+            for (var i = 0; i < requests; i++)
+            {
+                client.GetStringAsync(url).GetAwaiter().GetResult();
+            }
+        }
+        else if (s_callers <= 1)
         {
             for (var i = 0; i < requests; i++)
             {

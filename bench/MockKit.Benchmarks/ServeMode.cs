@@ -38,7 +38,7 @@ internal static class ServeMode
                 {
                     Console.WriteLine($"port={port}");
                     await stop.Task;
-                    Report("served");
+                    Report($"served; {ThreadPool.CompletedWorkItemCount} work items");
                     await app.StopAsync();
                 }
 

@@ -32,7 +32,6 @@ internal sealed class Call : IExchangeOwner
     private readonly CancellationToken _userToken;
     private readonly CancellationTokenSource? _callTimeout;
     private readonly CancellationTokenRegistration _userRegistration;
-    private readonly EventListener _listener;
     private readonly long _id;
     private RouteState? _routes;
     private Exchange? _finalExchange;
@@ -43,7 +42,6 @@ internal sealed class Call : IExchangeOwner
         _handler = handler;
         _request = request;
         _userToken = cancellationToken;
-        _listener = handler.ExchangeSettings.Listener;
         _id = Interlocked.Increment(ref s_nextCallId);
         if (handler.CallTimeout != Timeout.InfiniteTimeSpan)
         {
@@ -54,9 +52,13 @@ internal sealed class Call : IExchangeOwner
 
     private CancellationToken Token => _callTimeout?.Token ?? _userToken;
 
+    // Read through the handler rather than kept in a field: its settings are frozen by the first call,
+    // and a field is 8 bytes more in an object every call allocates.
+    private EventListener Listener => _handler.ExchangeSettings.Listener;
+
     public async Task<HttpResponseMessage> ExecuteAsync()
     {
-        _listener.OnCallStart(_id, _request);
+        Listener.OnCallStart(_id, _request);
         try
         {
             var request = _request;
@@ -82,8 +84,8 @@ internal sealed class Call : IExchangeOwner
                     while (true)
                     {
                         var (connection, reused, sequenceNumber) = await AcquireAsync(request, preferred).ConfigureAwait(false);
-                        exchange = new Exchange(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, this, Token);
-                        _listener.OnConnectionAcquired(_id, connection.Id, connection.Route, reused);
+                        exchange = Exchange.Begin(_handler.Pool, connection, _handler.ExchangeSettings, _id, sequenceNumber, reused, this, Token);
+                        Listener.OnConnectionAcquired(_id, connection.Id, connection.Route, reused);
                         if (reused)
                         {
                             _handler.Metrics.ConnectionReused(connection);
@@ -137,7 +139,7 @@ internal sealed class Call : IExchangeOwner
             var failure = e;
             if (Token.IsCancellationRequested && e is OperationCanceledException)
             {
-                _listener.OnCanceled(_id);
+                Listener.OnCanceled(_id);
                 if (!_userToken.IsCancellationRequested)
                 {
                     failure = new TaskCanceledException(
@@ -146,7 +148,7 @@ internal sealed class Call : IExchangeOwner
                 }
             }
 
-            _listener.OnCallFailed(_id, failure);
+            Listener.OnCallFailed(_id, failure);
             Finish();
             if (failure == e)
             {
@@ -222,7 +224,7 @@ internal sealed class Call : IExchangeOwner
         {
             if (_routes is null || _routes.Address != address)
             {
-                var routes = await RouteSelector.SelectAsync(uri, _handler.ConnectionSettings, _handler.RouteDatabase, _listener, _id, Token).ConfigureAwait(false);
+                var routes = await RouteSelector.SelectAsync(uri, _handler.ConnectionSettings, _handler.RouteDatabase, Listener, _id, Token).ConfigureAwait(false);
                 _routes = new RouteState(address, routes);
             }
 
@@ -273,10 +275,10 @@ internal sealed class Call : IExchangeOwner
     /// <inheritdoc />
     public void OnExchangeReleased(Exchange exchange, bool completed)
     {
-        _listener.OnConnectionReleased(_id, exchange.Connection.Id);
+        Listener.OnConnectionReleased(_id, exchange.Connection.Id);
         if (ReferenceEquals(Volatile.Read(ref _finalExchange), exchange))
         {
-            _listener.OnCallEnd(_id);
+            Listener.OnCallEnd(_id);
             Finish();
         }
     }

@@ -14,14 +14,75 @@ namespace MockKit.Client.Connections;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The source is disposed by Release or DisposeSetup, which end every exchange.")]
 internal sealed class Exchange
 {
-    private readonly CancellationTokenSource _cts;
-    private readonly CancellationTokenRegistration _callRegistration;
-    private readonly IExchangeOwner? _owner;
+    private CancellationTokenSource _cts;
+    private CancellationTokenRegistration _callRegistration;
+    private IExchangeOwner? _owner;
     private volatile string? _armed;
     private volatile bool _canceledByReader;
     private int _released;
 
     public Exchange(
+        ConnectionPool pool,
+        PooledConnection connection,
+        ExchangeSettings settings,
+        long callId,
+        int sequenceNumber,
+        bool reused,
+        IExchangeOwner? owner,
+        CancellationToken callToken)
+    {
+        Start(pool, connection, settings, callId, sequenceNumber, reused, owner, callToken);
+    }
+
+    public ConnectionPool Pool { get; private set; }
+
+    public PooledConnection Connection { get; private set; }
+
+    public ExchangeSettings Settings { get; private set; }
+
+    public long CallId { get; private set; }
+
+    public int SequenceNumber { get; private set; }
+
+    public bool Reused { get; private set; }
+
+    public CancellationToken CallToken { get; private set; }
+
+    /// <summary>
+    /// Which use of this object this is: an HTTP/1 connection reuses its last clean exchange object for
+    /// the next exchange (<see cref="Begin"/>), and a holder that may outlive its exchange (the response
+    /// body) compares the lease it started with before touching the exchange again.
+    /// </summary>
+    public int Lease { get; private set; }
+
+    /// <summary>
+    /// The exchange for a call on <paramref name="connection"/>: on an HTTP/1 connection the object its
+    /// previous clean exchange left (<see cref="Http1Connection.TakeSpareExchange"/>), started afresh;
+    /// otherwise a new one. Saves an object per request on a kept-alive connection.
+    /// </summary>
+    public static Exchange Begin(
+        ConnectionPool pool,
+        PooledConnection connection,
+        ExchangeSettings settings,
+        long callId,
+        int sequenceNumber,
+        bool reused,
+        IExchangeOwner? owner,
+        CancellationToken callToken)
+    {
+        if (connection is Http1Connection http1 && http1.TakeSpareExchange() is { } spare)
+        {
+            spare.Start(pool, connection, settings, callId, sequenceNumber, reused, owner, callToken);
+            return spare;
+        }
+
+        return new Exchange(pool, connection, settings, callId, sequenceNumber, reused, owner, callToken);
+    }
+
+    /// <summary>Sets every field for a new use: nothing of a previous exchange may survive (each flag, the
+    /// armed timeout, the reader's cancellation, the released state).</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(Pool), nameof(Connection), nameof(Settings), nameof(_cts))]
+    private void Start(
         ConnectionPool pool,
         PooledConnection connection,
         ExchangeSettings settings,
@@ -39,23 +100,16 @@ internal sealed class Exchange
         Reused = reused;
         CallToken = callToken;
         _owner = owner;
+        _armed = null;
+        _canceledByReader = false;
+        ResponseBytesReceived = false;
+        RequestStarted = false;
+        Lease++;
         _cts = connection is Http1Connection http1 ? http1.RentTimeoutSource() : new CancellationTokenSource(Timeout.InfiniteTimeSpan, settings.TimeProvider);
+        Volatile.Write(ref _released, 0);
+        // Registered last: the callback may run at once (a canceled token) and must see a started exchange.
         _callRegistration = callToken.UnsafeRegister(static s => ((Exchange)s!).Abort(), this);
     }
-
-    public ConnectionPool Pool { get; }
-
-    public PooledConnection Connection { get; }
-
-    public ExchangeSettings Settings { get; }
-
-    public long CallId { get; }
-
-    public int SequenceNumber { get; }
-
-    public bool Reused { get; }
-
-    public CancellationToken CallToken { get; }
 
     /// <summary>Observed by every I/O operation of this exchange.</summary>
     public CancellationToken Token => _cts.Token;
@@ -154,13 +208,15 @@ internal sealed class Exchange
 
         _callRegistration.Dispose();
         var aborted = _cts.IsCancellationRequested;
-        if (reusable && !aborted && Connection is Http1Connection http1)
+        var connection = Connection;
+        var spareFor = reusable && !aborted ? connection as Http1Connection : null;
+        if (spareFor is not null)
         {
             // A clean HTTP/1 exchange leaves its timeout source (and its timer) to the connection's
             // next exchange. Safe because every callback that could cancel it was unregistered before
             // this point (the call's registration just above, the body reader's and the discard
             // deadline's before Finish), and Arm/Abort ignore a released exchange.
-            http1.ReturnTimeoutSource(_cts);
+            spareFor.ReturnTimeoutSource(_cts);
         }
         else
         {
@@ -168,8 +224,12 @@ internal sealed class Exchange
         }
         // An aborted HTTP/1 exchange leaves its socket mid-message; an aborted HTTP/2 exchange only
         // reset its own stream, and the connection marks itself when it is broken.
-        Pool.EndExchange(Connection, completed, noNewExchanges: !reusable || (aborted && !Connection.IsMultiplexed));
+        Pool.EndExchange(connection, completed, noNewExchanges: !reusable || (aborted && !connection.IsMultiplexed));
         _owner?.OnExchangeReleased(this, completed);
+        // Last: from here on the object may start the connection's next exchange (Begin), so nothing
+        // above may run after this line. The connection may already carry another exchange (it went
+        // idle in EndExchange); that one then simply had no spare.
+        spareFor?.ReturnSpareExchange(this);
     }
 
     /// <summary>Ends an exchange that never belonged to a call (a tunnel's CONNECT during connection setup).</summary>

@@ -14,15 +14,15 @@ internal sealed partial class Http1Connection
     public override async ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange)
     {
         var listener = exchange.Listener;
-        var content = request.Content;
-        var contentLength = content?.Headers.ContentLength;
-        var expectContinue = content is not null && RequestHeaders.IfAny(request)?.ExpectContinue == true;
         var phase = "writing the request headers";
+        var contentFailed = false;
+        Http1ResponseHead? early = null;
         Task<Http1ResponseHead>? pendingHead = null;
         try
         {
             var head = _requestHead ??= new PooledBufferWriter();
             head.Clear();
+            var contentLength = request.Content?.Headers.ContentLength;
             // Validation happens here, before any byte is written, so a refused header leaves the connection clean.
             _defaultHost ??= Http1RequestHeadWriter.DefaultHost(request.RequestUri!);
             Http1RequestHeadWriter.Write(head, request, Route, contentLength, _defaultHost);
@@ -31,25 +31,13 @@ internal sealed partial class Http1Connection
             await WriteAsync(head.WrittenMemory, exchange).ConfigureAwait(false);
 
             listener.OnRequestHeadersEnd(exchange.CallId, request);
-            Http1ResponseHead? early = null;
-            if (content is not null)
+            if (request.Content is { } content)
             {
-                if (expectContinue)
-                {
-                    phase = "waiting for 100 Continue";
-                    await FlushAsync(exchange).ConfigureAwait(false);
-                    (early, pendingHead) = await AwaitContinueAsync(exchange).ConfigureAwait(false);
-                }
-
-                if (early is null)
-                {
-                    phase = "writing the request body";
-                    listener.OnRequestBodyStart(exchange.CallId);
-                    var requestBody = new Http1RequestBodyStream(this, exchange, contentLength);
-                    await content.CopyToAsync(requestBody, exchange.Token).ConfigureAwait(false);
-                    await requestBody.CompleteAsync().ConfigureAwait(false);
-                    listener.OnRequestBodyEnd(exchange.CallId, requestBody.BytesWritten);
-                }
+                // Its own method (which maps its failures itself): a GET's state machine then carries none of
+                // the body's and the 100-continue wait's locals and awaiters (see ReadHeadAsync on what boxes cost).
+                contentFailed = true;
+                (early, pendingHead) = await SendContentAsync(request, content, contentLength, exchange).ConfigureAwait(false);
+                contentFailed = false;
             }
 
             phase = "reading the response headers";
@@ -94,19 +82,70 @@ internal sealed partial class Http1Connection
                 }
             }
 
+            // A final answer that came before the body was sent (only after Expect: 100-continue): the body was skipped.
             var (response, body) = final.StatusCode == 101
                 ? (RequestsUpgrade(request) ? CreateUpgradedResponse(request, final, exchange) : throw UnrequestedUpgrade())
-                : CreateResponse(request, final, exchange, skippedBody: expectContinue && early is not null);
+                : CreateResponse(request, final, exchange, skippedBody: early is not null);
             listener.OnResponseHeadersEnd(exchange.CallId, response);
             return (response, body);
         }
         catch (Exception e)
         {
+            if (contentFailed)
+            {
+                throw; // Already mapped by SendContentAsync, which also observed its head read.
+            }
+
             if (pendingHead is not null)
             {
                 // The head read still runs beside the failed body write; it ends when the connection is
                 // closed, and nobody awaits it any more: observe its outcome.
                 _ = ObserveAsync(pendingHead);
+            }
+
+            throw exchange.MapFailure(e, phase);
+        }
+    }
+
+    /// <summary>
+    /// Sends the request content, after waiting for 100 Continue when the request expects it (RFC 9110
+    /// section 10.1.1). Returns a final head that came instead of 100 (the body then was not sent), and the
+    /// head read that the wait left running when it timed out. Failures come out mapped (<see cref="Exchange.MapFailure"/>).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(Http1ResponseHead? Early, Task<Http1ResponseHead>? Pending)> SendContentAsync(
+        HttpRequestMessage request, HttpContent content, long? contentLength, Exchange exchange)
+    {
+        var listener = exchange.Listener;
+        var phase = "writing the request body";
+        Task<Http1ResponseHead>? pendingHead = null;
+        try
+        {
+            Http1ResponseHead? early = null;
+            if (RequestHeaders.IfAny(request)?.ExpectContinue == true)
+            {
+                phase = "waiting for 100 Continue";
+                await FlushAsync(exchange).ConfigureAwait(false);
+                (early, pendingHead) = await AwaitContinueAsync(exchange).ConfigureAwait(false);
+            }
+
+            if (early is null)
+            {
+                phase = "writing the request body";
+                listener.OnRequestBodyStart(exchange.CallId);
+                var requestBody = new Http1RequestBodyStream(this, exchange, contentLength);
+                await content.CopyToAsync(requestBody, exchange.Token).ConfigureAwait(false);
+                await requestBody.CompleteAsync().ConfigureAwait(false);
+                listener.OnRequestBodyEnd(exchange.CallId, requestBody.BytesWritten);
+            }
+
+            return (early, pendingHead);
+        }
+        catch (Exception e)
+        {
+            if (pendingHead is not null)
+            {
+                _ = ObserveAsync(pendingHead); // As in SendAsync: the abandoned head read's outcome.
             }
 
             throw exchange.MapFailure(e, phase);

@@ -23,8 +23,8 @@ namespace MockKit.Client.Connections;
 // The hot I/O helpers use PoolingAsyncValueTaskMethodBuilder, and the hot paths keep async levels
 // few: a level that suspends rents a box, and with many exchanges in flight the builder's caches
 // run dry (see ReadHeadAsync). Objects an exchange needs only while it holds the connection (field
-// list, chunked decoder, request-head buffer, timeout source) belong to the connection and are reset
-// by the next exchange, never shared by two.
+// list, chunked decoder, request-head buffer, timeout source, and the Exchange object itself) belong to
+// the connection and are reset by the next exchange, never shared by two.
 internal sealed partial class Http1Connection : PooledConnection
 {
     private const int BufferSize = 16 * 1024;
@@ -40,6 +40,7 @@ internal sealed partial class Http1Connection : PooledConnection
     private Stream _stream;
     private byte[] _buffer = new byte[BufferSize];
     private CancellationTokenSource? _spareTimeoutSource; // Left by the previous clean exchange; swapped atomically.
+    private Exchange? _spareExchange; // Likewise the previous clean exchange object itself (Exchange.Begin).
     private string? _defaultHost; // The Host field for this connection's address, computed at its first exchange.
     private int _start;
     private int _end;
@@ -104,6 +105,18 @@ internal sealed partial class Http1Connection : PooledConnection
         if (IsClosed || !source.TryReset() || Interlocked.CompareExchange(ref _spareTimeoutSource, source, null) is not null)
         {
             source.Dispose();
+        }
+    }
+
+    /// <summary>The exchange object the previous clean exchange left, if any (taken atomically: at most one user).</summary>
+    internal Exchange? TakeSpareExchange() => Interlocked.Exchange(ref _spareExchange, null);
+
+    /// <summary>Keeps a released, clean <paramref name="exchange"/> for this connection's next exchange.</summary>
+    internal void ReturnSpareExchange(Exchange exchange)
+    {
+        if (!IsClosed)
+        {
+            Interlocked.CompareExchange(ref _spareExchange, exchange, null);
         }
     }
 

@@ -88,7 +88,7 @@ internal sealed partial class Http1ResponseStream
 
         if (!disposing)
         {
-            if (!IsFinished && !_exchange.IsReleased)
+            if (!IsFinished && OwnsExchange && !_exchange.IsReleased)
             {
                 _exchange.Pool.WriteLog($"A connection to {_connection.Route.Origin}/ was leaked. Did you forget to dispose the response?");
                 Finish(reusable: false, completed: false);

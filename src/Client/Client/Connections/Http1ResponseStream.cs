@@ -32,6 +32,7 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
     private readonly Http1BodyFraming _framing;
     private readonly HttpResponseMessage _response;
     private readonly ChunkedBodyDecoder? _chunked;
+    private readonly int _lease; // The exchange's lease this body belongs to (see Exchange.Lease).
     private long _remaining;
     private int _pendingChunkBytes;
     private long _bytesRead;
@@ -45,6 +46,7 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
         _exchange = exchange;
         _framing = framing;
         _response = response;
+        _lease = exchange.Lease;
         _remaining = framing.Kind == Http1BodyKind.ContentLength ? framing.Length : 0;
         _chunked = framing.Kind == Http1BodyKind.Chunked ? connection.RentChunkedDecoder() : null;
     }
@@ -67,6 +69,10 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
     }
 
     private bool IsFinished => Volatile.Read(ref _finished) != 0;
+
+    /// <summary>Whether the exchange object is still on the lease this body started with (its connection
+    /// reuses the object once the exchange is released cleanly).</summary>
+    private bool OwnsExchange => _exchange.Lease == _lease;
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -150,6 +156,11 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
 #pragma warning disable CA1816 // The finalizer exists only for leak detection, which ends here.
         GC.SuppressFinalize(this);
 #pragma warning restore CA1816
+        if (!OwnsExchange)
+        {
+            return; // The exchange object already serves a later exchange: this body ended long ago.
+        }
+
         _exchange.Listener.OnResponseBodyEnd(_exchange.CallId, _bytesRead);
         _exchange.Release(reusable, completed);
     }
