@@ -24,8 +24,11 @@ internal sealed class Http2RequestHead
 
     public string? Path { get; private set; }
 
+    /// <summary>Creates an empty head; <paramref name="capacity"/> sizes <see cref="Fields"/> (the block's field count).</summary>
+    public Http2RequestHead(int capacity = 0) => Fields = new(capacity);
+
     /// <summary>Regular fields in wire order; pseudo-header fields are kept out.</summary>
-    public List<KeyValuePair<string, string>> Fields { get; } = [];
+    public List<KeyValuePair<string, string>> Fields { get; }
 
     /// <summary>The declared content-length, when sent.</summary>
     public long? ContentLength { get; private set; }
@@ -44,7 +47,7 @@ internal sealed class Http2RequestHead
     /// <exception cref="Http2StreamException">PROTOCOL_ERROR: the request is malformed.</exception>
     public static Http2RequestHead Parse(int streamId, List<HpackHeaderField> fields, out Http2RequestHead partial)
     {
-        var head = partial = new Http2RequestHead();
+        var head = partial = new Http2RequestHead(fields.Count);
         var regularSeen = false;
         foreach (var field in fields)
         {

@@ -92,7 +92,9 @@ internal sealed partial class Http2ServerSession
         QueueHeaders(stream, ResponseFields(response, addLength: true), endStream: headersOnly);
         if (headersOnly)
         {
-            await FlushAsync(ct).ConfigureAwait(false);
+            // Not awaited: the writer flushes whenever its queue runs empty (Http2FrameQueue), so
+            // waiting here would only cost a hop per stream; whatever must follow the bytes on the
+            // wire (OnResponseEnd, delays) awaits its own flush.
             return;
         }
 
@@ -105,6 +107,10 @@ internal sealed partial class Http2ServerSession
         if (streamed is null && response.Throttle is null && triggers.OnResponseBody is null)
         {
             await WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
+            if (!hasTrailers)
+            {
+                return; // Flushed by the writer once its queue runs empty (see the headers-only case).
+            }
         }
         else
         {
@@ -206,7 +212,8 @@ internal sealed partial class Http2ServerSession
     /// <summary>:status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2).</summary>
     private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength)
     {
-        List<HpackHeaderField> fields = [new(":status", response.Code.ToString(CultureInfo.InvariantCulture))];
+        // Sized for :status, the scripted fields and content-length: no regrowth per response.
+        var fields = new List<HpackHeaderField>(response.Headers.Count + 2) { new(":status", response.Code.ToString(CultureInfo.InvariantCulture)) };
         Fields(response.Headers, fields);
         if (addLength && response.Code is >= 200 and not 204 and not 304 && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length")
             && response.Body.Length >= 0)
@@ -221,7 +228,7 @@ internal sealed partial class Http2ServerSession
     {
         foreach (var (name, value) in headers)
         {
-            var lower = name.ToLowerInvariant();
+            var lower = Http2FieldNames.Lower(name);
             // Section 8.2.2: connection-specific fields (and te other than "trailers") have no meaning
             // in HTTP/2 and make a message malformed, so they are dropped rather than sent.
             if (!Http2FieldValidation.IsConnectionSpecific(lower, value))
