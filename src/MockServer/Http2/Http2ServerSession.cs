@@ -373,7 +373,12 @@ internal sealed partial class Http2ServerSession : IDisposable
                 _activeClientStreams--;
             }
 
-            if (stream.State.State != Http2StreamState.Closed)
+            // Our END_STREAM may still be in the writer's queue (a plain response is not awaited):
+            // a stream whose remote side ended is closed once it is written (section 5.1), so a late
+            // HEADERS on it is STREAM_CLOSED, not a frame after our reset to ignore.
+            var closing = stream.State.State == Http2StreamState.Closed
+                || (stream.EndStreamQueued && stream.State.State is Http2StreamState.HalfClosedRemote or Http2StreamState.ReservedLocal);
+            if (!closing)
             {
                 _resetByUs.Add(stream.Id);
             }
