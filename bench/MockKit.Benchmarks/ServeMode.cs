@@ -43,7 +43,8 @@ internal static class ServeMode
                 {
                     Console.WriteLine($"port={port}");
                     await stop.Task;
-                    Report("served");
+                    // Totals (Kestrel does not count its requests here): divide by the load's request count.
+                    Report($"served; in total {GC.GetTotalAllocatedBytes(precise: true)} bytes allocated, {ThreadPool.CompletedWorkItemCount} thread-pool work items");
                     await app.StopAsync();
                 }
 
