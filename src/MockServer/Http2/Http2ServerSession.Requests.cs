@@ -94,8 +94,7 @@ internal sealed partial class Http2ServerSession
             // (the exchange starts later, on another thread); the exchange detaches it if not.
             if (_server.MayStreamRequests)
             {
-                var piped = stream;
-                stream.BodyPipe = new Streaming.RequestBodyPipe(pauses: false, onConsumed: n => OnStreamBodyConsumed(piped, n));
+                stream.BodyPipe = NewBodyPipe(stream);
                 if (endStream)
                 {
                     stream.BodyPipe.Complete(); // No body: the dispatcher reads its end at once.
@@ -150,6 +149,10 @@ internal sealed partial class Http2ServerSession
 
         StartExchange(stream, _runExchange);
     }
+
+    // A method of its own: the lambda's closure would otherwise be made for every stream OpenStream opens.
+    private Streaming.RequestBodyPipe NewBodyPipe(Http2ServerStream stream) =>
+        new(pauses: false, onConsumed: n => OnStreamBodyConsumed(stream, n));
 
     /// <summary>
     /// A malformed or refused new stream: counted as a reset (the flood guard may end the connection
