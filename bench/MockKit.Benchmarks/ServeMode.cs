@@ -21,14 +21,19 @@ internal static class ServeMode
         switch (mode)
         {
             case "serve-mock" or "serve-mock-h2c" or "serve-mock-h2":
+                // MOCKKIT_ALLOCATION_TYPES=1: also print which types make up the bytes per request.
+                using (var sampler = Environment.GetEnvironmentVariable("MOCKKIT_ALLOCATION_TYPES") == "1" ? new AllocationSampler() : null)
                 await using (var server = MockServerHost.Start(variant))
                 {
+                    sampler?.Start();
                     Console.WriteLine($"port={server.Port}");
                     await stop.Task;
                     // A full collection first, so the heap is what the records retain.
                     var count = Math.Max(1, server.RequestCount);
+                    var workItems = ThreadPool.CompletedWorkItemCount;
                     var retained = GC.GetTotalMemory(forceFullCollection: true);
-                    Report($"recorded {server.RequestCount} requests; per request {GC.GetTotalAllocatedBytes(precise: true) / count} bytes allocated, {retained / count} retained");
+                    Report($"recorded {server.RequestCount} requests; per request {GC.GetTotalAllocatedBytes(precise: true) / count} bytes allocated, {retained / count} retained, {workItems / (double)count:0.00} thread-pool work items");
+                    sampler?.StopAndPrint(count);
                 }
 
                 return 0;
@@ -38,7 +43,8 @@ internal static class ServeMode
                 {
                     Console.WriteLine($"port={port}");
                     await stop.Task;
-                    Report($"served; {ThreadPool.CompletedWorkItemCount} work items");
+                    // Totals (Kestrel does not count its requests here): divide by the load's request count.
+                    Report($"served; in total {GC.GetTotalAllocatedBytes(precise: true)} bytes allocated, {ThreadPool.CompletedWorkItemCount} thread-pool work items");
                     await app.StopAsync();
                 }
 

@@ -48,6 +48,12 @@ public abstract class Dispatcher
         return peeked is not null && (wanted is null || wanted(peeked)) ? new ResponseClaim(this, peeked, bound: false) : null;
     }
 
+    /// <summary>
+    /// True when <see cref="Claim"/> looks at its request (a route's match); false lets an exchange
+    /// skip building the head-only request for it. The default <see cref="Claim"/> only peeks.
+    /// </summary>
+    internal virtual bool ClaimReadsRequest => false;
+
     /// <summary>Hands back a bound claim whose exchange ended before dispatch. The default does nothing.</summary>
     internal virtual void Release(ResponseClaim claim)
     {

@@ -36,6 +36,9 @@ public sealed partial class MockWebServer
     internal IStreamingDispatcher? StreamingDispatcherFor(ResponseClaim? claim) =>
         claim is { Bound: true } ? null : (claim?.Owner ?? _dispatcher) as IStreamingDispatcher;
 
+    /// <summary>True when <see cref="ClaimResponse"/> needs the request's head (see <see cref="Dispatcher.ClaimReadsRequest"/>).</summary>
+    internal bool ClaimReadsRequest => _dispatcher.ClaimReadsRequest;
+
     /// <summary>True when new exchanges may take the streaming path (HTTP/2 prepares a body pipe for them as their HEADERS arrive).</summary>
     internal bool MayStreamRequests => _dispatcher is IStreamingDispatcher;
 

@@ -67,18 +67,27 @@ public sealed partial class MockWebServer
         Metrics.ResponseSent(statusCode, protocol);
         if (Logger is { } logger)
         {
-            Guard(() => ServerLog.ResponseSent(logger, connection.Index, sequenceNumber, statusCode, protocol));
+            LogResponseSent(logger, connection, sequenceNumber, statusCode, protocol);
         }
     }
 
     private void ObserveRecorded(RecordedRequest request)
     {
         Metrics.Recorded(request);
-        if (Logger is not { } logger)
+        if (Logger is { } logger)
         {
-            return;
+            LogRecorded(logger, request);
         }
+    }
 
+    // The per-request log calls live in their own methods: a lambda's captured parameters are
+    // hoisted into a closure object at the start of the method that declares it, so in the callers
+    // above every request would pay for a closure even with no logger listening.
+    private static void LogResponseSent(ILogger logger, ServerConnection connection, int sequenceNumber, int statusCode, Protocol protocol) =>
+        Guard(() => ServerLog.ResponseSent(logger, connection.Index, sequenceNumber, statusCode, protocol));
+
+    private static void LogRecorded(ILogger logger, RecordedRequest request)
+    {
         if (request.Failure is { } failure)
         {
             Guard(() => ServerLog.RequestFailed(logger, request.ConnectionIndex, request.SequenceNumber, request.RequestLine, failure.Message, failure));

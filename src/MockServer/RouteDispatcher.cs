@@ -193,6 +193,9 @@ public sealed class RouteDispatcher : Dispatcher
     /// it — when that can be known from the head: no request (connection start), a rule reading the
     /// body, or a computed response all give no claim, and dispatch decides later.
     /// </summary>
+    /// <summary>A rule is matched against the request's head.</summary>
+    internal override bool ClaimReadsRequest => true;
+
     internal override ResponseClaim? Claim(RecordedRequest? request, Func<MockResponse, bool>? wanted)
     {
         if (request is null || request.Method.Length == 0)

@@ -24,7 +24,7 @@ internal sealed class Http2OutboundWindow
 {
     private readonly Lock _lock = new();
     private readonly int _streamId;
-    private readonly LinkedList<Waiter> _waiters = new(); // Guarded by _lock.
+    private LinkedList<Waiter>? _waiters; // Guarded by _lock; made on the first wait (most windows never wait: one per stream).
     private long _available;                               // Guarded by _lock; may be negative (section 6.9.2).
     private Exception? _abortedWith;                       // Guarded by _lock.
 
@@ -58,7 +58,7 @@ internal sealed class Http2OutboundWindow
         {
             lock (_lock)
             {
-                return _waiters.Count;
+                return _waiters?.Count ?? 0;
             }
         }
     }
@@ -80,7 +80,7 @@ internal sealed class Http2OutboundWindow
                 return ValueTask.FromException<int>(aborted);
             }
 
-            if (_available > 0 && _waiters.Count == 0)
+            if (_available > 0 && (_waiters is null || _waiters.Count == 0))
             {
                 int granted = (int)Math.Min(wanted, _available);
                 _available -= granted;
@@ -93,7 +93,7 @@ internal sealed class Http2OutboundWindow
             }
 
             waiter = new Waiter(wanted);
-            waiter.Node = _waiters.AddLast(waiter);
+            waiter.Node = (_waiters ??= new()).AddLast(waiter);
         }
 
         // Registered outside the lock: an already-canceled token runs Cancel inline. If a grant
@@ -162,8 +162,8 @@ internal sealed class Http2OutboundWindow
         lock (_lock)
         {
             _abortedWith ??= exception;
-            failed = [.. _waiters];
-            _waiters.Clear();
+            failed = _waiters is null ? [] : [.. _waiters];
+            _waiters?.Clear();
             foreach (Waiter waiter in failed)
             {
                 waiter.Node = null;
@@ -206,12 +206,12 @@ internal sealed class Http2OutboundWindow
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
         List<(Waiter, int)>? grants = null;
-        while (_available > 0 && _waiters.First is { } first)
+        while (_available > 0 && _waiters?.First is { } first)
         {
             Waiter waiter = first.Value;
             int granted = (int)Math.Min(waiter.Wanted, _available);
             _available -= granted;
-            _waiters.RemoveFirst();
+            _waiters!.RemoveFirst();
             waiter.Node = null;
             (grants ??= []).Add((waiter, granted));
         }
@@ -243,7 +243,7 @@ internal sealed class Http2OutboundWindow
                 return; // Already granted or aborted; the grant stands.
             }
 
-            _waiters.Remove(waiter.Node);
+            _waiters!.Remove(waiter.Node);
             waiter.Node = null;
         }
 

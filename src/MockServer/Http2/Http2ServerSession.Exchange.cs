@@ -33,7 +33,8 @@ internal sealed partial class Http2ServerSession
             // Take this stream's response as its HEADERS arrive, so the early policies below come
             // from the response this stream is then given, however many streams race (handed back
             // in the finally block if the stream ends before dispatch).
-            claim = stream.ArrivalClaim ?? _server.ClaimResponse(BuildHead(stream));
+            // The head-only request is built only for a dispatcher whose claim reads it (a route).
+            claim = stream.ArrivalClaim ?? _server.ClaimResponse(_server.ClaimReadsRequest ? BuildHead(stream) : null);
             stream.ArrivalClaim = null;
             var peeked = claim?.Response;
             var early = peeked?.Effective ?? PolicyTriggers.None;

@@ -10,6 +10,8 @@ namespace MockKit.MockServer.Http2;
 /// </summary>
 internal sealed partial class Http2ServerSession
 {
+    private readonly FieldCollector _fieldCollector = new(); // Reader loop only.
+
     /// <summary>A complete request (or trailer) field block arrived: decode it, then open or finish the stream.</summary>
     private void OnHeaderBlock()
     {
@@ -21,7 +23,8 @@ internal sealed partial class Http2ServerSession
         try
         {
             // Decoded even for streams we will refuse: the HPACK context must stay in sync (section 4.3).
-            var collector = new FieldCollector();
+            var collector = _fieldCollector;
+            collector.Clear();
             try
             {
                 _decoder.Decode(_assembler.Block, collector);
@@ -91,8 +94,7 @@ internal sealed partial class Http2ServerSession
             // (the exchange starts later, on another thread); the exchange detaches it if not.
             if (_server.MayStreamRequests)
             {
-                var piped = stream;
-                stream.BodyPipe = new Streaming.RequestBodyPipe(pauses: false, onConsumed: n => OnStreamBodyConsumed(piped, n));
+                stream.BodyPipe = NewBodyPipe(stream);
                 if (endStream)
                 {
                     stream.BodyPipe.Complete(); // No body: the dispatcher reads its end at once.
@@ -131,7 +133,7 @@ internal sealed partial class Http2ServerSession
         {
             RecordFailure(stream, new System.Net.ProtocolViolationException(
                 $"The request header list exceeds MaxRequestHeadBytes ({_server.MaxRequestHeadBytes}): {tooLarge.Message}"));
-            StartExchange(stream, TooLargeAsync);
+            StartExchange(stream, _runTooLarge);
             return;
         }
 
@@ -146,8 +148,12 @@ internal sealed partial class Http2ServerSession
         }
 
         AttachTunnelPipe(stream, endStream);
-        StartExchange(stream, RunExchangeAsync);
+        StartExchange(stream, _runExchange);
     }
+
+    // A method of its own: the lambda's closure would otherwise be made for every stream OpenStream opens.
+    private Streaming.RequestBodyPipe NewBodyPipe(Http2ServerStream stream) =>
+        new(pauses: false, onConsumed: n => OnStreamBodyConsumed(stream, n));
 
     /// <summary>
     /// A malformed or refused new stream: counted as a reset (the flood guard may end the connection
@@ -178,13 +184,16 @@ internal sealed partial class Http2ServerSession
         stream.Lifetime.Dispose();
     }
 
-    private void StartExchange(Http2ServerStream stream, Func<Http2ServerStream, Task> exchange)
+    private void StartExchange(Http2ServerStream stream, Func<object?, Task> exchange)
     {
-        // Task.Run: the exchange runs dispatchers and policies, which must never run on the reader loop.
-        var task = Task.Run(() => exchange(stream));
+        // On the thread pool: the exchange runs dispatchers and policies, which must never run on
+        // the reader loop. StartNew with the stream as state and a delegate made once per session
+        // (not Task.Run with a closure, whose Unwrap adds a promise): one task per stream. The
+        // outer task is kept; the session's end unwraps the few still running.
+        var task = Task.Factory.StartNew(exchange, stream, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
         lock (_lock)
         {
-            if (!task.IsCompleted && _streams.ContainsKey(stream.Id))
+            if (!(task.IsCompleted && task.Result.IsCompleted) && _streams.ContainsKey(stream.Id))
             {
                 _exchanges[stream.Id] = task;
             }
@@ -368,11 +377,27 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    /// <summary>Collects decoded fields (the decoder reports them one by one).</summary>
+    /// <summary>
+    /// Collects decoded fields (the decoder reports them one by one). One per session, reused for
+    /// every field block: the reader loop is its only user and is done with the list (parsed into
+    /// the request head or trailers) before it reads the next frame.
+    /// </summary>
     private sealed class FieldCollector : IHpackHeaderHandler
     {
-        public List<HpackHeaderField> Fields { get; } = [];
+        // A list grown by one huge block is not kept for the life of the connection.
+        private const int KeptCapacity = 64;
+
+        public List<HpackHeaderField> Fields { get; } = new(16);
 
         public void OnHeader(in HpackHeaderField field) => Fields.Add(field);
+
+        public void Clear()
+        {
+            Fields.Clear();
+            if (Fields.Capacity > KeptCapacity)
+            {
+                Fields.Capacity = 16;
+            }
+        }
     }
 }

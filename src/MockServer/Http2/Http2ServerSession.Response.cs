@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using MockKit.Http2;
@@ -89,13 +90,54 @@ internal sealed partial class Http2ServerSession
         var streamed = bodiless ? null : response.Body.Source;
         var hasTrailers = response.Trailers.Count > 0;
         var headersOnly = body.IsEmpty && streamed is null && !hasTrailers && triggers.OnResponseBody is null;
-        QueueHeaders(stream, ResponseFields(response, addLength: true), endStream: headersOnly);
+        var fields = ResponseFields(response, addLength: true);
+
+        // The end of a plain response is not awaited: the writer flushes whenever its queue runs
+        // empty (Http2FrameQueue), so waiting would only cost a hop per stream; whatever must follow
+        // the bytes on the wire (OnResponseEnd, delays) awaits its own flush.
         if (headersOnly)
         {
+            QueueResponse(stream, fields, ReadOnlyMemory<byte>.Empty, endStream: true);
+            return;
+        }
+
+        if (!body.IsEmpty && body.Length <= _peerMaxFrameSize && response.BodyDelay <= TimeSpan.Zero
+            && streamed is null && response.Throttle is null && triggers.OnResponseBody is null)
+        {
+            // A body that fits one DATA frame: when both windows grant it at once (section 5.2),
+            // HEADERS and DATA go to the writer as one queued item. HEADERS never waits for credit:
+            // without it they are queued alone and the DATA follows as credit arrives.
+            var credit = Http2SendCredit.AcquireAsync(stream.SendWindow, _sendWindow, body.Length, ct);
+            int granted;
+            if (credit.IsCompletedSuccessfully)
+            {
+                granted = credit.Result;
+                QueueResponse(stream, fields, body[..granted], endStream: !hasTrailers && granted == body.Length);
+            }
+            else
+            {
+                QueueResponse(stream, fields, ReadOnlyMemory<byte>.Empty, endStream: false);
+                granted = await credit.ConfigureAwait(false);
+                QueueData(stream, body[..granted], endStream: !hasTrailers && granted == body.Length);
+            }
+
+            if (granted < body.Length)
+            {
+                await WriteDataAsync(stream, body[granted..], endStream: !hasTrailers, ct).ConfigureAwait(false);
+            }
+
+            if (!hasTrailers)
+            {
+                return;
+            }
+
+            // Section 8.1: trailers are a HEADERS frame with END_STREAM after the DATA.
+            QueueHeaders(stream, Fields(response.Trailers, []), endStream: true);
             await FlushAsync(ct).ConfigureAwait(false);
             return;
         }
 
+        QueueHeaders(stream, fields, endStream: false);
         if (response.BodyDelay > TimeSpan.Zero)
         {
             await FlushAsync(ct).ConfigureAwait(false);
@@ -105,6 +147,10 @@ internal sealed partial class Http2ServerSession
         if (streamed is null && response.Throttle is null && triggers.OnResponseBody is null)
         {
             await WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
+            if (!hasTrailers)
+            {
+                return; // Flushed by the writer once its queue runs empty (see the headers-only case).
+            }
         }
         else
         {
@@ -183,30 +229,72 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    private void QueueData(Http2ServerStream stream, ReadOnlyMemory<byte> chunk, bool endStream) =>
-        Queue(w =>
+    private void QueueData(Http2ServerStream stream, ReadOnlyMemory<byte> chunk, bool endStream)
+    {
+        stream.EndStreamQueued |= endStream;
+        Queue(w => WriteDataFrame(w, stream, chunk, endStream));
+    }
+
+    /// <summary>Writer loop: one DATA frame whose credit was taken, unless the stream was reset meanwhile.</summary>
+    private void WriteDataFrame(IBufferWriter<byte> output, Http2ServerStream stream, ReadOnlyMemory<byte> chunk, bool endStream)
+    {
+        if (BeginSend(stream, Http2FrameType.Data, endStream))
         {
-            if (BeginSend(stream, Http2FrameType.Data, endStream))
+            Http2FrameWriter.WriteData(output, stream.Id, chunk.Span, endStream);
+            if (!chunk.IsEmpty)
             {
-                Http2FrameWriter.WriteData(w, stream.Id, chunk.Span, endStream);
-                if (!chunk.IsEmpty)
-                {
-                    // The peer answers DATA with WINDOW_UPDATE (stream and connection) and, in
-                    // clients like SocketsHttpHandler, with PINGs that estimate bandwidth.
-                    _windowUpdates.Credit(2);
-                    _pings.Credit(1);
-                }
+                // The peer answers DATA with WINDOW_UPDATE (stream and connection) and, in
+                // clients like SocketsHttpHandler, with PINGs that estimate bandwidth.
+                _windowUpdates.Credit(2);
+                _pings.Credit(1);
             }
-            else
+        }
+        else
+        {
+            _sendWindow.Return(chunk.Length); // Not sent (the stream was reset): the connection keeps the credit.
+        }
+    }
+
+    /// <summary>
+    /// Queues the response HEADERS and, when <paramref name="body"/> is not empty, one DATA frame
+    /// whose credit is already taken, as one writer item: the stream itself is the producer
+    /// (<see cref="Http2ServerStream.WriteFrames"/>), so nothing is allocated per frame.
+    /// </summary>
+    private void QueueResponse(Http2ServerStream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream)
+    {
+        stream.EndStreamQueued |= endStream;
+        stream.StageResponse(fields, body, endStream);
+        _frames.Queue(stream);
+    }
+
+    /// <summary>Writer loop: the frames staged by <see cref="QueueResponse"/>.</summary>
+    internal void WriteStagedResponse(IBufferWriter<byte> output, Http2ServerStream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream)
+    {
+        var headersEnd = endStream && body.IsEmpty;
+        try
+        {
+            if (BeginSend(stream, Http2FrameType.Headers, headersEnd))
             {
-                _sendWindow.Return(chunk.Length); // Not sent (the stream was reset): the connection keeps the credit.
+                _frames.HeaderBlocks.WriteHeaders(output, stream.Id, fields, headersEnd, _peerMaxFrameSize);
             }
-        });
+        }
+        catch
+        {
+            _sendWindow.Return(body.Length); // The DATA will not be written: the connection keeps its credit.
+            throw;
+        }
+
+        if (!body.IsEmpty)
+        {
+            WriteDataFrame(output, stream, body, endStream);
+        }
+    }
 
     /// <summary>:status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2).</summary>
     private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength)
     {
-        List<HpackHeaderField> fields = [new(":status", response.Code.ToString(CultureInfo.InvariantCulture))];
+        // Sized for :status, the scripted fields and content-length: no regrowth per response.
+        var fields = new List<HpackHeaderField>(response.Headers.Count + 2) { new(":status", response.Code.ToString(CultureInfo.InvariantCulture)) };
         Fields(response.Headers, fields);
         if (addLength && response.Code is >= 200 and not 204 and not 304 && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length")
             && response.Body.Length >= 0)
@@ -219,9 +307,9 @@ internal sealed partial class Http2ServerSession
 
     private static List<HpackHeaderField> Fields(MockHeaders headers, List<HpackHeaderField> fields)
     {
-        foreach (var (name, value) in headers)
+        foreach (var (name, value) in headers.Fields)
         {
-            var lower = name.ToLowerInvariant();
+            var lower = Http2FieldNames.Lower(name);
             // Section 8.2.2: connection-specific fields (and te other than "trailers") have no meaning
             // in HTTP/2 and make a message malformed, so they are dropped rather than sent.
             if (!Http2FieldValidation.IsConnectionSpecific(lower, value))

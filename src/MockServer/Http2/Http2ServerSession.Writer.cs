@@ -133,6 +133,7 @@ internal sealed partial class Http2ServerSession
     /// <summary>Queues a HEADERS block (with CONTINUATIONs as needed) for a stream, unless the stream was reset meanwhile.</summary>
     private void QueueHeaders(Http2ServerStream stream, List<HpackHeaderField> fields, bool endStream)
     {
+        stream.EndStreamQueued |= endStream;
         Queue(w =>
         {
             if (!BeginSend(stream, Http2FrameType.Headers, endStream))

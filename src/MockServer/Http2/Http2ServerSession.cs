@@ -108,7 +108,9 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly Http2OutboundWindow _sendWindow = new(0, Http2Constants.DefaultInitialWindowSize);
     private readonly Dictionary<int, Http2ServerStream> _streams = [];      // Guarded by _lock.
     private readonly HashSet<int> _resetByUs = [];                          // Guarded by _lock: ids whose late frames are ignored.
-    private readonly Dictionary<int, Task> _exchanges = [];                 // Guarded by _lock.
+    private readonly Dictionary<int, Task<Task>> _exchanges = [];           // Guarded by _lock: StartNew's task, whose result is the exchange.
+    private readonly Func<object?, Task> _runExchange;                      // Made once: starting an exchange allocates no delegate.
+    private readonly Func<object?, Task> _runTooLarge;
     private readonly Http2FloodGuard _pings;
     private readonly Http2FloodGuard _settingsFrames;
     private readonly Http2FloodGuard _resets;
@@ -144,6 +146,8 @@ internal sealed partial class Http2ServerSession : IDisposable
         _windowUpdates = new Http2FloodGuard("WINDOW_UPDATE", WindowUpdateLimit, FloodWindow, time);
         _priorities = new Http2FloodGuard("PRIORITY", PriorityLimit, FloodWindow, time);
         _frames = new Http2FrameQueue(connection.Transport, MaxQueuedControlFrames, OnWriteQueueFull);
+        _runExchange = stream => RunExchangeAsync((Http2ServerStream)stream!);
+        _runTooLarge = stream => TooLargeAsync((Http2ServerStream)stream!);
     }
 
     public ServerConnection Connection => _connection;
@@ -248,7 +252,7 @@ internal sealed partial class Http2ServerSession : IDisposable
         lock (_lock)
         {
             open = [.. _streams.Values];
-            exchanges = [.. _exchanges.Values];
+            exchanges = [.. _exchanges.Values.Select(static t => t.Unwrap())];
         }
 
         foreach (var stream in open)
@@ -371,7 +375,12 @@ internal sealed partial class Http2ServerSession : IDisposable
                 _activeClientStreams--;
             }
 
-            if (stream.State.State != Http2StreamState.Closed)
+            // Our END_STREAM may still be in the writer's queue (a plain response is not awaited):
+            // a stream whose remote side ended is closed once it is written (section 5.1), so a late
+            // HEADERS on it is STREAM_CLOSED, not a frame after our reset to ignore.
+            var closing = stream.State.State == Http2StreamState.Closed
+                || (stream.EndStreamQueued && stream.State.State is Http2StreamState.HalfClosedRemote or Http2StreamState.ReservedLocal);
+            if (!closing)
             {
                 _resetByUs.Add(stream.Id);
             }

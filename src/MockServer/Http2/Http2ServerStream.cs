@@ -1,4 +1,7 @@
+using System.Buffers;
 using MockKit.Http2;
+using MockKit.Http2.Engine;
+using MockKit.Http2.Hpack;
 using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Recording;
@@ -16,9 +19,15 @@ namespace MockKit.MockServer.Http2;
 /// (<see cref="Http2ServerSession.StreamLock"/>): the reader loop writes them, the exchange task
 /// reads them. The body waiter is completed after the lock is released.
 /// </remarks>
-internal sealed class Http2ServerStream : ISocketEffectTarget
+internal sealed class Http2ServerStream : ISocketEffectTarget, IHttp2FrameProducer
 {
     private readonly Http2ServerSession _session;
+
+    // The response staged for the writer (Http2ServerSession.QueueResponse): set by the exchange,
+    // taken by the writer loop; the queue between them orders the two.
+    private List<HpackHeaderField>? _stagedFields;
+    private ReadOnlyMemory<byte> _stagedBody;
+    private bool _stagedEndStream;
     private TaskCompletionSource? _bodyWaiter; // Guarded by the session lock.
     private long _bodyThreshold;               // Guarded by the session lock.
 
@@ -139,6 +148,33 @@ internal sealed class Http2ServerStream : ISocketEffectTarget
         catch (ObjectDisposedException)
         {
             // The exchange already finished; nothing is left to cancel.
+        }
+    }
+
+    /// <summary>
+    /// True once the exchange queued a frame with END_STREAM (the writer applies it to <see cref="State"/>
+    /// when it writes it). Set and read by the exchange task only.
+    /// </summary>
+    public bool EndStreamQueued { get; set; }
+
+    /// <summary>Stages the response HEADERS (and one DATA frame, credit taken) for <see cref="WriteFrames"/>; once per stream.</summary>
+    public void StageResponse(List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream)
+    {
+        _stagedFields = fields;
+        _stagedBody = body;
+        _stagedEndStream = endStream;
+    }
+
+    /// <summary>Writer loop: writes the staged response and lets go of it.</summary>
+    public void WriteFrames(IBufferWriter<byte> output)
+    {
+        var fields = _stagedFields;
+        var body = _stagedBody;
+        _stagedFields = null;
+        _stagedBody = default;
+        if (fields is not null)
+        {
+            _session.WriteStagedResponse(output, this, fields, body, _stagedEndStream);
         }
     }
 

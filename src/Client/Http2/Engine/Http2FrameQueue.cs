@@ -61,6 +61,9 @@ internal sealed class Http2FrameQueue : IDisposable
     /// <summary>Queues a frame producer; false when the writer has ended (nothing will be written).</summary>
     public bool Queue(Action<IBufferWriter<byte>> frame) => _items.Writer.TryWrite(new Item(frame, null, null, Control: false));
 
+    /// <summary>Queues a producer object (no delegate to allocate); false when the writer has ended.</summary>
+    public bool Queue(IHttp2FrameProducer producer) => _items.Writer.TryWrite(new Item(null, null, null, Control: false, Producer: producer));
+
     /// <summary>
     /// Queues a reply the peer provoked, counted against the cap. Past the cap the frame is dropped
     /// and the connection's close is requested once: the peer has stopped reading.
@@ -149,6 +152,7 @@ internal sealed class Http2FrameQueue : IDisposable
                         if (!finalWritten)
                         {
                             item.Frame?.Invoke(buffer);
+                            item.Producer?.WriteFrames(buffer);
                             finalWritten = item.Final;
                         }
                     }
@@ -213,7 +217,8 @@ internal sealed class Http2FrameQueue : IDisposable
     /// <summary>
     /// One unit of writer work: a frame producer, and/or a completion to signal once flushed, and/or
     /// a close to run after the flush; <paramref name="Control"/> marks a reply counted against the cap;
-    /// <paramref name="Final"/> marks the last frame the connection may send.
+    /// <paramref name="Final"/> marks the last frame the connection may send; <paramref name="Producer"/>
+    /// is a producer object queued instead of <paramref name="Frame"/>.
     /// </summary>
-    private readonly record struct Item(Action<IBufferWriter<byte>>? Frame, TaskCompletionSource? Done, Func<Task>? Close, bool Control, bool Final = false);
+    private readonly record struct Item(Action<IBufferWriter<byte>>? Frame, TaskCompletionSource? Done, Func<Task>? Close, bool Control, bool Final = false, IHttp2FrameProducer? Producer = null);
 }

@@ -30,6 +30,26 @@ public sealed class Http2FrameQueueTests
     }
 
     [Fact]
+    public async Task Producer_objects_run_in_queue_order_with_delegates_in_the_same_batch()
+    {
+        var transport = new RecordingStream();
+        using var queue = new Http2FrameQueue(transport, 10, _ => throw new InvalidOperationException("not expected"));
+        queue.Queue(w => w.Write("a"u8)).ShouldBeTrue();
+        queue.Queue(new BytesProducer("bc"u8.ToArray())).ShouldBeTrue();
+        queue.Queue(w => w.Write("d"u8)).ShouldBeTrue();
+
+        var flushed = queue.FlushAsync(CancellationToken.None);
+        var loop = queue.RunAsync(static _ => false);
+        await flushed.WaitAsync(Deadline);
+
+        transport.Written.ShouldBe("abcd"u8.ToArray());
+        transport.Writes.ShouldBe(1);
+        queue.Complete();
+        await loop.WaitAsync(Deadline);
+        queue.Queue(new BytesProducer([1])).ShouldBeFalse(); // The writer has ended.
+    }
+
+    [Fact]
     public async Task A_close_runs_after_everything_before_it_is_flushed_and_ends_the_loop()
     {
         var transport = new RecordingStream();
@@ -123,6 +143,11 @@ public sealed class Http2FrameQueueTests
     }
 
     /// <summary>A transport that records writes and flushes, and can hold writes until released.</summary>
+    private sealed class BytesProducer(byte[] bytes) : IHttp2FrameProducer
+    {
+        public void WriteFrames(IBufferWriter<byte> output) => output.Write(bytes);
+    }
+
     private sealed class RecordingStream : Stream
     {
         private readonly MemoryStream _written = new();
