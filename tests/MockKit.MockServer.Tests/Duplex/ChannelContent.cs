@@ -24,6 +24,10 @@ internal sealed class ChannelContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
+        // SocketsHttpHandler's HTTP/2 may keep a duplex request's HEADERS in its write buffer until
+        // something flushes it (dotnet/runtime#96223): a request whose first piece waits for the
+        // response would then never reach the server. Flushing first sends them, as YARP does.
+        await stream.FlushAsync(cancellationToken);
         await foreach (var piece in _pieces.Reader.ReadAllAsync(cancellationToken))
         {
             await stream.WriteAsync(piece, cancellationToken);

@@ -24,11 +24,23 @@ public sealed class DuplexTests
         const string protocol = "h2c";
         using var cts = new CancellationTokenSource(Deadline);
         await using var server = NewServer(protocol);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        server.TrafficLog = log.Enqueue;
         server.Enqueue(new MockResponse { Headers = { { "Content-Type", "text/plain" } }, DuplexHandler = EchoLinesAsync });
         using var client = NewClient(protocol);
         var content = new ChannelContent();
 
-        using var response = await client.SendAsync(Post(server, protocol, content), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(Post(server, protocol, content), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new Xunit.Sdk.XunitException($"No response head within {Deadline}. Server log:\n{string.Join("\n", log)}", e);
+        }
+
+        using var disposeResponse = response;
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         await using var body = await response.Content.ReadAsStreamAsync(cts.Token);
         var reader = new LineReader(body);

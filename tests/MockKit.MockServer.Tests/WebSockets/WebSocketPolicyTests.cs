@@ -63,9 +63,20 @@ public sealed class WebSocketPolicyTests
         {
             WebSocketHandler = async (socket, ct) =>
             {
-                using var registration = ct.Register(() => handlerCancelled.TrySetResult());
+                // Not ct.Register: the receive's own registration runs first (callbacks run newest
+                // first) and can end this handler, disposing a later registration before it ran.
                 handlerStarted.TrySetResult();
-                await socket.ReceiveAsync(new byte[16], ct);
+                try
+                {
+                    await socket.ReceiveAsync(new byte[16], ct);
+                }
+                finally
+                {
+                    if (ct.IsCancellationRequested)
+                    {
+                        handlerCancelled.TrySetResult();
+                    }
+                }
             },
         });
         using var client = new ClientWebSocket();
@@ -88,9 +99,20 @@ public sealed class WebSocketPolicyTests
         {
             WebSocketHandler = async (socket, ct) =>
             {
-                using var registration = ct.Register(() => handlerCancelled.TrySetResult());
+                // Not ct.Register: the receive's own registration runs first (callbacks run newest
+                // first) and can end this handler, disposing a later registration before it ran.
                 handlerStarted.TrySetResult();
-                await socket.ReceiveAsync(new byte[16], ct);
+                try
+                {
+                    await socket.ReceiveAsync(new byte[16], ct);
+                }
+                finally
+                {
+                    if (ct.IsCancellationRequested)
+                    {
+                        handlerCancelled.TrySetResult();
+                    }
+                }
             },
         });
         using var handler = new SocketsHttpHandler();
