@@ -151,11 +151,12 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
             await using (var recording = new MockWebServer { Dispatcher = forward })
             {
                 originals = await SendScriptAsync(recording);
-            }
 
-            // A streamed exchange is recorded when the upstream body was relayed to its end, which
-            // can be a moment after the client read the last byte.
-            await forward.WaitForRecordingsAsync(originals.Count).WaitAsync(TimeSpan.FromSeconds(30));
+                // A streamed exchange is recorded when the upstream body was relayed to its end, which
+                // can be a moment after the client read the last byte: wait before the shutdown, which
+                // would cancel an exchange still finishing (and its recording with it).
+                await forward.WaitForRecordingsAsync(originals.Count).WaitAsync(TimeSpan.FromSeconds(30));
+            }
 
             forward.SaveRecordings(path);
             var routes = Dispatcher.Replay(path);
