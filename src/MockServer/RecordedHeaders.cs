@@ -49,8 +49,21 @@ public sealed class RecordedHeaders : IReadOnlyList<KeyValuePair<string, string>
     /// <summary>Every value of <paramref name="name"/>, in wire order (empty when absent).</summary>
     /// <param name="name">The field name, case-insensitive.</param>
     /// <returns>The values.</returns>
-    public IReadOnlyList<string> GetValues(string name) =>
-        _fields.Where(f => f.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(f => f.Value).ToList();
+    public IReadOnlyList<string> GetValues(string name)
+    {
+        // A loop, not LINQ: the servers look fields up per request, and the iterators and the
+        // closure cost more than the answer.
+        List<string>? values = null;
+        foreach (var (key, value) in _fields)
+        {
+            if (key.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                (values ??= new List<string>(1)).Add(value);
+            }
+        }
+
+        return values ?? (IReadOnlyList<string>)[];
+    }
 
     /// <summary>True when a field named <paramref name="name"/> was sent.</summary>
     /// <param name="name">The field name, case-insensitive.</param>

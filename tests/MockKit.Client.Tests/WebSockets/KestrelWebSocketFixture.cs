@@ -34,10 +34,21 @@ public sealed class KestrelWebSocketFixture : IAsyncLifetime
     /// <summary>The subprotocol each accepted WebSocket was given (null: none), in accept order.</summary>
     public List<string?> AcceptedSubProtocols { get; } = [];
 
+    /// <summary>Kestrel's log (debug and up), kept for failure messages.</summary>
+    public Microsoft.Extensions.Logging.Testing.FakeLoggerProvider KestrelLog { get; } = new();
+
+    /// <summary>The last lines of Kestrel's log, for a failure message.</summary>
+    public string KestrelLogTail(int lines = 15) =>
+        string.Join("\n", KestrelLog.Collector.GetSnapshot().TakeLast(lines).Select(r => $"{r.Category}: {r.Level} {r.Message} {r.Exception?.Message}"));
+
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+
+        // Kestrel's own account of its connections (why it closed one), for failure messages.
+        builder.Logging.AddProvider(KestrelLog);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Debug);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http1);
@@ -71,6 +82,8 @@ public sealed class KestrelWebSocketFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+
+        KestrelLog.Dispose();
     }
 
     private async Task<WebSocket?> AcceptAsync(HttpContext context)

@@ -65,7 +65,15 @@ internal static class WebSocketTransport
 
         configure?.Invoke(socket.Options);
         using var deadline = new CancellationTokenSource(Deadline);
-        await socket.ConnectAsync(Url(kestrel, transport, path), new HttpMessageInvoker(handler, disposeHandler: false), deadline.Token);
+        try
+        {
+            await socket.ConnectAsync(Url(kestrel, transport, path), new HttpMessageInvoker(handler, disposeHandler: false), deadline.Token);
+        }
+        catch (WebSocketException e)
+        {
+            throw new WebSocketException($"{e.Message} Kestrel's log:\n{kestrel.KestrelLogTail()}", e);
+        }
+
         return socket;
     }
 
