@@ -188,6 +188,21 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     /// <summary>The scripted responses not yet served, when the dispatcher is a <see cref="QueueDispatcher"/>; otherwise 0.</summary>
     public int PendingResponseCount => _dispatcher is QueueDispatcher queue ? queue.PendingCount : 0;
 
+    /// <summary>
+    /// True once the listening socket is closed (tests: a connect to the old port cannot prove it,
+    /// as another process may already have bound that port again).
+    /// </summary>
+    internal bool IsListenerClosed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _listener is not null && _listener.SafeHandle.IsClosed;
+            }
+        }
+    }
+
     /// <summary>True once started and not yet shut down.</summary>
     public bool IsRunning
     {
