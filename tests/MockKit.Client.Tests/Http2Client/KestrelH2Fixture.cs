@@ -8,14 +8,17 @@ namespace MockKit.Client.Tests.Http2Client;
 /// <summary>Kestrel on loopback speaking only HTTP/2: TLS (ALPN h2, the Localhost() certificate) and h2c (prior knowledge).</summary>
 public sealed class KestrelH2Fixture : IAsyncLifetime
 {
-    private WebApplication? _app;
+    private KestrelLoopbackHost? _host;
 
-    public Uri H2cUrl { get; private set; } = null!;
+    public Uri H2cUrl => Host.Http;
 
-    public Uri HttpsUrl { get; private set; } = null!;
+    public Uri HttpsUrl => Host.Https;
+
+    /// <summary>The running Kestrel; <see cref="KestrelLoopbackHost.ExplainAsync{T}"/> adds its log to a failure.</summary>
+    internal KestrelLoopbackHost Host => _host ?? throw new InvalidOperationException("Kestrel has not started.");
 
     public async Task InitializeAsync() =>
-        (_app, H2cUrl, HttpsUrl) = await KestrelLoopback.StartAsync(HttpProtocols.Http2, app =>
+        _host = await KestrelLoopback.StartAsync(HttpProtocols.Http2, app =>
         {
             app.MapGet("/", (HttpContext context) => $"hello {context.Request.Protocol}");
             app.MapGet("/trailers", async (HttpContext context) =>
@@ -32,5 +35,11 @@ public sealed class KestrelH2Fixture : IAsyncLifetime
             });
         });
 
-    public Task DisposeAsync() => KestrelLoopback.StopAsync(_app);
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
 }

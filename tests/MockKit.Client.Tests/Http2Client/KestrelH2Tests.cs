@@ -17,7 +17,7 @@ public sealed class KestrelH2Tests(KestrelH2Fixture kestrel) : IClassFixture<Kes
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
         var url = tls ? kestrel.HttpsUrl : kestrel.H2cUrl;
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.GetAsync(url)));
+        var responses = await kestrel.Host.ExplainAsync(() => Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.GetAsync(url))));
         foreach (var response in responses)
         {
             response.Version.ShouldBe(HttpVersion.Version20);
@@ -34,13 +34,13 @@ public sealed class KestrelH2Tests(KestrelH2Fixture kestrel) : IClassFixture<Kes
     {
         using var handler = new InstrumentedHandler { Certificates = HandshakeCertificates.Localhost() };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
-        using var trailers = await client.GetAsync(new Uri(kestrel.HttpsUrl, "/trailers"));
+        using var trailers = await kestrel.Host.ExplainAsync(() => client.GetAsync(new Uri(kestrel.HttpsUrl, "/trailers")));
         (await trailers.Content.ReadAsStringAsync()).ShouldBe("with trailers");
         trailers.TrailingHeaders.GetValues("x-checksum").ShouldBe(["abc"]);
 
         var payload = new byte[3 * 1024 * 1024]; // Beyond every default window: both directions need WINDOW_UPDATEs.
         Random.Shared.NextBytes(payload);
-        using var echo = await client.PostAsync(new Uri(kestrel.HttpsUrl, "/echo"), new ByteArrayContent(payload));
+        using var echo = await kestrel.Host.ExplainAsync(() => client.PostAsync(new Uri(kestrel.HttpsUrl, "/echo"), new ByteArrayContent(payload)));
         (await echo.Content.ReadAsByteArrayAsync()).ShouldBe(payload);
         echo.GetExchange().SequenceNumber.ShouldBe(1);
     }

@@ -8,14 +8,17 @@ namespace MockKit.Client.Tests.Interop;
 /// <summary>Kestrel on loopback speaking HTTP/1.1, cleartext and HTTPS (the Localhost() certificate); one per test class.</summary>
 public sealed class KestrelFixture : IAsyncLifetime
 {
-    private WebApplication? _app;
+    private KestrelLoopbackHost? _host;
 
-    public Uri HttpUrl { get; private set; } = null!;
+    public Uri HttpUrl => Host.Http;
 
-    public Uri HttpsUrl { get; private set; } = null!;
+    public Uri HttpsUrl => Host.Https;
+
+    /// <summary>The running Kestrel; <see cref="KestrelLoopbackHost.ExplainAsync{T}"/> adds its log to a failure.</summary>
+    internal KestrelLoopbackHost Host => _host ?? throw new InvalidOperationException("Kestrel has not started.");
 
     public async Task InitializeAsync() =>
-        (_app, HttpUrl, HttpsUrl) = await KestrelLoopback.StartAsync(HttpProtocols.Http1, app =>
+        _host = await KestrelLoopback.StartAsync(HttpProtocols.Http1, app =>
         {
             app.MapGet("/", () => "hello kestrel");
             app.MapGet("/stream", async (HttpContext context) =>
@@ -34,5 +37,11 @@ public sealed class KestrelFixture : IAsyncLifetime
             });
         });
 
-    public Task DisposeAsync() => KestrelLoopback.StopAsync(_app);
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
 }

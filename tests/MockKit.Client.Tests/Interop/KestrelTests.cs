@@ -50,7 +50,7 @@ public sealed class KestrelTests(KestrelFixture kestrel) : IClassFixture<Kestrel
         using var handler = new InstrumentedHandler { Certificates = HandshakeCertificates.Localhost() };
         using var client = new HttpClient(handler);
 
-        using var response = await client.GetAsync(kestrel.HttpsUrl);
+        using var response = await kestrel.Host.ExplainAsync(() => client.GetAsync(kestrel.HttpsUrl));
 
         (await response.Content.ReadAsStringAsync()).ShouldBe("hello kestrel");
         var handshake = response.GetExchange().Handshake.ShouldNotBeNull();

@@ -79,7 +79,10 @@ internal static class RouteConnector
                 listener.OnSecureConnectEnd(callId, route, handshake);
                 if (handshake.ApplicationProtocol == "h2" && policy.Http2)
                 {
-                    phase = "starting HTTP/2";
+                    // The handshake goes into the phase so a peer that drops the connection after
+                    // agreeing on h2 (for instance because its own TLS layer saw another protocol)
+                    // is reported with what this side agreed.
+                    phase = $"starting HTTP/2 after TLS {handshake}";
                     http2 = new Http2Connection(address, route, socket, tls, handshake, pool, timeProvider);
                 }
                 else if (!policy.Http11)
