@@ -72,19 +72,12 @@ public sealed class EventListenerTests
     {
         var listener = new RecordingEventListener();
         using var client = new HttpClient(new InstrumentedHandler { EventListener = listener, RetryOnConnectionFailure = false });
-        var port = FreePort();
+        using var refused = new RefusingPort();
 
-        var failure = await Should.ThrowAsync<HttpRequestException>(() => client.GetAsync($"http://127.0.0.1:{port}/"));
+        var failure = await Should.ThrowAsync<HttpRequestException>(() => client.GetAsync($"http://127.0.0.1:{refused.Port}/"));
 
-        failure.Message.ShouldContain($"127.0.0.1:{port}");
+        failure.Message.ShouldContain($"127.0.0.1:{refused.Port}");
         failure.HttpRequestError.ShouldBe(HttpRequestError.ConnectionError);
         listener.EventNames.ShouldBe(["CallStart", "ProxySelectStart", "ProxySelectEnd", "ConnectStart", "ConnectFailed", "CallFailed"]);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

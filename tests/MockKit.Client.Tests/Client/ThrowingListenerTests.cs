@@ -79,10 +79,7 @@ public sealed class ThrowingListenerTests
     {
         var log = new ConcurrentQueue<string>();
         var listener = new ThrowingListener(eventName);
-        using var refused = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        refused.Start();
-        var port = ((IPEndPoint)refused.LocalEndpoint).Port;
-        refused.Stop(); // Nothing listens there any more: connects are refused.
+        using var refused = new RefusingPort();
         using var handler = new InstrumentedHandler { EventListener = listener, Pool = new ConnectionPool { Log = log.Enqueue } };
         using var client = new HttpClient(handler);
         using var cts = new CancellationTokenSource();
@@ -91,7 +88,7 @@ public sealed class ThrowingListenerTests
             await cts.CancelAsync();
         }
 
-        var failure = await Should.ThrowAsync<Exception>(() => client.GetAsync($"http://127.0.0.1:{port}/", cts.Token));
+        var failure = await Should.ThrowAsync<Exception>(() => client.GetAsync($"http://127.0.0.1:{refused.Port}/", cts.Token));
 
         failure.Message.ShouldNotContain(ThrowingListener.Message);
         listener.Thrown.ShouldBeGreaterThan(0, $"{eventName} was raised");

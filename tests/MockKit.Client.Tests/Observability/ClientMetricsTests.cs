@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using MockKit.Client.Tests.Support;
 using MockKit.MockServer;
@@ -195,15 +194,9 @@ public sealed class ClientMetricsTests
             }
 
             (await client.GetStringAsync(server.Url("/redirect"))).ShouldBe("ok after redirect");
-            await Should.ThrowAsync<HttpRequestException>(() => client.GetAsync($"{server.Url("/").Scheme}://127.0.0.1:{ClosedPort()}/refused"));
+            using var refused = new RefusingPort();
+            await Should.ThrowAsync<HttpRequestException>(() => client.GetAsync($"{server.Url("/").Scheme}://127.0.0.1:{refused.Port}/refused"));
         }
-    }
-
-    private static int ClosedPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port; // Bound, never listening, then closed: connects are refused.
     }
 
     private static IEnumerable<string> KeySets(IReadOnlyList<Measured> measured) =>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
@@ -120,22 +119,16 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
     [Fact]
     public async Task An_upstream_failure_is_a_502_with_the_exception_as_the_failure()
     {
-        int closedPort;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
+        using var refused = new RefusingPort();
         using var upstream = new SocketsHttpHandler();
-        var forward = new ForwardingDispatcher(upstream, new Uri($"http://127.0.0.1:{closedPort}/"));
+        var forward = new ForwardingDispatcher(upstream, new Uri($"http://127.0.0.1:{refused.Port}/"));
         await using var server = new MockWebServer { Dispatcher = forward };
         using var client = new HttpClient();
 
         using var response = await client.GetAsync(server.Url("/down"));
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
-        (await response.Content.ReadAsStringAsync()).ShouldStartWith($"MockWebServer could not forward GET /down HTTP/1.1 to http://127.0.0.1:{closedPort}/: HttpRequestException:");
+        (await response.Content.ReadAsStringAsync()).ShouldStartWith($"MockWebServer could not forward GET /down HTTP/1.1 to http://127.0.0.1:{refused.Port}/: HttpRequestException:");
         server.TakeRequest().Failure.ShouldBeOfType<HttpRequestException>();
         forward.Recordings.ShouldBeEmpty();
     }
