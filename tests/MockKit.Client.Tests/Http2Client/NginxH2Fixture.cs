@@ -11,7 +11,9 @@ public sealed class NginxH2Fixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        TlsPort = ExternalServer.FreePort();
+        // Held until nginx listens, so no other process is handed the port meanwhile.
+        using var tlsPort = new PortReservation();
+        TlsPort = tlsPort.Port;
 
         // "listen … ssl http2" is the form nginx 1.22 (the packaged one) understands; 1.25.1+ also accept "http2 on;".
         _nginx = await NginxLoopback.StartAsync("nginx-h2", directory => $$"""
@@ -22,7 +24,7 @@ public sealed class NginxH2Fixture : IAsyncLifetime
                     location / { return 200 "nginx h2 ok $server_protocol"; }
                     location /moved { return 302 /; }
                 }
-            """, TlsPort);
+            """, tlsPort);
     }
 
     public Task DisposeAsync()

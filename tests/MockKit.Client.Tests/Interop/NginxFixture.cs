@@ -13,8 +13,11 @@ public sealed class NginxFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Port = ExternalServer.FreePort();
-        TlsPort = ExternalServer.FreePort();
+        // Held until nginx listens, so no other process is handed the ports meanwhile.
+        using var port = new PortReservation();
+        using var tlsPort = new PortReservation();
+        Port = port.Port;
+        TlsPort = tlsPort.Port;
         _nginx = await NginxLoopback.StartAsync("nginx", directory => $$"""
                 server {
                     listen 127.0.0.1:{{Port}};
@@ -28,7 +31,7 @@ public sealed class NginxFixture : IAsyncLifetime
                     ssl_certificate_key {{directory}}/key.pem;
                     location / { return 200 "nginx tls ok"; }
                 }
-            """, Port, TlsPort);
+            """, port, tlsPort);
     }
 
     public Task DisposeAsync()

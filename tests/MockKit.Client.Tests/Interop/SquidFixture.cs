@@ -15,7 +15,9 @@ public sealed class SquidFixture : IAsyncLifetime
     {
         await Nginx.InitializeAsync();
         var directory = ExternalServer.NewDirectory("squid");
-        Port = ExternalServer.FreePort();
+        // Held until squid listens, so no other process is handed the port meanwhile.
+        using var port = new PortReservation();
+        Port = port.Port;
         var config = Path.Combine(directory, "squid.conf");
         await File.WriteAllTextAsync(config, $"""
             http_port 127.0.0.1:{Port}
@@ -35,7 +37,7 @@ public sealed class SquidFixture : IAsyncLifetime
             shutdown_lifetime 0 seconds
             dns_v4_first on
             """);
-        _squid = await ExternalServer.StartAsync("/usr/sbin/squid", "squid", directory, ["-N", "-f", config], Port);
+        _squid = await ExternalServer.StartAsync("/usr/sbin/squid", "squid", directory, ["-N", "-f", config], port);
     }
 
     public async Task DisposeAsync()

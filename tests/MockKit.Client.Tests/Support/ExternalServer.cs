@@ -33,7 +33,13 @@ internal sealed class ExternalServer : IDisposable
         return directory;
     }
 
-    public static async Task<ExternalServer> StartAsync(string binary, string aptPackage, string directory, IEnumerable<string> arguments, params int[] ports)
+    /// <summary>
+    /// Starts <paramref name="binary"/> and waits until it listens on every reserved port. The
+    /// caller holds the reservations until this returns (the server binds their ports alongside
+    /// them; see <see cref="PortReservation"/>), so no other process can take a port in between
+    /// and the probe that sees a port accept is talking to this server.
+    /// </summary>
+    public static async Task<ExternalServer> StartAsync(string binary, string aptPackage, string directory, IEnumerable<string> arguments, params PortReservation[] ports)
     {
         if (!File.Exists(binary))
         {
@@ -57,16 +63,19 @@ internal sealed class ExternalServer : IDisposable
         _ = process.StandardOutput.ReadToEndAsync();
         var server = new ExternalServer(process, directory);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        foreach (var port in ports)
+        foreach (var port in ports.Select(p => p.Port))
         {
             while (!await IsListeningAsync(port))
             {
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {
+                    var exited = process.HasExited;
+                    // Stopped first and read before Dispose deletes the directory: the logs are
+                    // what says why it did not listen.
+                    server.Kill();
+                    var failure = $"{binary} did not listen on port {port} (exited: {exited}).\nstderr: {await ReadRestAsync(stderr)}\n{server.ReadLogs()}";
                     server.Dispose();
-                    var logs = string.Join("\n", System.IO.Directory.GetFiles(directory, "*.log").Select(f => $"{f}:\n{File.ReadAllText(f)}"));
-                    throw new InvalidOperationException(
-                        $"{binary} did not listen on port {port} (exited: {process.HasExited}).\nstderr: {(process.HasExited ? await stderr : "")}\n{logs}");
+                    throw new InvalidOperationException(failure);
                 }
 
                 await Task.Delay(20);
@@ -76,14 +85,21 @@ internal sealed class ExternalServer : IDisposable
         return server;
     }
 
-    public static int FreePort()
+    public void Dispose()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        Kill();
+        _process.Dispose();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A server that is still shutting down may hold a file; the temp dir is cleaned later.
+        }
     }
 
-    public void Dispose()
+    private void Kill()
     {
         try
         {
@@ -97,15 +113,31 @@ internal sealed class ExternalServer : IDisposable
         {
             // Already gone.
         }
+    }
 
-        _process.Dispose();
+    private string ReadLogs()
+    {
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            return string.Join("\n", System.IO.Directory.GetFiles(Directory, "*.log").Select(f => $"{f}:\n{File.ReadAllText(f)}"));
         }
-        catch (IOException)
+        catch (IOException e)
         {
-            // A server that is still shutting down may hold a file; the temp dir is cleaned later.
+            return $"(logs in {Directory} unreadable: {e.Message})";
+        }
+    }
+
+    // The server was killed, so its stderr ends; the bound only guards against a grandchild
+    // that kept the pipe open.
+    private static async Task<string> ReadRestAsync(Task<string> stderr)
+    {
+        try
+        {
+            return await stderr.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            return "(still open after the kill)";
         }
     }
 

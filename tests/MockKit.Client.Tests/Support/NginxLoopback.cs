@@ -11,8 +11,8 @@ internal static class NginxLoopback
 {
     /// <param name="name">Directory prefix, for telling instances apart when one fails.</param>
     /// <param name="servers">The server blocks, given the directory (for cert.pem and key.pem).</param>
-    /// <param name="ports">Ports the blocks listen on; start-up waits until each accepts.</param>
-    public static async Task<ExternalServer> StartAsync(string name, Func<string, string> servers, params int[] ports)
+    /// <param name="ports">The reserved ports the blocks listen on, held by the caller until this returns; start-up waits until each accepts.</param>
+    public static async Task<ExternalServer> StartAsync(string name, Func<string, string> servers, params PortReservation[] ports)
     {
         var directory = ExternalServer.NewDirectory(name);
         var held = HandshakeCertificates.Localhost().HeldCertificate!;

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using MockKit.MockServer.Tests.Support;
 
 namespace MockKit.MockServer.Tests.Http1;
@@ -25,16 +23,12 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Binds_the_given_port()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        // Held while the server binds the same port beside it, so no other process can take it first.
+        using var reserved = new PortReservation();
 
         await using var server = new MockWebServer();
-        await server.StartAsync(port);
-        server.Port.ShouldBe(port);
+        await server.StartAsync(reserved.Port);
+        server.Port.ShouldBe(reserved.Port);
     }
 
     [Fact]
