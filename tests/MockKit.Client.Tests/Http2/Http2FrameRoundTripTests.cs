@@ -104,6 +104,21 @@ public class Http2FrameRoundTripTests
         payload.LastStreamId.ShouldBe(41);
         payload.ErrorCode.ShouldBe(Http2ErrorCode.EnhanceYourCalm);
         payload.DebugData.ToArray().ShouldBe("calm down"u8.ToArray());
+        payload.Describe().ShouldBe("GOAWAY(EnhanceYourCalm, last stream 41, debug data \"calm down\")");
+    }
+
+    [Fact]
+    public void GoAway_description_escapes_unprintable_debug_bytes_and_quotes_at_most_200()
+    {
+        var bytes = new byte[] { (byte)'o', (byte)'k', 0, 0x7f, (byte)'\\', 0xff };
+        Http2FrameReader.ReadGoAway(ReadSingle(Write(w => Http2FrameWriter.WriteGoAway(w, 0, Http2ErrorCode.ProtocolError, bytes))))
+            .Describe().ShouldBe("GOAWAY(ProtocolError, last stream 0, debug data \"ok\\x00\\x7f\\x5c\\xff\")");
+
+        var longDebug = Enumerable.Repeat((byte)'a', 1000).ToArray();
+        Http2FrameReader.ReadGoAway(ReadSingle(Write(w => Http2FrameWriter.WriteGoAway(w, 0, Http2ErrorCode.NoError, longDebug))))
+            .Describe().ShouldBe($"GOAWAY(NoError, last stream 0, debug data \"{new string('a', 200)}...\")");
+        Http2FrameReader.ReadGoAway(ReadSingle(Write(w => Http2FrameWriter.WriteGoAway(w, 7, Http2ErrorCode.NoError))))
+            .Describe().ShouldBe("GOAWAY(NoError, last stream 7)");
     }
 
     [Theory]

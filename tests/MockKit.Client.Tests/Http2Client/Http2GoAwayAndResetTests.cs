@@ -57,6 +57,25 @@ public sealed class Http2GoAwayAndResetTests
     }
 
     [Fact]
+    public async Task A_server_that_refuses_the_connection_with_goaway_before_its_settings_is_quoted_in_the_failure()
+    {
+        // Kestrel's answer to a TLS version below 1.2 (RFC 9113 section 9.2.1): GOAWAY(INADEQUATE_SECURITY)
+        // instead of SETTINGS, then the close. Without the GOAWAY in the message the caller only
+        // learns that the server closed the connection.
+        await using var peer = new Http2ServerPeer();
+        using var handler = new InstrumentedHandler { Protocols = [Protocol.H2PriorKnowledge], RetryOnConnectionFailure = false };
+        using var client = new HttpClient(handler);
+        var call = client.GetAsync(peer.Url("/"));
+        var connection = await peer.AcceptBeforeSettingsAsync();
+        await connection.SendAsync(w => Http2FrameWriter.WriteGoAway(w, 0, Http2ErrorCode.InadequateSecurity, "TLS 1.1 is below the minimum"u8));
+        await connection.CloseAfterClientAsync();
+
+        var failure = await Support.Catch.ExceptionAsync<HttpRequestException>(call);
+        failure.ToString().ShouldContain("GOAWAY(InadequateSecurity, last stream 0, debug data \"TLS 1.1 is below the minimum\")");
+        failure.HttpRequestError.ShouldBe(HttpRequestError.ConnectionError);
+    }
+
+    [Fact]
     public async Task Refused_stream_is_retried()
     {
         var (server, _, client) = await H2Harness.StartAsync(tls: false);

@@ -46,6 +46,19 @@ internal sealed class Http2ServerPeer : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>Accepts the next connection and reads the preface only: nothing is sent, so the test plays the server's first frames.</summary>
+    public async Task<Connection> AcceptBeforeSettingsAsync()
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        var socket = await _listener.AcceptSocketAsync(cts.Token);
+        var connection = new Connection(socket);
+        _connections.Add(connection);
+        var preface = new byte[Http2Constants.ClientPreface.Length];
+        await connection.Stream.ReadExactlyAsync(preface, cts.Token);
+        preface.ShouldBe(Http2Constants.ClientPreface.ToArray());
+        return connection;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var connection in _connections)
@@ -141,6 +154,19 @@ internal sealed class Http2ServerPeer : IAsyncDisposable
                 {
                     return null;
                 }
+            }
+        }
+
+        /// <summary>
+        /// Closes our side with a FIN and reads until the client closes too. Closing a socket with
+        /// unread bytes (the client's SETTINGS, WINDOW_UPDATE) would send a reset instead, which can
+        /// destroy the last frames we sent before the client reads them.
+        /// </summary>
+        public async Task CloseAfterClientAsync()
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            while (await ReadFrameAsync() is not null)
+            {
             }
         }
 

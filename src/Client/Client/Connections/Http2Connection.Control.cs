@@ -147,6 +147,7 @@ internal sealed partial class Http2Connection
         lock (_lock)
         {
             _goAwayReceived = true;
+            _goAwayDescription = goAway.Describe();
             _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, goAway.LastStreamId);
             foreach (var (id, stream) in _streams)
             {

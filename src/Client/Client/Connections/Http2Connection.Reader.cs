@@ -35,9 +35,18 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         {
             // Server frames are limited to our SETTINGS_MAX_FRAME_SIZE, which we leave at the default.
             var (_, leftover) = await Http2ReadLoop.RunAsync(input, Http2Constants.DefaultMaxFrameSize, _assembler, this, CancellationToken.None).ConfigureAwait(false);
+            // A server that refuses the connection outright (Kestrel: INADEQUATE_SECURITY before its
+            // SETTINGS) says why only in its GOAWAY, so the end of the connection quotes it.
+            string? goAway;
+            lock (_lock)
+            {
+                goAway = _goAwayDescription;
+            }
+
+            var after = goAway is null ? "" : $" after {goAway}";
             failure = new IOException(leftover == 0
-                ? $"The server closed the HTTP/2 connection ({Route})."
-                : $"The server closed the HTTP/2 connection ({Route}) inside a frame ({leftover} bytes left).");
+                ? $"The server closed the HTTP/2 connection ({Route}){after}."
+                : $"The server closed the HTTP/2 connection ({Route}) inside a frame ({leftover} bytes left){after}.");
         }
         catch (Exception e)
         {

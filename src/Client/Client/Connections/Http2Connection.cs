@@ -72,6 +72,7 @@ internal sealed partial class Http2Connection : PooledConnection
     private int _lastStreamId;                // Guarded by _lock: the highest id opened (by the writer).
     private int _goAwayLastStreamId = int.MaxValue; // Guarded by _lock.
     private bool _goAwayReceived;             // Guarded by _lock.
+    private string? _goAwayDescription;       // Guarded by _lock: the last GOAWAY received, for the message of the connection's end.
     private Exception? _closedWith;           // Guarded by _lock.
     private TaskCompletionSource<bool>? _ping; // Guarded by _lock: the health-check PING in flight.
     private ulong _pingPayload;               // Guarded by _lock.
