@@ -203,7 +203,7 @@ internal sealed class Call : IExchangeOwner
     private async ValueTask<(PooledConnection Connection, bool Reused, int SequenceNumber)> AcquireAsync(HttpRequestMessage request, PooledConnection? preferred)
     {
         var uri = request.RequestUri!;
-        var address = _handler.AddressFor(uri);
+        var address = _handler.AddressFor(uri, Address.WantsTunnel(request, _handler.ConnectionSettings.Proxy));
         var pool = _handler.Pool;
         var policy = ProtocolPolicy.For(request, _handler.ConnectionSettings.Protocols);
         while (pool.TryAcquire(address, policy, preferred, out var reused, out var sequenceNumber) is { } pooled)
@@ -224,7 +224,7 @@ internal sealed class Call : IExchangeOwner
         {
             if (_routes is null || _routes.Address != address)
             {
-                var routes = await RouteSelector.SelectAsync(uri, _handler.ConnectionSettings, _handler.RouteDatabase, Listener, _id, Token).ConfigureAwait(false);
+                var routes = await RouteSelector.SelectAsync(uri, address.Tunnel, _handler.ConnectionSettings, _handler.RouteDatabase, Listener, _id, Token).ConfigureAwait(false);
                 _routes = new RouteState(address, routes);
             }
 

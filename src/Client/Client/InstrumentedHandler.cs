@@ -73,7 +73,8 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     public IDns Dns { get => _dns; set => Set(ref _dns, value ?? throw new ArgumentNullException(nameof(value))); }
 
     /// <summary>The HTTP proxy (null, the default, for direct connections). <see cref="IWebProxy.IsBypassed"/> is honoured;
-    /// http URLs go in absolute form to it, https URLs through a CONNECT tunnel; a 407 is answered once with
+    /// http URLs go in absolute form to it, https URLs and http upgrades (a <c>ws://</c> WebSocket, as RFC 6455 section 4.1
+    /// asks) through a CONNECT tunnel; a 407 is answered once with
     /// <c>Proxy-Authorization: Basic</c> from <see cref="IWebProxy.Credentials"/>.</summary>
     public IWebProxy? Proxy { get => _proxy; set => Set(ref _proxy, value); }
 
@@ -195,19 +196,20 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     }
 
     /// <summary>
-    /// The pool address for <paramref name="uri"/>. Calls to one origin in a row (the common case)
-    /// share one <see cref="Address"/> instead of building an equal record per call; settings
-    /// are frozen by then, so only the scheme, host and port can differ.
+    /// The pool address for <paramref name="uri"/> (<paramref name="tunnel"/>: see <see cref="Address.WantsTunnel"/>).
+    /// Calls to one origin in a row (the common case) share one <see cref="Address"/> instead of building
+    /// an equal record per call; settings are frozen by then, so only the scheme, host, port and tunnel
+    /// mark can differ.
     /// </summary>
-    internal Address AddressFor(Uri uri)
+    internal Address AddressFor(Uri uri, bool tunnel)
     {
         var last = Volatile.Read(ref _lastAddress);
-        if (last is not null && last.Port == uri.Port && last.Scheme == uri.Scheme && last.Host == uri.IdnHost)
+        if (last is not null && last.Port == uri.Port && last.Tunnel == tunnel && last.Scheme == uri.Scheme && last.Host == uri.IdnHost)
         {
             return last;
         }
 
-        var fresh = Address.From(uri, this);
+        var fresh = Address.From(uri, this, tunnel);
         Volatile.Write(ref _lastAddress, fresh);
         return fresh;
     }

@@ -23,7 +23,7 @@ internal static class Http1RequestHeadWriter
             throw Invalid($"The method '{method}' is not a valid token.");
         }
 
-        // RFC 9112 section 3.2.2: absolute-form to a proxy (plain http only; https goes through a tunnel).
+        // RFC 9112 section 3.2.2: absolute-form to a proxy (plain http only; https and upgrades go through a tunnel).
         var target = route.Proxy is not null && !route.RequiresTunnel ? uri.AbsoluteUri : uri.PathAndQuery;
         Http1Writer.WriteRequestLine(writer, method, target, Protocol.Http11);
 

@@ -6,13 +6,14 @@ namespace MockKit.Client.Connections;
 /// <summary>
 /// Turns a request URI into the routes to try, in order: choose the proxy (honouring
 /// <see cref="IWebProxy.IsBypassed"/>), resolve the host to dial (the proxy's when proxied;
-/// IP literals skip DNS), make one route per address, and move routes that failed recently
+/// IP literals skip DNS), make one route per address (marked <see cref="Route.Tunnel"/> when the
+/// request asked for one and a proxy was chosen), and move routes that failed recently
 /// (<see cref="RouteDatabase"/>) to the end.
 /// </summary>
 internal static class RouteSelector
 {
     public static async Task<IReadOnlyList<Route>> SelectAsync(
-        Uri uri, ConnectionSettings settings, RouteDatabase database, EventListener listener, long callId, CancellationToken ct)
+        Uri uri, bool tunnel, ConnectionSettings settings, RouteDatabase database, EventListener listener, long callId, CancellationToken ct)
     {
         listener.OnProxySelectStart(callId, uri);
         Uri? proxy = null;
@@ -54,7 +55,9 @@ internal static class RouteSelector
             }
         }
 
-        var routes = addresses.Select(a => new Route(uri.Scheme, uri.IdnHost, uri.Port, proxy, new IPEndPoint(a, dialPort))).ToList();
+        // A bypassed proxy leaves the route direct, where a tunnel means nothing.
+        var tunnelled = tunnel && proxy is not null;
+        var routes = addresses.Select(a => new Route(uri.Scheme, uri.IdnHost, uri.Port, proxy, new IPEndPoint(a, dialPort)) { Tunnel = tunnelled }).ToList();
         return [.. routes.Where(r => !database.ShouldPostpone(r)), .. routes.Where(database.ShouldPostpone)];
     }
 }
