@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using MockKit.Client.Tests.WebSockets;
 using MockKit.Tls;
 
 namespace MockKit.Client.Tests.Interop;
@@ -57,5 +60,45 @@ public sealed class SquidTests(SquidFixture squid) : IClassFixture<SquidFixture>
 
         failure.HttpRequestError.ShouldBe(HttpRequestError.ProxyTunnelError);
         failure.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_ws_websocket_through_squid_goes_in_a_tunnel_and_echoes()
+    {
+        var events = new RecordingEventListener();
+        using var handler = new InstrumentedHandler
+        {
+            Proxy = new WebProxy($"http://127.0.0.1:{squid.Port}") { BypassProxyOnLocal = false },
+            EventListener = events,
+        };
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        using (var deadline = new CancellationTokenSource(WebSocketTransport.Deadline))
+        {
+            await socket.ConnectAsync(new Uri(squid.WebSockets.Http1Url, "/echo"), new HttpMessageInvoker(handler, disposeHandler: false), deadline.Token);
+        }
+
+        await WebSocketTransport.SendTextAsync(socket, "hello through squid");
+        var echoed = await WebSocketTransport.ReceiveMessageAsync(socket);
+        Encoding.UTF8.GetString(echoed.Data).ShouldBe("hello through squid");
+
+        socket.HttpStatusCode.ShouldBe(HttpStatusCode.SwitchingProtocols);
+        // squid adds Via to what it relays as an HTTP proxy; bytes in a tunnel it leaves alone.
+        socket.HttpResponseHeaders!.ContainsKey("Via").ShouldBeFalse("the 101 came from Kestrel through the tunnel, not relayed by squid");
+        events.Events.Single(e => e.Name == "ConnectStart").Detail.ShouldEndWith(" tunnel");
+
+        // The same handler's plain request to the same origin still goes to squid in absolute form.
+        using var client = new HttpClient(handler, disposeHandler: false);
+        using var plain = await client.GetAsync(new UriBuilder(squid.WebSockets.Http1Url) { Scheme = "http", Path = "/hello" }.Uri);
+        (await plain.Content.ReadAsStringAsync()).ShouldBe("hello HTTP/1.1");
+        plain.Headers.Via.ShouldNotBeEmpty("squid relayed it");
+        plain.GetExchange().Route.RequiresTunnel.ShouldBeFalse();
+
+        using (var deadline = new CancellationTokenSource(WebSocketTransport.Deadline))
+        {
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", deadline.Token);
+        }
+
+        socket.CloseStatus.ShouldBe(WebSocketCloseStatus.NormalClosure);
     }
 }
