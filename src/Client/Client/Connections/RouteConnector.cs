@@ -9,8 +9,8 @@ namespace MockKit.Client.Connections;
 
 /// <summary>
 /// Makes one connection on one route: TCP connect (under the connect timeout), the CONNECT
-/// tunnel when the route requires one (an https origin, or an http upgrade, behind a proxy), then TLS with SNI, ALPN, the configured
-/// trust and hostname verification. The tunnel's CONNECT is connection setup, not an exchange
+/// tunnel when the route requires one (an https origin, or an http upgrade, behind a proxy),
+/// then TLS with SNI, ALPN, the configured trust and hostname verification. The tunnel's CONNECT is connection setup, not an exchange
 /// of the call. When ALPN picks <c>h2</c> (or the policy says cleartext prior knowledge) the
 /// transport moves to an <see cref="Http2Connection"/>, which exchanges SETTINGS before the
 /// connection is returned (under the connect timeout). Failures become <see cref="HttpRequestException"/>s naming the route.
