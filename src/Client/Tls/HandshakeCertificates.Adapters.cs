@@ -11,7 +11,17 @@ public sealed partial class HandshakeCertificates
     /// not asked for (<c>ClientCertificateRequired</c> false); a server that sets it to true gets
     /// client chains validated against <see cref="TrustedCertificates"/> (and the platform roots
     /// when included), without revocation checks, and a missing client certificate rejected.
+    /// TLS session resumption is off (<c>AllowTlsResume</c> false): see the remarks.
     /// </summary>
+    /// <remarks>
+    /// The runtime keeps one TLS context per certificate for the whole process (on Linux, keyed by
+    /// the certificate's thumbprint, not by server), so every server presenting the same certificate
+    /// (two MockWebServers with <see cref="Localhost"/>, Kestrel with its leaf) would accept each
+    /// other's session tickets, and a resumed session brings along the client certificate shown to
+    /// the server that issued it: a server that never asked for one would then see it, and fail
+    /// the handshake if it cannot validate it. Test servers must not share state that way, so each
+    /// handshake made with these options is a full one.
+    /// </remarks>
     /// <returns>A new options object on each call; the caller may adjust it (ALPN, protocols).</returns>
     /// <exception cref="InvalidOperationException">There is no held certificate to present.</exception>
     public SslServerAuthenticationOptions ServerOptions()
@@ -24,6 +34,7 @@ public sealed partial class HandshakeCertificates
             ServerCertificateContext = context,
             ClientCertificateRequired = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            AllowTlsResume = false,
         };
 
         // The callback reads ClientCertificateRequired when the handshake runs, not now, so a
@@ -39,6 +50,10 @@ public sealed partial class HandshakeCertificates
     /// <see cref="TrustedCertificates"/> (or, when included, a platform root) and its
     /// certificate must name <paramref name="host"/>; <see cref="HeldCertificate"/>, if any, is
     /// offered as the client certificate. For an insecure host any certificate is accepted.
+    /// TLS session resumption is off (<c>AllowTlsResume</c> false): the runtime caches client
+    /// sessions per host name and client certificate, not per port, so a session (and the client
+    /// certificate shown in it) from one test server would otherwise be offered to every other
+    /// server on <c>localhost</c>; see <see cref="ServerOptions"/>.
     /// </summary>
     /// <param name="host">The host name or IP literal connected to; used for SNI and hostname verification.</param>
     /// <returns>A new options object on each call; the caller may adjust it (ALPN, protocols).</returns>
@@ -50,6 +65,7 @@ public sealed partial class HandshakeCertificates
             TargetHost = NormalizeHost(host),
             ClientCertificateContext = CertificateContext,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            AllowTlsResume = false,
         };
         if (IsInsecureHost(host))
         {
@@ -67,7 +83,7 @@ public sealed partial class HandshakeCertificates
     /// <summary>
     /// A new <see cref="SocketsHttpHandler"/> whose TLS trusts exactly these certificates: the
     /// same rules as <see cref="ClientOptions(string)"/> (trusted roots, optional platform roots,
-    /// hostname verification, insecure hosts, client certificate), applied per request host.
+    /// hostname verification, insecure hosts, client certificate, no session resumption), applied per request host.
     /// </summary>
     /// <returns>A handler owned by the caller (dispose it, or the <c>HttpClient</c> that wraps it).</returns>
     public SocketsHttpHandler CreateSocketsHttpHandler()
@@ -76,6 +92,7 @@ public sealed partial class HandshakeCertificates
         {
             ClientCertificateContext = CertificateContext,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            AllowTlsResume = false,
         };
         if (InsecureHosts.Count == 0)
         {

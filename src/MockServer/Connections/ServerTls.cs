@@ -50,6 +50,13 @@ internal sealed class ServerTls(
             ServerCertificate = options.ServerCertificate,
             EnabledSslProtocols = options.EnabledSslProtocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+
+            // Every handshake is a full one. The runtime shares one TLS context (and so one
+            // session-ticket key) among all servers in the process presenting the same certificate,
+            // whatever their client-auth policy: with resumption on, a session a client opened at
+            // another server (another MockWebServer with Localhost(), a Kestrel) resumes here,
+            // bringing that server's view of the client certificate with it (HandshakeCertificates.ServerOptions remarks).
+            AllowTlsResume = false,
             ApplicationProtocols = applicationProtocols.Count == 0 ? null : [.. applicationProtocols],
             ClientCertificateRequired = clientAuth != ClientAuthMode.None,
             RemoteCertificateValidationCallback = (_, certificate, chain, _) =>

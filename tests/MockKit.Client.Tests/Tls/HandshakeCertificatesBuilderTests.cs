@@ -72,6 +72,9 @@ public sealed class HandshakeCertificatesBuilderTests
         policy.RevocationMode.ShouldBe(X509RevocationMode.NoCheck);
         policy.CustomTrustStore.Cast<X509Certificate2>().ShouldBe([Root.Certificate]);
         certificates.ClientOptions("localhost").CertificateChainPolicy.ShouldNotBeSameAs(policy);
+        options.AllowTlsResume.ShouldBeFalse("sessions are cached per host, not per server (see ServerOptions remarks)");
+        using var sockets = certificates.CreateSocketsHttpHandler();
+        sockets.SslOptions.AllowTlsResume.ShouldBeFalse();
     }
 
     [Fact]
@@ -84,5 +87,6 @@ public sealed class HandshakeCertificatesBuilderTests
         context.TargetCertificate.ShouldBeSameAs(Leaf.Certificate);
         context.IntermediateCertificates.Select(c => c.Subject).ShouldContain("CN=builder intermediate");
         certificates.ServerOptions().ClientCertificateRequired.ShouldBeFalse();
+        certificates.ServerOptions().AllowTlsResume.ShouldBeFalse("servers with one certificate share the runtime's session-ticket key");
     }
 }

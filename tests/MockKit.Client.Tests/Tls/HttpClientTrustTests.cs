@@ -129,8 +129,37 @@ public sealed class HttpClientTrustTests
         (await GetAsync(client, server.Url("localhost"))).ShouldBe("client CN=http client");
 
         // Without a client certificate the server ends the connection; with TLS 1.3 the client
-        // may only notice when it reads, so the inner exception type varies.
-        await Should.ThrowAsync<HttpRequestException>(() => GetAsync(localhost, server.Url("localhost")));
+        // may only notice when it reads, so the inner exception type varies. (Trust only:
+        // Localhost() itself holds a certificate, which it would present.)
+        var anonymous = new HandshakeCertificates.Builder().AddTrustedCertificate(localhost.TrustedCertificates[0]).Build();
+        await Should.ThrowAsync<HttpRequestException>(() => GetAsync(anonymous, server.Url("localhost")));
+    }
+
+    [Theory]
+    [InlineData("InstrumentedHandler")]
+    [InlineData("SocketsHttpHandler")]
+    public async Task A_session_opened_with_a_client_certificate_is_not_resumed_at_another_server(string client)
+    {
+        // The runtime caches client sessions per host name and client certificate (not per port),
+        // and servers presenting the same certificate share one session-ticket key. A session in which
+        // the client showed its certificate, resumed at a server that never asked for one, hands that
+        // server the certificate: Kestrel then validated it against the system roots and failed the
+        // handshake (PartialChain), which is how this first showed up, as a flake of the Kestrel
+        // interop tests. The localhost certificates' clients make full handshakes only.
+        var localhost = HandshakeCertificates.Localhost();
+        var asking = new HandshakeCertificates.Builder()
+            .HeldCertificate(localhost.HeldCertificate!)
+            .AddTrustedCertificate(localhost.TrustedCertificates[0])
+            .Build();
+        await using var first = await KestrelHttpsServer.StartAsync(asking, requireClientCertificate: true, allowTlsResume: true);
+        await using var second = await KestrelHttpsServer.StartAsync(localhost.HeldCertificate!.Certificate);
+        using HttpMessageHandler handler = client == "InstrumentedHandler"
+            ? new InstrumentedHandler { Certificates = localhost }
+            : localhost.CreateSocketsHttpHandler();
+        using var http = new HttpClient(handler);
+
+        (await http.GetStringAsync(first.Url("localhost"))).ShouldBe($"client {localhost.HeldCertificate!.Certificate.Subject}");
+        (await http.GetStringAsync(second.Url("localhost"))).ShouldBe(KestrelHttpsServer.Body);
     }
 
     private static HandshakeCertificates Trusting(HeldCertificate root) =>

@@ -33,14 +33,19 @@ internal sealed class KestrelHttpsServer : IAsyncDisposable
 
     public Uri Url(string host) => new($"https://{host}:{Port}/");
 
-    /// <summary>Serves with <see cref="HandshakeCertificates.ServerOptions"/> (certificate context plus intermediates).</summary>
-    public static Task<KestrelHttpsServer> StartAsync(HandshakeCertificates certificates, bool requireClientCertificate = false) =>
+    /// <summary>
+    /// Serves with <see cref="HandshakeCertificates.ServerOptions"/> (certificate context plus
+    /// intermediates); <paramref name="allowTlsResume"/> turns session resumption back on, as any
+    /// production server has it.
+    /// </summary>
+    public static Task<KestrelHttpsServer> StartAsync(HandshakeCertificates certificates, bool requireClientCertificate = false, bool allowTlsResume = false) =>
         StartAsync(https => https.UseHttps(new TlsHandshakeCallbackOptions
         {
             OnConnection = _ =>
             {
                 var options = certificates.ServerOptions();
                 options.ClientCertificateRequired = requireClientCertificate;
+                options.AllowTlsResume = allowTlsResume;
                 return ValueTask.FromResult(options);
             },
         }));

@@ -146,6 +146,39 @@ public sealed class HttpsServerTests
     }
 
     [Fact]
+    public async Task A_client_certificate_shown_to_one_server_never_reaches_another_with_the_same_certificate()
+    {
+        // The runtime keeps one TLS context per server certificate chain for the whole process, so
+        // two servers presenting the same chain share a session-ticket key. With resumption on, the
+        // session opened at the server that asked for a client certificate resumed at the other one,
+        // which then saw that certificate (and a server without a validation callback, like Kestrel,
+        // failed the handshake on it). Servers in one test process must not share that state.
+        await using var asking = new MockWebServer();
+        asking.UseHttps(Localhost);
+        asking.RequireClientAuth(); // Localhost trusts its own root, so its leaf is a valid client certificate.
+        asking.Enqueue(new MockResponse("asked"));
+        await asking.StartAsync();
+        await using var other = new MockWebServer();
+        other.UseHttps(Localhost);
+        other.Enqueue(new MockResponse("not asked"));
+        other.Enqueue(new MockResponse("still not asked"));
+        await other.StartAsync();
+
+        // A client that resumes whenever a server lets it (the runtime's default for SslStream).
+        var tls = Localhost.ClientOptions("localhost");
+        tls.AllowTlsResume = true;
+        using var handler = new SocketsHttpHandler { SslOptions = tls, PooledConnectionLifetime = TimeSpan.Zero };
+        using var client = new HttpClient(handler);
+
+        (await client.GetStringAsync($"https://localhost:{asking.Port}/")).ShouldBe("asked");
+        asking.TakeRequest().Handshake!.PeerCertificates[0].Thumbprint.ShouldBe(Localhost.HeldCertificate!.Certificate.Thumbprint);
+        (await client.GetStringAsync($"https://localhost:{other.Port}/")).ShouldBe("not asked");
+        (await client.GetStringAsync($"https://localhost:{other.Port}/")).ShouldBe("still not asked");
+        other.TakeRequest().Handshake!.PeerCertificates.ShouldBeEmpty("this server never asked for a client certificate");
+        other.TakeRequest().Handshake!.PeerCertificates.ShouldBeEmpty("nor on the next connection");
+    }
+
+    [Fact]
     public async Task Client_auth_without_tls_is_refused_at_start()
     {
         await using var server = new MockWebServer();
