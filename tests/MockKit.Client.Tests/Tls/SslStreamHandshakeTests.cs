@@ -123,10 +123,14 @@ public sealed class SslStreamHandshakeTests
         serverOptions.ClientCertificateRequired = true;
         await using var pair = await LoopbackTlsPair.ConnectAsync();
 
-        var (serverError, clientError) = await pair.HandshakeAsync(serverOptions, HandshakeCertificates.Localhost().ClientOptions("localhost"));
+        // Trust only: Localhost() itself holds a certificate and would present it when asked.
+        var anonymous = new HandshakeCertificates.Builder().AddTrustedCertificate(HandshakeCertificates.Localhost().TrustedCertificates[0]).Build();
+
+        var (serverError, clientError) = await pair.HandshakeAsync(serverOptions, anonymous.ClientOptions("localhost"));
 
         serverError.ShouldBeOfType<AuthenticationException>();
         (clientError ?? await pair.ExchangeAsync()).ShouldNotBeNull();
+        pair.Client.LocalCertificate.ShouldBeNull();
     }
 
     [Fact]
