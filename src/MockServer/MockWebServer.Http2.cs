@@ -48,9 +48,20 @@ public sealed partial class MockWebServer
     } = 16_384;
 
     /// <summary>
-    /// HTTP/2: whether the server's preface announces SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441
-    /// section 3), letting clients bootstrap WebSockets with extended CONNECT. Always on; internal so
-    /// tests can show that <c>:protocol</c> without it is a malformed request.
+    /// HTTP/2: whether the server supports WebSockets over HTTP/2 (RFC 8441); true by default. When true
+    /// the server's preface announces SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 section 3) and a
+    /// client may open a WebSocket with an extended CONNECT (<c>:protocol websocket</c>, section 4),
+    /// answered by <see cref="MockResponse.WebSocketHandler"/>.
     /// </summary>
-    internal bool Http2EnableConnectProtocol { get; init; } = true;
+    /// <remarks>
+    /// <para>Set it to false to test a client against an HTTP/2 server without RFC 8441 support: the
+    /// preface then leaves the setting out (the RFC default, 0), so a well-behaved client must not send an
+    /// extended CONNECT and either falls back to an HTTP/1.1 upgrade (RFC 6455, over a connection that
+    /// offers <c>http/1.1</c>) or fails. A client that sends one anyway sends a malformed request (RFC 9113
+    /// section 8.1.1): the server resets that stream with RST_STREAM(PROTOCOL_ERROR) and records the
+    /// request with its <see cref="RecordedRequest.Failure"/> saying so, without dispatching it (no queued
+    /// response is used); the connection and its other streams carry on. HTTP/1.1 upgrades are not
+    /// affected.</para>
+    /// </remarks>
+    public bool Http2EnableConnectProtocol { get; init; } = true;
 }
