@@ -51,6 +51,60 @@ public sealed class WebSocketRecorderTests
             "WebSocket should have been closed by the client with\n    1000 (NormalClosure)\n    but was\n    4001 (4001) \"custom\"");
     }
 
+    [Fact]
+    public async Task A_mixed_text_and_binary_conversation_is_asserted_in_one_call()
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        await using var server = new MockWebServer();
+        var recorder = new WebSocketRecorder();
+        server.Enqueue(new MockResponse { WebSocketHandler = recorder.Handler });
+        using var client = await ConnectAsync(server, cts.Token);
+        await client.SendAsync("hel"u8.ToArray(), WebSocketMessageType.Text, false, cts.Token);
+        await client.SendAsync("lo"u8.ToArray(), WebSocketMessageType.Text, true, cts.Token);
+        await client.SendAsync(new byte[] { 0, 255 }, WebSocketMessageType.Binary, true, cts.Token);
+        await client.SendAsync("A"u8.ToArray(), WebSocketMessageType.Text, true, cts.Token);
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
+
+        recorder.ShouldHaveReceivedMessages(
+                WebSocketRecordedMessage.FromText("hello"), WebSocketRecordedMessage.FromBinary([0, 255]), WebSocketRecordedMessage.FromText("A"))
+            .ShouldHaveClosedWith(WebSocketCloseStatus.NormalClosure, "done");
+
+        // Same bytes, other type: "A" as binary [65] is a different message.
+        var wrongType = Should.Throw<ShouldAssertException>(() => recorder.ShouldHaveReceivedMessages(
+            WebSocketRecordedMessage.FromText("hello"), WebSocketRecordedMessage.FromBinary([0, 255]), WebSocketRecordedMessage.FromBinary("A"u8)));
+        wrongType.Message.ShouldBe(
+            "WebSocket should have received messages\n    [text \"hello\", binary [0, 255], binary [65]]\n    but was\n    [text \"hello\", binary [0, 255], text \"A\"]\n\n"
+            + "Received 3 message(s):\n    text \"hello\"\n    binary [0, 255]\n    text \"A\"\nClosed by the client: 1000 (NormalClosure) \"done\"");
+
+        // Order counts, and so does the count.
+        Should.Throw<ShouldAssertException>(() => recorder.ShouldHaveReceivedMessages(
+            WebSocketRecordedMessage.FromBinary([0, 255]), WebSocketRecordedMessage.FromText("hello"), WebSocketRecordedMessage.FromText("A")));
+        Should.Throw<ShouldAssertException>(() => recorder.ShouldHaveReceivedMessages(
+            WebSocketRecordedMessage.FromText("hello"), WebSocketRecordedMessage.FromBinary([0, 255])))
+            .Message.ShouldStartWith("WebSocket should have received messages\n    [text \"hello\", binary [0, 255]]\n    but was\n    [text \"hello\", binary [0, 255], text \"A\"]");
+        Should.Throw<ArgumentNullException>(() => recorder.ShouldHaveReceivedMessages(WebSocketRecordedMessage.FromText("hello"), null!));
+    }
+
+    [Fact]
+    public void Messages_are_equal_by_type_and_payload()
+    {
+        var text = WebSocketRecordedMessage.FromText("é");
+        text.ShouldBe(WebSocketRecordedMessage.FromText("é"));
+        text.GetHashCode().ShouldBe(WebSocketRecordedMessage.FromText("é").GetHashCode());
+        text.Payload.ShouldBe(new byte[] { 0xC3, 0xA9 }); // UTF-8.
+        text.ShouldNotBe(WebSocketRecordedMessage.FromBinary([0xC3, 0xA9]));
+        text.ShouldNotBe(WebSocketRecordedMessage.FromText("e"));
+        text.Equals(null).ShouldBeFalse();
+        WebSocketRecordedMessage.FromBinary([]).ShouldBe(WebSocketRecordedMessage.FromBinary(ReadOnlySpan<byte>.Empty));
+
+        // FromBinary copies: changing the caller's array afterwards changes nothing.
+        var bytes = new byte[] { 1, 2 };
+        var binary = WebSocketRecordedMessage.FromBinary(bytes);
+        bytes[0] = 9;
+        binary.Payload.ShouldBe(new byte[] { 1, 2 });
+        binary.ToString().ShouldBe("binary [1, 2]");
+    }
+
     private static async Task<ClientWebSocket> ConnectAsync(MockWebServer server, CancellationToken ct)
     {
         var url = new UriBuilder(server.Url("/ws")) { Scheme = "ws" }.Uri;

@@ -34,6 +34,31 @@ public static class WebSocketRecorderAssertions
         return matches ? recorder : throw Fail(recorder, messages, string.Join(", ", payloads.Select(p => $"binary [{string.Join(", ", p)}]")));
     }
 
+    /// <summary>
+    /// Asserts the client sent exactly these messages, in order, each with the expected type and payload
+    /// (whole messages, fragments joined): for a conversation that mixes text and binary messages.
+    /// </summary>
+    /// <param name="recorder">The recorder.</param>
+    /// <param name="expected">The expected messages, made with <see cref="WebSocketRecordedMessage.FromText"/> and <see cref="WebSocketRecordedMessage.FromBinary"/>.</param>
+    /// <returns>The recorder.</returns>
+    /// <example>
+    /// <code>
+    /// recorder.ShouldHaveReceivedMessages(WebSocketRecordedMessage.FromText("hello"), WebSocketRecordedMessage.FromBinary([1, 2, 3]));
+    /// </code>
+    /// </example>
+    public static WebSocketRecorder ShouldHaveReceivedMessages(this WebSocketRecorder recorder, params WebSocketRecordedMessage[] expected)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        ArgumentNullException.ThrowIfNull(expected);
+        foreach (var message in expected)
+        {
+            ArgumentNullException.ThrowIfNull(message, nameof(expected));
+        }
+
+        var messages = recorder.Messages;
+        return messages.SequenceEqual(expected) ? recorder : throw Fail(recorder, messages, string.Join(", ", expected.AsEnumerable()));
+    }
+
     /// <summary>Asserts the client closed with <paramref name="status"/> (and <paramref name="description"/>, when given).</summary>
     /// <param name="recorder">The recorder.</param>
     /// <param name="status">The expected close status.</param>
