@@ -60,8 +60,9 @@ public sealed partial class MockWebServer
     /// offers <c>http/1.1</c>) or fails. A client that sends one anyway sends a malformed request (RFC 9113
     /// section 8.1.1): the server resets that stream with RST_STREAM(PROTOCOL_ERROR) and records the
     /// request with its <see cref="RecordedRequest.Failure"/> saying so, without dispatching it (no queued
-    /// response is used); the connection and its other streams carry on. HTTP/1.1 upgrades are not
-    /// affected.</para>
+    /// response is used). That is a stream error (RFC 9113 section 5.4.2): the connection and its other
+    /// streams carry on, though the reset counts towards the server's reset-flood limit like any other.
+    /// HTTP/1.1 upgrades are not affected.</para>
     /// </remarks>
     public bool Http2EnableConnectProtocol { get; init; } = true;
 }
