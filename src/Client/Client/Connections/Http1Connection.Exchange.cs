@@ -82,6 +82,13 @@ internal sealed partial class Http1Connection
                 }
             }
 
+            // A timeout that expired while the head was arriving wins even if the bytes got here first
+            // (the timer fired after the socket read completed but before its continuation disarmed
+            // it): the exchange's token is canceled for good, so a response handed out now would fail
+            // on its first use (a 101's upgraded stream on its first write) with a timeout that
+            // belongs to this head read. Fail the call with it instead.
+            exchange.Token.ThrowIfCancellationRequested();
+
             // A final answer that came before the body was sent (only after Expect: 100-continue): the body was skipped.
             var (response, body) = final.StatusCode == 101
                 ? (RequestsUpgrade(request) ? CreateUpgradedResponse(request, final, exchange) : throw UnrequestedUpgrade())
