@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using MockKit.Client.Tests.Support;
 
@@ -12,6 +14,38 @@ namespace MockKit.Client.Tests.WebSockets;
 public sealed class Http1UpgradeTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task A_leaked_upgraded_stream_is_logged_and_its_connection_closed_when_collected()
+    {
+        using var raw = new RawHttpServer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo-protocol\r\nConnection: Upgrade\r\n\r\n");
+        var log = new ConcurrentQueue<string>();
+        var events = new RecordingEventListener();
+        using var handler = new InstrumentedHandler { Pool = new ConnectionPool { Log = log.Enqueue }, EventListener = events };
+        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+
+        await LeakAnUpgradeAsync(invoker, new Uri($"http://127.0.0.1:{raw.Port}/"));
+
+        await Eventually.WaitUntilAsync(
+            () =>
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                return !log.IsEmpty;
+            },
+            "the leaked upgraded stream is finalized");
+        log.ShouldHaveSingleItem().ShouldBe($"An upgraded connection to http://127.0.0.1:{raw.Port}/ was leaked. Did you forget to dispose the WebSocket?");
+        handler.Pool.UpgradedConnectionCount.ShouldBe(0);
+        events.EventNames.ShouldContain("CallEnd");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task LeakAnUpgradeAsync(HttpMessageInvoker invoker, Uri url)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { { "Upgrade", "echo-protocol" }, { "Connection", "Upgrade" } } };
+        var response = await invoker.SendAsync(request, CancellationToken.None).WaitAsync(Deadline);
+        response.StatusCode.ShouldBe(HttpStatusCode.SwitchingProtocols);
+    }
 
     [Fact]
     public async Task A_101_to_a_request_without_upgrade_is_a_protocol_error()

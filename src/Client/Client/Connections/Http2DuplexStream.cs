@@ -17,55 +17,26 @@ namespace MockKit.Client.Connections;
 /// collected without being disposed reports the leak through the pool's log.</para>
 /// <para>One reader and one writer may run at once.</para>
 /// </remarks>
-internal sealed class Http2DuplexStream : Stream, IResponseBody
+internal sealed class Http2DuplexStream : DuplexResponseStream
 {
     private readonly Http2Connection _connection;
     private readonly Http2ClientStream _stream;
     private readonly CancellationTokenRegistration _registration;
-    private long _bytesRead;
-    private int _started;
-    private int _finished;
 
     public Http2DuplexStream(Http2Connection connection, Http2ClientStream stream, CancellationTokenRegistration registration)
+        : base("extended CONNECT stream")
     {
         _connection = connection;
         _stream = stream;
         _registration = registration;
     }
 
-    ~Http2DuplexStream()
-    {
-        if (Volatile.Read(ref _finished) == 0 && !Exchange.IsReleased)
-        {
-            Exchange.Pool.WriteLog($"An extended CONNECT stream to {_connection.Route.Origin}/ was leaked. Did you forget to dispose the WebSocket?");
-            Finish();
-        }
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    private Exchange Exchange => _stream.Exchange;
+    protected override Exchange Exchange => _stream.Exchange;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _finished) != 0, this);
-        if (Interlocked.Exchange(ref _started, 1) == 0)
-        {
-            Exchange.Listener.OnResponseBodyStart(Exchange.CallId);
-        }
-
+        ThrowIfFinished();
+        OnReadStarting();
         if (buffer.IsEmpty)
         {
             return 0;
@@ -84,19 +55,16 @@ internal sealed class Http2DuplexStream : Stream, IResponseBody
 
         if (read > 0)
         {
-            _bytesRead += read;
+            OnRead(read);
             _connection.OnConsumed(_stream, read);
         }
 
         return read; // 0: the server ended its side (END_STREAM); ours stays open until disposed.
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _finished) != 0, this);
+        ThrowIfFinished();
         using var registration = cancellationToken.UnsafeRegister(static s => ((Exchange)s!).AbortByReader(), Exchange);
         Exchange.Arm(Exchange.Settings.WriteTimeout, "write"); // Waiting for credit is this protocol's write.
         try
@@ -113,60 +81,11 @@ internal sealed class Http2DuplexStream : Stream, IResponseBody
         }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask; // The writer loop flushes.
 
-    public override void Flush()
+    protected override void OnFinished()
     {
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("The extended CONNECT stream is read asynchronously.");
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("The extended CONNECT stream is written asynchronously.");
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    /// <summary>A 2xx to an extended CONNECT is final, never followed up. Ends the exchange.</summary>
-    public Task DiscardAsync()
-    {
-        Finish();
-        return Task.CompletedTask;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            Finish();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    private Exception Map(Exception e, string phase, CancellationToken cancellationToken)
-    {
-        var mapped = Exchange.MapFailure(e, phase, cancellationToken);
-        return mapped is OperationCanceledException or IOException ? mapped : new IOException(mapped.Message, mapped);
-    }
-
-    private void Finish()
-    {
-        if (Interlocked.Exchange(ref _finished, 1) != 0)
-        {
-            return;
-        }
-
-#pragma warning disable CA1816 // The finalizer exists only for leak detection, which ends here.
-        GC.SuppressFinalize(this);
-#pragma warning restore CA1816
         _registration.Dispose();
-        Exchange.Listener.OnResponseBodyEnd(Exchange.CallId, Interlocked.Read(ref _bytesRead));
 
         // The server ended its side and we read it all: end ours with END_STREAM (RFC 9113 section 8.1),
         // which closes the stream. Otherwise abandon both sides at once with RST_STREAM(CANCEL) (section
