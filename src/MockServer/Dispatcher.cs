@@ -54,6 +54,15 @@ public abstract class Dispatcher
     /// </summary>
     internal virtual bool ClaimReadsRequest => false;
 
+    /// <summary>
+    /// True when <see cref="Claim"/> may run user code (a subclass's <see cref="Peek"/>), so the
+    /// server must not claim on a connection's reader loop (HTTP/2) and claims in the exchange
+    /// instead; false lets the claim be made as each request head arrives, in arrival order (see
+    /// <see cref="Exchanges.ServerExchange.ClaimOnArrival"/>). The default is true: <see cref="Peek"/>
+    /// may be overridden.
+    /// </summary>
+    internal virtual bool ClaimRunsUserCode => true;
+
     /// <summary>Hands back a bound claim whose exchange ended before dispatch. The default does nothing.</summary>
     internal virtual void Release(ResponseClaim claim)
     {

@@ -190,6 +190,12 @@ public class QueueDispatcher : Dispatcher
         }
     }
 
+    /// <summary>
+    /// The exact queue claims under its lock and runs nothing else; a subclass may override
+    /// <see cref="Peek"/>, which its claim calls.
+    /// </summary>
+    internal override bool ClaimRunsUserCode => GetType() != typeof(QueueDispatcher);
+
     /// <summary>Puts a response taken by an exchange that ended before dispatch back at the front.</summary>
     internal override void Release(ResponseClaim claim)
     {

@@ -188,13 +188,23 @@ public sealed class RouteDispatcher : Dispatcher
         }
     }
 
+    /// <summary>A rule is matched against the request's head.</summary>
+    internal override bool ClaimReadsRequest => true;
+
+    /// <summary>
+    /// False: a claim evaluates only the conditions the library implements (method, path, header,
+    /// query, target). A rule whose conditions run user code or read the body
+    /// (<see cref="RouteBuilder.WithBody"/>, <see cref="Map(Func{RecordedRequest, bool}, string)"/>:
+    /// <see cref="RouteRule.NeedsBody"/>) or whose response is computed ends the claim before any of
+    /// that runs; dispatch decides those later, off the reader.
+    /// </summary>
+    internal override bool ClaimRunsUserCode => false;
+
     /// <summary>
     /// Reserves, for a request whose head just arrived, the response of the rule that will match
     /// it — when that can be known from the head: no request (connection start), a rule reading the
     /// body, or a computed response all give no claim, and dispatch decides later.
     /// </summary>
-    /// <summary>A rule is matched against the request's head.</summary>
-    internal override bool ClaimReadsRequest => true;
 
     internal override ResponseClaim? Claim(RecordedRequest? request, Func<MockResponse, bool>? wanted)
     {

@@ -5,4 +5,7 @@ internal sealed class FuncDispatcher(Func<RecordedRequest, MockResponse> dispatc
 {
     public override ValueTask<MockResponse> DispatchAsync(RecordedRequest request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(dispatch(request) ?? throw new InvalidOperationException("The dispatch function returned null."));
+
+    // The default claim only peeks, and this sealed type's Peek is the base's (null): no user code.
+    internal override bool ClaimRunsUserCode => false;
 }

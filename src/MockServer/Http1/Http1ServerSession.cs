@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using MockKit.Http1;
 using MockKit.MockServer.Connections;
+using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Recording;
 
@@ -59,7 +60,13 @@ internal sealed partial class Http1ServerSession
                     return false;
                 }
 
-                if (!await ServeOneAsync().ConfigureAwait(false))
+                if (!await ReadRequestAsync().ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                // HTTP/1 reads nothing else while its exchange runs: the exchange's claim is the one on arrival.
+                if (!await ServerExchange.RunAsync(this, claim: null, ShutdownToken).ConfigureAwait(false))
                 {
                     return _switchToHttp2;
                 }
@@ -92,9 +99,9 @@ internal sealed partial class Http1ServerSession
         return available;
     }
 
-    /// <summary>Serves one exchange.</summary>
-    /// <returns>True when the connection stays open for another request.</returns>
-    private async Task<bool> ServeOneAsync()
+    /// <summary>Reads the next request's head and body framing: the exchange <see cref="ServerExchange"/> then runs.</summary>
+    /// <returns>True when an exchange is ready; false when the connection ends (end of input, or a malformed head answered).</returns>
+    private async Task<bool> ReadRequestAsync()
     {
         _connection.State = "reading a request head";
         Http1RequestHead? head;
@@ -122,10 +129,12 @@ internal sealed partial class Http1ServerSession
             _server.Log(_connection.Index, sequence, $"{head.RequestLine}");
         }
 
-        Http1BodyFraming framing;
+        _head = head;
+        _sequence = sequence;
+        _body = null;
         try
         {
-            framing = Http1BodyFraming.ForRequest(head.Headers);
+            _framing = Http1BodyFraming.ForRequest(head.Headers);
         }
         catch (Http1ParseException e)
         {
@@ -134,201 +143,7 @@ internal sealed partial class Http1ServerSession
             return false;
         }
 
-        // Take this exchange's response now, while only its head is known, so the early policies
-        // below come from the response this request is then given (another connection's request
-        // can no longer be dispatched in between). Handed back if the exchange ends before dispatch.
-        var claim = _server.ClaimResponse(Build(head, sequence, null, null));
-        MockResponse response;
-        RecordedRequest? recorded = null; // The exchange's recording, once made (a WebSocket refusal sets its failure).
-        RequestBodyRead? body = null;
-        var bodyUnread = false;
-        try
-        {
-            var early = claim?.Response.Effective ?? PolicyTriggers.None;
-            if (claim is { Bound: true } && early.OnRequestStart is { } lateStart)
-            {
-                // The response that acts at request start was still queued when this request
-                // arrived (another connection took the one before it): it belongs to this request.
-                var failure = new SocketPolicyException(
-                    nameof(MockResponse.OnRequestStart), lateStart,
-                    $"{ServerConnection.DescribeSource(claim.Response, claim.Response.OnRequestStart)}: {lateStart} when the request head arrived.");
-                var started = Build(head, sequence, null, failure);
-                _connection.Record(started);
-                await _server.DispatchAsync(started, claim, ShutdownToken).ConfigureAwait(false);
-                claim = null;
-                _server.Log(_connection.Index, sequence, $"{failure.Message}");
-                await lateStart.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false);
-                return false;
-            }
-
-            if (ShouldSendContinue(early.Continue, head, framing))
-            {
-                await WriteRawAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
-            }
-
-            bodyUnread = early.DoNotReadRequestBody && framing.Kind != Http1BodyKind.None;
-
-            // A duplex response known now (enqueued or routed) reads the body while it answers.
-            if (!bodyUnread && early.OnRequestBody is null && claim is { Bound: true, Response.DuplexHandler: not null })
-            {
-                var duplexClaim = claim;
-                claim = null;
-                return await ServeDuplexAsync(head, sequence, framing, duplexClaim).ConfigureAwait(false);
-            }
-
-            // Nothing needs the body read first: a streaming dispatcher (a forward) gets the request
-            // now and its body as it arrives; the request is recorded when the body ended.
-            var streamingDispatcher = bodyUnread || early.OnRequestBody is not null ? null : _server.StreamingDispatcherFor(claim);
-            if (streamingDispatcher is not null)
-            {
-                claim = null; // Not bound (StreamingDispatcherFor): nothing to hand back.
-                if (await DispatchStreamingAsync(head, sequence, framing, streamingDispatcher).ConfigureAwait(false) is not { } streamed)
-                {
-                    return false;
-                }
-
-                response = streamed;
-            }
-            else
-            {
-                MockResponse? answered = null;
-                if (!bodyUnread)
-                {
-                    _connection.State = "reading a request body";
-                    body = await ReadBodyAsync(framing, early.OnRequestBody).ConfigureAwait(false);
-                    if (body.ParseError is { } parseError)
-                    {
-                        RecordFailure(Build(head, sequence, body, new ProtocolViolationException(parseError.Message)));
-                        await RejectAsync(parseError).ConfigureAwait(false);
-                        return false;
-                    }
-
-                    if (body.Truncated)
-                    {
-                        RecordFailure(Build(head, sequence, body, new IOException(
-                            $"The client closed the connection after {body.Recorder.Size} body bytes{(framing.Length > 0 ? $" of {framing.Length}" : string.Empty)}.")));
-                        return false;
-                    }
-
-                    if (body.TriggerFired is { } bodyEffect)
-                    {
-                        // The body trigger consumed this exchange: record the partial request, consume
-                        // its claimed response so the next request gets the next one, act.
-                        var failure = new SocketPolicyException(
-                            nameof(MockResponse.OnRequestBody), bodyEffect,
-                            $"{ServerConnection.DescribeSource(claim!.Response, claim.Response.OnRequestBody)}: {bodyEffect} after {body.Recorder.Size} body bytes.");
-                        var partial = recorded = Build(head, sequence, body, failure);
-                        _connection.Record(partial);
-                        var bodyClaim = claim;
-                        claim = null;
-                        answered = await _server.DispatchAsync(partial, bodyClaim, ShutdownToken).ConfigureAwait(false);
-                        _server.Log(_connection.Index, sequence, $"{failure.Message}");
-                        if (await bodyEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
-                        {
-                            return false;
-                        }
-
-                        // A half-close leaves the exchange going, as on HTTP/2: the partial request stays
-                        // the one recording and its response is the one sent. The rest of the body is
-                        // still unread, so the connection cannot carry another request afterwards.
-                        bodyUnread = true;
-                    }
-                }
-
-                if (answered is null)
-                {
-                    var request = recorded = Build(head, sequence, body, null);
-                    _connection.Record(request);
-
-                    _connection.State = "dispatching";
-                    var dispatchClaim = claim;
-                    claim = null;
-                    answered = await _server.DispatchAsync(request, dispatchClaim, ShutdownToken).ConfigureAwait(false);
-                }
-
-                response = answered;
-            }
-        }
-        finally
-        {
-            // Still held: the exchange ended before dispatch, so the next request deserves it.
-            MockWebServer.ReleaseResponse(claim);
-        }
-
-        // A streamed body (a forwarded response's) is relayed once and let go of however the
-        // exchange ends, so the upstream is never left half read.
-        response.Body.Source?.Take();
-        try
-        {
-            return await RespondAsync(head, sequence, response, bodyUnread, recorded).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (response.Body.Source is { } streamed)
-            {
-                await streamed.ReleaseAsync(ShutdownToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>Sends the dispatched response with its triggers.</summary>
-    /// <returns>True when the connection stays open for another request.</returns>
-    private async Task<bool> RespondAsync(Http1RequestHead head, int sequence, MockResponse response, bool bodyUnread, RecordedRequest? request)
-    {
-        var triggers = response.Effective;
-        if (triggers.OnResponseStart is { } startEffect)
-        {
-            _server.Log(_connection.Index, sequence, $"{ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
-            if (await startEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
-            {
-                return false;
-            }
-        }
-
-        if (response.WebSocketHandler is not null)
-        {
-            await ServeWebSocketAsync(head, sequence, response, request).ConfigureAwait(false);
-            return false; // Never reused: the connection carried a WebSocket (or a refused handshake).
-        }
-
-        if (response.DuplexHandler is not null)
-        {
-            // Dispatched after the whole body (a custom dispatcher): the handler reads it from the record.
-            using var recordedBody = new MemoryStream(request?.Body ?? [], writable: false);
-            return await WriteDuplexResponseAsync(head, sequence, response, recordedBody, applyStart: false).ConfigureAwait(false) && !bodyUnread && KeepAlive(head, response);
-        }
-
-        _connection.State = "writing the response";
-        await WriteResponseAsync(head, response, triggers).ConfigureAwait(false);
-        if (_server.IsLogging)
-        {
-            _server.Log(_connection.Index, sequence, $"-> {response.Code} {response.EffectiveReason} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
-        }
-
-        _server.OnResponseSent(_connection, sequence, response.Code, head.Version);
-
-        if (triggers.OnResponseEnd is { } endEffect
-            && await endEffect.ApplyAsync(_connection, ShutdownToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-
-        if (_connection.InputShutDown)
-        {
-            return false;
-        }
-
-        if (triggers.UpgradeToSslAtEnd)
-        {
-            await UpgradeToTlsAsync().ConfigureAwait(false);
-
-            // ALPN inside the tunnel picked h2: stop reading HTTP/1 here (nothing was buffered from
-            // the new TLS stream yet) and let ServerConnection continue with an HTTP/2 session.
-            _switchToHttp2 = _connection.Handshake?.ApplicationProtocol == "h2";
-            return !_switchToHttp2;
-        }
-
-        return !bodyUnread && KeepAlive(head, response);
+        return true;
     }
 
     private static bool ShouldSendContinue(ContinueMode mode, Http1RequestHead head, Http1BodyFraming framing) => mode switch

@@ -1,160 +1,178 @@
-using MockKit.MockServer.Connections;
 using MockKit.MockServer.Dispatching;
+using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Recording;
+using MockKit.MockServer.Streaming;
 
 namespace MockKit.MockServer.Http2;
 
 /// <summary>
-/// The exchange task of one stream: triggers, recording, dispatch and the response. Triggers
-/// fire at the HTTP/1 moments, scoped to the stream:
-/// <list type="bullet">
-/// <item>OnRequestStart — when the request HEADERS arrived (the request is recorded with its
-/// headers and a failure; e.g. <see cref="SocketPolicy.ResetStreamAtStart"/> sends RST_STREAM);</item>
-/// <item>OnRequestBody — after half the declared content-length (or the first DATA when none);</item>
-/// <item>OnResponseStart — after the request is recorded and dispatched, before any response frame;</item>
-/// <item>OnResponseBody — after N DATA bytes; OnResponseEnd — after END_STREAM.</item>
-/// </list>
+/// HTTP/2's side of the exchange pipeline (<see cref="ServerExchange"/>), which each stream's exchange
+/// task runs with the stream as its <see cref="IExchangeTransport"/> (see Http2ServerStream.Exchange.cs).
+/// Triggers fire at the HTTP/1 moments, scoped to the stream: OnRequestStart when the request
+/// HEADERS arrived (e.g. <see cref="SocketPolicy.ResetStreamAtStart"/> sends RST_STREAM),
+/// OnRequestBody after half the declared content-length (or the first DATA when none), then the
+/// response's triggers; effects act on the stream (<see cref="Http2ServerStream"/>).
 /// </summary>
 internal sealed partial class Http2ServerSession
 {
-    private async Task RunExchangeAsync(Http2ServerStream stream)
+    /// <summary>The exchange task of one stream: the pipeline, with the response its HEADERS claimed on arrival.</summary>
+    private Task<bool> RunExchangeAsync(Http2ServerStream stream)
     {
-        var ct = stream.Lifetime.Token;
-        ResponseClaim? claim = null;
-        try
+        if (_server.IsLogging)
         {
-            var head = stream.Head!;
-            if (_server.IsLogging)
-            {
-                _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"{head.RequestLine}");
-            }
+            _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"{stream.Head!.RequestLine}");
+        }
 
-            // Take this stream's response as its HEADERS arrive, so the early policies below come
-            // from the response this stream is then given, however many streams race (handed back
-            // in the finally block if the stream ends before dispatch).
-            // The head-only request is built only for a dispatcher whose claim reads it (a route).
-            claim = stream.ArrivalClaim ?? _server.ClaimResponse(_server.ClaimReadsRequest ? BuildHead(stream) : null);
-            stream.ArrivalClaim = null;
-            var peeked = claim?.Response;
-            var early = peeked?.Effective ?? PolicyTriggers.None;
-            if (early.OnRequestStart is { } startEffect)
-            {
-                var startClaim = claim;
-                claim = null;
-                await FireBeforeResponseAsync(stream, nameof(MockResponse.OnRequestStart), startEffect,
-                    $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestStart)}: {startEffect} when the request headers arrived.", startClaim, ct).ConfigureAwait(false);
-                return;
-            }
+        var claim = stream.ArrivalClaim;
+        stream.ArrivalClaim = null;
+        return ServerExchange.RunAsync(stream, claim, stream.Lifetime.Token);
+    }
 
-            if (SendsContinue(early.Continue, stream))
-            {
-                // RFC 9110 section 10.1.1 over HTTP/2: a 100 HEADERS frame before the body is read.
-                QueueHeaders(stream, [new(":status", "100")], endStream: false);
-            }
-
-            // Nothing needs the body read first: a streaming dispatcher (a forward) gets the request
-            // now and its body as it arrives; the request is recorded when the body ended.
-            var streamingDispatcher = early.DoNotReadRequestBody || early.OnRequestBody is not null ? null : _server.StreamingDispatcherFor(claim);
-            Streaming.RequestBodyPipe? pipe;
+    /// <summary>Reads (or skips) the request body for the pipeline, stopping at OnRequestBody's threshold.</summary>
+    internal async Task<RequestBodyOutcome> ReadBodyAsync(Http2ServerStream stream, PolicyTriggers early)
+    {
+        DetachBodyPipe(stream);
+        if (early.DoNotReadRequestBody)
+        {
             lock (_lock)
             {
-                pipe = stream.BodyPipe;
+                stream.ReadsBody = false;
             }
 
-            // An extended CONNECT (RFC 8441), or a duplex response known now: answered while DATA still flows.
-            if (pipe is not null && (head.Protocol is not null
-                || (claim is { Bound: true, Response.DuplexHandler: not null } && !early.DoNotReadRequestBody && early.OnRequestBody is null)))
-            {
-                var tunnelClaim = claim;
-                claim = null;
-                await ServeTunnelAsync(stream, pipe, tunnelClaim, ct).ConfigureAwait(false);
-                return;
-            }
-
-            if (streamingDispatcher is not null && pipe is not null)
-            {
-                claim = null; // Not bound (StreamingDispatcherFor): nothing to hand back.
-                if (await DispatchStreamingAsync(stream, pipe, streamingDispatcher, ct).ConfigureAwait(false) is { } streamed)
-                {
-                    await RespondAsync(stream, head.Method!, streamed, ct).ConfigureAwait(false);
-                    CreditServedStream();
-                }
-
-                return;
-            }
-
-            DetachBodyPipe(stream);
-            if (early.DoNotReadRequestBody)
-            {
-                lock (_lock)
-                {
-                    stream.ReadsBody = false;
-                }
-            }
-            else
-            {
-                if (early.OnRequestBody is { } bodyEffect)
-                {
-                    var threshold = head.ContentLength is { } length ? Math.Max(1, length / 2) : 1;
-                    await stream.WaitForBodyAsync(threshold, SessionToken).ConfigureAwait(false);
-                    if (!RequestComplete(stream, out _))
-                    {
-                        var bodyClaim = claim;
-                        claim = null;
-                        await FireBeforeResponseAsync(stream, nameof(MockResponse.OnRequestBody), bodyEffect,
-                            $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {BodySize(stream)} body bytes.", bodyClaim, ct).ConfigureAwait(false);
-                        return;
-                    }
-                }
-
-                // Not the stream's token: a client reset completes the wait with a failure to record.
-                await stream.WaitForBodyAsync(long.MaxValue, SessionToken).ConfigureAwait(false);
-                if (!RequestComplete(stream, out var failure) && failure is not null)
-                {
-                    RecordFailure(stream, failure);
-                    return;
-                }
-            }
-
-            var request = Build(stream, null);
-            _connection.Record(request);
-            _connection.State = "HTTP/2: dispatching";
-
-            // A stream reset (or a connection ended) before dispatch must not take a scripted
-            // response from the queue: the dispatcher may hand out a queued response without
-            // looking at the token, and the next live request deserves it.
-            ct.ThrowIfCancellationRequested();
-            var dispatchClaim = claim;
-            claim = null;
-            var response = await _server.DispatchAsync(request, dispatchClaim, ct).ConfigureAwait(false);
-            if (response.WebSocketHandler is not null || response.DuplexHandler is not null)
-            {
-                await RespondWithHandlerAsync(stream, request, response, ct).ConfigureAwait(false);
-                return;
-            }
-
-            await RespondAsync(stream, head.Method!, response, ct).ConfigureAwait(false);
-            CreditServedStream();
+            return RequestBodyOutcome.NotRead;
         }
-        catch (Exception e) when (e is OperationCanceledException or ExchangeTerminatedException or IOException or ObjectDisposedException)
+
+        if (early.OnRequestBody is not null)
         {
-            Log($"stream {stream.Id} ended: {e.Message}");
+            var threshold = stream.Head!.ContentLength is { } length ? Math.Max(1, length / 2) : 1;
+            await stream.WaitForBodyAsync(threshold, SessionToken).ConfigureAwait(false);
+            if (!RequestComplete(stream, out _))
+            {
+                return RequestBodyOutcome.TriggerFired;
+            }
         }
-        catch (Exception e)
+
+        // Not the stream's token: a client reset completes the wait with a failure to record.
+        await stream.WaitForBodyAsync(long.MaxValue, SessionToken).ConfigureAwait(false);
+        if (!RequestComplete(stream, out var failure) && failure is not null)
         {
-            // Never let anything escape (a dispatcher that throws, a bad header value): log loudly, reset the stream.
-            _server.LogStream(_connection.Index, null, stream.Id, $"FAILED: {e}");
-            QueueReset(stream.Id, Http2ErrorCode.InternalError, stream);
+            RecordFailure(stream, failure);
+            return RequestBodyOutcome.Failed;
         }
-        finally
+
+        return RequestBodyOutcome.Complete;
+    }
+
+    /// <summary>RFC 9110 section 10.1.1 over HTTP/2: a 100 HEADERS frame before the body is read.</summary>
+    internal void SendContinue(Http2ServerStream stream) => QueueHeaders(stream, [new(":status", "100")], endStream: false);
+
+    /// <summary>True for an extended CONNECT, or a duplex response claimed on arrival, while the body pipe is there.</summary>
+    internal bool ServesWhileBodyFlows(Http2ServerStream stream, bool duplexClaimed)
+    {
+        lock (_lock)
         {
-            // Still held: the stream ended before dispatch, so the next request deserves it.
-            MockWebServer.ReleaseResponse(claim);
-            DetachBodyPipe(stream);
-            OnExchangeEnded(stream);
+            return stream.BodyPipe is not null && (stream.Head!.Protocol is not null || duplexClaimed);
         }
     }
+
+    internal Task ServeTunnelAsync(Http2ServerStream stream, ResponseClaim? claim, CancellationToken ct)
+    {
+        RequestBodyPipe pipe;
+        lock (_lock)
+        {
+            pipe = stream.BodyPipe!;
+        }
+
+        return ServeTunnelAsync(stream, pipe, claim, ct);
+    }
+
+    internal bool CanStreamBody(Http2ServerStream stream)
+    {
+        lock (_lock)
+        {
+            return stream.BodyPipe is not null;
+        }
+    }
+
+    internal Task<MockResponse?> DispatchStreamingAsync(Http2ServerStream stream, IStreamingDispatcher dispatcher, CancellationToken ct)
+    {
+        RequestBodyPipe pipe;
+        lock (_lock)
+        {
+            pipe = stream.BodyPipe!;
+        }
+
+        return DispatchStreamingAsync(stream, pipe, dispatcher, ct);
+    }
+
+    /// <summary>SETTINGS the response carries go out before anything else of it.</summary>
+    internal void BeforeResponse(MockResponse response)
+    {
+        if (response.Settings is { } settings)
+        {
+            QueueLocalSettings(settings);
+        }
+    }
+
+    internal Task ServeWebSocketAsync(Http2ServerStream stream, MockResponse response, RecordedRequest? request, CancellationToken ct) =>
+        RespondWithHandlerAsync(stream, request ?? Build(stream, null), response, ct);
+
+    internal async Task<bool> ServeDuplexAsync(Http2ServerStream stream, MockResponse response, RecordedRequest? request, CancellationToken ct)
+    {
+        await RespondWithHandlerAsync(stream, request ?? Build(stream, null), response, ct).ConfigureAwait(false);
+        return false; // A stream carries one exchange.
+    }
+
+    internal async Task WriteResponseAsync(Http2ServerStream stream, MockResponse response, PolicyTriggers triggers, CancellationToken ct)
+    {
+        _connection.State = "HTTP/2: writing a response";
+        if (response.PushPromises.Count > 0)
+        {
+            await PushAsync(stream, response, ct).ConfigureAwait(false);
+        }
+
+        await WriteResponseAsync(stream, stream.Head!.Method!, response, triggers, ct).ConfigureAwait(false);
+    }
+
+    internal void OnResponseSent(Http2ServerStream stream, MockResponse response)
+    {
+        if (_server.IsLogging)
+        {
+            _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"-> {response.Code} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
+        }
+
+        _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
+        CreditServedStream();
+    }
+
+    internal Task FlushAsync(Http2ServerStream stream, CancellationToken ct)
+    {
+        _ = stream; // Frames of every stream share the one writer.
+        return FlushAsync(ct);
+    }
+
+    /// <summary>The catch ladder of an exchange task: it never lets anything escape.</summary>
+    internal void OnExchangeFailed(Http2ServerStream stream, Exception e)
+    {
+        if (e is OperationCanceledException or ExchangeTerminatedException or IOException or ObjectDisposedException)
+        {
+            Log($"stream {stream.Id} ended: {e.Message}");
+            return;
+        }
+
+        // A dispatcher that throws, a bad header value: log loudly, reset the stream.
+        _server.LogStream(_connection.Index, null, stream.Id, $"FAILED: {e}");
+        QueueReset(stream.Id, Http2ErrorCode.InternalError, stream);
+    }
+
+    internal void OnExchangeTaskEnded(Http2ServerStream stream)
+    {
+        DetachBodyPipe(stream);
+        OnExchangeEnded(stream);
+    }
+
+    internal void LogExchange(Http2ServerStream stream, string message) => Log($"stream {stream.Id}: {message}");
 
     /// <summary>A request served to the end earns every flood guard some budget back (see <see cref="MockKit.Http2.Engine.Http2FloodGuard"/>).</summary>
     private void CreditServedStream()
@@ -186,25 +204,7 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    /// <summary>A trigger fired before the response: record the request with the failure, consume its response, apply the effect.</summary>
-    private async Task FireBeforeResponseAsync(Http2ServerStream stream, string trigger, SocketEffect effect, string message, ResponseClaim? claim, CancellationToken ct)
-    {
-        var failure = new SocketPolicyException(trigger, effect, message);
-        var request = Build(stream, failure);
-        _connection.Record(request);
-        var response = await _server.DispatchAsync(request, claim, ct).ConfigureAwait(false);
-        var applied = trigger == nameof(MockResponse.OnRequestStart)
-            ? response.Effective.OnRequestStart ?? effect
-            : response.Effective.OnRequestBody ?? effect;
-        Log($"stream {stream.Id}: {message}");
-        if (!await applied.ApplyAsync(stream, ct).ConfigureAwait(false))
-        {
-            // A half-close leaves the exchange going: answer it normally.
-            await RespondAsync(stream, stream.Head!.Method!, response, ct).ConfigureAwait(false);
-        }
-    }
-
-    private bool SendsContinue(ContinueMode mode, Http2ServerStream stream)
+    internal bool SendsContinue(ContinueMode mode, Http2ServerStream stream)
     {
         bool ended;
         lock (_lock)
@@ -229,7 +229,7 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    private long BodySize(Http2ServerStream stream)
+    internal long BodySize(Http2ServerStream stream)
     {
         lock (_lock)
         {
@@ -238,10 +238,10 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>The request as known when its HEADERS arrived: what a claim may match on (no body yet).</summary>
-    private RecordedRequest BuildHead(Http2ServerStream stream) =>
+    internal RecordedRequest BuildHead(Http2ServerStream stream) =>
         RecordedRequestFactory.Http2(stream.Head!, _connection.RecordingContext, _protocol, stream.Sequence, null);
 
-    private RecordedRequest Build(Http2ServerStream stream, Exception? failure)
+    internal RecordedRequest Build(Http2ServerStream stream, Exception? failure)
     {
         byte[] body;
         long size;

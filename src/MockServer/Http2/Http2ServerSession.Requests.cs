@@ -1,5 +1,6 @@
 using MockKit.Http2;
 using MockKit.Http2.Hpack;
+using MockKit.MockServer.Exchanges;
 
 namespace MockKit.MockServer.Http2;
 
@@ -137,15 +138,11 @@ internal sealed partial class Http2ServerSession
             return;
         }
 
-        // The queue is handed out in the order HEADERS arrive, decided here on the reader: the
+        // Responses are handed out in the order HEADERS arrive, decided here on the reader: the
         // exchanges run on the thread pool, whose order is not the wire's, so two streams opened
-        // back to back would otherwise take the next two responses either way round. Only the
-        // built-in queue is claimed here, because its claim runs no user code (a custom or route
-        // dispatcher may, and user code never runs on the reader); the others claim in the exchange.
-        if (_server.Dispatcher.GetType() == typeof(QueueDispatcher))
-        {
-            stream.ArrivalClaim = _server.ClaimResponse(null);
-        }
+        // back to back would otherwise take the next two responses either way round. A dispatcher
+        // whose claim runs user code is claimed in the exchange instead (user code never runs here).
+        stream.ArrivalClaim = ServerExchange.ClaimOnArrival(stream);
 
         AttachTunnelPipe(stream, endStream);
         StartExchange(stream, _runExchange);

@@ -4,74 +4,17 @@ using System.Text;
 using MockKit.Http2;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
-using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
 
 namespace MockKit.MockServer.Http2;
 
 /// <summary>
-/// Writing a scripted response on a stream: SETTINGS and OnResponseStart, 1xx HEADERS, delays,
+/// Writing a scripted response on a stream (the pipeline's WriteResponseAsync): 1xx HEADERS, delays,
 /// HEADERS, DATA under both flow-control windows (through the throttle and OnResponseBody
-/// decorators when set), trailers, and OnResponseEnd.
+/// decorators when set), and trailers.
 /// </summary>
 internal sealed partial class Http2ServerSession
 {
-    private async Task RespondAsync(Http2ServerStream stream, string method, MockResponse response, CancellationToken ct)
-    {
-        // A streamed body (a forwarded response's) is relayed once and let go of however the
-        // exchange ends, so the upstream is never left half read.
-        response.Body.Source?.Take();
-        try
-        {
-            await RespondCoreAsync(stream, method, response, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (response.Body.Source is { } streamed)
-            {
-                await streamed.ReleaseAsync(SessionToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task RespondCoreAsync(Http2ServerStream stream, string method, MockResponse response, CancellationToken ct)
-    {
-        var triggers = response.Effective;
-        if (response.Settings is { } settings)
-        {
-            QueueLocalSettings(settings);
-        }
-
-        if (triggers.OnResponseStart is { } startEffect)
-        {
-            Log($"stream {stream.Id}: {ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
-            if (await startEffect.ApplyAsync(stream, ct).ConfigureAwait(false))
-            {
-                return;
-            }
-        }
-
-        _connection.State = "HTTP/2: writing a response";
-        if (response.PushPromises.Count > 0)
-        {
-            await PushAsync(stream, response, ct).ConfigureAwait(false);
-        }
-
-        await WriteResponseAsync(stream, method, response, triggers, ct).ConfigureAwait(false);
-        if (_server.IsLogging)
-        {
-            _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"-> {response.Code} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
-        }
-
-        _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
-
-        if (triggers.OnResponseEnd is { } endEffect)
-        {
-            await FlushAsync(ct).ConfigureAwait(false);
-            await endEffect.ApplyAsync(stream, ct).ConfigureAwait(false);
-        }
-    }
-
     private async Task WriteResponseAsync(Http2ServerStream stream, string method, MockResponse response, PolicyTriggers triggers, CancellationToken ct)
     {
         foreach (var informational in response.InformationalResponses)

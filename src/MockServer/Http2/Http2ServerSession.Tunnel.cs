@@ -3,6 +3,7 @@ using System.Text;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
 using MockKit.MockServer.Dispatching;
+using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Streaming;
 using MockKit.MockServer.WebSockets;
@@ -21,13 +22,11 @@ internal sealed partial class Http2ServerSession
     /// <summary>
     /// On the reader loop, before the exchange starts: gives a stream that may become a tunnel a body
     /// pipe from its first DATA frame on (the exchange detaches it if not). Extended CONNECTs always;
-    /// duplex responses when known now (the queue's arrival claim) or possibly routed.
+    /// duplex responses when claimed on arrival (queued or routed, see ServerExchange.ClaimOnArrival).
     /// </summary>
     private void AttachTunnelPipe(Http2ServerStream stream, bool endStream)
     {
-        var wanted = stream.Head!.Protocol is not null
-            || stream.ArrivalClaim?.Response.DuplexHandler is not null
-            || _server.Dispatcher is RouteDispatcher;
+        var wanted = stream.Head!.Protocol is not null || stream.ArrivalClaim?.Response.DuplexHandler is not null;
         lock (_lock)
         {
             if (!wanted || stream.BodyPipe is not null)
@@ -55,7 +54,7 @@ internal sealed partial class Http2ServerSession
             var recording = RecordWhenBodyEndsAsync(stream);
             try
             {
-                await RunDuplexAsync(stream, pipe.Reader, response, ct).ConfigureAwait(false);
+                await RunDuplexAsync(stream, pipe.Reader, response, applyStart: true, ct).ConfigureAwait(false);
             }
             finally
             {
@@ -76,7 +75,7 @@ internal sealed partial class Http2ServerSession
         {
             // Answered like any request (e.g. a scripted 404 refusing the WebSocket).
             DetachBodyPipe(stream);
-            await RespondAsync(stream, head.Method!, answer, ct).ConfigureAwait(false);
+            await ServerExchange.RespondAsync(stream, answer, request, bodyUnread: false, ct).ConfigureAwait(false);
             EndTunnel(stream);
             return;
         }
@@ -128,7 +127,8 @@ internal sealed partial class Http2ServerSession
         }
 
         using var recorded = tunnel is null ? new MemoryStream(request.Body, writable: false) : null;
-        await RunDuplexAsync(stream, tunnel ?? recorded!, response, ct).ConfigureAwait(false);
+        // Through the tunnel OnResponseStart is this writer's; after dispatch the pipeline applied it.
+        await RunDuplexAsync(stream, tunnel ?? recorded!, response, applyStart: tunnel is not null, ct).ConfigureAwait(false);
         if (head.Protocol is not null)
         {
             EndTunnel(stream);
@@ -136,10 +136,10 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>HEADERS, then the duplex handler writing DATA while it reads <paramref name="requestBody"/>, then END_STREAM (or trailers).</summary>
-    private async Task RunDuplexAsync(Http2ServerStream stream, Stream requestBody, MockResponse response, CancellationToken ct)
+    private async Task RunDuplexAsync(Http2ServerStream stream, Stream requestBody, MockResponse response, bool applyStart, CancellationToken ct)
     {
         var triggers = response.Effective;
-        if (triggers.OnResponseStart is { } startEffect)
+        if (applyStart && triggers.OnResponseStart is { } startEffect)
         {
             Log($"stream {stream.Id}: {ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
             if (await startEffect.ApplyAsync(stream, ct).ConfigureAwait(false))

@@ -19,7 +19,7 @@ namespace MockKit.MockServer.Http2;
 /// (<see cref="Http2ServerSession.StreamLock"/>): the reader loop writes them, the exchange task
 /// reads them. The body waiter is completed after the lock is released.
 /// </remarks>
-internal sealed class Http2ServerStream : ISocketEffectTarget, IHttp2FrameProducer
+internal sealed partial class Http2ServerStream : ISocketEffectTarget, IHttp2FrameProducer
 {
     private readonly Http2ServerSession _session;
 
@@ -88,8 +88,9 @@ internal sealed class Http2ServerStream : ISocketEffectTarget, IHttp2FrameProduc
     public Streaming.RequestBodyPipe? BodyPipe { get; set; }
 
     /// <summary>
-    /// The queued response this stream took as its HEADERS arrived (reader loop; see OpenStream),
-    /// handed to its exchange, which owns it from then on (and hands it back if it ends early).
+    /// The response this stream claimed as its HEADERS arrived (reader loop; see OpenStream and
+    /// ServerExchange.ClaimOnArrival), handed to its exchange, which owns it from then on (and hands
+    /// it back if it ends early).
     /// </summary>
     public ResponseClaim? ArrivalClaim { get; set; }
 

@@ -1,0 +1,105 @@
+using MockKit.MockServer.Connections;
+using MockKit.MockServer.Dispatching;
+using MockKit.MockServer.Policies;
+using MockKit.MockServer.Streaming;
+
+namespace MockKit.MockServer.Exchanges;
+
+/// <summary>
+/// What one protocol supplies to <see cref="ServerExchange"/> for one exchange: framing I/O and
+/// nothing else. The sequence (claim, triggers, recording, dispatch, which kind of response) is the
+/// pipeline's; each member here reads, writes or describes bytes in the protocol's own way.
+/// HTTP/1.1 implements it on its session (one exchange at a time per connection), HTTP/2 on the
+/// stream. Members run on the exchange's task, never on an HTTP/2 reader loop.
+/// </summary>
+internal interface IExchangeTransport
+{
+    /// <summary>The connection the exchange arrived on.</summary>
+    ServerConnection Connection { get; }
+
+    /// <summary>The exchange's per-connection sequence number.</summary>
+    int Sequence { get; }
+
+    /// <summary>Cancelled when the connection (HTTP/2: its session) or the server ends; outlives a reset stream.</summary>
+    CancellationToken ConnectionToken { get; }
+
+    /// <summary>What effects act on: the HTTP/1 connection, or the HTTP/2 stream.</summary>
+    ISocketEffectTarget EffectTarget { get; }
+
+    /// <summary>How the protocol names the request head in messages ("request head", "request headers").</summary>
+    string HeadName { get; }
+
+    /// <summary>Request body bytes received so far (for trigger messages).</summary>
+    long BodyBytesReceived { get; }
+
+    /// <summary>True when the protocol catches the exchange's failures itself (<see cref="OnFailed"/>); false lets them end the connection.</summary>
+    bool ContainsFailures { get; }
+
+    /// <summary>Writes a line about this exchange to the traffic log.</summary>
+    void Log(string message);
+
+    /// <summary>The request as known when its head arrived: what a claim matches on (no body).</summary>
+    RecordedRequest BuildHead();
+
+    /// <summary>The request with the body read so far and <paramref name="failure"/>.</summary>
+    RecordedRequest BuildRequest(Exception? failure);
+
+    /// <summary>True when a 100 (Continue) is due before the body under <paramref name="mode"/> (RFC 9110 section 10.1.1).</summary>
+    bool ShouldSendContinue(ContinueMode mode);
+
+    /// <summary>Sends the 100 (Continue) interim response.</summary>
+    ValueTask SendContinueAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when this exchange is answered while its body still flows: an RFC 8441 extended CONNECT,
+    /// or <paramref name="duplexClaimed"/> (a duplex response claimed on arrival) where the protocol can.
+    /// </summary>
+    bool ServesWhileBodyFlows(bool duplexClaimed);
+
+    /// <summary>Serves a tunnel or duplex exchange (dispatch and recording included).</summary>
+    /// <returns>True when the connection carries another exchange.</returns>
+    Task<bool> ServeWhileBodyFlowsAsync(ResponseClaim? claim, CancellationToken cancellationToken);
+
+    /// <summary>True when the body can be streamed to a dispatcher from here on.</summary>
+    bool CanStreamBody { get; }
+
+    /// <summary>Dispatches to <paramref name="dispatcher"/> while the body streams; records the request when its body ended.</summary>
+    /// <returns>The response, or null when the request broke off (already recorded, and answered if malformed).</returns>
+    Task<MockResponse?> DispatchStreamingAsync(IStreamingDispatcher dispatcher, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads the request body, stopping at <see cref="PolicyTriggers.OnRequestBody"/>'s threshold when
+    /// set, or skips it under <see cref="PolicyTriggers.DoNotReadRequestBody"/>. A malformed or broken-off
+    /// body is recorded (and answered) here.
+    /// </summary>
+    Task<RequestBodyOutcome> ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken);
+
+    /// <summary>Before any response byte and before OnResponseStart: e.g. HTTP/2 SETTINGS the response carries.</summary>
+    void BeforeResponse(MockResponse response);
+
+    /// <summary>Serves a WebSocket response (handshake or refusal, then the session); the exchange ends the connection's HTTP use.</summary>
+    Task ServeWebSocketAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken);
+
+    /// <summary>Serves a duplex response dispatched after the whole body (its handler reads the recorded body).</summary>
+    /// <returns>True when the response was written to its end.</returns>
+    Task<bool> ServeDuplexAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken);
+
+    /// <summary>Writes a scripted (or streamed) response: interim responses, head, body with OnResponseBody, trailers.</summary>
+    Task WriteResponseAsync(MockResponse response, PolicyTriggers triggers, CancellationToken cancellationToken);
+
+    /// <summary>The response was written: logged and counted.</summary>
+    void OnResponseSent(MockResponse response);
+
+    /// <summary>Pushes what was written to the wire before OnResponseEnd acts.</summary>
+    ValueTask FlushBeforeEndAsync(CancellationToken cancellationToken);
+
+    /// <summary>After a response ended without ending the connection: whether (and how) it carries another exchange.</summary>
+    /// <returns>True when the connection carries another exchange.</returns>
+    ValueTask<bool> FinishAsync(MockResponse response, PolicyTriggers triggers, bool bodyUnread);
+
+    /// <summary>An exception escaped the exchange (only when <see cref="ContainsFailures"/>).</summary>
+    void OnFailed(Exception exception);
+
+    /// <summary>The exchange ended, however it ended.</summary>
+    void OnEnded();
+}

@@ -1,0 +1,82 @@
+using MockKit.MockServer.Connections;
+using MockKit.MockServer.Dispatching;
+using MockKit.MockServer.Exchanges;
+using MockKit.MockServer.Policies;
+using MockKit.MockServer.Streaming;
+
+namespace MockKit.MockServer.Http2;
+
+/// <summary>
+/// The stream is its exchange's transport (<see cref="IExchangeTransport"/>): each member is the
+/// session's framing for this stream, and effects act on the stream itself.
+/// </summary>
+internal sealed partial class Http2ServerStream : IExchangeTransport
+{
+    ServerConnection IExchangeTransport.Connection => _session.Connection;
+
+    int IExchangeTransport.Sequence => Sequence;
+
+    CancellationToken IExchangeTransport.ConnectionToken => _session.SessionToken;
+
+    ISocketEffectTarget IExchangeTransport.EffectTarget => this;
+
+    string IExchangeTransport.HeadName => "request headers";
+
+    long IExchangeTransport.BodyBytesReceived => _session.BodySize(this);
+
+    // One stream's failure is never the connection's: it is logged and the stream reset.
+    bool IExchangeTransport.ContainsFailures => true;
+
+    bool IExchangeTransport.CanStreamBody => _session.CanStreamBody(this);
+
+    void IExchangeTransport.Log(string message) => _session.LogExchange(this, message);
+
+    RecordedRequest IExchangeTransport.BuildHead() => _session.BuildHead(this);
+
+    RecordedRequest IExchangeTransport.BuildRequest(Exception? failure) => _session.Build(this, failure);
+
+    bool IExchangeTransport.ShouldSendContinue(ContinueMode mode) => _session.SendsContinue(mode, this);
+
+    ValueTask IExchangeTransport.SendContinueAsync(CancellationToken cancellationToken)
+    {
+        _session.SendContinue(this);
+        return ValueTask.CompletedTask;
+    }
+
+    bool IExchangeTransport.ServesWhileBodyFlows(bool duplexClaimed) => _session.ServesWhileBodyFlows(this, duplexClaimed);
+
+    async Task<bool> IExchangeTransport.ServeWhileBodyFlowsAsync(ResponseClaim? claim, CancellationToken cancellationToken)
+    {
+        await _session.ServeTunnelAsync(this, claim, cancellationToken).ConfigureAwait(false);
+        return false; // A stream carries one exchange.
+    }
+
+    Task<MockResponse?> IExchangeTransport.DispatchStreamingAsync(IStreamingDispatcher dispatcher, CancellationToken cancellationToken) =>
+        _session.DispatchStreamingAsync(this, dispatcher, cancellationToken);
+
+    Task<RequestBodyOutcome> IExchangeTransport.ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken) =>
+        _session.ReadBodyAsync(this, early);
+
+    void IExchangeTransport.BeforeResponse(MockResponse response) => _session.BeforeResponse(response);
+
+    Task IExchangeTransport.ServeWebSocketAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken) =>
+        _session.ServeWebSocketAsync(this, response, request, cancellationToken);
+
+    Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken) =>
+        _session.ServeDuplexAsync(this, response, request, cancellationToken);
+
+    Task IExchangeTransport.WriteResponseAsync(MockResponse response, PolicyTriggers triggers, CancellationToken cancellationToken) =>
+        _session.WriteResponseAsync(this, response, triggers, cancellationToken);
+
+    void IExchangeTransport.OnResponseSent(MockResponse response) => _session.OnResponseSent(this, response);
+
+    ValueTask IExchangeTransport.FlushBeforeEndAsync(CancellationToken cancellationToken) =>
+        new(_session.FlushAsync(this, cancellationToken));
+
+    // A stream carries one exchange.
+    ValueTask<bool> IExchangeTransport.FinishAsync(MockResponse response, PolicyTriggers triggers, bool bodyUnread) => ValueTask.FromResult(false);
+
+    void IExchangeTransport.OnFailed(Exception exception) => _session.OnExchangeFailed(this, exception);
+
+    void IExchangeTransport.OnEnded() => _session.OnExchangeTaskEnded(this);
+}
