@@ -93,7 +93,7 @@ public sealed partial class MockWebServer
         var alpn = new List<SslApplicationProtocol>();
         foreach (var protocol in _protocols)
         {
-            if (protocol == Protocol.Http2 && Http2Supported)
+            if (protocol == Protocol.Http2)
             {
                 alpn.Add(SslApplicationProtocol.Http2);
             }

@@ -223,9 +223,6 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     /// </summary>
     internal Func<Socket, CancellationToken, ValueTask<Socket>> AcceptSocket { get; init; } = static (listener, ct) => listener.AcceptAsync(ct);
 
-    /// <summary>Whether this build serves HTTP/2 (ALPN offers h2 only then).</summary>
-    internal static bool Http2Supported => true;
-
     internal Http1Limits RequestLimits => new(MaxRequestHeadBytes, MaxRequestHeaderCount, Math.Min(MaxRequestHeadBytes, Http1Limits.Default.MaxStartLineBytes));
 
     /// <summary><c>host:port</c> of this server, bracketing IPv6 literals. Starts the server if needed.</summary>

@@ -9,7 +9,7 @@ namespace MockKit.MockServer;
 /// trailing <c>{*rest}</c> holds the decoded rest of the path without its leading slash. Read-only
 /// and safe to share between threads.
 /// </summary>
-[SuppressMessage("Naming", "CA1710", Justification = "The name is the contract (DESIGN.md, Dispatchers beyond the queue).")]
+[SuppressMessage("Naming", "CA1710", Justification = "RouteValues is a published name; renaming it to a Dictionary suffix would break callers.")]
 public sealed class RouteValues : IReadOnlyDictionary<string, string>
 {
     private readonly Dictionary<string, string> _values;

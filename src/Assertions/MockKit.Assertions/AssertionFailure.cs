@@ -46,8 +46,4 @@ internal static class AssertionFailure
         System.Collections.IEnumerable items and not string => $"[{string.Join(", ", items.Cast<object?>().Select(Show))}]",
         _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null",
     };
-
-    /// <summary>Indents every line of <paramref name="text"/> by four spaces.</summary>
-    public static string Indent(string text) =>
-        string.Join('\n', text.Split('\n').Select(line => line.Length == 0 ? line : "    " + line));
 }

@@ -10,9 +10,6 @@ internal static class HttpFieldSyntax
     //                               / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
     private static readonly bool[] TokenChars = BuildTokenTable();
 
-    /// <summary>True when <paramref name="b"/> is a <c>tchar</c>.</summary>
-    public static bool IsTokenChar(byte b) => TokenChars[b];
-
     /// <summary>True when every byte is a <c>tchar</c> and there is at least one (RFC 9110 section 5.6.2 <c>token</c>).</summary>
     public static bool IsToken(ReadOnlySpan<byte> span)
     {

@@ -7,6 +7,7 @@ using MockKit.MockServer.Http1;
 using MockKit.MockServer.Http2;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Recording;
+using MockKit.Transport;
 
 namespace MockKit.MockServer.Connections;
 
@@ -73,7 +74,7 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
 
     /// <summary>
     /// Restarts the count at 0: an HTTP/2 session that follows a CONNECT + TLS upgrade numbers its
-    /// streams from 0 (DESIGN.md, "Sequence numbers"), the CONNECT not counted.
+    /// streams from 0, the CONNECT before the TLS upgrade not counted (the rule <see cref="RecordedRequest.SequenceNumber"/> documents).
     /// </summary>
     public void ResetSequenceNumbers() => Interlocked.Exchange(ref _nextSequence, 0);
 
@@ -245,8 +246,6 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     internal static string DescribeSource(MockResponse response, SocketEffect? explicitEffect) =>
         explicitEffect is null ? response.SocketPolicy.Name : "explicit trigger";
 
-    private static bool IsQuiet(Exception e) =>
-        e is IOException or SocketException or ObjectDisposedException or OperationCanceledException
-            or ExchangeTerminatedException or System.Threading.Channels.ChannelClosedException
-            or System.Security.Authentication.AuthenticationException;
+    // The connection ended (the one definition both ends share), or a policy ended its exchange on purpose.
+    private static bool IsQuiet(Exception e) => TransportFailure.IsConnectionEnd(e) || e is ExchangeTerminatedException;
 }

@@ -3,7 +3,7 @@ namespace MockKit.MockServer.Dispatching;
 /// <summary>
 /// The response one exchange took from a dispatcher before its request was dispatched, so the
 /// early policies the server applies (request start, request body, 100-continue) belong to the
-/// response that same exchange is then given (issue 12 item 5). A <em>bound</em> claim is
+/// response that same exchange is then given. A <em>bound</em> claim is
 /// reserved for this exchange alone: dispatch returns it, and an exchange that ends before
 /// dispatch hands it back with <see cref="Dispatcher.Release"/>. An unbound claim is only a
 /// hint (a user dispatcher's <see cref="Dispatcher.Peek"/>): dispatch still calls

@@ -71,7 +71,7 @@ internal sealed partial class Http1ServerSession
             sink = new ResponseBodyTriggerStream(sink, triggers.OnResponseBodyAfterBytes, bodyEffect, _connection, ShutdownToken);
         }
 
-        var upgraded = new DuplexStream(_input.AsStream(leaveOpen: true), sink);
+        var upgraded = new StreamPair(_input.AsStream(leaveOpen: true), sink);
         await WebSocketSession.RunAsync(upgraded, subprotocol, response.WebSocketHandler!, request,
             line => _server.Log($"[conn {_connection.Index} #{sequence}] {line}"), ShutdownToken).ConfigureAwait(false);
 

@@ -263,7 +263,7 @@ internal sealed partial class Http1ServerSession
 
         // Bytes the client sent after the CONNECT (it should send nothing before our 200, but a
         // pipelining client might have) stay readable: TLS reads through the pipe's stream.
-        var beneath = new DuplexStream(_input.AsStream(leaveOpen: true), _connection.Transport);
+        var beneath = new StreamPair(_input.AsStream(leaveOpen: true), _connection.Transport);
         _retiredInputs.Add(_input);
         var handshake = await tls.AuthenticateAsync(_connection, beneath).ConfigureAwait(false);
         _input = PipeReader.Create(_connection.Transport, new StreamPipeReaderOptions(leaveOpen: true));

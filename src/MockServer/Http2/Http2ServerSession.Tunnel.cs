@@ -119,7 +119,7 @@ internal sealed partial class Http2ServerSession
             await FlushAsync(ct).ConfigureAwait(false);
             _server.OnResponseSent(_connection, stream.Sequence, 200, Protocol.Http2);
             _connection.State = "HTTP/2: WebSocket";
-            var upgraded = new DuplexStream(tunnel ?? Stream.Null, new Http2TunnelWriteStream(ResponseSink(stream, response.Effective, ct, out _)));
+            var upgraded = new StreamPair(tunnel ?? Stream.Null, new Http2TunnelWriteStream(ResponseSink(stream, response.Effective, ct, out _)));
             await WebSocketSession.RunAsync(upgraded, subprotocol, handler, request, line => Log($"stream {stream.Id}: {line}"), ct).ConfigureAwait(false);
             await EndStreamQuietlyAsync(stream, ct).ConfigureAwait(false);
             EndTunnel(stream);

@@ -2,6 +2,7 @@ using System.Buffers;
 using MockKit.Http2;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
+using MockKit.Transport;
 
 namespace MockKit.MockServer.Http2;
 
@@ -176,7 +177,7 @@ internal sealed partial class Http2ServerSession
         {
             await _frames.RunAsync(OnProducerFailed).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or NotSupportedException)
+        catch (Exception e) when (TransportFailure.IsTransportLoopEnd(e))
         {
             // The socket is gone (client closed, policy or shutdown closed it): nothing more can be written.
             Log($"writer stopped: {e.GetType().Name}: {e.Message}");

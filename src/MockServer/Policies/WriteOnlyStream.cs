@@ -1,3 +1,5 @@
+using MockKit.Transport;
+
 namespace MockKit.MockServer.Policies;
 
 /// <summary>
@@ -5,34 +7,15 @@ namespace MockKit.MockServer.Policies;
 /// the socket (trigger, chunk framing, throttle). Only async writes are supported: the
 /// server never writes synchronously.
 /// </summary>
-internal abstract class WriteOnlyStream : Stream
+internal abstract class WriteOnlyStream : ProtocolStream
 {
     public override bool CanRead => false;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override void Flush() => throw new NotSupportedException("The server writes asynchronously only.");
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("The server writes asynchronously only.");
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    protected override string AsyncOnlyMessage => "The server writes asynchronously only.";
 
     public abstract override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default);
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using MockKit.Transport;
 
 namespace MockKit.MockServer.Streaming;
 
@@ -103,21 +104,11 @@ internal sealed class RequestBodyPipe
     }
 
     /// <summary>The consumer's read-only view.</summary>
-    private sealed class ConsumerStream(RequestBodyPipe owner) : Stream
+    private sealed class ConsumerStream(RequestBodyPipe owner) : ProtocolStream
     {
         public override bool CanRead => true;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -133,21 +124,8 @@ internal sealed class RequestBodyPipe
             return take;
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         // The server only reads asynchronously; HttpContent copies asynchronously too.
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read the request body asynchronously.");
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override string AsyncOnlyMessage => "Read the request body asynchronously.";
 
         protected override void Dispose(bool disposing)
         {

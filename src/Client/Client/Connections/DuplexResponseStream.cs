@@ -1,3 +1,5 @@
+using MockKit.Transport;
+
 namespace MockKit.Client.Connections;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace MockKit.Client.Connections;
 /// forgot it, finalized (the leak is reported through the pool's log). How each protocol ends its
 /// side is <see cref="OnFinished"/>.
 /// </summary>
-internal abstract class DuplexResponseStream : Stream, IResponseBody
+internal abstract class DuplexResponseStream : ProtocolStream, IResponseBody
 {
     private readonly string _kind;
     private long _bytesRead;
@@ -32,17 +34,7 @@ internal abstract class DuplexResponseStream : Stream, IResponseBody
 
     public sealed override bool CanRead => true;
 
-    public sealed override bool CanSeek => false;
-
     public sealed override bool CanWrite => true;
-
-    public sealed override long Length => throw new NotSupportedException();
-
-    public sealed override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>The exchange this stream's bytes belong to.</summary>
     protected abstract Exchange Exchange { get; }
@@ -51,26 +43,7 @@ internal abstract class DuplexResponseStream : Stream, IResponseBody
 
     public abstract override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default);
 
-    public sealed override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public sealed override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public sealed override int Read(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException($"The {_kind} is read asynchronously.");
-
-    public sealed override void Write(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException($"The {_kind} is written asynchronously.");
-
-    public override void Flush()
-    {
-        // Nothing is buffered here: writes go to the transport (or the HTTP/2 writer loop) at once.
-    }
-
-    public sealed override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public sealed override void SetLength(long value) => throw new NotSupportedException();
+    protected sealed override string AsyncOnlyMessage => $"The {_kind} is read and written asynchronously.";
 
     /// <summary>Not a body to drain before a follow-up: the answer that opened this stream is final. Ends the exchange.</summary>
     public Task DiscardAsync()

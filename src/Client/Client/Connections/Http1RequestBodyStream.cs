@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using MockKit.Buffers;
 using MockKit.Http1;
+using MockKit.Transport;
 
 namespace MockKit.Client.Connections;
 
@@ -10,23 +11,13 @@ namespace MockKit.Client.Connections;
 /// length it writes through and checks the count; otherwise each write becomes one chunk
 /// (RFC 9112 section 7.1) and <see cref="CompleteAsync"/> writes the last chunk. Async only.
 /// </summary>
-internal sealed class Http1RequestBodyStream(Http1Connection connection, Exchange exchange, long? contentLength) : Stream
+internal sealed class Http1RequestBodyStream(Http1Connection connection, Exchange exchange, long? contentLength) : ProtocolStream
 {
     public long BytesWritten { get; private set; }
 
     public override bool CanRead => false;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -54,9 +45,6 @@ internal sealed class Http1RequestBodyStream(Http1Connection connection, Exchang
         await connection.WriteAsync(frame.WrittenMemory, exchange).ConfigureAwait(false);
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     /// <summary>Ends the body: checks the length, or writes the last chunk; then flushes.</summary>
     public async ValueTask CompleteAsync()
     {
@@ -79,16 +67,5 @@ internal sealed class Http1RequestBodyStream(Http1Connection connection, Exchang
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public override void Flush()
-    {
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("The request body is written asynchronously; HttpContent.CopyToAsync never writes synchronously here.");
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
+    protected override string AsyncOnlyMessage => "The request body is written asynchronously; HttpContent.CopyToAsync never writes synchronously here.";
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using MockKit.Http1;
+using MockKit.Transport;
 
 namespace MockKit.Client.Connections;
 
@@ -19,7 +20,7 @@ namespace MockKit.Client.Connections;
 /// pool's log, and releases the exchange marked no-new-exchanges so the connection closes.</para>
 /// <para>One reader at a time, as for any stream.</para>
 /// </remarks>
-internal sealed partial class Http1ResponseStream : Stream, IResponseBody
+internal sealed partial class Http1ResponseStream : ProtocolStream, IResponseBody
 {
     /// <summary>Bodies with at most this many bytes left are read and discarded on dispose.</summary>
     public const int MaxDiscardBytes = 64 * 1024;
@@ -56,17 +57,7 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     private bool IsFinished => Volatile.Read(ref _finished) != 0;
 
@@ -129,21 +120,7 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("This response body is read asynchronously (ReadAsync, CopyToAsync, ReadAsStringAsync).");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    protected override string AsyncOnlyMessage => "This response body is read asynchronously (ReadAsync, CopyToAsync, ReadAsStringAsync).";
 
     private void Finish(bool reusable, bool completed)
     {

@@ -14,9 +14,6 @@ internal sealed partial class Http2Connection
 {
     private volatile bool _extendedConnectEnabled; // Written by the reader loop from the server's SETTINGS.
 
-    /// <summary>True when the server allowed extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL = 1).</summary>
-    public bool ExtendedConnectEnabled => _extendedConnectEnabled;
-
     /// <summary>A CONNECT with a <c>:protocol</c> (RFC 8441 section 4), as opposed to a tunnel's CONNECT.</summary>
     internal static bool IsExtendedConnect(HttpRequestMessage request) =>
         request.Method == HttpMethod.Connect && request.Headers.Protocol is not null;

@@ -1,3 +1,5 @@
+using MockKit.Transport;
+
 namespace MockKit.Client.Connections;
 
 /// <summary>
@@ -12,7 +14,7 @@ namespace MockKit.Client.Connections;
 /// slot) forever. The exchange token (call cancellation, a reset or closed connection) ends the
 /// wait as well. One writer at a time.
 /// </remarks>
-internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2ClientStream stream) : Stream
+internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2ClientStream stream) : ProtocolStream
 {
     private CancellationTokenSource? _writeTimeout;
 
@@ -20,17 +22,7 @@ internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2Cl
 
     public override bool CanRead => false;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -70,23 +62,9 @@ internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2Cl
         BytesWritten += buffer.Length;
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("The request body is written asynchronously.");
-
-    public override void Flush()
-    {
-    }
+    protected override string AsyncOnlyMessage => "The request body is written asynchronously.";
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

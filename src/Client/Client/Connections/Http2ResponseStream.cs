@@ -1,3 +1,5 @@
+using MockKit.Transport;
+
 namespace MockKit.Client.Connections;
 
 /// <summary>
@@ -12,7 +14,7 @@ namespace MockKit.Client.Connections;
 /// reusable. Leak detection as on HTTP/1: a body collected without being read to the end or
 /// disposed reports the leak through the pool's log and frees its stream. One reader at a time.
 /// </remarks>
-internal sealed class Http2ResponseStream : Stream, IResponseBody
+internal sealed class Http2ResponseStream : ProtocolStream, IResponseBody
 {
     private readonly Http2Connection _connection;
     private readonly Http2ClientStream _stream;
@@ -32,17 +34,7 @@ internal sealed class Http2ResponseStream : Stream, IResponseBody
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
-
     public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     ~Http2ResponseStream() => Dispose(false);
 
@@ -110,11 +102,7 @@ internal sealed class Http2ResponseStream : Stream, IResponseBody
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("This response body is read asynchronously (ReadAsync, CopyToAsync, ReadAsStringAsync).");
+    protected override string AsyncOnlyMessage => "This response body is read asynchronously (ReadAsync, CopyToAsync, ReadAsStringAsync).";
 
     /// <summary>Before a follow-up: an ended body completes the exchange; otherwise the stream is reset (the connection stays usable).</summary>
     public Task DiscardAsync()
@@ -122,16 +110,6 @@ internal sealed class Http2ResponseStream : Stream, IResponseBody
         Finish(completed: _stream.Body.IsDrained);
         return Task.CompletedTask;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

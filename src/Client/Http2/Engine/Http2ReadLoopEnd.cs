@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using MockKit.Http2.Hpack;
+using MockKit.Transport;
 
 namespace MockKit.Http2.Engine;
 
@@ -13,10 +13,8 @@ namespace MockKit.Http2.Engine;
 /// (section 5.4.1).</item>
 /// <item>An HPACK failure (<see cref="HpackDecodingException"/>): GOAWAY COMPRESSION_ERROR
 /// (section 4.3: the compression context can no longer be trusted).</item>
-/// <item>The transport went away (<see cref="IOException"/>, <see cref="SocketException"/>,
-/// <see cref="ObjectDisposedException"/>, <see cref="OperationCanceledException"/>,
-/// <see cref="NotSupportedException"/> of a closed stream): a quiet close, no GOAWAY (nobody would
-/// read it).</item>
+/// <item>The transport went away (<see cref="TransportFailure.IsTransportLoopEnd"/>): a quiet
+/// close, no GOAWAY (nobody would read it).</item>
 /// <item>Anything else is a bug of ours or a case nobody foresaw: GOAWAY INTERNAL_ERROR (section 7)
 /// and <see cref="IsUnexpected"/>, so the role logs it loudly and fails every caller with it
 /// instead of leaving them waiting on a reader that is gone.</item>
@@ -34,7 +32,7 @@ internal readonly record struct Http2ReadLoopEnd(Http2ErrorCode? GoAway, Excepti
     {
         Http2ConnectionException connection => new(connection.ErrorCode, e, false),
         HpackDecodingException => new(Http2ErrorCode.CompressionError, e, false),
-        IOException or SocketException or ObjectDisposedException or OperationCanceledException or NotSupportedException => new(null, e, false),
+        _ when TransportFailure.IsTransportLoopEnd(e) => new(null, e, false),
         _ => new(Http2ErrorCode.InternalError, e, true),
     };
 }
