@@ -72,7 +72,7 @@ internal interface IExchangeTransport
     /// set, or skips it under <see cref="PolicyTriggers.DoNotReadRequestBody"/>. A malformed or broken-off
     /// body is recorded (and answered) here.
     /// </summary>
-    Task<RequestBodyOutcome> ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken);
+    ValueTask<RequestBodyOutcome> ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken);
 
     /// <summary>Before any response byte and before OnResponseStart: e.g. HTTP/2 SETTINGS the response carries.</summary>
     void BeforeResponse(MockResponse response);

@@ -56,7 +56,7 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
     Task<MockResponse?> IExchangeTransport.DispatchStreamingAsync(IStreamingDispatcher dispatcher, CancellationToken cancellationToken) =>
         DispatchStreamingAsync(_head, _sequence, _framing, dispatcher);
 
-    async Task<RequestBodyOutcome> IExchangeTransport.ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken)
+    async ValueTask<RequestBodyOutcome> IExchangeTransport.ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken)
     {
         if (early.DoNotReadRequestBody && _framing.Kind != Http1BodyKind.None)
         {

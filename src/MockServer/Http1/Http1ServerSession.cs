@@ -10,17 +10,15 @@ using MockKit.MockServer.Recording;
 namespace MockKit.MockServer.Http1;
 
 /// <summary>
-/// Serves HTTP/1.x on one connection: reads a request, records it, dispatches it, writes the
-/// response, and repeats while the connection stays open. Every trigger of
-/// <see cref="MockResponse"/> fires here at its moment:
-/// <list type="bullet">
-/// <item>OnRequestStart — before each request is read (for kept-alive connections, as soon as
-/// its first byte arrives);</item>
-/// <item>OnRequestBody — after half the declared body (after the first chunk when chunked);</item>
-/// <item>OnResponseStart — after the request is recorded and dispatched, before any response byte;</item>
-/// <item>OnResponseBody — after N body bytes, via <see cref="ResponseBodyTriggerStream"/>;</item>
-/// <item>OnResponseEnd — after the whole response.</item>
-/// </list>
+/// Serves HTTP/1.x on one connection: reads a request head and its body framing, runs the exchange
+/// pipeline (<see cref="ServerExchange"/>) with this session as its transport
+/// (<c>Http1ServerSession.Exchange.cs</c>), and repeats while the connection stays open. The
+/// triggers fire in the pipeline at the moments it names; HTTP/1 adds one: before each request is
+/// read (for kept-alive connections, as soon as its first byte arrives) a response that acts at
+/// request start is taken with a bookkeeping entry (ServerConnection.ApplyRequestStartAsync).
+/// OnRequestBody fires after half the declared body (after the first chunk when chunked);
+/// OnResponseBody after N body bytes, via <see cref="ResponseBodyTriggerStream"/>. Every effect acts
+/// on the whole connection.
 /// Malformed input is answered with 400/414/431/501/505 where the socket allows, recorded with
 /// a failure, and ends only this connection.
 /// </summary>

@@ -30,7 +30,7 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Reads (or skips) the request body for the pipeline, stopping at OnRequestBody's threshold.</summary>
-    internal async Task<RequestBodyOutcome> ReadBodyAsync(Http2ServerStream stream, PolicyTriggers early)
+    internal async ValueTask<RequestBodyOutcome> ReadBodyAsync(Http2ServerStream stream, PolicyTriggers early)
     {
         DetachBodyPipe(stream);
         if (early.DoNotReadRequestBody)

@@ -26,9 +26,11 @@ namespace MockKit.MockServer.Http2;
 /// <item>The <b>writer loop</b> (<c>Http2ServerSession.Writer.cs</c>) is the single writer: it drains a
 /// channel of frame producers in order, owns the HPACK encoder, and batches writes until the channel is
 /// empty before flushing.</item>
-/// <item>One <b>exchange task</b> per stream (<c>Http2ServerSession.Exchange.cs</c>, <c>.Response.cs</c>,
-/// <c>.Push.cs</c>) records the
-/// request, dispatches it, fires the triggers and writes the response, waiting on flow control as needed.
+/// <item>One <b>exchange task</b> per stream runs the exchange pipeline (<see cref="Exchanges.ServerExchange"/>:
+/// claim, triggers, recording, dispatch, response) with the stream as its transport
+/// (<c>Http2ServerStream.Exchange.cs</c> → <c>Http2ServerSession.Exchange.cs</c>, <c>.Response.cs</c>,
+/// <c>.Push.cs</c>, <c>.Tunnel.cs</c>), waiting on flow control as needed. The response is claimed
+/// earlier, on the reader as the HEADERS arrive, for every dispatcher whose claim runs no user code.
 /// Concurrent streams are dispatched concurrently.</item>
 /// </list>
 /// <para><b>Errors</b> (section 5.4). Stream errors (<see cref="Http2StreamException"/>) are answered with

@@ -54,7 +54,7 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
     Task<MockResponse?> IExchangeTransport.DispatchStreamingAsync(IStreamingDispatcher dispatcher, CancellationToken cancellationToken) =>
         _session.DispatchStreamingAsync(this, dispatcher, cancellationToken);
 
-    Task<RequestBodyOutcome> IExchangeTransport.ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken) =>
+    ValueTask<RequestBodyOutcome> IExchangeTransport.ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken) =>
         _session.ReadBodyAsync(this, early);
 
     void IExchangeTransport.BeforeResponse(MockResponse response) => _session.BeforeResponse(response);
