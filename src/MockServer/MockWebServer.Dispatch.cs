@@ -5,14 +5,11 @@ namespace MockKit.MockServer;
 
 /// <summary>
 /// The server's side of the claim protocol (see <see cref="ResponseClaim"/>): an exchange claims
-/// its response when it starts and dispatches through the dispatcher that made the claim.
+/// its response when it starts (every claim is made through <see cref="Exchanges.ServerExchange"/>)
+/// and dispatches through the dispatcher that made the claim.
 /// </summary>
 public sealed partial class MockWebServer
 {
-    /// <summary>Claims the response for an exchange starting now (<paramref name="request"/>: head only, or null at connection start).</summary>
-    internal ResponseClaim? ClaimResponse(RecordedRequest? request, Func<MockResponse, bool>? wanted = null) =>
-        _dispatcher.Claim(request, wanted);
-
     /// <summary>
     /// Dispatches through the claim's dispatcher when there is one (the server's may have been
     /// replaced since). A route miss is written to the traffic log with its near-miss report.
@@ -35,9 +32,6 @@ public sealed partial class MockWebServer
     /// </summary>
     internal IStreamingDispatcher? StreamingDispatcherFor(ResponseClaim? claim) =>
         claim is { Bound: true } ? null : (claim?.Owner ?? _dispatcher) as IStreamingDispatcher;
-
-    /// <summary>True when <see cref="ClaimResponse"/> needs the request's head (see <see cref="Dispatcher.ClaimReadsRequest"/>).</summary>
-    internal bool ClaimReadsRequest => _dispatcher.ClaimReadsRequest;
 
     /// <summary>True when new exchanges may take the streaming path (HTTP/2 prepares a body pipe for them as their HEADERS arrive).</summary>
     internal bool MayStreamRequests => _dispatcher is IStreamingDispatcher;

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using MockKit.MockServer.Dispatching;
+using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Recording;
 
 namespace MockKit.MockServer.Connections;
@@ -51,7 +52,7 @@ internal sealed partial class ServerConnection
             return null;
         }
 
-        if (Server.ClaimResponse(null, static r => r.Effective.FailHandshake) is { } claim)
+        if (ServerExchange.ClaimBeforeRequest(Server, static r => r.Effective.FailHandshake) is { } claim)
         {
             await FailHandshakeAsync(claim).ConfigureAwait(false);
             return null;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using MockKit.MockServer.Diagnostics;
 using MockKit.MockServer.Dispatching;
+using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Http1;
 using MockKit.MockServer.Http2;
 using MockKit.MockServer.Policies;
@@ -210,7 +211,7 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     /// <returns>True when the connection is finished.</returns>
     private async Task<bool> ApplyConnectionStartPolicyAsync()
     {
-        var claim = Server.ClaimResponse(null, static r =>
+        var claim = ServerExchange.ClaimBeforeRequest(Server, static r =>
             r.Effective.OnRequestStart is SocketEffect.CloseSocket { ShutdownInput: false, ShutdownOutput: false } or SocketEffect.Stall);
         return claim is not null && await ApplyRequestStartAsync(Server.DefaultCleartextProtocol, claim).ConfigureAwait(false);
     }
@@ -222,7 +223,7 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     /// <returns>True when the effect ended the connection.</returns>
     internal async Task<bool> ApplyRequestStartAsync(Protocol protocol)
     {
-        var claim = Server.ClaimResponse(null, static r => r.Effective.OnRequestStart is not null);
+        var claim = ServerExchange.ClaimBeforeRequest(Server, static r => r.Effective.OnRequestStart is not null);
         return claim is not null && await ApplyRequestStartAsync(protocol, claim).ConfigureAwait(false);
     }
 

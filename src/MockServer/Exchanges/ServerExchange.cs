@@ -36,6 +36,14 @@ internal static partial class ServerExchange
         return dispatcher.ClaimRunsUserCode ? null : Claim(transport, dispatcher);
     }
 
+    /// <summary>
+    /// The claim before any request was read: at accept (before TLS) and, on HTTP/1, before each
+    /// kept-alive request. Only a response <paramref name="wanted"/> accepts (one that acts then) is
+    /// taken; the caller records a bookkeeping entry for it (ServerConnection.ApplyRequestStartAsync).
+    /// </summary>
+    public static ResponseClaim? ClaimBeforeRequest(MockWebServer server, Func<MockResponse, bool> wanted) =>
+        server.Dispatcher.Claim(null, wanted);
+
     /// <summary>Claims in the exchange: the dispatcher's claim may run user code here.</summary>
     private static ResponseClaim? Claim(IExchangeTransport transport, Dispatcher dispatcher) =>
         dispatcher.Claim(dispatcher.ClaimReadsRequest ? transport.BuildHead() : null, wanted: null);
