@@ -20,7 +20,7 @@ internal static class FollowUps
             proxyAuthAnswered = true;
             var retry = Copy(request, request.Method, request.RequestUri!, keepBody: true, sameOrigin: true);
             retry.Headers.Remove("Proxy-Authorization");
-            retry.Headers.TryAddWithoutValidation("Proxy-Authorization", Http1Connection.BasicAuthorization(credential));
+            retry.Headers.TryAddWithoutValidation("Proxy-Authorization", ProxyTunnel.BasicAuthorization(credential));
             return retry;
         }
 

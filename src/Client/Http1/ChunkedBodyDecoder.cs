@@ -122,20 +122,9 @@ internal sealed class ChunkedBodyDecoder
                     return ChunkedReadResult.Data;
 
                 case State.ChunkDataEnd:
-                    // chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
-                    if (!reader.TryReadTo(out ReadOnlySequence<byte> rest, (byte)'\n'))
+                    if (!TryReadDataCrLf(ref reader))
                     {
-                        if (reader.Remaining > 1)
-                        {
-                            throw Http1ParseException.BadRequest("Chunk data is not followed by CRLF.");
-                        }
-
                         return ChunkedReadResult.NeedMoreData;
-                    }
-
-                    if (rest.Length > 1 || (rest.Length == 1 && rest.FirstSpan[0] != (byte)'\r'))
-                    {
-                        throw Http1ParseException.BadRequest("Chunk data is longer than its declared size (no CRLF after it).");
                     }
 
                     _state = State.ChunkHeader;
@@ -156,6 +145,24 @@ internal sealed class ChunkedBodyDecoder
         }
     }
 
+    // chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF: exactly CRLF after the data, or the
+    // chunk is longer than its size says (or its line ending is a bare LF, see TryReadChunkHeader).
+    // Checked byte by byte, so the error is the same however the bytes arrive.
+    private static bool TryReadDataCrLf(ref SequenceReader<byte> reader)
+    {
+        if (reader.IsNext("\r\n"u8, advancePast: true))
+        {
+            return true;
+        }
+
+        if (reader.Remaining >= 2 || (reader.TryPeek(out var first) && first != (byte)'\r'))
+        {
+            throw Http1ParseException.BadRequest("Chunk data is not followed by CRLF (the chunk is longer than its size, or its line ends without CR).");
+        }
+
+        return false;
+    }
+
     // chunk-size = 1*HEXDIG; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
     private bool TryReadChunkHeader(ref SequenceReader<byte> reader)
     {
@@ -172,6 +179,14 @@ internal sealed class ChunkedBodyDecoder
         if (rawLine.Length > MaxChunkHeaderBytes)
         {
             throw Http1ParseException.BadRequest($"Chunk header is longer than {MaxChunkHeaderBytes} bytes.");
+        }
+
+        // chunk-size [ chunk-ext ] CRLF. RFC 9112 section 2.2 lets a recipient end the start line and
+        // field lines with a bare LF, not chunk lines: a decoder that accepts one where another on
+        // the path does not reads a different body, and section 2.2 asks a server to answer 400.
+        if (rawLine.IsEmpty || rawLine.Slice(rawLine.Length - 1).FirstSpan[0] != (byte)'\r')
+        {
+            throw Http1ParseException.BadRequest("Chunk size line does not end with CRLF (RFC 9112 section 7.1).");
         }
 
         var line = Http1HeadParser.TrimCr(rawLine);

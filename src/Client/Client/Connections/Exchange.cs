@@ -11,7 +11,7 @@ namespace MockKit.Client.Connections;
 /// connection whose exchange was aborted is never reused.
 /// </summary>
 /// <remarks>Used by one exchange at a time; <see cref="Release"/> may race with a finalizer and is idempotent.</remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The source is disposed by Release or DisposeSetup, which end every exchange.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The source is disposed by Release, which ends every exchange.")]
 internal sealed class Exchange
 {
     private CancellationTokenSource _cts;
@@ -56,9 +56,9 @@ internal sealed class Exchange
     public int Lease { get; private set; }
 
     /// <summary>
-    /// The exchange for a call on <paramref name="connection"/>: on an HTTP/1 connection the object its
-    /// previous clean exchange left (<see cref="Http1Connection.TakeSpareExchange"/>), started afresh;
-    /// otherwise a new one. Saves an object per request on a kept-alive connection.
+    /// The exchange for a call on <paramref name="connection"/>: the object its previous clean exchange
+    /// left, if the connection keeps one (<see cref="PooledConnection.TakeSpareExchange"/>), started
+    /// afresh; otherwise a new one. Saves an object per request on a kept-alive connection.
     /// </summary>
     public static Exchange Begin(
         ConnectionPool pool,
@@ -70,7 +70,7 @@ internal sealed class Exchange
         IExchangeOwner? owner,
         CancellationToken callToken)
     {
-        if (connection is Http1Connection http1 && http1.TakeSpareExchange() is { } spare)
+        if (connection.TakeSpareExchange() is { } spare)
         {
             spare.Start(pool, connection, settings, callId, sequenceNumber, reused, owner, callToken);
             return spare;
@@ -105,7 +105,7 @@ internal sealed class Exchange
         ResponseBytesReceived = false;
         RequestStarted = false;
         Lease++;
-        _cts = connection is Http1Connection http1 ? http1.RentTimeoutSource() : new CancellationTokenSource(Timeout.InfiniteTimeSpan, settings.TimeProvider);
+        _cts = connection.RentTimeoutSource(settings.TimeProvider);
         Volatile.Write(ref _released, 0);
         // Registered last: the callback may run at once (a canceled token) and must see a started exchange.
         _callRegistration = callToken.UnsafeRegister(static s => ((Exchange)s!).Abort(), this);
@@ -209,14 +209,14 @@ internal sealed class Exchange
         _callRegistration.Dispose();
         var aborted = _cts.IsCancellationRequested;
         var connection = Connection;
-        var spareFor = reusable && !aborted ? connection as Http1Connection : null;
-        if (spareFor is not null)
+        var clean = reusable && !aborted;
+        if (clean)
         {
-            // A clean HTTP/1 exchange leaves its timeout source (and its timer) to the connection's
-            // next exchange. Safe because every callback that could cancel it was unregistered before
-            // this point (the call's registration just above, the body reader's and the discard
-            // deadline's before Finish), and Arm/Abort ignore a released exchange.
-            spareFor.ReturnTimeoutSource(_cts);
+            // A clean exchange may leave its timeout source (and its timer) to the connection's next
+            // exchange. Safe because every callback that could cancel it was unregistered before this
+            // point (the call's registration just above, the body reader's and the discard deadline's
+            // before Finish), and Arm/Abort ignore a released exchange.
+            connection.ReturnTimeoutSource(_cts);
         }
         else
         {
@@ -229,16 +229,9 @@ internal sealed class Exchange
         // Last: from here on the object may start the connection's next exchange (Begin), so nothing
         // above may run after this line. The connection may already carry another exchange (it went
         // idle in EndExchange); that one then simply had no spare.
-        spareFor?.ReturnSpareExchange(this);
-    }
-
-    /// <summary>Ends an exchange that never belonged to a call (a tunnel's CONNECT during connection setup).</summary>
-    public void DisposeSetup()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
+        if (clean)
         {
-            _callRegistration.Dispose();
-            _cts.Dispose();
+            connection.ReturnSpareExchange(this);
         }
     }
 

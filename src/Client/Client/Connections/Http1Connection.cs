@@ -95,11 +95,11 @@ internal sealed partial class Http1Connection : PooledConnection
     /// (<see cref="ReturnTimeoutSource"/>), or a fresh one. Saves a source, its timer and its
     /// registration table per exchange on a kept-alive connection.
     /// </summary>
-    internal CancellationTokenSource RentTimeoutSource() =>
-        Interlocked.Exchange(ref _spareTimeoutSource, null) ?? new CancellationTokenSource(Timeout.InfiniteTimeSpan, TimeProvider);
+    internal override CancellationTokenSource RentTimeoutSource(TimeProvider timeProvider) =>
+        Interlocked.Exchange(ref _spareTimeoutSource, null) ?? base.RentTimeoutSource(timeProvider);
 
     /// <summary>Keeps <paramref name="source"/> for the next exchange if it can be reset (never canceled), else disposes it.</summary>
-    internal void ReturnTimeoutSource(CancellationTokenSource source)
+    internal override void ReturnTimeoutSource(CancellationTokenSource source)
     {
         // TryReset fails once the source was canceled (a timeout or an abort): such a source is spent.
         if (IsClosed || !source.TryReset() || Interlocked.CompareExchange(ref _spareTimeoutSource, source, null) is not null)
@@ -109,10 +109,10 @@ internal sealed partial class Http1Connection : PooledConnection
     }
 
     /// <summary>The exchange object the previous clean exchange left, if any (taken atomically: at most one user).</summary>
-    internal Exchange? TakeSpareExchange() => Interlocked.Exchange(ref _spareExchange, null);
+    internal override Exchange? TakeSpareExchange() => Interlocked.Exchange(ref _spareExchange, null);
 
     /// <summary>Keeps a released, clean <paramref name="exchange"/> for this connection's next exchange.</summary>
-    internal void ReturnSpareExchange(Exchange exchange)
+    internal override void ReturnSpareExchange(Exchange exchange)
     {
         if (!IsClosed)
         {

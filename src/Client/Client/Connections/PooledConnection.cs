@@ -40,7 +40,7 @@ internal abstract class PooledConnection
 
     public Route Route { get; }
 
-    public TlsHandshake? Handshake { get; private protected set; }
+    public TlsHandshake? Handshake { get; }
 
     public abstract Protocol Protocol { get; }
 
@@ -49,6 +49,24 @@ internal abstract class PooledConnection
 
     /// <summary>True for connections that carry several exchanges at once (HTTP/2), whatever their current limit.</summary>
     public virtual bool IsMultiplexed => AllocationLimit > 1;
+
+    /// <summary>
+    /// The exchange object a previous clean exchange left for reuse (<see cref="Exchange.Begin"/>), if
+    /// this protocol keeps one: a connection that carries one exchange at a time can hand the same
+    /// object to its next exchange and save an allocation per request. None by default.
+    /// </summary>
+    internal virtual Exchange? TakeSpareExchange() => null;
+
+    /// <summary>Offers a released, clean exchange object for this connection's next exchange; dropped by default.</summary>
+    internal virtual void ReturnSpareExchange(Exchange exchange)
+    {
+    }
+
+    /// <summary>The cancellation source (timeouts, aborts) for a new exchange: a fresh one unless the protocol keeps one (see <see cref="ReturnTimeoutSource"/>).</summary>
+    internal virtual CancellationTokenSource RentTimeoutSource(TimeProvider timeProvider) => new(Timeout.InfiniteTimeSpan, timeProvider);
+
+    /// <summary>Takes back a clean exchange's cancellation source, to keep or dispose; disposed by default.</summary>
+    internal virtual void ReturnTimeoutSource(CancellationTokenSource source) => source.Dispose();
 
     /// <summary>This connection's share of its maker's metrics; set once, when the connection joins the pool.</summary>
     public Diagnostics.ConnectionMetrics? Metrics { get; set; }
@@ -131,15 +149,6 @@ internal abstract class PooledConnection
             _idleSince = null;
             sequenceNumber = _nextSequenceNumber++;
             return true;
-        }
-    }
-
-    /// <summary>Counts a request that is not an exchange of a call (a tunnel's CONNECT) in the sequence numbers.</summary>
-    internal void CountConnectRequest()
-    {
-        lock (_lock)
-        {
-            _nextSequenceNumber++;
         }
     }
 

@@ -8,12 +8,13 @@ using System.Security.Cryptography.X509Certificates;
 namespace MockKit.Client.Connections;
 
 /// <summary>
-/// Makes one connection on one route: TCP connect (under the connect timeout), the CONNECT
-/// tunnel when the route requires one (an https origin, or an http upgrade, behind a proxy),
-/// then TLS with SNI, ALPN, the configured trust and hostname verification. The tunnel's CONNECT is connection setup, not an exchange
-/// of the call. When ALPN picks <c>h2</c> (or the policy says cleartext prior knowledge) the
-/// transport moves to an <see cref="Http2Connection"/>, which exchanges SETTINGS before the
-/// connection is returned (under the connect timeout). Failures become <see cref="HttpRequestException"/>s naming the route.
+/// Makes one connection on one route, protocol-neutral until the transport is ready: TCP connect,
+/// the CONNECT tunnel when the route requires one (an https origin, or an http upgrade, behind a
+/// proxy; <see cref="ProxyTunnel"/>), then TLS with SNI, ALPN, the configured trust and hostname
+/// verification — all under the connect timeout. Only then is the protocol chosen (ALPN's
+/// <c>h2</c>, or cleartext prior knowledge, or HTTP/1.1) and the one connection made: an
+/// <see cref="Http2Connection"/> exchanges SETTINGS before it is returned. Failures become
+/// <see cref="HttpRequestException"/>s naming the route and the phase.
 /// </summary>
 internal static class RouteConnector
 {
@@ -31,101 +32,63 @@ internal static class RouteConnector
         var timeProvider = exchangeSettings.TimeProvider;
         listener.OnConnectStart(callId, route);
         var socket = new Socket(route.SocketAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        Http1Connection? connection = null;
-        Http2Connection? http2 = null;
+        Stream? transport = null;
+        PooledConnection? connection = null;
         using var connectTimeout = new CancellationTokenSource(settings.ConnectTimeout, timeProvider);
         using var callRegistration = callToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), connectTimeout);
         var phase = "connecting";
         try
         {
             await socket.ConnectAsync(route.SocketAddress, connectTimeout.Token).ConfigureAwait(false);
-            connection = new Http1Connection(address, route, socket, new NetworkStream(socket, ownsSocket: true), null, 0, timeProvider.GetTimestamp(), timeProvider);
+            transport = new NetworkStream(socket, ownsSocket: true);
+            var connectRequests = 0;
             if (route.RequiresTunnel)
             {
                 phase = "opening a CONNECT tunnel";
-                var setup = new Exchange(pool, connection, exchangeSettings, callId, 0, reused: false, owner: null, callToken);
-                int? refused;
-                try
-                {
-                    refused = await connection.EstablishTunnelAsync(setup, settings.Proxy?.Credentials).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    throw setup.MapFailure(e, phase, CancellationToken.None);
-                }
-                finally
-                {
-                    setup.DisposeSetup();
-                }
-
-                if (refused is { } status)
-                {
-                    throw new HttpRequestException(
-                        HttpRequestError.ProxyTunnelError,
-                        $"The proxy {route.Proxy} refused the tunnel to {route.Origin} with status {status}.",
-                        statusCode: (HttpStatusCode)status);
-                }
+                connectRequests = await ProxyTunnel.OpenAsync(transport, route, settings.Proxy?.Credentials, connectTimeout.Token).ConfigureAwait(false);
             }
 
+            TlsHandshake? handshake = null;
             if (route.IsHttps)
             {
                 phase = "in the TLS handshake";
                 listener.OnSecureConnectStart(callId, route);
-                var tls = new SslStream(connection.Transport, leaveInnerStreamOpen: false);
+                var tls = new SslStream(transport, leaveInnerStreamOpen: false);
+                transport = tls;
                 var sni = IPAddress.TryParse(route.Host.Trim('[', ']'), out _) ? null : route.Host;
                 await tls.AuthenticateAsClientAsync(TlsOptions(route.Host, settings, policy), connectTimeout.Token).ConfigureAwait(false);
-                var handshake = TlsHandshake.FromStream(tls, sni);
-                connection.UseTls(tls, handshake);
+                handshake = TlsHandshake.FromStream(tls, sni);
                 listener.OnSecureConnectEnd(callId, route, handshake);
-                if (handshake.ApplicationProtocol == "h2" && policy.Http2)
-                {
-                    // The handshake goes into the phase so a peer that drops the connection after
-                    // agreeing on h2 (for instance because its own TLS layer saw another protocol)
-                    // is reported with what this side agreed.
-                    phase = $"starting HTTP/2 after TLS {handshake}";
-                    http2 = new Http2Connection(address, route, socket, tls, handshake, pool, timeProvider);
-                }
-                else if (!policy.Http11)
-                {
-                    throw new HttpRequestException(
-                        HttpRequestError.VersionNegotiationError,
-                        $"{route} did not negotiate h2 with ALPN (it chose '{handshake.ApplicationProtocol ?? "nothing"}'), and the request may not use HTTP/1.1.");
-                }
-            }
-            else if (policy.PriorKnowledge)
-            {
-                if (route.Proxy is not null)
-                {
-                    // An HTTP proxy takes absolute-form HTTP/1.1 for http URLs; it cannot relay an h2c preface.
-                    throw new HttpRequestException(
-                        HttpRequestError.VersionNegotiationError,
-                        $"Cleartext HTTP/2 with prior knowledge cannot go through the HTTP proxy {route.Proxy} to {route.Origin}.");
-                }
-
-                // RFC 9113 section 3.3: cleartext HTTP/2 with prior knowledge starts with the preface at once.
-                phase = "starting HTTP/2";
-                http2 = new Http2Connection(address, route, socket, connection.Transport, null, pool, timeProvider);
             }
 
-            if (http2 is not null)
+            // The protocol is chosen once the transport is ready, and the connection made once for it.
+            if (ChooseHttp2(route, policy, handshake))
             {
+                // The handshake goes into the phase so a peer that drops the connection after
+                // agreeing on h2 (for instance because its own TLS layer saw another protocol)
+                // is reported with what this side agreed.
+                phase = handshake is null ? "starting HTTP/2" : $"starting HTTP/2 after TLS {handshake}";
+                var http2 = new Http2Connection(address, route, socket, transport, handshake, pool, timeProvider);
+                connection = http2;
                 await http2.StartAsync(connectTimeout.Token).ConfigureAwait(false);
-                listener.OnConnectEnd(callId, route, http2.Protocol);
-                return http2;
+            }
+            else
+            {
+                connection = new Http1Connection(address, route, socket, transport, handshake, connectRequests, timeProvider.GetTimestamp(), timeProvider);
             }
 
-            listener.OnConnectEnd(callId, route, Protocol.Http11);
+            listener.OnConnectEnd(callId, route, connection.Protocol);
             return connection;
         }
         catch (Exception e)
         {
-            if (http2 is not null)
-            {
-                http2.Close();
-            }
-            else if (connection is not null)
+            if (connection is not null)
             {
                 connection.Close();
+            }
+            else if (transport is not null)
+            {
+                await transport.DisposeAsync().ConfigureAwait(false);
             }
             else
             {
@@ -136,6 +99,46 @@ internal static class RouteConnector
             listener.OnConnectFailed(callId, route, mapped);
             throw mapped;
         }
+    }
+
+    /// <summary>
+    /// HTTP/2 when TLS negotiated <c>h2</c> by ALPN (RFC 9113 section 3.2), or on cleartext when the
+    /// policy says prior knowledge (section 3.3: the preface goes out at once); otherwise HTTP/1.1,
+    /// if the request allows it.
+    /// </summary>
+    private static bool ChooseHttp2(Route route, ProtocolPolicy policy, TlsHandshake? handshake)
+    {
+        if (handshake is not null)
+        {
+            if (handshake.ApplicationProtocol == "h2" && policy.Http2)
+            {
+                return true;
+            }
+
+            if (!policy.Http11)
+            {
+                throw new HttpRequestException(
+                    HttpRequestError.VersionNegotiationError,
+                    $"{route} did not negotiate h2 with ALPN (it chose '{handshake.ApplicationProtocol ?? "nothing"}'), and the request may not use HTTP/1.1.");
+            }
+
+            return false;
+        }
+
+        if (!policy.PriorKnowledge)
+        {
+            return false;
+        }
+
+        if (route.Proxy is not null)
+        {
+            // An HTTP proxy takes absolute-form HTTP/1.1 for http URLs; it cannot relay an h2c preface.
+            throw new HttpRequestException(
+                HttpRequestError.VersionNegotiationError,
+                $"Cleartext HTTP/2 with prior knowledge cannot go through the HTTP proxy {route.Proxy} to {route.Origin}.");
+        }
+
+        return true;
     }
 
     private static Exception Map(Exception e, Route route, string phase, TimeSpan connectTimeout, bool timedOut, CancellationToken callToken)
