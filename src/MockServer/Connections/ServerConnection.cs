@@ -247,6 +247,6 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
 
     private static bool IsQuiet(Exception e) =>
         e is IOException or SocketException or ObjectDisposedException or OperationCanceledException
-            or ExchangeTerminatedException or System.Threading.Channels.ChannelClosedException
+            or ExchangeTerminatedException or Streaming.UpstreamBodyException or System.Threading.Channels.ChannelClosedException
             or System.Security.Authentication.AuthenticationException;
 }
