@@ -132,15 +132,17 @@ internal sealed class StreamedBodySource(
                 var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
                 try
                 {
-                    int read;
-                    while (Size < recordLimit && (read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    var reachedEnd = false;
+                    while (Size < recordLimit && !reachedEnd)
                     {
+                        var read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                        reachedEnd = read == 0;
                         _record.Append(buffer.AsSpan(0, read));
                     }
 
                     // Full before the end: the rest is nobody's, so the upstream is let go of (disposing
                     // its stream cancels it) and the record says it was cut short.
-                    CutShort = Size >= recordLimit;
+                    CutShort = !reachedEnd;
                     End();
                 }
                 finally

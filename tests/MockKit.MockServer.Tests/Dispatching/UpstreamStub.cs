@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 
 namespace MockKit.MockServer.Tests.Dispatching;
 
@@ -22,28 +21,5 @@ internal sealed class UpstreamStub(Func<HttpRequestMessage, HttpResponseMessage>
         var response = respond(request);
         _called.TrySetResult();
         return Task.FromResult(response);
-    }
-}
-
-/// <summary>A response body that says when it was disposed (the upstream response let go of).</summary>
-internal sealed class DisposalWatchingContent(string text) : HttpContent
-{
-    private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task Disposed => _disposed.Task;
-
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-        stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text)).AsTask();
-
-    protected override bool TryComputeLength(out long length)
-    {
-        length = System.Text.Encoding.UTF8.GetByteCount(text);
-        return true;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        _disposed.TrySetResult();
-        base.Dispose(disposing);
     }
 }
