@@ -96,15 +96,20 @@ public abstract class Dispatcher
     /// </summary>
     /// <param name="path">The recordings file.</param>
     /// <returns>The dispatcher.</returns>
-    /// <exception cref="FormatException">The file is not a recordings file (the message names the problem).</exception>
+    /// <remarks>
+    /// A query parameter recorded as <c>REDACTED</c> matches on its presence (any value); a request body
+    /// recorded as <c>"bodyJson"</c> matches structurally (key order and whitespace ignored); one recorded
+    /// cut short (<c>"bodyTruncated"</c>) matches on its kept prefix and its recorded <c>"bodySize"</c>.
+    /// </remarks>
+    /// <exception cref="FormatException">The file is not a valid recordings file: the message names the file, the place (exchange and field, or line and byte) and the problem.</exception>
     public static RouteDispatcher Replay(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = File.OpenRead(path);
         var routes = new RouteDispatcher();
-        foreach (var exchange in RecordingJson.Read(file))
+        foreach (var exchange in RecordingJsonReader.Read(file, path))
         {
-            routes.MapRecorded(exchange.Method, exchange.Target, exchange.RequestBody).Times(1).Respond(exchange.Response);
+            routes.MapRecorded(exchange).Times(1).Respond(exchange.Response);
         }
 
         return routes;

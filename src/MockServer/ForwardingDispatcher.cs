@@ -21,7 +21,7 @@ namespace MockKit.MockServer;
 /// The request goes out with its method, target (appended to the upstream base's path), headers
 /// minus the hop-by-hop ones (RFC 9110 section 7.6.1: <c>Connection</c> and the fields it names,
 /// <c>Keep-Alive</c>, <c>Proxy-Connection</c>, <c>TE</c>, <c>Transfer-Encoding</c>, <c>Upgrade</c>;
-/// also <c>Expect</c>, which MockWebServer already answered), <c>Host</c> rewritten to the upstream,
+/// also <c>Expect</c>, which MockWebServer already answered, and <c>Proxy-Authorization</c>), <c>Host</c> rewritten to the upstream,
 /// and the body. The upstream's status, reason, headers (hop-by-hop ones removed; the server frames
 /// the body itself), body and trailers come back. Bodies stream both ways, over HTTP/1.1 and HTTP/2:
 /// the forward starts when the request head is complete and the request body is piped to the
@@ -31,10 +31,18 @@ namespace MockKit.MockServer;
 /// the record keeps: <see cref="RecordedRequest.Body"/> and each recording's response body keep at
 /// most that many bytes (their full sizes are <see cref="RecordedRequest.BodySize"/> and
 /// <see cref="RecordedExchange.ResponseBodySize"/>). An exchange is added to <see cref="Recordings"/>
-/// when the upstream's body ended (if a socket policy cut the response short, the rest of the
-/// upstream's body is read for the record after the client was cut off). An upstream that fails (throws, or the server shuts
+/// when the upstream's body ended (if a socket policy cut the response short, the upstream's body is
+/// read on for the record only until <see cref="MockWebServer.BodyLimit"/> bytes are kept, then the
+/// upstream is let go of, which cancels it, and the exchange is recorded with
+/// <see cref="RecordedExchange.ResponseBodyTruncated"/>). An upstream that fails (throws, or the server shuts
 /// down) gives a 502 whose text body is the error, with the exception as the request's
-/// <see cref="RecordedRequest.Failure"/>. Thread-safe; the handler is not disposed.
+/// <see cref="RecordedRequest.Failure"/>; an upstream body that ends before or runs past its declared
+/// <c>Content-Length</c> (or breaks off) aborts the exchange — HTTP/1.1 closes the connection, HTTP/2
+/// resets the stream — recorded as its <see cref="RecordedRequest.Failure"/>. The request's path must stay
+/// under the base's path: one with a dot segment (<c>..</c>, also percent-encoded) or a backslash is
+/// answered 400 and not forwarded. <c>Proxy-Authorization</c> is consumed, not forwarded (RFC 9110
+/// section 11.7.2); every other credential (<c>Authorization</c>, <c>Cookie</c>) goes upstream as sent.
+/// Thread-safe; the handler is not disposed.
 /// </remarks>
 public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
 {
@@ -134,20 +142,28 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
 
     /// <summary>
     /// Writes <see cref="Recordings"/> as JSON (the format is in the README, "Routing, forwarding,
-    /// replay"), with the values of <c>Authorization</c>, <c>Proxy-Authorization</c> and <c>Cookie</c>
-    /// replaced by <c>REDACTED</c>. Serve the file back with <see cref="Dispatcher.Replay"/>.
+    /// replay") with the default redaction of <see cref="RecordingOptions"/>: the values of
+    /// <c>Authorization</c>, <c>Proxy-Authorization</c>, <c>Cookie</c> and <c>Set-Cookie</c>, and of
+    /// the query parameters that carry credentials by convention (<c>access_token</c>, ...), are
+    /// written as <c>REDACTED</c>. Serve the file back with <see cref="Dispatcher.Replay"/>.
     /// </summary>
     /// <param name="path">The file to create or overwrite.</param>
-    public void SaveRecordings(string path) => SaveRecordings(path, includeSecrets: false);
+    public void SaveRecordings(string path) => SaveRecordings(path, new RecordingOptions());
 
-    /// <summary>Writes <see cref="Recordings"/> as JSON; with <paramref name="includeSecrets"/> the credential headers are kept as sent.</summary>
+    /// <summary>Writes <see cref="Recordings"/> as JSON; with <paramref name="includeSecrets"/> the default credential headers and query parameters are kept as sent.</summary>
     /// <param name="path">The file to create or overwrite.</param>
-    /// <param name="includeSecrets">True to keep <c>Authorization</c>, <c>Proxy-Authorization</c> and <c>Cookie</c> values; false redacts them.</param>
-    public void SaveRecordings(string path, bool includeSecrets)
+    /// <param name="includeSecrets">True to keep the credential values (see <see cref="RecordingOptions.IncludeSecrets"/>); false redacts them.</param>
+    public void SaveRecordings(string path, bool includeSecrets) => SaveRecordings(path, new RecordingOptions { IncludeSecrets = includeSecrets });
+
+    /// <summary>Writes <see cref="Recordings"/> as JSON, redacting what <paramref name="options"/> names.</summary>
+    /// <param name="path">The file to create or overwrite.</param>
+    /// <param name="options">What to redact: the defaults plus <see cref="RecordingOptions.RedactHeaders"/> and <see cref="RecordingOptions.RedactQueryParameters"/>.</param>
+    public void SaveRecordings(string path, RecordingOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
         using var file = File.Create(path);
-        RecordingJson.Write(file, Recordings, includeSecrets);
+        RecordingJson.Write(file, Recordings, options);
     }
 
     /// <inheritdoc />
@@ -173,6 +189,11 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
                     $"The request body ({request.BodySize} bytes) exceeded MockWebServer.BodyLimit ({request.Body.LongLength} bytes kept); raise BodyLimit to forward it.");
             }
 
+            if (ForwardTarget.Resolve(_upstreamBase, request, out var problem) is null)
+            {
+                return ApplyTransform(request, BadRequest(request, problem!));
+            }
+
             using var content = HasBody(request) ? new ByteArrayContent(request.Body) : null;
             response = await ForwardAsync(request, content, recordLimit: long.MaxValue, () => request, cancellationToken).ConfigureAwait(false);
         }
@@ -191,32 +212,60 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
     /// </summary>
     async ValueTask<MockResponse> IStreamingDispatcher.DispatchStreamingAsync(StreamingRequest request, CancellationToken cancellationToken)
     {
+        if (ForwardTarget.Resolve(_upstreamBase, request.Head, out var problem) is null)
+        {
+            await request.Body.DisposeAsync().ConfigureAwait(false);
+            var refused = await request.Recorded.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return ApplyTransform(refused, BadRequest(refused, problem!));
+        }
+
         RecordedRequest? recorded = null;
+        MockResponse? forwarded = null;
         MockResponse response;
         try
         {
-            using var content = HasBody(request.Head) ? new StreamingRequestContent(request.Body, DeclaredLength(request.Head)) : null;
-            response = await ForwardAsync(request.Head, content, request.BodyLimit, () => recorded!, cancellationToken).ConfigureAwait(false);
-
-            // The upstream answered: wait for the whole request to be recorded. If the upstream stopped
-            // reading the body (or never had one to read), let it go: the session records the rest.
-            if (content is null || await Task.WhenAny(content.Sent, request.Recorded).ConfigureAwait(false) != request.Recorded)
+            try
             {
-                await request.Body.DisposeAsync().ConfigureAwait(false);
-            }
+                using var content = HasBody(request.Head) ? new StreamingRequestContent(request.Body, DeclaredLength(request.Head)) : null;
+                forwarded = await ForwardAsync(request.Head, content, request.BodyLimit, () => recorded!, cancellationToken).ConfigureAwait(false);
 
-            recorded = await request.Recorded.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // The upstream answered: wait for the whole request to be recorded. If the upstream stopped
+                // reading the body (or never had one to read), let it go: the session records the rest.
+                if (content is null || await Task.WhenAny(content.Sent, request.Recorded).ConfigureAwait(false) != request.Recorded)
+                {
+                    await request.Body.DisposeAsync().ConfigureAwait(false);
+                }
+
+                recorded = await request.Recorded.WaitAsync(cancellationToken).ConfigureAwait(false);
+                response = forwarded;
+                forwarded = null; // Handed to the session, which relays and releases it.
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The upstream failed: stop feeding it, and fail the exchange once its request is recorded
+                // (if the request itself broke off, that failure is the exchange's and propagates from here).
+                await AbandonAsync(forwarded).ConfigureAwait(false);
+                await request.Body.DisposeAsync().ConfigureAwait(false);
+                recorded = await request.Recorded.WaitAsync(cancellationToken).ConfigureAwait(false);
+                response = BadGateway(recorded, e);
+            }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        finally
         {
-            // The upstream failed: stop feeding it, and fail the exchange once its request is recorded
-            // (if the request itself broke off, that failure is the exchange's and propagates from here).
-            await request.Body.DisposeAsync().ConfigureAwait(false);
-            recorded = await request.Recorded.WaitAsync(cancellationToken).ConfigureAwait(false);
-            response = BadGateway(recorded, e);
+            // An upstream response no session will relay (the client abandoned the upload, the server
+            // stopped) is disposed here, or its connection stays checked out of the upstream's pool.
+            await AbandonAsync(forwarded).ConfigureAwait(false);
         }
 
         return ApplyTransform(recorded, response);
+    }
+
+    private static async Task AbandonAsync(MockResponse? forwarded)
+    {
+        if (forwarded?.Body.Source is { } source)
+        {
+            await source.AbandonAsync().ConfigureAwait(false);
+        }
     }
 
     private MockResponse ApplyTransform(RecordedRequest request, MockResponse response) =>
@@ -228,6 +277,17 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
     {
         request.Failure = e;
         return new MockResponse(502, $"MockWebServer could not forward {request.RequestLine} to {_upstreamBase}: {e.GetType().Name}: {e.Message}\n")
+        {
+            Headers = { { "Content-Type", MediaTypeNames.Text.Plain + "; charset=utf-8" } },
+        };
+    }
+
+    /// <summary>A request whose target would leave the upstream base path: refused, not forwarded.</summary>
+    private MockResponse BadRequest(RecordedRequest request, string problem)
+    {
+        request.Failure = new System.Net.ProtocolViolationException(
+            $"MockWebServer did not forward {request.Method}: {problem}; forwards stay under {_upstreamBase.AbsolutePath}.");
+        return new MockResponse(400, request.Failure.Message + "\n")
         {
             Headers = { { "Content-Type", MediaTypeNames.Text.Plain + "; charset=utf-8" } },
         };
@@ -250,8 +310,13 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
         RecordedRequest request, HttpContent? content, long recordLimit, Func<RecordedRequest> recordedRequest, CancellationToken cancellationToken)
     {
         var order = Interlocked.Increment(ref _forwards);
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), TargetUri(request)) { Content = content };
-        foreach (var (name, value) in HopByHopHeaders.Filter(request.Headers, "Expect"))
+        var target = ForwardTarget.Resolve(_upstreamBase, request, out var problem)
+            ?? throw new InvalidOperationException($"Not forwarded: {problem}.");
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), target) { Content = content };
+
+        // Expect was already answered here; Proxy-Authorization is consumed by the proxy it was meant
+        // for, which is this one (RFC 9110 section 11.7.2), never passed on.
+        foreach (var (name, value) in HopByHopHeaders.Filter(request.Headers, "Expect", "Proxy-Authorization"))
         {
             if (!message.Headers.TryAddWithoutValidation(name, value))
             {
@@ -286,7 +351,7 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
             }
 
             var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            response.Body = MockBody.Streamed(new StreamedBodySource(stream, upstream.Content.Headers.ContentLength, upstream, recordLimit, source =>
+            var source = new StreamedBodySource(stream, upstream.Content.Headers.ContentLength, upstream, recordLimit, ended =>
             {
                 // The upstream's trailers exist once its body was read to the end (RFC 9110 section 6.5).
                 foreach (var (name, value) in Fields(upstream.TrailingHeaders))
@@ -295,9 +360,11 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
                     record.Trailers.Add(name, value);
                 }
 
-                record.Body = source.RecordedBytes();
-                AddRecording(order, new RecordedExchange(recordedRequest(), record, source.Size));
-            }));
+                record.Body = ended.RecordedBytes();
+                AddRecording(order, new RecordedExchange(recordedRequest(), record, ended.Size, ended.CutShort));
+            },
+            failure => recordedRequest().Failure = failure);
+            response.Body = MockBody.Streamed(source);
             return response;
         }
         catch
@@ -305,14 +372,6 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
             upstream.Dispose();
             throw;
         }
-    }
-
-    /// <summary>The upstream URL: the base's scheme and authority, its path prefixed to the request's path and query.</summary>
-    private Uri TargetUri(RecordedRequest request)
-    {
-        var pathAndQuery = request.Target.StartsWith('/') ? request.Target : request.Url?.PathAndQuery ?? "/";
-        var basePath = _upstreamBase.AbsolutePath.TrimEnd('/');
-        return new Uri(_upstreamBase.GetLeftPart(UriPartial.Authority) + basePath + pathAndQuery);
     }
 
     private static IEnumerable<KeyValuePair<string, string>> Fields(HttpHeaders headers) =>

@@ -65,4 +65,10 @@ public sealed partial class MockWebServer
     /// HTTP/1.1 upgrades are not affected.</para>
     /// </remarks>
     public bool Http2EnableConnectProtocol { get; init; } = true;
+
+    /// <summary>
+    /// Test seam: called with the connection index and stream id once an HTTP/2 exchange ended and its
+    /// stream left the session's stream table (on the exchange's thread, no lock held).
+    /// </summary>
+    internal Action<int, int>? Http2StreamForgotten { get; set; }
 }

@@ -7,8 +7,11 @@ namespace MockKit.MockServer;
 /// </summary>
 public sealed class RecordedExchange
 {
-    internal RecordedExchange(RecordedRequest request, MockResponse response, long responseBodySize)
+    private readonly bool _cutShort;
+
+    internal RecordedExchange(RecordedRequest request, MockResponse response, long responseBodySize, bool cutShort = false)
     {
+        _cutShort = cutShort;
         Request = request;
         Response = response;
         ResponseBodySize = responseBodySize;
@@ -23,11 +26,18 @@ public sealed class RecordedExchange
     /// </summary>
     public MockResponse Response { get; }
 
-    /// <summary>The upstream's response body size in bytes as received, including bytes beyond the retention limit.</summary>
+    /// <summary>
+    /// The upstream's response body size in bytes as received, including bytes beyond the retention limit
+    /// (when the client left early: the bytes read before the upstream was let go of).
+    /// </summary>
     public long ResponseBodySize { get; }
 
-    /// <summary>True when the recorded response body is shorter than the upstream's (<see cref="MockWebServer.BodyLimit"/> cut it).</summary>
-    public bool ResponseBodyTruncated => ResponseBodySize > Response.Body.Length;
+    /// <summary>
+    /// True when the recorded response body is shorter than the upstream's: <see cref="MockWebServer.BodyLimit"/>
+    /// cut it, or the client went away and the upstream was let go of once the record was full (then
+    /// <see cref="ResponseBodySize"/> counts only the bytes read until then).
+    /// </summary>
+    public bool ResponseBodyTruncated => _cutShort || ResponseBodySize > Response.Body.Length;
 
     /// <inheritdoc />
     public override string ToString() => $"{Request.RequestLine} -> {Response.Code}";

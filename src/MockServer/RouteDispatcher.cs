@@ -168,16 +168,28 @@ public sealed class RouteDispatcher : Dispatcher
         return text.ToString();
     }
 
-    /// <summary>A rule for one recorded exchange: exact method, exact target, and the exact body when one was recorded.</summary>
-    internal RouteBuilder MapRecorded(string method, string target, byte[] body)
+    /// <summary>
+    /// A rule for one recorded exchange: exact method, the recorded target (a redacted query value
+    /// matches any value), and the recorded body when there was one (structurally for <c>bodyJson</c>;
+    /// prefix and size for a truncated body).
+    /// </summary>
+    internal RouteBuilder MapRecorded(ReplayedExchange exchange)
     {
-        List<RouteCondition> conditions = [new MethodCondition(method), new TargetCondition(target)];
-        if (body.Length > 0)
+        List<RouteCondition> conditions =
+        [
+            new MethodCondition(exchange.Method),
+            RecordedTargetCondition.HasRedactedQuery(exchange.Target) ? new RecordedTargetCondition(exchange.Target) : new TargetCondition(exchange.Target),
+        ];
+        if (exchange.RequestJson is { } json)
         {
-            conditions.Add(new BodyEqualsCondition(body));
+            conditions.Add(new JsonBodyCondition(json, System.Text.Encoding.UTF8.GetString(exchange.RequestBody)));
+        }
+        else if (exchange.RequestBody.Length > 0 || exchange.RequestBodySize > 0)
+        {
+            conditions.Add(new BodyEqualsCondition(exchange.RequestBody, exchange.RequestBodySize));
         }
 
-        return new RouteBuilder(this, $"{method} {target}", conditions);
+        return new RouteBuilder(this, $"{exchange.Method} {exchange.Target}", conditions);
     }
 
     internal void Add(RouteRule rule)

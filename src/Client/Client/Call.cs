@@ -143,7 +143,7 @@ internal sealed class Call : IExchangeOwner
                 if (!_userToken.IsCancellationRequested)
                 {
                     failure = new TaskCanceledException(
-                        $"The call to {_request.RequestUri} timed out after {_handler.CallTimeout.TotalSeconds:0.###} s.",
+                        $"The call to {Diagnostics.UriRedaction.Show(_request.RequestUri, _handler.DisableUriRedaction)} timed out after {_handler.CallTimeout.TotalSeconds:0.###} s.",
                         new TimeoutException("call timeout"));
                 }
             }
@@ -205,7 +205,7 @@ internal sealed class Call : IExchangeOwner
         var uri = request.RequestUri!;
         var address = _handler.AddressFor(uri, Address.WantsTunnel(request, _handler.ConnectionSettings.Proxy));
         var pool = _handler.Pool;
-        var policy = ProtocolPolicy.For(request, _handler.ConnectionSettings.Protocols);
+        var policy = ProtocolPolicy.For(request, _handler.ConnectionSettings.Protocols, _handler.DisableUriRedaction);
         while (pool.TryAcquire(address, policy, preferred, out var reused, out var sequenceNumber) is { } pooled)
         {
             pooled.Metrics?.StateChanged();

@@ -51,6 +51,15 @@ public sealed partial class InstrumentedHandler
     /// </summary>
     public ILogger? Logger { get => _logger; set => Set(ref _logger, value); }
 
+    /// <summary>
+    /// True to show request URIs in full in <see cref="Logger"/> entries and in the messages of the
+    /// exceptions a call throws (its timeout, a protocol the handler does not allow). False (the
+    /// default) shows them as the runtime's HttpClient logging does since .NET 9: user info removed and
+    /// the query replaced by <c>*</c> (<c>http://host/path?*</c>), since query strings and user info carry
+    /// tokens and passwords. A proxy's credentials are never shown. Set it only where logs stay private.
+    /// </summary>
+    public bool DisableUriRedaction { get; init; }
+
     /// <summary>The handler's instruments; set at the first send.</summary>
     internal ClientMetrics Metrics => _metrics!;
 
@@ -59,7 +68,7 @@ public sealed partial class InstrumentedHandler
 
     /// <summary>The handler's listener, with the logger in the stream when there is one.</summary>
     private EventListener ObservedListener(EventListener listener) =>
-        _logger is null ? listener : new LoggingEventListener(listener, _logger);
+        _logger is null ? listener : new LoggingEventListener(listener, _logger, DisableUriRedaction);
 
     /// <summary>Called once under <c>_lock</c> by Freeze.</summary>
     private void FreezeObservability()

@@ -34,11 +34,12 @@ public sealed record Route(string Scheme, string Host, int Port, Uri? Proxy, IPE
     /// <summary>The origin as <c>scheme://host:port</c>.</summary>
     public string Origin => string.Create(CultureInfo.InvariantCulture, $"{Scheme}://{FormatHost(Host)}:{Port}");
 
-    /// <inheritdoc />
+    /// <summary>The route as text; the proxy's user info (its credentials) is never included.</summary>
+    /// <returns>E.g. <c>http://origin.test:80 via proxy http://127.0.0.1:8080/ (127.0.0.1:8080)</c>.</returns>
     public override string ToString() =>
         Proxy is null ? $"{Origin} via {SocketAddress}"
-        : Tunnel ? $"{Origin} via proxy {Proxy} ({SocketAddress}) tunnel"
-        : $"{Origin} via proxy {Proxy} ({SocketAddress})";
+        : Tunnel ? $"{Origin} via proxy {Diagnostics.UriRedaction.Proxy(Proxy)} ({SocketAddress}) tunnel"
+        : $"{Origin} via proxy {Diagnostics.UriRedaction.Proxy(Proxy)} ({SocketAddress})";
 
     internal static string FormatHost(string host) =>
         host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;

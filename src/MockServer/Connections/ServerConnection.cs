@@ -247,6 +247,8 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     internal static string DescribeSource(MockResponse response, SocketEffect? explicitEffect) =>
         explicitEffect is null ? response.SocketPolicy.Name : "explicit trigger";
 
-    // The connection ended (the one definition both ends share), or a policy ended its exchange on purpose.
-    private static bool IsQuiet(Exception e) => TransportFailure.IsConnectionEnd(e) || e is ExchangeTerminatedException;
+    // The connection ended (the one definition both ends share), or the exchange was ended on purpose:
+    // by a policy, or because a relayed upstream body broke its framing (already recorded as a failure).
+    private static bool IsQuiet(Exception e) =>
+        TransportFailure.IsConnectionEnd(e) || e is ExchangeTerminatedException or Streaming.UpstreamBodyException;
 }

@@ -12,7 +12,7 @@ internal static class NearMissReport
     public static string Build(RecordedRequest request, IReadOnlyList<RouteRule> rules, IReadOnlyList<string> misses)
     {
         var text = new StringBuilder();
-        text.Append("No route matched ").Append(request.IsBookkeeping ? "(no request)" : request.RequestLine);
+        text.Append("No route matched ").Append(request.IsBookkeeping ? "(no request)" : RequestLine(request));
         if (rules.Count == 0)
         {
             text.Append("\n  (no routes)");
@@ -24,5 +24,14 @@ internal static class NearMissReport
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The request line with credential query values redacted (the report is shown and logged).</summary>
+    private static string RequestLine(RecordedRequest request)
+    {
+        var target = Redaction.Default.Target(request.Target);
+        return target == request.Target
+            ? request.RequestLine
+            : request.RequestLine.Replace(request.Target, target, StringComparison.Ordinal);
     }
 }

@@ -5,25 +5,31 @@ using System.Text.Json;
 namespace MockKit.MockServer.Dispatching;
 
 /// <summary>
-/// The recordings file of <see cref="ForwardingDispatcher.SaveRecordings(string, bool)"/> and
-/// <see cref="Dispatcher.Replay"/>. Written with <see cref="Utf8JsonWriter"/> in one fixed key order
-/// (so two recordings of the same traffic diff cleanly), indented, non-ASCII kept as is. Bodies
-/// that are valid UTF-8 text go in <c>"body"</c>, anything else as base64 in <c>"bodyBase64"</c>;
-/// empty bodies and trailers are omitted; a body cut to the BodyLimit for the record is followed by
-/// <c>"bodyTruncated": true</c> and its full <c>"bodySize"</c>. The README ("Routing, forwarding, replay") documents it.
+/// The recordings file of <see cref="ForwardingDispatcher.SaveRecordings(string, RecordingOptions)"/> and
+/// <see cref="Dispatcher.Replay"/>. Written with <see cref="Utf8JsonWriter"/> in one fixed key order,
+/// indented, non-ASCII kept as is. It describes the exchange, not the recording server: a request's
+/// <c>Host</c> (the recording server's random port) and framing fields (<c>Content-Length</c>,
+/// <c>Transfer-Encoding</c>: how the bytes travelled, not what they were) are left out, so recording
+/// the same traffic twice gives identical files. Bodies: a request body declared as JSON
+/// (<c>application/json</c> or <c>+json</c>) that parses goes in <c>"bodyJson"</c> as a JSON value
+/// (replay compares it structurally); other valid UTF-8 text in <c>"body"</c>; anything else as
+/// base64 in <c>"bodyBase64"</c>. Empty bodies and trailers are omitted; a body cut to the BodyLimit
+/// for the record is followed by <c>"bodyTruncated": true</c> and its full <c>"bodySize"</c>.
+/// Credential values are redacted (see <see cref="Redaction"/>). Reading is in
+/// <see cref="RecordingJsonReader"/>.
 /// </summary>
 internal static class RecordingJson
 {
     public const string Format = "mockkit-recordings/1";
 
-    public const string Redacted = "REDACTED";
+    /// <summary>Request fields that describe the recording server or the framing, never the exchange.</summary>
+    private static readonly HashSet<string> ServerFields = new(StringComparer.OrdinalIgnoreCase) { "Host", "Content-Length", "Transfer-Encoding" };
 
-    private static readonly HashSet<string> Secrets = new(StringComparer.OrdinalIgnoreCase) { "Authorization", "Proxy-Authorization", "Cookie" };
-
-    public static void Write(Stream stream, IReadOnlyList<RecordedExchange> exchanges, bool includeSecrets)
+    public static void Write(Stream stream, IReadOnlyList<RecordedExchange> exchanges, RecordingOptions options)
     {
-        var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-        using var json = new Utf8JsonWriter(stream, options);
+        var redaction = new Redaction(options);
+        var writerOptions = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        using var json = new Utf8JsonWriter(stream, writerOptions);
         json.WriteStartObject();
         json.WriteString("format", Format);
         json.WriteStartArray("exchanges");
@@ -34,10 +40,15 @@ internal static class RecordingJson
             json.WriteStartObject();
             json.WriteStartObject("request");
             json.WriteString("method", request.Method);
-            json.WriteString("target", request.Target);
-            WriteFields(json, "headers", request.Headers, includeSecrets);
-            WriteBody(json, request.Body);
-            WriteTruncation(json, request.Body.LongLength, request.BodySize);
+            json.WriteString("target", redaction.Target(request.Target));
+            WriteFields(json, "headers", request.Headers.Where(h => !ServerFields.Contains(h.Key)), redaction);
+            var truncated = request.BodySize > request.Body.LongLength;
+            if (truncated || !TryWriteJsonBody(json, request.Headers["Content-Type"], request.Body))
+            {
+                WriteBody(json, request.Body);
+            }
+
+            WriteTruncation(json, truncated, request.BodySize);
             json.WriteEndObject();
             json.WriteStartObject("response");
             json.WriteNumber("status", response.Code);
@@ -46,12 +57,12 @@ internal static class RecordingJson
                 json.WriteString("reason", reason);
             }
 
-            WriteFields(json, "headers", response.Headers, includeSecrets);
+            WriteFields(json, "headers", response.Headers, redaction);
             WriteBody(json, response.Body.Content.Span);
-            WriteTruncation(json, response.Body.Content.Length, exchange.ResponseBodySize);
+            WriteTruncation(json, exchange.ResponseBodyTruncated, exchange.ResponseBodySize);
             if (response.Trailers.Count > 0)
             {
-                WriteFields(json, "trailers", response.Trailers, includeSecrets);
+                WriteFields(json, "trailers", response.Trailers, redaction);
             }
 
             json.WriteEndObject();
@@ -64,38 +75,37 @@ internal static class RecordingJson
         stream.Write("\n"u8);
     }
 
-    public static List<ReplayedExchange> Read(Stream stream)
+    /// <summary>True for <c>application/json</c> and any <c>+json</c> structured syntax suffix (RFC 6839 section 3.1).</summary>
+    internal static bool IsJsonMediaType(string? contentType)
     {
-        using var document = JsonDocument.Parse(stream);
-        var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.GetString() != Format)
+        if (contentType is null)
         {
-            throw new FormatException($"Not a MockKit recordings file: the root object's \"format\" must be \"{Format}\".");
+            return false;
         }
 
-        var result = new List<ReplayedExchange>();
-        var index = 0;
-        foreach (var exchange in Required(root, "exchanges", "the file").EnumerateArray())
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var media = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
+        return media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool TryWriteJsonBody(Utf8JsonWriter json, string? contentType, byte[] body)
+    {
+        if (body.Length == 0 || !IsJsonMediaType(contentType))
         {
-            var where = $"exchange {index++}";
-            var request = Required(exchange, "request", where);
-            var response = Required(exchange, "response", where);
-            var replayed = new MockResponse
-            {
-                Code = Required(response, "status", where).GetInt32(),
-                Reason = response.TryGetProperty("reason", out var reason) ? reason.GetString() : null,
-                Body = ReadBody(response, where),
-            };
-            ReadFields(response, "headers", replayed.Headers, where);
-            ReadFields(response, "trailers", replayed.Trailers, where);
-            result.Add(new ReplayedExchange(
-                Required(request, "method", where).GetString()!,
-                Required(request, "target", where).GetString()!,
-                ReadBody(request, where).Content.ToArray(),
-                replayed));
+            return false;
         }
 
-        return result;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            json.WritePropertyName("bodyJson");
+            document.RootElement.WriteTo(json);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false; // Declared JSON but is not: kept byte for byte below.
+        }
     }
 
     /// <summary>Text when the bytes are valid UTF-8 without control characters other than tab, CR and LF.</summary>
@@ -125,11 +135,11 @@ internal static class RecordingJson
     /// <summary>
     /// Says when a body was cut to <see cref="MockWebServer.BodyLimit"/> for the record: the kept
     /// prefix is the body written above, <c>bodySize</c> the size received. Absent for whole bodies.
-    /// Replay serves the kept prefix.
+    /// Replay serves the kept prefix, and matches a request on that prefix and that size.
     /// </summary>
-    private static void WriteTruncation(Utf8JsonWriter json, long kept, long size)
+    private static void WriteTruncation(Utf8JsonWriter json, bool truncated, long size)
     {
-        if (size > kept)
+        if (truncated)
         {
             json.WriteBoolean("bodyTruncated", true);
             json.WriteNumber("bodySize", size);
@@ -153,60 +163,17 @@ internal static class RecordingJson
         }
     }
 
-    private static void WriteFields(Utf8JsonWriter json, string name, IEnumerable<KeyValuePair<string, string>> fields, bool includeSecrets)
+    private static void WriteFields(Utf8JsonWriter json, string name, IEnumerable<KeyValuePair<string, string>> fields, Redaction redaction)
     {
         json.WriteStartArray(name);
         foreach (var (field, value) in fields)
         {
             json.WriteStartObject();
             json.WriteString("name", field);
-            json.WriteString("value", includeSecrets || !Secrets.Contains(field) ? value : Redacted);
+            json.WriteString("value", redaction.HeaderValue(field, value));
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
     }
-
-    private static MockBody ReadBody(JsonElement message, string where)
-    {
-        if (message.TryGetProperty("body", out var text))
-        {
-            return text.GetString() ?? throw new FormatException($"The \"body\" of {where} is null.");
-        }
-
-        if (message.TryGetProperty("bodyBase64", out var base64))
-        {
-            try
-            {
-                return base64.GetBytesFromBase64();
-            }
-            catch (FormatException e)
-            {
-                throw new FormatException($"The \"bodyBase64\" of {where} is not base64.", e);
-            }
-        }
-
-        return MockBody.Empty;
-    }
-
-    private static void ReadFields(JsonElement message, string name, MockHeaders target, string where)
-    {
-        if (!message.TryGetProperty(name, out var fields))
-        {
-            return;
-        }
-
-        foreach (var field in fields.EnumerateArray())
-        {
-            target.Add(Required(field, "name", where).GetString()!, Required(field, "value", where).GetString()!);
-        }
-    }
-
-    private static JsonElement Required(JsonElement element, string name, string where) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value
-            : throw new FormatException($"{where} has no \"{name}\".");
 }
-
-/// <summary>One exchange read back from a recordings file.</summary>
-internal sealed record ReplayedExchange(string Method, string Target, byte[] RequestBody, MockResponse Response);

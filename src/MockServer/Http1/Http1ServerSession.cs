@@ -124,7 +124,7 @@ internal sealed partial class Http1ServerSession
         _connection.CurrentRequestLine = head.RequestLine;
         if (_server.IsLogging)
         {
-            _server.Log(_connection.Index, sequence, $"{head.RequestLine}");
+            _server.Log(_connection.Index, sequence, $"{Dispatching.Redaction.LoggedRequestLine(head.Target, head.RequestLine)}");
         }
 
         _head = head;

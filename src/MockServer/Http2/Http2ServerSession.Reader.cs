@@ -227,8 +227,14 @@ internal sealed partial class Http2ServerSession : IHttp2FrameSink
                 return;
             }
 
-            stream.State.OnReceive(Http2FrameType.RstStream, false);
-            _resetByUs.Add(stream.Id); // Not ours, but late frames on it are ignored just the same.
+            // False when the stream was already closed (our END_STREAM or RST_STREAM crossed this
+            // one): then the peer's reset changes nothing about later frames (section 5.1).
+            if (stream.State.OnReceive(Http2FrameType.RstStream, false))
+            {
+                stream.ResetByPeer = true;
+                _resetStreams.OnResetByPeer(stream.Id);
+            }
+
             if (!stream.RequestEnded)
             {
                 stream.RequestFailure ??= new IOException($"The client reset stream {stream.Id} with {code} before the request ended.");

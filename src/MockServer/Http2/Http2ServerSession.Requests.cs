@@ -56,9 +56,13 @@ internal sealed partial class Http2ServerSession
             _streams.TryGetValue(id, out stream);
             if (!isNew && stream is null)
             {
-                if (_resetByUs.Contains(id))
+                switch (_resetStreams.Of(id))
                 {
-                    return; // Section 5.1: frames after our RST_STREAM are ignored.
+                    case Http2ResetStreams.ResetBy.Us:
+                        return; // Section 5.1: frames after our RST_STREAM are ignored.
+                    case Http2ResetStreams.ResetBy.Peer:
+                        // Section 5.1: "any frame other than PRIORITY after receiving a RST_STREAM" is a stream error.
+                        throw new Http2StreamException(id, Http2ErrorCode.StreamClosed, $"HEADERS on stream {id} after the client reset it.");
                 }
 
                 // Section 5.1: a HEADERS frame on a closed stream; section 5.1.1 makes lower unused ids closed too.
@@ -254,11 +258,13 @@ internal sealed partial class Http2ServerSession
                     throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"DATA on idle stream {id}.");
                 }
 
-                if (_resetByUs.Contains(id))
+                if (_resetStreams.Of(id) == Http2ResetStreams.ResetBy.Us)
                 {
-                    return;
+                    return; // Section 5.1: frames after our RST_STREAM are ignored.
                 }
 
+                // Section 6.1: DATA on a stream neither open nor half-closed (local), after the client's
+                // reset (section 5.1) or its END_STREAM, is a stream error STREAM_CLOSED.
                 throw new Http2StreamException(id, Http2ErrorCode.StreamClosed, $"DATA on closed stream {id}.");
             }
 

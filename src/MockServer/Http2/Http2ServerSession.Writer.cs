@@ -86,19 +86,22 @@ internal sealed partial class Http2ServerSession
         Queue(w => Http2FrameWriter.WriteSettings(w, settings));
     }
 
-    /// <summary>Queues RST_STREAM; the stream counts as reset by us from now on (late frames are ignored).</summary>
+    /// <summary>
+    /// Queues RST_STREAM; the stream counts as reset by us from now on (late frames are ignored),
+    /// unless the peer reset it first: then it stays reset by the peer, and every late frame on it
+    /// is again a stream error STREAM_CLOSED (section 5.1), this RST_STREAM being one such answer.
+    /// </summary>
     private void QueueReset(int streamId, Http2ErrorCode code, Http2ServerStream? stream = null)
     {
         lock (_lock)
         {
             stream ??= _streams.GetValueOrDefault(streamId);
-            stream?.State.OnSend(Http2FrameType.RstStream, false);
-            if (_resetByUs.Count > 10_000)
+            if (stream is not { ResetByPeer: true })
             {
-                _resetByUs.Clear(); // Bounded: very old ids only lose the "ignore late frames" courtesy.
+                stream?.State.OnSend(Http2FrameType.RstStream, false);
             }
 
-            _resetByUs.Add(streamId);
+            _resetStreams.OnResetByUs(streamId);
         }
 
         QueueControl(w => Http2FrameWriter.WriteRstStream(w, streamId, code));

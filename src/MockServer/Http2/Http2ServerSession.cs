@@ -109,7 +109,7 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly Http2InboundWindow _receiveWindow = new(0, Http2Constants.DefaultInitialWindowSize);
     private readonly Http2OutboundWindow _sendWindow = new(0, Http2Constants.DefaultInitialWindowSize);
     private readonly Dictionary<int, Http2ServerStream> _streams = [];      // Guarded by _lock.
-    private readonly HashSet<int> _resetByUs = [];                          // Guarded by _lock: ids whose late frames are ignored.
+    private readonly Http2ResetStreams _resetStreams = new();                // Guarded by _lock: who reset the streams no longer in _streams.
     private readonly Dictionary<int, Task<Task>> _exchanges = [];           // Guarded by _lock: StartNew's task, whose result is the exchange.
     private readonly Func<object?, Task> _runExchange;                      // Made once: starting an exchange allocates no delegate.
     private readonly Func<object?, Task> _runTooLarge;
@@ -379,18 +379,20 @@ internal sealed partial class Http2ServerSession : IDisposable
 
             // Our END_STREAM may still be in the writer's queue (a plain response is not awaited):
             // a stream whose remote side ended is closed once it is written (section 5.1), so a late
-            // HEADERS on it is STREAM_CLOSED, not a frame after our reset to ignore.
+            // HEADERS on it is STREAM_CLOSED, not a frame after our reset to ignore. A stream either
+            // side reset was remembered as such when the RST_STREAM was sent or received.
             var closing = stream.State.State == Http2StreamState.Closed
                 || (stream.EndStreamQueued && stream.State.State is Http2StreamState.HalfClosedRemote or Http2StreamState.ReservedLocal);
             if (!closing)
             {
-                _resetByUs.Add(stream.Id);
+                _resetStreams.OnResetByUs(stream.Id);
             }
 
             finish = (_goAwaySent || _peerGoAway) && _streams.Count == 0;
         }
 
         stream.Lifetime.Dispose();
+        _server.Http2StreamForgotten?.Invoke(_connection.Index, stream.Id);
         if (finish)
         {
             // Section 6.8: after GOAWAY and once the streams in flight are done, close the connection.

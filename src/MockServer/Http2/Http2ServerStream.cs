@@ -76,6 +76,12 @@ internal sealed partial class Http2ServerStream : ISocketEffectTarget, IHttp2Fra
     /// <summary>Why the request could not be read in full (reset, malformed body). Guarded by the session lock.</summary>
     public Exception? RequestFailure { get; set; }
 
+    /// <summary>
+    /// True once the client's RST_STREAM closed this stream (section 5.1): our own RST_STREAM sent
+    /// afterwards (the answer to a late frame) does not make its late frames ignorable. Guarded by the session lock.
+    /// </summary>
+    public bool ResetByPeer { get; set; }
+
     /// <summary>False once the exchange decided not to read the body (DoNotReadRequestBody). Guarded by the session lock.</summary>
     public bool ReadsBody { get; set; } = true;
 

@@ -208,10 +208,6 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
                         "target": "/hello/caf%C3%A9",
                         "headers": [
                           {
-                            "name": "Host",
-                            "value": "x"
-                          },
-                          {
                             "name": "Authorization",
                             "value": "REDACTED"
                           },
@@ -284,7 +280,7 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
         routes.Unmatched[0].Failure!.Message.ShouldBe("""
             No route matched POST /alerts HTTP/1.1
               1. GET /forecast?city=Lisbon: method is POST, expected GET
-              2. POST /alerts: body "{}" (2 bytes), expected the recorded "{"city":"Bergen","level":"storm"}" (33 bytes)
+              2. POST /alerts: body "{}" is not the recorded JSON "{"city":"Bergen","level":"storm"}" (compared structurally)
               3. GET /radar/Bergen.png: method is POST, expected GET
             """.ReplaceLineEndings("\n"));
     }

@@ -198,9 +198,12 @@ public sealed class ForwardingStreamingTests(ITestOutputHelper output) : IAsyncL
         received.ShouldBe(100_000);
         server.TakeRequest().Path.ShouldBe("/download");
 
-        // After the cut the rest of the upstream body is read for the record (bounded by BodyLimit).
+        // After the cut the upstream is read for the record only until BodyLimit is kept (here it
+        // already is), then let go of: the record says it was cut short.
         await WaitUntilAsync(() => forward.Recordings.Count == 1, "the exchange is recorded");
-        forward.Recordings[0].ResponseBodySize.ShouldBe(DownloadSize);
+        forward.Recordings[0].ResponseBodyTruncated.ShouldBeTrue();
+        forward.Recordings[0].Response.Body.Length.ShouldBe(BodyLimit);
+        forward.Recordings[0].ResponseBodySize.ShouldBeLessThan(DownloadSize);
     }
 
     private static MockWebServer NewServer(Dispatcher dispatcher, bool http2) => new()

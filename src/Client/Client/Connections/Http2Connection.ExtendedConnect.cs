@@ -27,7 +27,7 @@ internal sealed partial class Http2Connection
             throw new HttpRequestException(
                 HttpRequestError.ExtendedConnectNotSupported,
                 $"The HTTP/2 server {Route} did not send SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, so it does not accept an extended CONNECT "
-                + $"(':protocol {request.Headers.Protocol}', RFC 8441 section 3) for {request.RequestUri}.");
+                + $"(':protocol {request.Headers.Protocol}', RFC 8441 section 3) for {Diagnostics.UriRedaction.Show(request.RequestUri, disableRedaction: false)}.");
         }
 
         if (request.Content is not null)

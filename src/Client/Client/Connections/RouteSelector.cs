@@ -24,7 +24,7 @@ internal static class RouteSelector
             {
                 // GetProxy returns the destination itself for "no proxy"; only HTTP proxies are spoken.
                 proxy = proxy == uri ? null : throw new HttpRequestException(
-                    HttpRequestError.ProxyTunnelError, $"Only http:// proxies are supported; the proxy for {uri} is {proxy}.");
+                    HttpRequestError.ProxyTunnelError, $"Only http:// proxies are supported; the proxy for {Diagnostics.UriRedaction.Show(uri, disableRedaction: false)} is {Diagnostics.UriRedaction.Proxy(proxy)}.");
             }
         }
 

@@ -11,7 +11,7 @@ namespace MockKit.Client.Diagnostics;
 internal static partial class ClientLog
 {
     [LoggerMessage(1000, LogLevel.Information, "Call {CallId} started: {Method} {Url}")]
-    public static partial void CallStart(ILogger logger, long callId, string method, Uri? url);
+    public static partial void CallStart(ILogger logger, long callId, string method, string url);
 
     [LoggerMessage(1001, LogLevel.Debug, "Call {CallId}: resolved {Host} to {Addresses}")]
     public static partial void DnsEnd(ILogger logger, long callId, string host, string addresses);
@@ -32,7 +32,7 @@ internal static partial class ClientLog
     public static partial void ConnectionAcquired(ILogger logger, long callId, long connectionId, Route route, bool reused);
 
     [LoggerMessage(1007, LogLevel.Debug, "Call {CallId}: sent {Method} {Url} (HTTP/{Version})")]
-    public static partial void RequestHeadersEnd(ILogger logger, long callId, string method, Uri? url, Version version);
+    public static partial void RequestHeadersEnd(ILogger logger, long callId, string method, string url, Version version);
 
     [LoggerMessage(1008, LogLevel.Debug, "Call {CallId}: sent a request body of {ByteCount} bytes")]
     public static partial void RequestBodyEnd(ILogger logger, long callId, long byteCount);

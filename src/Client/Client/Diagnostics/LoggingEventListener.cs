@@ -6,16 +6,20 @@ namespace MockKit.Client.Diagnostics;
 /// <summary>
 /// Puts <see cref="InstrumentedHandler.Logger"/> in the event stream: every event goes to the
 /// handler's own listener first, then becomes a <see cref="ClientLog"/> entry. Installed only
-/// when a logger is set, so a handler without one pays nothing.
+/// when a logger is set, so a handler without one pays nothing. URLs are logged redacted (see
+/// <see cref="UriRedaction"/>) unless <paramref name="disableUriRedaction"/>; routes never show proxy credentials.
 /// </summary>
-internal sealed class LoggingEventListener(EventListener inner, ILogger logger) : EventListener
+internal sealed class LoggingEventListener(EventListener inner, ILogger logger, bool disableUriRedaction) : EventListener
 {
     internal override void AttachClock(TimeProvider timeProvider) => inner.AttachClock(timeProvider);
 
     public override void OnCallStart(long callId, HttpRequestMessage request)
     {
         inner.OnCallStart(callId, request);
-        ClientLog.CallStart(logger, callId, request.Method.Method, request.RequestUri);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            ClientLog.CallStart(logger, callId, request.Method.Method, UriRedaction.Show(request.RequestUri, disableUriRedaction));
+        }
     }
 
     public override void OnProxySelectStart(long callId, Uri url) => inner.OnProxySelectStart(callId, url);
@@ -70,7 +74,10 @@ internal sealed class LoggingEventListener(EventListener inner, ILogger logger) 
     public override void OnRequestHeadersEnd(long callId, HttpRequestMessage request)
     {
         inner.OnRequestHeadersEnd(callId, request);
-        ClientLog.RequestHeadersEnd(logger, callId, request.Method.Method, request.RequestUri, request.Version);
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            ClientLog.RequestHeadersEnd(logger, callId, request.Method.Method, UriRedaction.Show(request.RequestUri, disableUriRedaction), request.Version);
+        }
     }
 
     public override void OnRequestBodyStart(long callId) => inner.OnRequestBodyStart(callId);

@@ -107,6 +107,20 @@ internal sealed class Http2TestPeer : IAsyncDisposable
     public Task SendDataAsync(int streamId, byte[] data, bool endStream) =>
         SendFrameAsync(w => Http2FrameWriter.WriteData(w, streamId, data, endStream));
 
+    public Task SendResetAsync(int streamId, Http2ErrorCode code) =>
+        SendFrameAsync(w => Http2FrameWriter.WriteRstStream(w, streamId, code));
+
+    /// <summary>
+    /// PING and its ACK: everything the server queued before the ACK has been read, and any frame in
+    /// between other than SETTINGS/WINDOW_UPDATE fails (a stray response, RST_STREAM or GOAWAY).
+    /// </summary>
+    public async Task PingRoundTripAsync(ulong opaque)
+    {
+        await SendFrameAsync(w => Http2FrameWriter.WritePing(w, opaque));
+        var ack = await ExpectFrameAsync(Http2FrameType.Ping, Http2FrameFlags.Ack, 0);
+        BinaryPrimitives.ReadUInt64BigEndian(ack.Payload).ShouldBe(opaque);
+    }
+
     public byte[] Encode(IEnumerable<(string Name, string Value)> fields)
     {
         using var block = new PooledBufferWriter();
