@@ -114,7 +114,7 @@ internal sealed partial class Http1ResponseStream : Stream, IResponseBody
                 throw mapped;
             }
 
-            throw new HttpIOException(HttpRequestError.ResponseEnded, mapped.Message, mapped);
+            throw new HttpIOException(Exchange.BodyReadError(mapped), mapped.Message, mapped);
         }
 
         // Unregistered (waiting out a callback in flight) before Finish: a released exchange hands its

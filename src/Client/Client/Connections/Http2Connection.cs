@@ -230,6 +230,8 @@ internal sealed partial class Http2Connection : PooledConnection
         failure as ExchangeException ?? new ExchangeException(
             $"The HTTP/2 connection to {Route} failed: {failure.Message}",
             failure,
-            stream.ResponseStarted ? HttpRequestError.ResponseEnded : HttpRequestError.ConnectionError,
+            // A protocol error the server's frames caused is the runtime's HttpProtocolError too.
+            failure is Http2ConnectionException ? HttpRequestError.HttpProtocolError
+                : stream.ResponseStarted ? HttpRequestError.ResponseEnded : HttpRequestError.ConnectionError,
             beforeResponseBytes: !stream.ResponseStarted);
 }
