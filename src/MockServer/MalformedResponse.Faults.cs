@@ -132,7 +132,11 @@ public abstract partial record MalformedResponse
         internal override void WriteHttp1(IBufferWriter<byte> output, MockResponse response, ReadOnlySpan<byte> body)
         {
             Http1Writer.WriteStatusLine(output, Protocol.Http11, response.Code, response.EffectiveReason);
-            Http1Writer.WriteFields(output, response.Headers);
+            foreach (var (name, value) in response.Headers)
+            {
+                Http1Writer.WriteField(output, name, value);
+            }
+
             if (!response.Headers.Contains("Content-Length") && !response.Headers.Contains("Transfer-Encoding"))
             {
                 Http1Writer.WriteField(output, "Content-Length", body.Length.ToString(CultureInfo.InvariantCulture));
