@@ -73,7 +73,8 @@ public abstract partial record MalformedResponse
     /// exactly the declared length (RFC 9112 section 6.3) and must not reuse the connection, so the call
     /// itself succeeds: the fault shows as a connection not reused. HTTP/2: <c>content-length</c>
     /// declares the body and DATA with END_STREAM carries those 16 more bytes, which section 8.1.1
-    /// makes malformed.
+    /// makes malformed (InstrumentedHandler resets the stream with PROTOCOL_ERROR; SocketsHttpHandler
+    /// does not compare the two and hands over every byte).
     /// </summary>
     public static MalformedResponse DataPastContentLength { get; } = new DataPastContentLengthFault();
 

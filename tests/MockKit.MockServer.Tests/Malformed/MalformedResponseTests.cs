@@ -111,6 +111,7 @@ public sealed class MalformedResponseTests
         {
             DefaultRequestVersion = h2 ? HttpVersion.Version20 : HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = TimeSpan.FromSeconds(20), // A deadline, not a measurement: a fault that left the client waiting fails the test.
         };
     }
 
