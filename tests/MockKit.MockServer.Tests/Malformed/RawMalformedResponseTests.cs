@@ -88,6 +88,36 @@ public sealed class RawMalformedResponseTests
         (await client.GetStringAsync(server.Url("/raw"))).ShouldBe("hand-made");
     }
 
+    [Fact]
+    public async Task InstrumentedHandler_over_h2c_refuses_headers_that_end_the_stream_with_a_content_length()
+    {
+        // A scripted Content-Length the (empty) body does not have: HEADERS with END_STREAM and content-length 12.
+        await using var server = NewServer("h2c");
+        server.Enqueue(new MockResponse { Headers = { { "Content-Length", "12" } } });
+        using var client = NewClient(Instrumented, "h2c");
+
+        var failure = await Should.ThrowAsync<HttpRequestException>(() => client.GetStringAsync(server.Url("/lies")));
+
+        Describe(failure).ShouldContain("the stream ended after 0 of its content-length of 12 bytes", Case.Sensitive);
+    }
+
+    [Theory]
+    [InlineData("HEAD", 200)]
+    [InlineData("GET", 304)]
+    [InlineData("GET", 204)]
+    public async Task InstrumentedHandler_over_h2c_does_not_hold_a_content_length_without_content_to_the_DATA(string method, int code)
+    {
+        // RFC 9113 section 8.1.1: a response defined to have no content may carry a non-zero content-length.
+        await using var server = NewServer("h2c");
+        server.Enqueue(new MockResponse(code) { Headers = { { "Content-Length", "12" } } });
+        using var client = NewClient(Instrumented, "h2c");
+
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), server.Url("/none")));
+
+        ((int)response.StatusCode).ShouldBe(code);
+        (await response.Content.ReadAsByteArrayAsync()).ShouldBeEmpty();
+    }
+
     private const string Body12 = "hello, world";
 
     private static byte[] DataFrame(int streamId, string data, bool endStream)

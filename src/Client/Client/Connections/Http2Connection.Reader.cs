@@ -284,6 +284,10 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
             if (stream.ContentLengthApplies && code is not (204 or 304))
             {
                 stream.DeclaredContentLength = DeclaredContentLength(fields);
+                if (endStream && !ContentLengthHolds(stream, endStream: true))
+                {
+                    throw ContentLengthMismatch(stream); // END_STREAM on the HEADERS: no content at all.
+                }
             }
 
             stream.Head.TrySetResult(fields);
