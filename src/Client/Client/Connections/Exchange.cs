@@ -235,6 +235,16 @@ internal sealed class Exchange
         }
     }
 
+    /// <summary>
+    /// The error a failed body read reports, as the runtime's handler does: what the exchange found
+    /// (a malformed body is <see cref="HttpRequestError.InvalidResponse"/>, an HTTP/2 protocol error
+    /// <see cref="HttpRequestError.HttpProtocolError"/>), otherwise the body ended early.
+    /// </summary>
+    public static HttpRequestError BodyReadError(Exception mapped) =>
+        mapped is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError } known
+            ? known.HttpRequestError
+            : HttpRequestError.ResponseEnded;
+
     /// <summary>Turns what an I/O operation threw into the exception the caller should see.</summary>
     /// <param name="e">The original exception.</param>
     /// <param name="phase">What was going on, e.g. "reading the response headers".</param>
