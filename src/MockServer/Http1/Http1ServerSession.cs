@@ -238,7 +238,7 @@ internal sealed partial class Http1ServerSession
                 if (answered is null)
                 {
                     var request = recorded = Build(head, sequence, body, null);
-                    _connection.Record(request);
+                    _connection.RecordForDispatch(request);
 
                     _connection.State = "dispatching";
                     var dispatchClaim = claim;
