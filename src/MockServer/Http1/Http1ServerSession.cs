@@ -126,6 +126,7 @@ internal sealed partial class Http1ServerSession
         try
         {
             framing = Http1BodyFraming.ForRequest(head.Headers);
+            HostFieldRule.Check(head);
         }
         catch (Http1ParseException e)
         {
