@@ -92,7 +92,9 @@ internal sealed partial class Http1ServerSession
         }
 
         _connection.State = "duplex: writing the response";
-        var fixedLength = response.Headers.Contains("Content-Length") || response.Headers.Contains("Transfer-Encoding");
+        // A scripted "Transfer-Encoding: chunked" announces the framing the server applies, not raw bytes.
+        var scriptedChunked = response.Headers.GetValues("Transfer-Encoding").Any(v => v.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+        var fixedLength = !scriptedChunked && (response.Headers.Contains("Content-Length") || response.Headers.Contains("Transfer-Encoding"));
         using (var buffer = new PooledBufferWriter(256))
         {
             Http1Writer.WriteStatusLine(buffer, Protocol.Http11, response.Code, response.EffectiveReason);
@@ -101,7 +103,7 @@ internal sealed partial class Http1ServerSession
                 Http1Writer.WriteField(buffer, name, value);
             }
 
-            if (!fixedLength)
+            if (!fixedLength && !scriptedChunked)
             {
                 // RFC 9112 section 7.1: the length is unknown until the handler returns.
                 Http1Writer.WriteField(buffer, "Transfer-Encoding", "chunked");
