@@ -126,6 +126,7 @@ internal sealed partial class Http1ServerSession
         try
         {
             framing = Http1BodyFraming.ForRequest(head.Headers);
+            HostFieldRule.Check(head);
         }
         catch (Http1ParseException e)
         {
@@ -238,7 +239,7 @@ internal sealed partial class Http1ServerSession
                 if (answered is null)
                 {
                     var request = recorded = Build(head, sequence, body, null);
-                    _connection.Record(request);
+                    _connection.RecordForDispatch(request);
 
                     _connection.State = "dispatching";
                     var dispatchClaim = claim;

@@ -118,13 +118,17 @@ internal sealed partial class Http2ServerSession
             }
 
             var request = Build(stream, null);
-            _connection.Record(request);
+            _connection.RecordForDispatch(request);
             _connection.State = "HTTP/2: dispatching";
 
             // A stream reset (or a connection ended) before dispatch must not take a scripted
             // response from the queue: the dispatcher may hand out a queued response without
             // looking at the token, and the next live request deserves it.
-            ct.ThrowIfCancellationRequested();
+            if (ct.IsCancellationRequested)
+            {
+                _server.ObserveOutcome(request);
+                ct.ThrowIfCancellationRequested();
+            }
             var dispatchClaim = claim;
             claim = null;
             var response = await _server.DispatchAsync(request, dispatchClaim, ct).ConfigureAwait(false);
