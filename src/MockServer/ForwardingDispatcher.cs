@@ -26,8 +26,8 @@ namespace MockKit.MockServer;
 /// the body itself), body and trailers come back. Bodies stream both ways, over HTTP/1.1 and HTTP/2:
 /// the forward starts when the request head is complete and the request body is piped to the
 /// upstream as it arrives; the upstream's body is relayed to the client as it arrives (with its
-/// <c>Content-Length</c> when it declared one, chunked on HTTP/1.1 otherwise, its trailers after
-/// it). Neither is held in memory beyond <see cref="MockWebServer.BodyLimit"/>, which bounds what
+/// <c>Content-Length</c> when it declared one, chunked on HTTP/1.1 otherwise or when it declared
+/// trailers, its trailers after it). Neither is held in memory beyond <see cref="MockWebServer.BodyLimit"/>, which bounds what
 /// the record keeps: <see cref="RecordedRequest.Body"/> and each recording's response body keep at
 /// most that many bytes (their full sizes are <see cref="RecordedRequest.BodySize"/> and
 /// <see cref="RecordedExchange.ResponseBodySize"/>). An exchange is added to <see cref="Recordings"/>
@@ -350,8 +350,14 @@ public sealed class ForwardingDispatcher : Dispatcher, IStreamingDispatcher
                 response.Headers.Add(name, value);
             }
 
+            // Trailers travel only in the chunked coding on HTTP/1.1 (RFC 9112 section 7.1.2), and the
+            // framing is chosen before the upstream's body (and its trailers) arrived: an upstream that
+            // declares trailers (the Trailer field, RFC 9110 section 6.6.2) is relayed without its
+            // length there, hence chunked, so they are not lost.
+            var chunkForTrailers = request.Protocol == Protocol.Http11 && upstream.Headers.Contains("Trailer");
+            var declaredLength = chunkForTrailers ? null : upstream.Content.Headers.ContentLength;
             var stream = await upstream.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var source = new StreamedBodySource(stream, upstream.Content.Headers.ContentLength, upstream, recordLimit, ended =>
+            var source = new StreamedBodySource(stream, declaredLength, upstream, recordLimit, ended =>
             {
                 // The upstream's trailers exist once its body was read to the end (RFC 9110 section 6.5).
                 foreach (var (name, value) in Fields(upstream.TrailingHeaders))

@@ -119,6 +119,13 @@ public sealed class MockResponse
     /// </summary>
     public Http2Settings? Settings { get; set; }
 
+    /// <summary>
+    /// A framing fault to write in place of the correct head or body (e.g.
+    /// <see cref="MalformedResponse.BadChunkSize"/>); see <see cref="MalformedResponse"/> for what goes
+    /// on the wire over HTTP/1.1 and HTTP/2. Null (the default): a well-formed response.
+    /// </summary>
+    public MalformedResponse? Malformed { get; set; }
+
     /// <summary>Effect when the request starts, before it is read; overrides <see cref="SocketPolicy"/>'s.</summary>
     public SocketEffect? OnRequestStart { get; set; }
 

@@ -16,13 +16,51 @@ public sealed partial class MockWebServer
     /// </summary>
     internal async ValueTask<MockResponse> DispatchAsync(RecordedRequest request, ResponseClaim? claim, CancellationToken cancellationToken)
     {
-        var response = await (claim?.Owner ?? _dispatcher).DispatchClaimedAsync(request, claim, cancellationToken).ConfigureAwait(false);
+        MockResponse response;
+        try
+        {
+            response = await (claim?.Owner ?? _dispatcher).DispatchClaimedAsync(request, claim, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            ObserveOutcome(request); // No verdict will come: what is known now is the outcome.
+            throw;
+        }
+
         if (request.Failure is UnmatchedRequestException unmatched && IsLogging)
         {
             Log(request.ConnectionIndex, request.SequenceNumber, $"{unmatched.Message}");
         }
 
+        ObserveDispatched(request, response);
         return response;
+    }
+
+    /// <summary>
+    /// Observes a dispatched request once its outcome is final: now, unless the response is a
+    /// WebSocket whose opening handshake is still to be checked (the session observes it then, see
+    /// <see cref="ObserveOutcome"/>). A response-start effect may end the exchange before
+    /// that check, so such a response is observed now.
+    /// </summary>
+    internal void ObserveDispatched(RecordedRequest request, MockResponse response)
+    {
+        if (response.WebSocketHandler is null || response.Effective.OnResponseStart is not null)
+        {
+            ObserveOutcome(request);
+        }
+    }
+
+    /// <summary>
+    /// Counts and logs a request whose outcome is now final (after a WebSocket handshake check, or
+    /// when its dispatch failed); only the first observation of a request counts (see
+    /// <see cref="RecordedRequest.TryClaimObservation"/>).
+    /// </summary>
+    internal void ObserveOutcome(RecordedRequest? request)
+    {
+        if (request is not null && request.TryClaimObservation())
+        {
+            ObserveRecorded(request);
+        }
     }
 
     /// <summary>

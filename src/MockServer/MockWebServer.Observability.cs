@@ -54,7 +54,7 @@ public sealed partial class MockWebServer
 
     internal void OnConnectionAccepted(ServerConnection connection)
     {
-        Metrics.ConnectionOpened();
+        connection.CountedOpen = Metrics.ConnectionOpened();
         if (Logger is { } logger)
         {
             Guard(() => ServerLog.ConnectionAccepted(logger, connection.Index, connection.RemoteEndPoint?.ToString()));
@@ -100,7 +100,7 @@ public sealed partial class MockWebServer
 
     private void ObserveClosed(ServerConnection connection)
     {
-        Metrics.ConnectionClosed();
+        Metrics.ConnectionClosed(connection.CountedOpen);
         if (Logger is { } logger)
         {
             Guard(() => ServerLog.ConnectionClosed(logger, connection.Index));

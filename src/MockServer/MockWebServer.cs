@@ -290,9 +290,17 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     public ValueTask<RecordedRequest> TakeRequestAsync(CancellationToken cancellationToken = default) =>
         _recorded.TakeAsync(cancellationToken);
 
+    /// <summary>Records an entry that is not dispatched (its outcome is final now) and observes it.</summary>
     internal void Record(RecordedRequest request)
     {
         _recorded.Add(request);
-        ObserveRecorded(request);
+        ObserveOutcome(request);
     }
+
+    /// <summary>
+    /// Records a request about to be dispatched: <see cref="TakeRequest()"/> sees it at once, but the
+    /// meter and the logger wait for its outcome (a route miss, a forward's 502, a refused WebSocket
+    /// handshake set <see cref="RecordedRequest.Failure"/> later); see <see cref="ObserveDispatched"/>.
+    /// </summary>
+    internal void RecordForDispatch(RecordedRequest request) => _recorded.Add(request);
 }

@@ -42,6 +42,7 @@ public sealed class RecordedRequest
     private readonly RecordedExtras? _extras;
     private object _head; // byte[] (raw HTTP/1 head) or DeferredHead (HTTP/2) until first read, then RecordedHead.
     private Exception? _failure; // Set by a dispatcher's verdict during dispatch (a route miss), hence not in _extras.
+    private int _observed; // 1 once TryClaimObservation said yes.
 
     /// <summary>
     /// The one constructor, called only by <see cref="RecordedRequestFactory"/>.
@@ -145,6 +146,13 @@ public sealed class RecordedRequest
         get => Volatile.Read(ref _failure);
         internal set => Volatile.Write(ref _failure, value);
     }
+
+    /// <summary>
+    /// Claims the one observation (meter and logger) of this request: true the first time only, so
+    /// the paths that may observe it (at record time, after dispatch, after a handshake check) never
+    /// count it twice.
+    /// </summary>
+    internal bool TryClaimObservation() => Interlocked.Exchange(ref _observed, 1) == 0;
 
     /// <summary>True for an entry recorded by a connection-level policy without a request being read.</summary>
     public bool IsBookkeeping => _head is RecordedHead { Method.Length: 0 };

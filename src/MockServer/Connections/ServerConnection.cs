@@ -70,6 +70,9 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     /// <summary>The request line being served, for shutdown diagnostics.</summary>
     public string? CurrentRequestLine { get; set; }
 
+    /// <summary>Whether <c>mockkit.server.open_connections</c> counted this connection when it was accepted (fixed at birth).</summary>
+    public bool CountedOpen { get; set; }
+
     /// <summary>The next per-connection sequence number; thread-safe (HTTP/2 numbers streams and pushes from several tasks).</summary>
     public int NextSequenceNumber() => Interlocked.Increment(ref _nextSequence) - 1;
 
@@ -138,6 +141,9 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     public void Abort() => _socket.Dispose();
 
     public void Record(RecordedRequest request) => Server.Record(request);
+
+    /// <summary>Records a request about to be dispatched (observed once its outcome is final).</summary>
+    public void RecordForDispatch(RecordedRequest request) => Server.RecordForDispatch(request);
 
     /// <summary>A line of this connection, <c>[conn N] text</c>, formatted only when someone listens.</summary>
     public void Log([InterpolatedStringHandlerArgument("")] ref TrafficLogLine line) => Server.Log(Index, ref line);

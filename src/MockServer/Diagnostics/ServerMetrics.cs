@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MockKit.Client.Diagnostics;
 
 namespace MockKit.MockServer.Diagnostics;
 
@@ -35,17 +36,28 @@ internal sealed class ServerMetrics : IDisposable
             "mockkit.server.open_connections", "{connection}", "Accepted connections not yet closed.");
     }
 
-    public void ConnectionOpened()
+    /// <summary>A connection was accepted.</summary>
+    /// <returns>
+    /// Whether it was counted: the caller keeps this and passes it to <see cref="ConnectionClosed"/>,
+    /// so a listener that starts (or stops) while the connection is open never sees a close (-1)
+    /// whose open (+1) it did not see, and the sum never goes negative. The client decides the
+    /// same way, at the connection's birth.
+    /// </returns>
+    public bool ConnectionOpened()
     {
-        if (_openConnections.Enabled)
+        if (!_openConnections.Enabled)
         {
-            _openConnections.Add(1);
+            return false;
         }
+
+        _openConnections.Add(1);
+        return true;
     }
 
-    public void ConnectionClosed()
+    /// <summary>A connection closed; <paramref name="counted"/> is what <see cref="ConnectionOpened"/> returned for it.</summary>
+    public void ConnectionClosed(bool counted)
     {
-        if (_openConnections.Enabled)
+        if (counted)
         {
             _openConnections.Add(-1);
         }
@@ -58,7 +70,7 @@ internal sealed class ServerMetrics : IDisposable
             _requests.Add(1, new TagList
             {
                 { "network.protocol.version", Version(request.Protocol) },
-                { "http.request.method", request.Method.Length == 0 ? "_NONE" : request.Method },
+                { "http.request.method", MethodTag(request.Method) },
             });
         }
 
@@ -91,6 +103,15 @@ internal sealed class ServerMetrics : IDisposable
             _meter.Dispose();
         }
     }
+
+    /// <summary>
+    /// The method as the OpenTelemetry semantic conventions bound it (the client's rule, one list):
+    /// a method the HTTP specs define by its canonical name, any other as <c>_OTHER</c>, so a
+    /// client sending arbitrary tokens cannot grow the meter's series without limit. A bookkeeping
+    /// entry (no request read) is <c>_NONE</c>.
+    /// </summary>
+    internal static string MethodTag(string method) =>
+        method.Length == 0 ? "_NONE" : HttpTags.KnownMethod(method) ?? "_OTHER";
 
     /// <summary>The protocol as OpenTelemetry's <c>network.protocol.version</c> spells it.</summary>
     internal static string Version(Protocol protocol) => protocol switch

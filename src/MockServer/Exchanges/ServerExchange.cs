@@ -136,13 +136,19 @@ internal static partial class ServerExchange
                     else
                     {
                         var request = recorded = transport.BuildRequest(null);
-                        transport.Connection.Record(request);
+                        transport.Connection.RecordForDispatch(request);
                         transport.Connection.State = "dispatching";
 
                         // An exchange ended before dispatch (a reset stream, a server shutting down) must not
                         // take a scripted response: the dispatcher may hand out a queued response without
-                        // looking at the token, and the next live request deserves it.
-                        ct.ThrowIfCancellationRequested();
+                        // looking at the token, and the next live request deserves it. No verdict will
+                        // come, so what is known now is the request's outcome.
+                        if (ct.IsCancellationRequested)
+                        {
+                            server.ObserveOutcome(request);
+                            ct.ThrowIfCancellationRequested();
+                        }
+
                         var dispatchClaim = claim;
                         claim = null;
                         response = await server.DispatchAsync(request, dispatchClaim, ct).ConfigureAwait(false);

@@ -92,7 +92,11 @@ internal sealed partial class Http1ServerSession
         }
 
         _connection.State = "duplex: writing the response";
-        var fixedLength = response.Headers.Contains("Content-Length") || response.Headers.Contains("Transfer-Encoding");
+        // A scripted "Transfer-Encoding: chunked" is a promise of chunk framing, kept here (not a
+        // licence to write the handler's bytes unframed); a scripted Content-Length or another coding
+        // leaves the body as the handler writes it.
+        var scriptedChunked = ScriptsChunked(response);
+        var fixedLength = !scriptedChunked && (response.Headers.Contains("Content-Length") || response.Headers.Contains("Transfer-Encoding"));
         using (var buffer = new PooledBufferWriter(256))
         {
             Http1Writer.WriteStatusLine(buffer, Protocol.Http11, response.Code, response.EffectiveReason);
@@ -101,7 +105,7 @@ internal sealed partial class Http1ServerSession
                 Http1Writer.WriteField(buffer, name, value);
             }
 
-            if (!fixedLength)
+            if (!fixedLength && !scriptedChunked)
             {
                 // RFC 9112 section 7.1: the length is unknown until the handler returns.
                 Http1Writer.WriteField(buffer, "Transfer-Encoding", "chunked");

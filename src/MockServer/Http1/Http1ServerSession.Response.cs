@@ -33,6 +33,12 @@ internal sealed partial class Http1ServerSession
         var body = response.Body.Content;
         var streamed = response.Body.Source;
         var sendsBody = request.Method != "HEAD" && !IsBodiless(request.Method, response.Code);
+        if (response.Malformed is { } fault)
+        {
+            await WriteMalformedAsync(response, fault, sendsBody ? body : ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            return;
+        }
+
         var chunkSize = streamed is null ? ChunkSizeFor(response, body.Length) : StreamedChunkSizeFor(response);
 
         using var head = new PooledBufferWriter(256 + (body.Length <= CoalesceLimit ? body.Length : 0));
@@ -126,6 +132,20 @@ internal sealed partial class Http1ServerSession
         await transport.FlushAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Writes the response with its <see cref="MalformedResponse"/> fault in one write, then shuts the
+    /// socket down both ways: the framing is broken, so nothing after it on this connection could be
+    /// read right (the input flag also ends the session's loop once the exchange is over).
+    /// </summary>
+    private async Task WriteMalformedAsync(MockResponse response, MalformedResponse fault, ReadOnlyMemory<byte> body)
+    {
+        using var bytes = new PooledBufferWriter(256 + body.Length);
+        fault.WriteHttp1(bytes, response, body.Span);
+        await WriteRawAsync(bytes.WrittenMemory).ConfigureAwait(false);
+        _server.Log(_connection.Index, $"{fault}: {bytes.WrittenCount} bytes of a malformed response, then close");
+        _connection.ShutdownSocket(input: true, output: true);
+    }
+
     // RFC 9110 sections 6.4.1 and 9.3.6: 1xx, 204, 304 and a 2xx to CONNECT carry no content
     // and no framing headers.
     private static bool IsBodiless(string method, int code) =>
@@ -138,11 +158,14 @@ internal sealed partial class Http1ServerSession
     /// </summary>
     private static int? StreamedChunkSizeFor(MockResponse response)
     {
-        var testChoseChunked = response.Headers.GetValues("Transfer-Encoding")
-            .Any(v => v.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+        var testChoseChunked = ScriptsChunked(response);
         var hasLength = response.Headers.Contains("Content-Length") || response.Body.Length >= 0;
         return hasLength && !testChoseChunked && response.ChunkSize is null ? null : response.ChunkSize ?? int.MaxValue;
     }
+
+    /// <summary>True when the scripted headers choose the chunked coding themselves.</summary>
+    private static bool ScriptsChunked(MockResponse response) =>
+        response.Headers.GetValues("Transfer-Encoding").Any(v => v.Contains("chunked", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The chunk size to frame with, or null for a fixed-length body.</summary>
     private static int? ChunkSizeFor(MockResponse response, long bodyLength)
@@ -152,8 +175,7 @@ internal sealed partial class Http1ServerSession
             return null;
         }
 
-        var testChoseChunked = response.Headers.GetValues("Transfer-Encoding")
-            .Any(v => v.Contains("chunked", StringComparison.OrdinalIgnoreCase));
+        var testChoseChunked = ScriptsChunked(response);
         if (response.Headers.Contains("Content-Length") && !testChoseChunked)
         {
             return null;

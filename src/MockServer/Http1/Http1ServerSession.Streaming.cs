@@ -46,9 +46,9 @@ internal sealed partial class Http1ServerSession
 
         pipe.Complete();
         var request = Build(head, sequence, body, null);
-        _connection.Record(request);
+        _connection.RecordForDispatch(request);
         _connection.State = "dispatching";
-        return await dispatch.CompleteAsync(request).ConfigureAwait(false);
+        return await dispatch.CompleteAsync(request, _server).ConfigureAwait(false);
 
         void Log(string line) => _server.Log(_connection.Index, sequence, $"{line}");
     }

@@ -33,10 +33,14 @@ internal sealed partial class Http1ServerSession
                 request.Failure ??= e;
             }
 
+            _server.ObserveOutcome(request);
+
             _server.Log($"[conn {_connection.Index} #{sequence}] WebSocket handshake refused: {e.Message}");
             await WriteHandshakeRefusalAsync(e).ConfigureAwait(false);
             return;
         }
+
+        _server.ObserveOutcome(request);
 
         // Section 4.2.2 item 5: 101, Upgrade, Connection and the accept hash, then the scripted fields.
         using (var head101 = new PooledBufferWriter(256))

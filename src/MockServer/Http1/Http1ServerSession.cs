@@ -133,6 +133,7 @@ internal sealed partial class Http1ServerSession
         try
         {
             _framing = Http1BodyFraming.ForRequest(head.Headers);
+            HostFieldRule.Check(head);
         }
         catch (Http1ParseException e)
         {

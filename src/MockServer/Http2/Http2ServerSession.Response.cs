@@ -30,6 +30,12 @@ internal sealed partial class Http2ServerSession
 
         var bodiless = method == "HEAD" || response.Code is 204 or 304;
         var body = bodiless ? ReadOnlyMemory<byte>.Empty : response.Body.Content;
+        if (response.Malformed is { } fault)
+        {
+            await WriteMalformedAsync(stream, response, fault, body, ct).ConfigureAwait(false);
+            return;
+        }
+
         var streamed = bodiless ? null : response.Body.Source;
         var hasTrailers = response.Trailers.Count > 0;
         var headersOnly = body.IsEmpty && streamed is null && !hasTrailers && triggers.OnResponseBody is null;
@@ -140,6 +146,49 @@ internal sealed partial class Http2ServerSession
         {
             // Section 8.1: trailers are a HEADERS frame with END_STREAM after the DATA.
             QueueHeaders(stream, Fields(response.Trailers, []), endStream: true);
+        }
+
+        await FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the stream's frames with its <see cref="MalformedResponse"/> fault as one writer item,
+    /// once both flow-control windows (section 5.2) grant the DATA it sends; our side of the stream
+    /// counts as ended after it, whatever the frames say.
+    /// </summary>
+    private async Task WriteMalformedAsync(Http2ServerStream stream, MockResponse response, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        var fields = ResponseFields(response, addLength: true);
+        var credit = fault.Http2DataLength(body.Length);
+        for (var taken = 0; taken < credit;)
+        {
+            taken += await Http2SendCredit.AcquireAsync(stream.SendWindow, _sendWindow, credit - taken, ct).ConfigureAwait(false);
+        }
+
+        stream.EndStreamQueued = true;
+        Queue(w =>
+        {
+            if (!BeginSend(stream, Http2FrameType.Headers, endStream: false) || !BeginSend(stream, Http2FrameType.Data, endStream: true))
+            {
+                _sendWindow.Return(credit); // Reset meanwhile: nothing is sent, the connection keeps the credit.
+                return;
+            }
+
+            fault.WriteHttp2(w, new Http2FaultFrames(stream.Id, fields, body, _peerMaxFrameSize, _frames.HeaderBlocks));
+        });
+        Log($"stream {stream.Id}: {fault}: a malformed response{(fault.Http2EndsConnection ? ", then close" : string.Empty)}");
+        if (fault.Http2EndsConnection)
+        {
+            // A FIN right after the bytes (not a close, which would reset the connection over the
+            // client's unread frames and could discard ours): the client reads the cut frame, then
+            // end of stream, and closes; the reader loop then ends the session. No frame follows.
+            var finished = _frames.QueueClose(null, () =>
+            {
+                _connection.ShutdownSocket(input: false, output: true);
+                return Task.CompletedTask;
+            });
+            await (finished ?? Task.CompletedTask).ConfigureAwait(false);
+            return;
         }
 
         await FlushAsync(ct).ConfigureAwait(false);

@@ -34,9 +34,9 @@ internal sealed partial class Http2ServerSession
         }
 
         var request = Build(stream, null);
-        _connection.Record(request);
+        _connection.RecordForDispatch(request);
         _connection.State = "HTTP/2: dispatching";
-        return await dispatch.CompleteAsync(request).ConfigureAwait(false);
+        return await dispatch.CompleteAsync(request, _server).ConfigureAwait(false);
 
         void StreamLog(string line) => Log($"stream {stream.Id}: {line}");
     }

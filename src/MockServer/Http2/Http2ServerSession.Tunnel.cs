@@ -68,7 +68,7 @@ internal sealed partial class Http2ServerSession
         // RFC 8441 section 5: the CONNECT is the whole request; what follows on the stream is the
         // tunnel's bytes, not a body, so it is recorded now.
         var request = Build(stream, null);
-        _connection.Record(request);
+        _connection.RecordForDispatch(request);
         _connection.State = "HTTP/2: dispatching an extended CONNECT";
         var answer = await _server.DispatchAsync(request, claim, ct).ConfigureAwait(false);
         if (answer.WebSocketHandler is null && answer.DuplexHandler is null)
@@ -100,12 +100,14 @@ internal sealed partial class Http2ServerSession
             catch (WebSocketHandshakeException e)
             {
                 request.Failure ??= e; // Before any response byte, as a dispatcher's verdict would be.
+                _server.ObserveOutcome(request);
                 Log($"stream {stream.Id}: WebSocket handshake refused: {e.Message}");
                 await RefuseAsync(stream, e, ct).ConfigureAwait(false);
                 EndTunnel(stream);
                 return;
             }
 
+            _server.ObserveOutcome(request);
             List<HpackHeaderField> fields = [new(":status", "200")];
             foreach (var field in Fields(response.Headers, []))
             {

@@ -25,11 +25,27 @@ internal sealed class StreamingDispatch : IDisposable
         _dispatch = Task.Run(async () => await dispatcher.DispatchStreamingAsync(request, token).ConfigureAwait(false), CancellationToken.None);
     }
 
-    /// <summary>The body ended and <paramref name="recorded"/> is recorded: the dispatcher's answer.</summary>
-    public Task<MockResponse> CompleteAsync(RecordedRequest recorded)
+    /// <summary>
+    /// The body ended and <paramref name="recorded"/> is recorded: the dispatcher's answer. The request
+    /// is observed on <paramref name="server"/> once that answer (perhaps a 502 failing it) is known.
+    /// </summary>
+    public async Task<MockResponse> CompleteAsync(RecordedRequest recorded, MockWebServer server)
     {
         _request.Complete(recorded);
-        return _dispatch;
+        MockResponse response;
+        try
+        {
+            response = await _dispatch.ConfigureAwait(false);
+        }
+        catch
+        {
+            server.ObserveOutcome(recorded); // No answer will come: observe what is known.
+            throw;
+        }
+
+        // A forward's answer is final here (a 502 has set the failure by now).
+        server.ObserveOutcome(recorded);
+        return response;
     }
 
     /// <summary>

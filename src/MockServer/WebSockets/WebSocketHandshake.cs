@@ -22,6 +22,10 @@ internal static class WebSocketHandshake
     // RFC 6455 section 1.3: the GUID appended to the key before hashing for Sec-WebSocket-Accept.
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
+    // RFC 4648 section 4: the base64 alphabet and its padding.
+    private static readonly System.Buffers.SearchValues<char> s_base64 =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+
     /// <summary>
     /// Validates an HTTP/1.1 upgrade request (RFC 6455 section 4.2.1) and returns the subprotocol
     /// the server selects (the scripted <c>Sec-WebSocket-Protocol</c>), or null for none.
@@ -48,6 +52,12 @@ internal static class WebSocketHandshake
         if (!HasToken(request, "Connection", "upgrade"))
         {
             throw new WebSocketHandshakeException(400, "The request's Connection header field does not include 'Upgrade' (RFC 6455 section 4.2.1 item 4).");
+        }
+
+        // Item 2 (and RFC 9112 section 3.2): exactly one Host, naming the server's authority.
+        if (Single(request, "Host") is null)
+        {
+            throw new WebSocketHandshakeException(400, "The request has no Host header field, or more than one (RFC 6455 section 4.2.1 item 2).");
         }
 
         var key = Single(request, "Sec-WebSocket-Key");
@@ -152,11 +162,16 @@ internal static class WebSocketHandshake
         return selected;
     }
 
-    // Section 4.2.1 item 5: "a base64-encoded value that, when decoded, is 16 bytes in length".
+    // Section 4.2.1 item 5: "a base64-encoded value that, when decoded, is 16 bytes in length":
+    // 24 characters of the RFC 4648 alphabet ending in "==". Checked character by character first,
+    // because Convert.TryFromBase64String skips whitespace anywhere in its input.
     private static bool IsValidKey(string key)
     {
+        var trimmed = key.AsSpan().Trim();
         Span<byte> decoded = stackalloc byte[18];
-        return Convert.TryFromBase64String(key.Trim(), decoded, out var written) && written == 16;
+        return trimmed.Length == 24
+            && !trimmed.ContainsAnyExcept(s_base64)
+            && Convert.TryFromBase64Chars(trimmed, decoded, out var written) && written == 16;
     }
 
     private static string? Single(IReadOnlyList<KeyValuePair<string, string>> fields, string name)

@@ -21,11 +21,11 @@ public sealed class MalformedRequestTests
         { "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "Invalid Content-Length '-1'." },
         { "POST / HTTP/1.1\r\nTransfer-Encoding: rot13\r\n\r\n", 501, "Unsupported transfer coding 'rot13'." },
         { "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "Transfer-Encoding does not end with chunked (RFC 9112 section 6.3)." },
-        { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "Invalid chunk size 'zz'." },
-        { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFF\r\n", 400, "Chunk size 'FFFFFFFFFFFF' is too large." },
-        { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", 400, "Chunk data is not followed by CRLF (the chunk is longer than its size, or its line ends without CR)." },
-        { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400, "Chunk size line does not end with CRLF (RFC 9112 section 7.1)." },
-        { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;" + new string('e', 5000) + "\r\n", 400, "Chunk header is longer than 4096 bytes." },
+        { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "Invalid chunk size 'zz'." },
+        { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFF\r\n", 400, "Chunk size 'FFFFFFFFFFFF' is too large." },
+        { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", 400, "Chunk data is not followed by CRLF (the chunk is longer than its size, or its line ends without CR)." },
+        { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400, "Chunk size line does not end with CRLF (RFC 9112 section 7.1)." },
+        { "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;" + new string('e', 5000) + "\r\n", 400, "Chunk header is longer than 4096 bytes." },
     };
 
     [Theory]

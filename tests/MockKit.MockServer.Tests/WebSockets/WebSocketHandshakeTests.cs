@@ -35,6 +35,11 @@ public sealed class WebSocketHandshakeTests
             400, "The request's Connection header field does not include 'Upgrade' (RFC 6455 section 4.2.1 item 4)."
         },
         {
+            // TryFromBase64String skips whitespace: the key must be checked character by character.
+            "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNh bXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            400, "Sec-WebSocket-Key 'dGhlIHNh bXBsZSBub25jZQ==' is not the base64 encoding of 16 bytes (RFC 6455 section 4.2.1 item 5)."
+        },
+        {
             "GET /ws HTTP/1.0\r\nHost: x\r\n\r\n",
             400, "A WebSocket opening handshake needs HTTP/1.1 or later (RFC 6455 section 4.2.1)."
         },
@@ -64,6 +69,35 @@ public sealed class WebSocketHandshakeTests
         recorded.Target.ShouldBe("/ws");
         recorded.Failure.ShouldBeOfType<MockKit.MockServer.WebSockets.WebSocketHandshakeException>().Message.ShouldBe(message);
         recorded.Failure.ShouldBeAssignableTo<ProtocolViolationException>();
+    }
+
+    [Fact]
+    public async Task An_upgrade_without_host_is_refused_and_never_runs_the_handler()
+    {
+        await using var server = new MockWebServer();
+        var ran = false;
+        server.Enqueue(new MockResponse { WebSocketHandler = (_, _) => { ran = true; return Task.CompletedTask; } });
+        await using var raw = await RawConnection.OpenAsync(server);
+
+        await raw.SendAsync($"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {Key}\r\nSec-WebSocket-Version: 13\r\n\r\n");
+
+        (await raw.ReadToEndAsync()).ShouldStartWith("HTTP/1.1 400 ");
+        ran.ShouldBeFalse();
+        server.TakeRequest().Failure.ShouldBeAssignableTo<ProtocolViolationException>()!.Message.ShouldContain("Host header field");
+    }
+
+    [Theory]
+    [InlineData("Upgrade: websocket|Connection: Upgrade|Sec-WebSocket-Key: " + Key + "|Sec-WebSocket-Version: 13")]
+    [InlineData("Host: a|Host: b|Upgrade: websocket|Connection: Upgrade|Sec-WebSocket-Key: " + Key + "|Sec-WebSocket-Version: 13")]
+    public void The_handshake_itself_requires_exactly_one_host(string fields)
+    {
+        var request = fields.Split('|').Select(f => f.Split(": ")).Select(p => new KeyValuePair<string, string>(p[0], p[1])).ToList();
+
+        var e = Should.Throw<MockKit.MockServer.WebSockets.WebSocketHandshakeException>(
+            () => MockKit.MockServer.WebSockets.WebSocketHandshake.ValidateUpgrade("GET", Protocol.Http11, request, new MockResponse()));
+
+        e.StatusCode.ShouldBe(400);
+        e.Message.ShouldBe("The request has no Host header field, or more than one (RFC 6455 section 4.2.1 item 2).");
     }
 
     [Fact]

@@ -15,6 +15,7 @@ namespace MockKit.Client.Connections;
 internal sealed class Exchange
 {
     private CancellationTokenSource _cts;
+    private readonly ExchangeTimeout _timeout = new(); // Travels with this object when it is reused (Begin).
     private CancellationTokenRegistration _callRegistration;
     private IExchangeOwner? _owner;
     private volatile string? _armed;
@@ -133,32 +134,26 @@ internal sealed class Exchange
         }
 
         _armed = what;
-        try
-        {
-            _cts.CancelAfter(timeout);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Released concurrently (a leak report); the operation fails on its own.
-        }
+        _timeout.Arm(timeout, _cts, Settings.TimeProvider);
     }
 
+    /// <summary>
+    /// Stops the operation's timeout. Once this returns, either the timeout expired (the token is
+    /// canceled, and the failure reads as a timeout) or no timer of that arming will cancel it.
+    /// </summary>
     public void Disarm()
     {
-        if (_armed is null || IsReleased || _cts.IsCancellationRequested)
+        if (_armed is null || IsReleased)
         {
             return;
         }
 
+        if (_timeout.Disarm() || _cts.IsCancellationRequested)
+        {
+            return; // Expired (or aborted): _armed stays for MapFailure's message.
+        }
+
         _armed = null;
-        try
-        {
-            _cts.CancelAfter(Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Released concurrently.
-        }
     }
 
     /// <summary>Aborts the exchange: pending I/O ends and the connection will not be reused.</summary>
@@ -207,6 +202,7 @@ internal sealed class Exchange
         }
 
         _callRegistration.Dispose();
+        _timeout.Disarm(); // Settles a timer racing the release: expired means aborted, below.
         var aborted = _cts.IsCancellationRequested;
         var connection = Connection;
         var clean = reusable && !aborted;
@@ -229,11 +225,23 @@ internal sealed class Exchange
         // Last: from here on the object may start the connection's next exchange (Begin), so nothing
         // above may run after this line. The connection may already carry another exchange (it went
         // idle in EndExchange); that one then simply had no spare.
-        if (clean)
+        if (!clean || !connection.ReturnSpareExchange(this))
         {
-            connection.ReturnSpareExchange(this);
+            // Not kept for the connection's next exchange (kept, the object may already be in use
+            // again, so nothing may touch it here): its timer goes with it.
+            _timeout.Dispose();
         }
     }
+
+    /// <summary>
+    /// The error a failed body read reports, as the runtime's handler does: what the exchange found
+    /// (a malformed body is <see cref="HttpRequestError.InvalidResponse"/>, an HTTP/2 protocol error
+    /// <see cref="HttpRequestError.HttpProtocolError"/>), otherwise the body ended early.
+    /// </summary>
+    public static HttpRequestError BodyReadError(Exception mapped) =>
+        mapped is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError } known
+            ? known.HttpRequestError
+            : HttpRequestError.ResponseEnded;
 
     /// <summary>Turns what an I/O operation threw into the exception the caller should see.</summary>
     /// <param name="e">The original exception.</param>

@@ -112,13 +112,8 @@ internal sealed partial class Http1Connection : PooledConnection
     internal override Exchange? TakeSpareExchange() => Interlocked.Exchange(ref _spareExchange, null);
 
     /// <summary>Keeps a released, clean <paramref name="exchange"/> for this connection's next exchange.</summary>
-    internal override void ReturnSpareExchange(Exchange exchange)
-    {
-        if (!IsClosed)
-        {
-            Interlocked.CompareExchange(ref _spareExchange, exchange, null);
-        }
-    }
+    internal override bool ReturnSpareExchange(Exchange exchange) =>
+        !IsClosed && Interlocked.CompareExchange(ref _spareExchange, exchange, null) is null;
 
     /// <summary>
     /// The chunked decoder for the body of the exchange holding the connection, reset. One per

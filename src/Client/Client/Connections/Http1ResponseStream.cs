@@ -105,7 +105,7 @@ internal sealed partial class Http1ResponseStream : ProtocolStream, IResponseBod
                 throw mapped;
             }
 
-            throw new HttpIOException(HttpRequestError.ResponseEnded, mapped.Message, mapped);
+            throw new HttpIOException(Exchange.BodyReadError(mapped), mapped.Message, mapped);
         }
 
         // Unregistered (waiting out a callback in flight) before Finish: a released exchange hands its

@@ -40,6 +40,18 @@ internal sealed class Http2ClientStream(Exchange exchange)
     /// <summary>Interim (1xx) responses received so far (reader loop only); capped by <see cref="InstrumentedHandler.MaxInformationalResponses"/>.</summary>
     public int InformationalResponses { get; set; }
 
+    /// <summary>
+    /// False for a request whose response content-length does not describe its DATA (HEAD, CONNECT;
+    /// RFC 9110 sections 8.6 and 9.3.6).
+    /// </summary>
+    public bool ContentLengthApplies { get; init; } = true;
+
+    /// <summary>The final response's content-length, or -1 when it has none that counts (reader loop only).</summary>
+    public long DeclaredContentLength { get; set; } = -1;
+
+    /// <summary>DATA payload bytes received so far, padding excluded (reader loop only).</summary>
+    public long ContentReceived { get; set; }
+
     /// <summary>Set by the reader loop before the body ends.</summary>
     public List<HpackHeaderField>? Trailers { get; set; }
 

@@ -22,7 +22,7 @@ internal sealed partial class Http2Connection
             EnsureExtendedConnectAllowed(request);
         }
 
-        var stream = new Http2ClientStream(exchange);
+        var stream = new Http2ClientStream(exchange) { ContentLengthApplies = request.Method != HttpMethod.Head && request.Method != HttpMethod.Connect };
         var phase = "writing the request headers";
         var registration = exchange.Token.UnsafeRegister(static s => ((Http2Connection)((Http2ClientStream)s!).Exchange.Connection).Cancel((Http2ClientStream)s!), stream);
         try

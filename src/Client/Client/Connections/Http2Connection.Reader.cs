@@ -187,6 +187,14 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
             QueueWindowUpdate(0, _receiveWindow.OnDataConsumed(padding));
         }
 
+        stream.ContentReceived += data.Length;
+        if (!ContentLengthHolds(stream, endStream))
+        {
+            // The stream is reset; nobody reads these bytes, so the connection gets its credit back (section 6.9).
+            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed((int)data.Length));
+            throw ContentLengthMismatch(stream);
+        }
+
         if (data.Length > 0 && !stream.Body.Append(data.ToArray()))
         {
             // Abandoned between Receive and here (a dispose on another thread): nobody will read these
@@ -273,6 +281,15 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
                 return; // Interim responses (RFC 9110 section 15.2) are skipped.
             }
 
+            if (stream.ContentLengthApplies && code is not (204 or 304))
+            {
+                stream.DeclaredContentLength = DeclaredContentLength(fields);
+                if (endStream && !ContentLengthHolds(stream, endStream: true))
+                {
+                    throw ContentLengthMismatch(stream); // END_STREAM on the HEADERS: no content at all.
+                }
+            }
+
             stream.Head.TrySetResult(fields);
         }
         else
@@ -280,6 +297,11 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
             if (!endStream)
             {
                 throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "Trailers without END_STREAM (RFC 9113 section 8.1).");
+            }
+
+            if (!ContentLengthHolds(stream, endStream: true))
+            {
+                throw ContentLengthMismatch(stream);
             }
 
             Http2FieldValidation.CheckTrailers(stream.Id, fields, "response");
@@ -291,6 +313,35 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         {
             stream.Body.End();
         }
+    }
+
+    // Section 8.1.1: "A request or response is also malformed if the value of a content-length header
+    // field does not equal the sum of the DATA frame payload lengths that form the content."
+    private static bool ContentLengthHolds(Http2ClientStream stream, bool endStream) =>
+        stream.DeclaredContentLength < 0
+        || (endStream ? stream.ContentReceived == stream.DeclaredContentLength : stream.ContentReceived <= stream.DeclaredContentLength);
+
+    private static Http2StreamException ContentLengthMismatch(Http2ClientStream stream) =>
+        new(stream.Id, Http2ErrorCode.ProtocolError, stream.ContentReceived > stream.DeclaredContentLength
+            ? $"Malformed response (RFC 9113 section 8.1.1): DATA past its content-length of {stream.DeclaredContentLength} bytes ({stream.ContentReceived} received)."
+            : $"Malformed response (RFC 9113 section 8.1.1): the stream ended after {stream.ContentReceived} of its content-length of {stream.DeclaredContentLength} bytes.");
+
+    /// <summary>The one content-length of a final response, or -1 when there is none (or more than one: then nothing is enforced).</summary>
+    private static long DeclaredContentLength(List<HpackHeaderField> fields)
+    {
+        long declared = -1;
+        foreach (var field in fields)
+        {
+            if (field.Name == "content-length")
+            {
+                if (declared >= 0 || !long.TryParse(field.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out declared))
+                {
+                    return -1;
+                }
+            }
+        }
+
+        return declared;
     }
 
     /// <summary>Applies a received frame to its stream's state; null when the frame is to be ignored.</summary>

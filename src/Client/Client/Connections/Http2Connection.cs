@@ -230,6 +230,9 @@ internal sealed partial class Http2Connection : PooledConnection
         failure as ExchangeException ?? new ExchangeException(
             $"The HTTP/2 connection to {Route} failed: {failure.Message}",
             failure,
-            stream.ResponseStarted ? HttpRequestError.ResponseEnded : HttpRequestError.ConnectionError,
+            // A connection error the server's frames caused (HPACK's is COMPRESSION_ERROR, RFC 9113
+            // section 4.3) is the runtime's HttpProtocolError.
+            failure is Http2ConnectionException or MockKit.Http2.Hpack.HpackDecodingException ? HttpRequestError.HttpProtocolError
+                : stream.ResponseStarted ? HttpRequestError.ResponseEnded : HttpRequestError.ConnectionError,
             beforeResponseBytes: !stream.ResponseStarted);
 }

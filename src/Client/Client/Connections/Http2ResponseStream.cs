@@ -76,7 +76,7 @@ internal sealed class Http2ResponseStream : ProtocolStream, IResponseBody
                 throw mapped;
             }
 
-            throw new HttpIOException(HttpRequestError.ResponseEnded, mapped.Message, mapped);
+            throw new HttpIOException(Exchange.BodyReadError(mapped), mapped.Message, mapped);
         }
         finally
         {

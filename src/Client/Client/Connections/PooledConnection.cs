@@ -58,9 +58,8 @@ internal abstract class PooledConnection
     internal virtual Exchange? TakeSpareExchange() => null;
 
     /// <summary>Offers a released, clean exchange object for this connection's next exchange; dropped by default.</summary>
-    internal virtual void ReturnSpareExchange(Exchange exchange)
-    {
-    }
+    /// <returns>True when the connection kept it (from then on the object may be in use again).</returns>
+    internal virtual bool ReturnSpareExchange(Exchange exchange) => false;
 
     /// <summary>The cancellation source (timeouts, aborts) for a new exchange: a fresh one unless the protocol keeps one (see <see cref="ReturnTimeoutSource"/>).</summary>
     internal virtual CancellationTokenSource RentTimeoutSource(TimeProvider timeProvider) => new(Timeout.InfiniteTimeSpan, timeProvider);

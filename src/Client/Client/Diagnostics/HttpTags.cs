@@ -39,11 +39,14 @@ internal static class HttpTags
 
     /// <summary>The canonical (upper-case) name of a method RFC 9110 or RFC 5789 defines, matched
     /// case-insensitively as the runtime does; null for any other method.</summary>
-    public static string? KnownMethod(HttpMethod method)
+    public static string? KnownMethod(HttpMethod method) => KnownMethod(method.Method);
+
+    /// <summary>The same for a method as received on the wire (the server's side).</summary>
+    public static string? KnownMethod(string method)
     {
         foreach (var known in s_knownMethods)
         {
-            if (string.Equals(method.Method, known.Method, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(method, known.Method, StringComparison.OrdinalIgnoreCase))
             {
                 return known.Method;
             }

@@ -1,0 +1,130 @@
+namespace MockKit.Client.Connections;
+
+/// <summary>
+/// The per-operation read/write timeout of an <see cref="Exchange"/>: one <see cref="ITimer"/> on the
+/// handler's <see cref="TimeProvider"/>, re-armed for every operation, that cancels the exchange's
+/// source when an operation outlives its timeout.
+/// </summary>
+/// <remarks>
+/// Why not <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>: a timer callback already
+/// dispatched when the operation disarms (the timer fired while the read completed, or a test's clock
+/// moved) still cancels the source after <c>Disarm</c> returned, so an exchange whose read succeeded
+/// dies later with a timeout that belongs to nothing. Here the callback decides under <c>_lock</c>
+/// whether the arming it fires for is still current, and <see cref="Disarm"/> settles the race
+/// either way before it returns: when it returns false no callback of that arming will cancel; when
+/// it returns true the source is already canceled. A callback that finds a later arming not yet due
+/// (a stale callback, or a timer that fired a tick early) moves the timer to that arming's due time.
+/// </remarks>
+internal sealed class ExchangeTimeout : IDisposable
+{
+    private readonly Lock _lock = new();
+    private ITimer? _timer; // Guarded by _lock; made on first use, on the provider of that use.
+    private TimeProvider? _time; // Guarded by _lock.
+    private CancellationTokenSource? _target; // Guarded by _lock: what the current arming cancels.
+    private long _dueTimestamp; // Guarded by _lock: when the current arming expires, on _time's clock.
+    private bool _armed; // Guarded by _lock.
+    private bool _fired; // Guarded by _lock: the current arming expired (its cancel is running or done).
+
+    /// <summary>Starts the timeout: <paramref name="target"/> is canceled if <see cref="Disarm"/> does not come within <paramref name="timeout"/>.</summary>
+    public void Arm(TimeSpan timeout, CancellationTokenSource target, TimeProvider time)
+    {
+        lock (_lock)
+        {
+            if (_timer is null || !ReferenceEquals(_time, time))
+            {
+                _timer?.Dispose();
+                _time = time;
+                _timer = CreateTimer(time);
+            }
+
+            _target = target;
+            _dueTimestamp = time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
+            _armed = true;
+            _fired = false;
+            _timer.Change(timeout, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Stops the timeout.</summary>
+    /// <returns>True when it had already expired: the target is canceled by the time this returns.</returns>
+    public bool Disarm()
+    {
+        CancellationTokenSource? expired;
+        lock (_lock)
+        {
+            expired = _fired ? _target : null;
+            _armed = false;
+            _fired = false;
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
+        // The callback decided to cancel but may not have reached Cancel yet: do it here too
+        // (idempotent), so a caller that sees true also sees the token canceled.
+        Cancel(expired);
+        return expired is not null;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _armed = false;
+            _timer?.Dispose();
+            _timer = null;
+        }
+    }
+
+    private ITimer CreateTimer(TimeProvider time)
+    {
+        // The timer outlives the call that armed it first: it must not capture that call's
+        // ExecutionContext (its Activity, its AsyncLocals).
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return time.CreateTimer(static s => ((ExchangeTimeout)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return time.CreateTimer(static s => ((ExchangeTimeout)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnTimer()
+    {
+        CancellationTokenSource? expired;
+        lock (_lock)
+        {
+            if (!_armed || _time is null)
+            {
+                return; // Disarmed since this callback was dispatched.
+            }
+
+            var remaining = _dueTimestamp - _time.GetTimestamp();
+            if (remaining > 0)
+            {
+                // Not this arming's time yet: a callback of an earlier arming, or an early tick.
+                // At least a tick: a zero due time could fire at once, on this thread, forever.
+                var ticks = Math.Max(1L, (long)Math.Ceiling(remaining * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency));
+                _timer?.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            _fired = true;
+            expired = _target;
+        }
+
+        Cancel(expired); // Outside the lock: cancellation runs the token's callbacks.
+    }
+
+    private static void Cancel(CancellationTokenSource? source)
+    {
+        try
+        {
+            source?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The exchange was released meanwhile; nothing is left to time out.
+        }
+    }
+}
