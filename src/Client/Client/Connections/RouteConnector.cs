@@ -36,10 +36,14 @@ internal static class RouteConnector
         using var connectTimeout = new CancellationTokenSource(settings.ConnectTimeout, timeProvider);
         using var callRegistration = callToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), connectTimeout);
         var phase = "connecting";
+        // One number for the socket, whichever protocol ends up on it (an HTTP/2 connection takes
+        // over the HTTP/1 one after ALPN): the pool's connections are numbered 0, 1, 2… as the
+        // server numbers the sockets it accepts.
+        var id = pool.NextConnectionId();
         try
         {
             await socket.ConnectAsync(route.SocketAddress, connectTimeout.Token).ConfigureAwait(false);
-            connection = new Http1Connection(address, route, socket, new NetworkStream(socket, ownsSocket: true), null, 0, timeProvider.GetTimestamp(), timeProvider);
+            connection = new Http1Connection(id, address, route, socket, new NetworkStream(socket, ownsSocket: true), null, 0, timeProvider.GetTimestamp(), timeProvider);
             if (route.RequiresTunnel)
             {
                 phase = "opening a CONNECT tunnel";
@@ -83,7 +87,7 @@ internal static class RouteConnector
                     // agreeing on h2 (for instance because its own TLS layer saw another protocol)
                     // is reported with what this side agreed.
                     phase = $"starting HTTP/2 after TLS {handshake}";
-                    http2 = new Http2Connection(address, route, socket, tls, handshake, pool, timeProvider);
+                    http2 = new Http2Connection(id, address, route, socket, tls, handshake, pool, timeProvider);
                 }
                 else if (!policy.Http11)
                 {
@@ -104,7 +108,7 @@ internal static class RouteConnector
 
                 // RFC 9113 section 3.3: cleartext HTTP/2 with prior knowledge starts with the preface at once.
                 phase = "starting HTTP/2";
-                http2 = new Http2Connection(address, route, socket, connection.Transport, null, pool, timeProvider);
+                http2 = new Http2Connection(id, address, route, socket, connection.Transport, null, pool, timeProvider);
             }
 
             if (http2 is not null)
