@@ -126,3 +126,215 @@ for project in "$v3" "$v2"; do
   echo "== $(basename "$project"): dotnet test"
   (cd "$project" && dotnet test)
 done
+
+# ---------------------------------------------------------------------------------------------
+# The "new team" check: the README's "Use it in your project" followed literally, in a scratch
+# folder, the way a team that has never seen MockKit meets it — scripts/pack.sh, the nuget.config
+# it prints, `dotnet new mockkit-xunit` (no version argument: the template's default must be the
+# version it was packed with, here a prerelease), then a plain xunit v3 project of the team's own
+# that gets MockKit by `dotnet add package`, with the first tests such a team writes: a typed
+# client on Client (BaseAddress), a deliberate near miss (AllowUnmatchedRequests), forward + save +
+# replay, per-handler call ids while other test classes run in parallel, and a failing test whose
+# own failure is the one reported. The template hive lives in DOTNET_CLI_HOME, so the install
+# pack.sh makes is real for these commands and leaves the user's own templates alone.
+new_team_check() {
+  local team="$work/new-team" version="$base_version-ci.$(date +%Y%m%d%H%M%S)" out
+  mkdir -p "$team/cli-home"
+  export DOTNET_CLI_HOME="$team/cli-home"
+  trap 'mockkit_forget "$version"; cleanup' EXIT
+
+  echo "== new team: scripts/pack.sh (MockKit $version)"
+  out=$(MOCKKIT_VERSION=$version "$mockkit_root/scripts/pack.sh")
+  echo "$out" | tail -n 20
+  # The nuget.config exactly as pack.sh printed it.
+  sed -n '/^<?xml/,/^<\/configuration>/p' <<<"$out" >"$team/nuget.config"
+  grep -q "artifacts/packages" "$team/nuget.config" || { echo "pack.sh printed no nuget.config" >&2; exit 1; }
+
+  echo "== new team: dotnet new mockkit-xunit -n NewTeam.Template.Tests"
+  (cd "$team" && dotnet new mockkit-xunit -n NewTeam.Template.Tests)
+  grep -q "\"MockKit.Xunit.V3\" Version=\"$version\"" "$team/NewTeam.Template.Tests/NewTeam.Template.Tests.csproj" ||
+    { echo "the template does not default to MockKit $version" >&2; exit 1; }
+  (cd "$team/NewTeam.Template.Tests" && dotnet test)
+
+  echo "== new team: a plain xunit v3 project + dotnet add package MockKit.Xunit.V3 --prerelease"
+  local plain="$team/NewTeam.Plain.Tests"
+  mkdir -p "$plain"
+  cat >"$plain/NewTeam.Plain.Tests.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <OutputType>Exe</OutputType>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+    <IsPackable>false</IsPackable>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="xunit.v3" Version="4.0.2" />
+  </ItemGroup>
+  <ItemGroup>
+    <Using Include="Xunit" />
+  </ItemGroup>
+</Project>
+XML
+  (cd "$plain" && dotnet add package MockKit.Xunit.V3 --prerelease)
+  grep -q "\"MockKit.Xunit.V3\" Version=\"$version\"" "$plain/NewTeam.Plain.Tests.csproj" ||
+    { echo "dotnet add package did not pick MockKit $version:" >&2; cat "$plain/NewTeam.Plain.Tests.csproj" >&2; exit 1; }
+  # The README's global.json opt-in for `dotnet test`.
+  echo '{ "test": { "runner": "Microsoft.Testing.Platform" } }' >"$plain/global.json"
+  write_new_team_tests "$plain"
+
+  (cd "$plain" && dotnet test --filter-not-class NewTeam.FirstFailureTests)
+
+  echo "== new team: a failing test reports its own failure first"
+  local failed=0 log="$team/first-failure.log"
+  (cd "$plain" && dotnet test --no-build --filter-class NewTeam.FirstFailureTests) >"$log" 2>&1 || failed=$?
+  # The unused response's check may show in the test's output, after MockKitTest's line saying it
+  # is not reported; it must not be a failure of its own.
+  local noise quiet
+  noise=$(grep -c "should have taken all responses" "$log" || true)
+  quiet=$(grep -c "is not reported as a failure of its own" "$log" || true)
+  if [ "$failed" = 0 ] || ! grep -q "the test's own failure" "$log" || [ "$noise" -gt "$quiet" ]; then
+    echo "expected exactly the test's own failure, got (exit $failed):" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  echo "ok: the test's own failure, no end-of-test noise"
+  unset DOTNET_CLI_HOME
+}
+
+write_new_team_tests() { # write_new_team_tests DIR
+  cat >"$1/UsersClientTests.cs" <<'CS'
+using MockKit.Assertions;
+using MockKit.MockServer;
+using MockKit.Xunit;
+using Shouldly;
+
+namespace NewTeam;
+
+/// <summary>The team's own typed client, written against an HttpClient with a base address.</summary>
+public sealed class UsersClient(HttpClient http)
+{
+    public Task<string> GetUserAsync(int id, CancellationToken cancellationToken) =>
+        http.GetStringAsync(new Uri($"users/{id}?fields=name", UriKind.Relative), cancellationToken);
+}
+
+public sealed class UsersClientTests : MockKitTest
+{
+    [Fact]
+    public async Task A_typed_client_on_Client_reaches_the_server()
+    {
+        Server.Dispatcher = Dispatcher.From(r => r.PathWithoutQuery == "/users/7" ? new MockResponse("ada") : new MockResponse(404));
+
+        var name = await new UsersClient(Client).GetUserAsync(7, TestContext.Current.CancellationToken);
+
+        name.ShouldBe("ada");
+        Server.TakeRequest().ShouldHavePath("/users/7?fields=name").ShouldHavePathWithoutQuery("/users/7").ShouldHaveQueryParameter("fields", "name");
+    }
+
+    [Fact]
+    public async Task A_deliberate_near_miss_is_asserted_on_not_failed()
+    {
+        AllowUnmatchedRequests = true;
+        var routes = new RouteDispatcher().Map("GET", "/users/{id}").Respond(new MockResponse("user"));
+        Server.Dispatcher = routes;
+
+        using var response = await Client.GetAsync("users/7/orders", TestContext.Current.CancellationToken);
+
+        response.ShouldHaveStatus(404);
+        routes.Unmatched.ShouldHaveSingleItem().ShouldContain("the template 2");
+    }
+}
+CS
+  cat >"$1/ForwardingTests.cs" <<'CS'
+using MockKit.Assertions;
+using MockKit.MockServer;
+using MockKit.Xunit;
+using Shouldly;
+
+namespace NewTeam;
+
+public sealed class ForwardingTests : MockKitTest
+{
+    [Fact]
+    public async Task Forward_save_and_replay()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        await using var upstream = new MockWebServer();
+        upstream.Enqueue(new MockResponse("sunny"));
+        using var upstreamHandler = new SocketsHttpHandler();
+        var forward = Dispatcher.Forward(upstreamHandler, upstream.Url("/"));
+        Server.Dispatcher = forward;
+
+        (await Client.GetStringAsync("forecast?city=Lisbon", cancel)).ShouldBe("sunny");
+
+        var path = Path.Combine(Path.GetTempPath(), $"new-team-{Guid.NewGuid():N}.json");
+        forward.SaveRecordings(path);
+        Server.Dispatcher = Dispatcher.Replay(path);
+        (await Client.GetStringAsync("forecast?city=Lisbon", cancel)).ShouldBe("sunny");
+        File.Delete(path);
+    }
+}
+CS
+  cat >"$1/CallIdTests.cs" <<'CS'
+using MockKit.Assertions;
+using MockKit.Client;
+using MockKit.MockServer;
+using MockKit.Xunit;
+using Shouldly;
+
+namespace NewTeam;
+
+/// <summary>Ten classes run in parallel, each counting its own calls from 0.</summary>
+public abstract class CallIdTests : MockKitTest
+{
+    [Fact]
+    public async Task Call_ids_count_from_zero_per_handler()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            Server.Enqueue(new MockResponse($"r{i}"));
+            using var response = await Client.GetAsync($"r/{i}", TestContext.Current.CancellationToken);
+            await response.ShouldHaveBodyAsync($"r{i}");
+            response.GetExchange().CallId.ShouldBe(i);
+            Server.TakeRequest();
+        }
+
+        Events.ShouldHaveEventsForCall(2, "CallStart", "ConnectionAcquired", "RequestHeadersStart", "RequestHeadersEnd",
+            "ResponseHeadersStart", "ResponseHeadersEnd", "FollowUpDecision", "ResponseBodyStart", "ResponseBodyEnd",
+            "ConnectionReleased", "CallEnd");
+    }
+}
+
+public sealed class CallIdTests0 : CallIdTests;
+public sealed class CallIdTests1 : CallIdTests;
+public sealed class CallIdTests2 : CallIdTests;
+public sealed class CallIdTests3 : CallIdTests;
+public sealed class CallIdTests4 : CallIdTests;
+public sealed class CallIdTests5 : CallIdTests;
+public sealed class CallIdTests6 : CallIdTests;
+public sealed class CallIdTests7 : CallIdTests;
+public sealed class CallIdTests8 : CallIdTests;
+public sealed class CallIdTests9 : CallIdTests;
+CS
+  cat >"$1/FirstFailureTests.cs" <<'CS'
+using MockKit.MockServer;
+using MockKit.Xunit;
+
+namespace NewTeam;
+
+/// <summary>Run on its own by the check, which expects it to fail with its own message only.</summary>
+public sealed class FirstFailureTests : MockKitTest
+{
+    [Fact]
+    public void Fails_before_taking_its_response()
+    {
+        Server.Enqueue(new MockResponse("never requested"));
+        throw new InvalidOperationException("the test's own failure");
+    }
+}
+CS
+}
+
+base_version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$mockkit_root/Directory.Build.props" | head -n 1)
+new_team_check

@@ -81,13 +81,15 @@ public abstract class Dispatcher
 
     /// <summary>
     /// A <see cref="ForwardingDispatcher"/>: each request is forwarded to <paramref name="upstream"/> at
-    /// <paramref name="upstreamBase"/>. Construct a <see cref="ForwardingDispatcher"/> directly to set
-    /// its <see cref="ForwardingDispatcher.Transform"/> or read its recordings without a cast.
+    /// <paramref name="upstreamBase"/>. Returned as its own type, so the same variable serves as
+    /// the server's dispatcher and gives the recordings back
+    /// (<see cref="ForwardingDispatcher.Recordings"/>, <see cref="ForwardingDispatcher.SaveRecordings(string)"/>)
+    /// and takes a <see cref="ForwardingDispatcher.Transform"/>.
     /// </summary>
     /// <param name="upstream">The handler, e.g. <c>TestServer.CreateHandler()</c>; not disposed.</param>
     /// <param name="upstreamBase">The upstream's absolute base URL.</param>
     /// <returns>The dispatcher.</returns>
-    public static Dispatcher Forward(HttpMessageHandler upstream, Uri upstreamBase) => new ForwardingDispatcher(upstream, upstreamBase);
+    public static ForwardingDispatcher Forward(HttpMessageHandler upstream, Uri upstreamBase) => new ForwardingDispatcher(upstream, upstreamBase);
 
     /// <summary>
     /// A <see cref="RouteDispatcher"/> serving the exchanges a <see cref="ForwardingDispatcher.SaveRecordings(string)"/>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using MockKit.MockServer.Connections;
 
 namespace MockKit.MockServer;
@@ -356,13 +357,21 @@ public sealed partial class MockWebServer
         _acceptLoop = AcceptLoopAsync(listener);
     }
 
-    private void ThrowIfStarted()
+    /// <summary>
+    /// Set by an owner that starts the server before the user's code runs (MockKitTest), to name in
+    /// the frozen-setting error the way to choose the setting there; null for a server the user starts.
+    /// </summary>
+    internal string? FrozenSettingRemedy { get; set; }
+
+    private void ThrowIfStarted([CallerMemberName] string setting = "")
     {
         lock (_lock)
         {
             if (_listener is not null || _shutdownTask is not null)
             {
-                throw new InvalidOperationException("This setting is frozen once the server has started.");
+                throw new InvalidOperationException(
+                    $"MockWebServer.{setting} is frozen once the server has started, and this server has started. "
+                    + (FrozenSettingRemedy ?? "Set it before StartAsync (or Start), or use a new MockWebServer."));
             }
         }
     }

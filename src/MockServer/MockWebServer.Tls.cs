@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using MockKit.MockServer.Connections;
 using MockKit.Tls;
 
@@ -46,9 +47,9 @@ public sealed partial class MockWebServer
     /// <summary>Does not ask for client certificates (the default). Call before start.</summary>
     public void NoClientAuth() => SetClientAuth(ClientAuthMode.None);
 
-    private void SetClientAuth(ClientAuthMode mode)
+    private void SetClientAuth(ClientAuthMode mode, [CallerMemberName] string setting = "")
     {
-        ThrowIfStarted();
+        ThrowIfStarted(setting);
         _clientAuth = mode;
     }
 

@@ -80,8 +80,21 @@ public sealed class RecordedRequest
     /// <summary>The request-target exactly as sent: <c>/a?b</c>, <c>http://host/a</c> (proxy), <c>host:443</c> (CONNECT) or <c>*</c>.</summary>
     public string Target => Head.Target;
 
-    /// <summary>The path and query of <see cref="Url"/> (<c>/a?b</c>), also for absolute-form targets; null for CONNECT, <c>*</c> and bookkeeping entries.</summary>
+    /// <summary>
+    /// The path <em>and query</em> of <see cref="Url"/> (<c>/a?b=1</c>), as OkHttp's
+    /// <c>RecordedRequest.path</c>; also for absolute-form targets; null for CONNECT, bookkeeping
+    /// entries and invalid targets (<c>*</c> for an asterisk-form target). To compare the path alone,
+    /// whatever the query, use <see cref="PathWithoutQuery"/>; route templates match that part only.
+    /// </summary>
     public string? Path => Url is { } url ? url.PathAndQuery : (Target == "*" ? "*" : null);
+
+    /// <summary>
+    /// <see cref="Path"/> without its query (<c>/a</c> for <c>/a?b=1</c>), percent-encoding as in
+    /// <see cref="Path"/>: the part a <see cref="RouteDispatcher"/> template matches, and what
+    /// <c>Dispatcher.From(r =&gt; r.PathWithoutQuery == "/a" …)</c> should compare so that adding a query
+    /// parameter to the call does not stop it matching. Null when <see cref="Path"/> is.
+    /// </summary>
+    public string? PathWithoutQuery => Path is { } path && path.IndexOf('?', StringComparison.Ordinal) is var query and >= 0 ? path[..query] : Path;
 
     /// <summary>
     /// The full request URL: absolute-form targets as sent; origin-form targets resolved against

@@ -44,7 +44,7 @@ public sealed class ClientAssertionsTests : IAsyncLifetime
 
         Should.Throw<ShouldAssertException>(() => response.ShouldHaveStatus(200)).Message.ShouldBe(
             $"response should have status\n    200\n    but was\n    404\n\nHTTP/1.1 404 Not Found for GET {_server.Url("/gone")}\n"
-            + $"    exchange: connection #{exchange.ConnectionId}, sequence 0, reused=False, Http11, {exchange.Route}");
+            + $"    exchange: call {exchange.CallId}, conn {exchange.ConnectionId} #0, reused=False, Http11, {exchange.Route}");
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class ClientAssertionsTests : IAsyncLifetime
         _server.Enqueue(new MockResponse("x"));
         using var response = await _client.GetAsync(_server.Url("/"));
         Should.Throw<ShouldAssertException>(() => response.ShouldHaveReusedConnection()).Message.ShouldStartWith(
-            $"response should have reused its connection\n    a reused connection\n    but was\n    a new connection (#{response.GetExchange().ConnectionId})\n\n");
+            $"response should have reused its connection\n    a reused connection\n    but was\n    a new connection (conn {response.GetExchange().ConnectionId})\n\n");
         (await Failure.OfAsync(() => response.ShouldHaveBodyAsync("y"))).Message.ShouldStartWith(
             "response should have body\n    \"y\"\n    but was\n    \"x\"\n");
     }
@@ -67,7 +67,7 @@ public sealed class ClientAssertionsTests : IAsyncLifetime
         var id = pool.Connections[0].Id;
 
         Should.Throw<ShouldAssertException>(() => pool.ShouldHaveIdleConnections(1)).Message.ShouldBe(
-            $"pool should have idle connections\n    1\n    but was\n    0\n\npool connections:\n    #{id} Http11 http://127.0.0.1:{_server.Port} active=1 completed=0");
+            $"pool should have idle connections\n    1\n    but was\n    0\n\npool connections:\n    conn {id} Http11 http://127.0.0.1:{_server.Port} active=1 completed=0");
         Should.Throw<ShouldAssertException>(() => pool.ShouldEventuallyHaveIdleConnections(1, TimeSpan.FromMilliseconds(50))).Message.ShouldStartWith(
             "pool should eventually have idle connections (within 0.05 s)\n    1\n    but was\n    0\n");
 

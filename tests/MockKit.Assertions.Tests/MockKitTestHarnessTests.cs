@@ -22,7 +22,7 @@ public sealed class MockKitTestHarnessTests
 
         using var run = new CancellationTokenSource();
         await run.CancelAsync();
-        await Should.ThrowAsync<OperationCanceledException>(() => harness.FinishAsync(run.Token));
+        await Should.ThrowAsync<OperationCanceledException>(() => harness.FinishAsync(testFailed: false, run.Token));
 
         harness.Server.IsRunning.ShouldBeFalse();
         lock (lines)

@@ -65,7 +65,7 @@ public static class ConnectionPoolAssertions
         }
 
         return "pool connections:" + string.Concat(connections.Select(c =>
-            $"\n    #{c.Id} {c.Protocol} {c.Route.Origin}"
+            $"\n    conn {c.Id} {c.Protocol} {c.Route.Origin}"
             + (c.ActiveStreams > 0 ? $" active={c.ActiveStreams}" : $" idle since {c.IdleSince:HH:mm:ss.fff}")
             + $" completed={c.CompletedExchanges}"
             + (c.NoNewExchanges ? " no-new-exchanges" : string.Empty)));

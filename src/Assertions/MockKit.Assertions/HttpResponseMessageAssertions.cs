@@ -70,7 +70,7 @@ public static class HttpResponseMessageAssertions
     {
         ArgumentNullException.ThrowIfNull(response);
         var exchange = response.GetExchange();
-        return Check(response, exchange.ConnectionReused, "have reused its connection", "a reused connection", $"a new connection (#{exchange.ConnectionId})");
+        return Check(response, exchange.ConnectionReused, "have reused its connection", "a reused connection", $"a new connection (conn {exchange.ConnectionId})");
     }
 
     /// <summary>Asserts both responses came over the same connection (needs an <see cref="InstrumentedHandler"/>).</summary>
@@ -83,7 +83,7 @@ public static class HttpResponseMessageAssertions
         ArgumentNullException.ThrowIfNull(other);
         var mine = response.GetExchange().ConnectionId;
         var theirs = other.GetExchange().ConnectionId;
-        return Check(response, mine == theirs, "be on the same connection as the other response", $"connection #{theirs}", $"connection #{mine}");
+        return Check(response, mine == theirs, "be on the same connection as the other response", $"conn {theirs}", $"conn {mine}");
     }
 
     /// <summary>The response as failure context: status line and, when known, its exchange.</summary>
@@ -93,7 +93,7 @@ public static class HttpResponseMessageAssertions
         try
         {
             var exchange = response.GetExchange();
-            text += $"\n    exchange: connection #{exchange.ConnectionId}, sequence {exchange.SequenceNumber}, reused={exchange.ConnectionReused}, {exchange.Protocol}, {exchange.Route}";
+            text += $"\n    exchange: call {exchange.CallId}, conn {exchange.ConnectionId} #{exchange.SequenceNumber}, reused={exchange.ConnectionReused}, {exchange.Protocol}, {exchange.Route}";
         }
         catch (InvalidOperationException)
         {

@@ -26,7 +26,15 @@ internal sealed class MockKitTestHarness
         _writeLine = writeLine;
         Transport = transport;
         Events = new RecordingEventListener();
-        Server = new MockWebServer { TrafficLog = line => WriteLine($"server | {line}") };
+        Server = new MockWebServer
+        {
+            TrafficLog = line => WriteLine($"server | {line}"),
+            // The server is started before the test body runs, so a test cannot call UseHttps and friends
+            // itself: the error it gets names the way to choose the transport here.
+            FrozenSettingRemedy = "This is MockKitTest's server, started before the test body runs: choose the transport in the "
+                + "test class's constructor instead, e.g. `: MockKitTest(MockKitTransport.Https)` (or Http2, H2PriorKnowledge), "
+                + "or create a MockWebServer of your own in the test and configure it before starting it.",
+        };
         Handler = new InstrumentedHandler { EventListener = Events };
         var certificates = transport is MockKitTransport.Https or MockKitTransport.Http2 ? HandshakeCertificates.Localhost() : null;
         switch (transport)
@@ -65,27 +73,38 @@ internal sealed class MockKitTestHarness
 
     public bool AllowUnusedResponses { get; set; }
 
+    public bool AllowUnmatchedRequests { get; set; }
+
     public TimeSpan ReleaseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         _started = true;
-        return Server.StartAsync(cancellationToken: cancellationToken);
+        await Server.StartAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Relative URIs (a typed client's "users/7") resolve against the server.
+        Client.BaseAddress = Server.Url("/");
     }
 
     /// <summary>
     /// Runs the end-of-test checks, writes the call events, and always releases the client and
     /// shuts the server down (bounded: <see cref="MockWebServer.ShutdownAsync"/> never hangs).
-    /// Throws the first failed check after cleaning up.
+    /// Throws the first failed check after cleaning up — unless <paramref name="testFailed"/>: then
+    /// the test's own failure is the one to read, and a check that fails because of it (an enqueued
+    /// response the failed call never took, a response it never disposed) is only written to the
+    /// output, after a line saying so, instead of being reported as a second failure.
     /// </summary>
-    public async Task FinishAsync(CancellationToken cancellationToken)
+    public async Task FinishAsync(bool testFailed, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         try
         {
             if (_started)
             {
-                Server.ShouldHaveNoUnmatchedRequests();
+                if (!AllowUnmatchedRequests)
+                {
+                    Server.ShouldHaveNoUnmatchedRequests();
+                }
+
                 await CheckNoConnectionAllocatedAsync(cancellationToken).ConfigureAwait(false);
                 if (!AllowUnusedResponses && Server.Dispatcher is QueueDispatcher)
                 {
@@ -106,7 +125,12 @@ internal sealed class MockKitTestHarness
             await Server.ShutdownAsync().ConfigureAwait(false);
         }
 
-        if (failure is not null)
+        if (failure is not null && testFailed)
+        {
+            WriteLine("MockKitTest: the test failed; this end-of-test check failed too and is not reported as a failure of its own:");
+            WriteLine(failure.Message);
+        }
+        else if (failure is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }

@@ -25,6 +25,33 @@ public static class RecordedRequestAssertions
     public static RecordedRequest ShouldHavePath(this RecordedRequest request, string path) =>
         Check(request, request.Path == path, "have path", path, request.Path);
 
+    /// <summary>Asserts <see cref="RecordedRequest.PathWithoutQuery"/>: the path alone, whatever the query.</summary>
+    /// <param name="request">The recorded request.</param>
+    /// <param name="path">The expected path, e.g. <c>/users</c> (for <c>/users?page=2</c> too).</param>
+    /// <returns>The request.</returns>
+    public static RecordedRequest ShouldHavePathWithoutQuery(this RecordedRequest request, string path) =>
+        Check(request, request?.PathWithoutQuery == path, "have path (without query)", path, request?.PathWithoutQuery);
+
+    /// <summary>
+    /// Asserts that the query has a parameter <paramref name="name"/> with the value
+    /// <paramref name="value"/>, both compared decoded (percent-decoding, and '+' as a space as in
+    /// HTML forms) and ordinal; other parameters, and other values of a repeated one, are allowed.
+    /// </summary>
+    /// <param name="request">The recorded request.</param>
+    /// <param name="name">The parameter's decoded name, e.g. <c>city</c>.</param>
+    /// <param name="value">The parameter's decoded value, e.g. <c>São Paulo</c> for <c>S%C3%A3o+Paulo</c>.</param>
+    /// <returns>The request.</returns>
+    public static RecordedRequest ShouldHaveQueryParameter(this RecordedRequest request, string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var parameters = MockKit.MockServer.Dispatching.RouteCondition.Query(request);
+        var values = parameters.Where(p => p.Key == name).Select(p => p.Value).ToList();
+        var actual = values.Count == 0
+            ? (parameters.Count == 0 ? "no query" : $"no parameter {name} (query: {string.Join("&", parameters.Select(p => p.Key + "=" + p.Value))})")
+            : string.Join(", ", values.Select(v => $"{name}={v}"));
+        return Check(request, values.Contains(value), "have query parameter", $"{name}={value}", actual, showValues: false);
+    }
+
     /// <summary>Asserts the request-target exactly as sent.</summary>
     /// <param name="request">The recorded request.</param>
     /// <param name="target">The expected target, e.g. <c>example.com:443</c> for a CONNECT.</param>

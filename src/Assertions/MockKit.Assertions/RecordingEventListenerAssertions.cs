@@ -8,7 +8,8 @@ public static class RecordingEventListenerAssertions
 {
     /// <summary>
     /// Asserts the recorded event names, in order, are exactly <paramref name="names"/>
-    /// (e.g. <c>"CallStart", "ProxySelectStart", …</c>). On a mismatch the message lists both
+    /// (e.g. <c>"CallStart", "ProxySelectStart", …</c>): every event, none left out. To check only
+    /// some events in their order, use <see cref="ShouldHaveEventsInOrder"/>. On a mismatch the message lists both
     /// sequences and a line-by-line diff (<c>-</c> expected but missing, <c>+</c> recorded but not expected).
     /// </summary>
     /// <param name="listener">The listener.</param>
@@ -40,6 +41,43 @@ public static class RecordingEventListenerAssertions
         if (!actual.SequenceEqual(names))
         {
             throw AssertionFailure.Create($"events of call {callId}", "be", AssertionFailure.Show(names), AssertionFailure.Show(actual), "difference:\n" + Diff(names, actual));
+        }
+
+        return listener;
+    }
+
+    /// <summary>
+    /// Asserts the recorded event names contain <paramref name="names"/> in this order, other events
+    /// allowed before, between and after them (a subsequence): <c>ShouldHaveEventsInOrder("CallStart",
+    /// "ConnectionAcquired", "CallEnd")</c> holds for any successful call. On a mismatch the message
+    /// names the first expected event not found after the ones matched, and lists every recorded event.
+    /// </summary>
+    /// <param name="listener">The listener.</param>
+    /// <param name="names">The expected event names, in order.</param>
+    /// <returns>The listener.</returns>
+    public static RecordingEventListener ShouldHaveEventsInOrder(this RecordingEventListener listener, params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        ArgumentNullException.ThrowIfNull(names);
+        var actual = listener.Events.Select(e => e.Name).ToArray();
+        var next = 0;
+        foreach (var name in actual)
+        {
+            if (next < names.Length && name == names[next])
+            {
+                next++;
+            }
+        }
+
+        if (next < names.Length)
+        {
+            var matched = next == 0 ? "from the start" : $"after {AssertionFailure.Show(names[..next])}";
+            throw AssertionFailure.Create(
+                "events",
+                "contain in order",
+                AssertionFailure.Show(names),
+                AssertionFailure.Show(actual),
+                $"missing: \"{names[next]}\" was not found {matched}");
         }
 
         return listener;

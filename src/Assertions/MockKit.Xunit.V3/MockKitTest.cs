@@ -70,7 +70,11 @@ public abstract class MockKitTest : IAsyncLifetime
     /// <summary>The test's instrumented handler (its <see cref="InstrumentedHandler.Pool"/> is what the leak check inspects).</summary>
     protected InstrumentedHandler Handler => _harness.Handler;
 
-    /// <summary>An <see cref="HttpClient"/> over <see cref="Handler"/>.</summary>
+    /// <summary>
+    /// An <see cref="HttpClient"/> over <see cref="Handler"/> whose <see cref="HttpClient.BaseAddress"/> is
+    /// <c>Server.Url("/")</c> (set when the server starts), so relative URIs such as <c>"users/7"</c>
+    /// and a typed client built on it reach <see cref="Server"/>.
+    /// </summary>
     protected HttpClient Client => _harness.Client;
 
     /// <summary>Every call event of <see cref="Handler"/>, in order.</summary>
@@ -81,6 +85,17 @@ public abstract class MockKitTest : IAsyncLifetime
     {
         get => _harness.AllowUnusedResponses;
         set => _harness.AllowUnusedResponses = value;
+    }
+
+    /// <summary>
+    /// Set to true in a test that sends requests no route is meant to match (a deliberate near miss
+    /// against a <see cref="RouteDispatcher"/>, asserted on with its near-miss report); false by default,
+    /// when such a request fails the test at its end.
+    /// </summary>
+    protected bool AllowUnmatchedRequests
+    {
+        get => _harness.AllowUnmatchedRequests;
+        set => _harness.AllowUnmatchedRequests = value;
     }
 
     /// <summary>How long the end-of-test check waits for connections to be released; 2 seconds by default.</summary>
@@ -103,7 +118,10 @@ public abstract class MockKitTest : IAsyncLifetime
     /// <returns>A task that fails with the first failed check, after cleaning up.</returns>
     public virtual async ValueTask DisposeAsync()
     {
-        await _harness.FinishAsync(TestContext.Current.CancellationToken).ConfigureAwait(false);
+        // When the test body already failed, its failure is the one to read: the checks' own failures
+        // (often caused by it, such as a response the failed call never took) go to the output only.
+        var testFailed = TestContext.Current.TestState?.Result == TestResult.Failed;
+        await _harness.FinishAsync(testFailed, TestContext.Current.CancellationToken).ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
 }

@@ -56,7 +56,11 @@ public abstract class MockKitTest : IAsyncLifetime
     /// <summary>The test's instrumented handler (its <see cref="InstrumentedHandler.Pool"/> is what the leak check inspects).</summary>
     protected InstrumentedHandler Handler => _harness.Handler;
 
-    /// <summary>An <see cref="HttpClient"/> over <see cref="Handler"/>.</summary>
+    /// <summary>
+    /// An <see cref="HttpClient"/> over <see cref="Handler"/> whose <see cref="HttpClient.BaseAddress"/> is
+    /// <c>Server.Url("/")</c> (set when the server starts), so relative URIs such as <c>"users/7"</c>
+    /// and a typed client built on it reach <see cref="Server"/>.
+    /// </summary>
     protected HttpClient Client => _harness.Client;
 
     /// <summary>Every call event of <see cref="Handler"/>, in order.</summary>
@@ -67,6 +71,17 @@ public abstract class MockKitTest : IAsyncLifetime
     {
         get => _harness.AllowUnusedResponses;
         set => _harness.AllowUnusedResponses = value;
+    }
+
+    /// <summary>
+    /// Set to true in a test that sends requests no route is meant to match (a deliberate near miss
+    /// against a <see cref="RouteDispatcher"/>, asserted on with its near-miss report); false by default,
+    /// when such a request fails the test at its end.
+    /// </summary>
+    protected bool AllowUnmatchedRequests
+    {
+        get => _harness.AllowUnmatchedRequests;
+        set => _harness.AllowUnmatchedRequests = value;
     }
 
     /// <summary>How long the end-of-test check waits for connections to be released; 2 seconds by default.</summary>
@@ -85,5 +100,7 @@ public abstract class MockKitTest : IAsyncLifetime
     /// call events, releases the client and shuts the server down; xunit calls it after the test body.
     /// </summary>
     /// <returns>A task that fails with the first failed check, after cleaning up.</returns>
-    public virtual Task DisposeAsync() => _harness.FinishAsync(CancellationToken.None);
+    /// <remarks>xunit v2 does not tell a test class whether its test failed: when the test body failed
+    /// and a check fails too, xunit v2 reports both, the test's own failure first.</remarks>
+    public virtual Task DisposeAsync() => _harness.FinishAsync(testFailed: false, CancellationToken.None);
 }

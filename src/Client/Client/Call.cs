@@ -25,8 +25,6 @@ internal sealed class Call : IExchangeOwner
     /// <summary>The most replays after connection failures in one call.</summary>
     public const int MaxConnectionRetries = 3;
 
-    private static long s_nextCallId;
-
     private readonly InstrumentedHandler _handler;
     private readonly HttpRequestMessage _request;
     private readonly CancellationToken _userToken;
@@ -42,7 +40,7 @@ internal sealed class Call : IExchangeOwner
         _handler = handler;
         _request = request;
         _userToken = cancellationToken;
-        _id = Interlocked.Increment(ref s_nextCallId);
+        _id = handler.Pool.NextCallId();
         if (handler.CallTimeout != Timeout.InfiniteTimeSpan)
         {
             _callTimeout = new CancellationTokenSource(handler.CallTimeout, handler.TimeProvider);
@@ -115,9 +113,10 @@ internal sealed class Call : IExchangeOwner
 
                 scope.Stop(request, response, exception: null);
                 var next = FollowUps.Create(response, request, exchange.Connection.Route, _handler, ref proxyAuthAnswered);
+                Listener.OnFollowUpDecision(_id, response, next);
                 if (next is null)
                 {
-                    ((InstrumentedResponse)response).SetExchange(exchange.Connection, exchange.SequenceNumber, exchange.Reused);
+                    ((InstrumentedResponse)response).SetExchange(_id, exchange.Connection, exchange.SequenceNumber, exchange.Reused);
                     Volatile.Write(ref _finalExchange, exchange);
                     return response;
                 }
@@ -170,7 +169,9 @@ internal sealed class Call : IExchangeOwner
         var reusable = connection.IsMultiplexed || (!exchange.RequestStarted && e is not ExchangeException);
         exchange.Release(reusable, completed: false);
         var unprocessed = e is ExchangeException { Unprocessed: true };
-        if (e is not ExchangeException { BeforeResponseBytes: true } || !CanRetry(request, reused || unprocessed, ref retries))
+        var retry = e is ExchangeException { BeforeResponseBytes: true } && CanRetry(request, reused || unprocessed, ref retries);
+        Listener.OnRetryDecision(_id, e, retry);
+        if (!retry)
         {
             return false;
         }

@@ -4,7 +4,7 @@ namespace MockKit.Client;
 /// The state of one pooled connection at the moment <see cref="ConnectionPool.Connections"/>
 /// was read. A value, not a live view: read the pool again to see later changes.
 /// </summary>
-/// <param name="Id">Process-wide connection id, increasing from 1 in creation order.</param>
+/// <param name="Id">The connection's number in its pool: 0 for the first connection the pool made, +1 per connection, in creation order.</param>
 /// <param name="Route">The route the connection was made on.</param>
 /// <param name="Protocol">The negotiated protocol: <see cref="Protocol.Http11"/> for every HTTP/1 connection,
 /// <see cref="Protocol.Http2"/> for h2 over TLS, <see cref="Protocol.H2PriorKnowledge"/> for cleartext HTTP/2.</param>

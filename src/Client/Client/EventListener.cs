@@ -12,9 +12,12 @@ namespace MockKit.Client;
 /// A fresh call runs: CallStart, ProxySelectStart, ProxySelectEnd, DnsStart, DnsEnd,
 /// ConnectStart, [SecureConnectStart, SecureConnectEnd], ConnectEnd, ConnectionAcquired,
 /// RequestHeadersStart, RequestHeadersEnd, [RequestBodyStart, RequestBodyEnd],
-/// ResponseHeadersStart, ResponseHeadersEnd, ResponseBodyStart, ResponseBodyEnd,
+/// ResponseHeadersStart, ResponseHeadersEnd, FollowUpDecision, ResponseBodyStart, ResponseBodyEnd,
 /// ConnectionReleased, CallEnd. A call on a pooled connection skips proxy selection, DNS and
-/// connect. The body events fire as the caller reads the content, so CallEnd comes when the
+/// connect. A redirect or proxy-auth follow-up repeats from ConnectionAcquired after its
+/// FollowUpDecision (with the first response's body events and ConnectionReleased in between); a
+/// failed exchange raises ConnectionReleased then RetryDecision, and a replay repeats from
+/// ConnectionAcquired (or ConnectStart). The body events fire as the caller reads the content, so CallEnd comes when the
 /// response body is consumed or disposed, not when <c>SendAsync</c> returns.
 /// <para><b>Exceptions.</b> A callback that throws does not change the call or the pool: the
 /// client catches the exception, reports it through <see cref="ConnectionPool.Log"/> (by default
@@ -93,6 +96,28 @@ public abstract class EventListener
 
     /// <summary>The call gave connection <paramref name="connectionId"/> back.</summary>
     public virtual void OnConnectionReleased(long callId, long connectionId) { }
+
+    /// <summary>
+    /// An exchange of the call failed with <paramref name="exception"/> and the handler decided
+    /// whether to replay the request (<paramref name="retry"/>): true when it goes out again on
+    /// another (or a fresh) connection, false when the call fails with it. Raised once per failed
+    /// exchange, between that exchange's ConnectionReleased and the next ConnectionAcquired (or
+    /// CallFailed). OkHttp 5's <c>retryDecisionFailed</c>/<c>retryDecision</c>.
+    /// </summary>
+    /// <remarks>A replay happens only when <see cref="InstrumentedHandler.RetryOnConnectionFailure"/> is on,
+    /// the request body can be sent again, no response byte arrived, at most
+    /// <c>3</c> times per call, and the connection was reused, another route remains, or the server
+    /// said it did not process the request (HTTP/2 GOAWAY or REFUSED_STREAM).</remarks>
+    public virtual void OnRetryDecision(long callId, Exception exception, bool retry) { }
+
+    /// <summary>
+    /// A response arrived and the handler decided whether it needs a follow-up request (a redirect
+    /// when <see cref="InstrumentedHandler.FollowRedirects"/> is on, or a 407 answered from the
+    /// proxy's credentials): <paramref name="nextRequest"/> is the request it sends next, or null when
+    /// <paramref name="response"/> is the call's final response. Raised once per response head, after
+    /// ResponseHeadersEnd. OkHttp 5's <c>followUpDecision</c>.
+    /// </summary>
+    public virtual void OnFollowUpDecision(long callId, HttpResponseMessage response, HttpRequestMessage? nextRequest) { }
 
     /// <summary>The call completed: its final response body was consumed or disposed.</summary>
     public virtual void OnCallEnd(long callId) { }

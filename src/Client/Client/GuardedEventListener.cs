@@ -113,6 +113,16 @@ internal sealed class GuardedEventListener(EventListener inner, ConnectionPool p
         try { inner.OnConnectionReleased(callId, connectionId); } catch (Exception e) { Report("ConnectionReleased", callId, e); }
     }
 
+    public override void OnRetryDecision(long callId, Exception exception, bool retry)
+    {
+        try { inner.OnRetryDecision(callId, exception, retry); } catch (Exception e) { Report("RetryDecision", callId, e); }
+    }
+
+    public override void OnFollowUpDecision(long callId, HttpResponseMessage response, HttpRequestMessage? nextRequest)
+    {
+        try { inner.OnFollowUpDecision(callId, response, nextRequest); } catch (Exception e) { Report("FollowUpDecision", callId, e); }
+    }
+
     public override void OnCallEnd(long callId)
     {
         try { inner.OnCallEnd(callId); } catch (Exception e) { Report("CallEnd", callId, e); }

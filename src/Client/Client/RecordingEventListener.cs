@@ -79,7 +79,7 @@ public sealed class RecordingEventListener : EventListener
     public override void OnConnectFailed(long callId, Route route, Exception exception) => Add("ConnectFailed", callId, exception.Message);
 
     /// <inheritdoc />
-    public override void OnConnectionAcquired(long callId, long connectionId, Route route, bool reused) => Add("ConnectionAcquired", callId, $"#{connectionId} reused={reused}");
+    public override void OnConnectionAcquired(long callId, long connectionId, Route route, bool reused) => Add("ConnectionAcquired", callId, $"conn {connectionId} reused={reused}");
 
     /// <inheritdoc />
     public override void OnRequestHeadersStart(long callId) => Add("RequestHeadersStart", callId);
@@ -106,7 +106,14 @@ public sealed class RecordingEventListener : EventListener
     public override void OnResponseBodyEnd(long callId, long byteCount) => Add("ResponseBodyEnd", callId, $"{byteCount} bytes");
 
     /// <inheritdoc />
-    public override void OnConnectionReleased(long callId, long connectionId) => Add("ConnectionReleased", callId, $"#{connectionId}");
+    public override void OnConnectionReleased(long callId, long connectionId) => Add("ConnectionReleased", callId, $"conn {connectionId}");
+
+    /// <inheritdoc />
+    public override void OnRetryDecision(long callId, Exception exception, bool retry) => Add("RetryDecision", callId, $"retry={retry} {exception.Message}");
+
+    /// <inheritdoc />
+    public override void OnFollowUpDecision(long callId, HttpResponseMessage response, HttpRequestMessage? nextRequest) =>
+        Add("FollowUpDecision", callId, nextRequest is null ? $"{(int)response.StatusCode} final" : $"{(int)response.StatusCode} -> {nextRequest.Method} {nextRequest.RequestUri}");
 
     /// <inheritdoc />
     public override void OnCallEnd(long callId) => Add("CallEnd", callId);

@@ -20,7 +20,7 @@ public sealed class EventListenerTests
         listener.EventNames.ShouldBe(
         [
             "CallStart", "ProxySelectStart", "ProxySelectEnd", "DnsStart", "DnsEnd", "ConnectStart", "ConnectEnd",
-            "ConnectionAcquired", "RequestHeadersStart", "RequestHeadersEnd", "ResponseHeadersStart", "ResponseHeadersEnd",
+            "ConnectionAcquired", "RequestHeadersStart", "RequestHeadersEnd", "ResponseHeadersStart", "ResponseHeadersEnd", "FollowUpDecision",
             "ResponseBodyStart", "ResponseBodyEnd", "ConnectionReleased", "CallEnd",
         ]);
         listener.Events.Select(e => e.CallId).Distinct().ShouldHaveSingleItem();
@@ -31,7 +31,7 @@ public sealed class EventListenerTests
         listener.EventNames.ShouldBe(
         [
             "CallStart", "ConnectionAcquired", "RequestHeadersStart", "RequestHeadersEnd", "ResponseHeadersStart",
-            "ResponseHeadersEnd", "ResponseBodyStart", "ResponseBodyEnd", "ConnectionReleased", "CallEnd",
+            "ResponseHeadersEnd", "FollowUpDecision", "ResponseBodyStart", "ResponseBodyEnd", "ConnectionReleased", "CallEnd",
         ]);
         listener.Events.Single(e => e.Name == "ConnectionAcquired").Detail!.ShouldEndWith("reused=True");
     }
@@ -50,7 +50,7 @@ public sealed class EventListenerTests
         [
             "CallStart", "ProxySelectStart", "ProxySelectEnd", "ConnectStart", "SecureConnectStart", "SecureConnectEnd", "ConnectEnd",
             "ConnectionAcquired", "RequestHeadersStart", "RequestHeadersEnd", "RequestBodyStart", "RequestBodyEnd",
-            "ResponseHeadersStart", "ResponseHeadersEnd", "ResponseBodyStart", "ResponseBodyEnd", "ConnectionReleased", "CallEnd",
+            "ResponseHeadersStart", "ResponseHeadersEnd", "FollowUpDecision", "ResponseBodyStart", "ResponseBodyEnd", "ConnectionReleased", "CallEnd",
         ]);
     }
 

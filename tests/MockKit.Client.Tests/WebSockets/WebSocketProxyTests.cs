@@ -69,7 +69,7 @@ public sealed class WebSocketProxyTests
         events.EventNames.ShouldBe(
         [
             "CallStart", "ProxySelectStart", "ProxySelectEnd", "ConnectStart", "ConnectEnd", "ConnectionAcquired",
-            "RequestHeadersStart", "RequestHeadersEnd", "ResponseHeadersStart", "ResponseHeadersEnd",
+            "RequestHeadersStart", "RequestHeadersEnd", "ResponseHeadersStart", "ResponseHeadersEnd", "FollowUpDecision",
             "ResponseBodyStart", "ResponseBodyEnd", "ConnectionReleased", "CallEnd",
         ]);
         handler.Pool.UpgradedConnectionCount.ShouldBe(0);

@@ -46,8 +46,8 @@ internal sealed partial class Http1Connection : PooledConnection
     private int _end;
     private int _closed;
 
-    public Http1Connection(Address address, Route route, Socket socket, Stream stream, TlsHandshake? handshake, int firstSequenceNumber, long createdTimestamp, TimeProvider timeProvider)
-        : base(address, route, handshake, firstSequenceNumber, createdTimestamp)
+    public Http1Connection(long id, Address address, Route route, Socket socket, Stream stream, TlsHandshake? handshake, int firstSequenceNumber, long createdTimestamp, TimeProvider timeProvider)
+        : base(id, address, route, handshake, firstSequenceNumber, createdTimestamp)
     {
         _socket = socket;
         _stream = stream;

@@ -83,8 +83,8 @@ internal sealed partial class Http2Connection : PooledConnection
     private long _lastReceivedTimestamp;
     private int _closed;
 
-    public Http2Connection(Address address, Route route, Socket socket, Stream stream, TlsHandshake? handshake, ConnectionPool pool, TimeProvider time)
-        : base(address, route, handshake, 0, time.GetTimestamp())
+    public Http2Connection(long id, Address address, Route route, Socket socket, Stream stream, TlsHandshake? handshake, ConnectionPool pool, TimeProvider time)
+        : base(id, address, route, handshake, 0, time.GetTimestamp())
     {
         _socket = socket;
         _stream = stream;

@@ -15,6 +15,7 @@ internal sealed class InstrumentedResponse(HttpStatusCode statusCode) : HttpResp
 {
     private PooledConnection? _connection;
     private TlsHandshake? _handshake;
+    private long _callId;
     private int _sequenceNumber;
     private bool _reused;
     private ExchangeInfo? _exchange;
@@ -35,14 +36,15 @@ internal sealed class InstrumentedResponse(HttpStatusCode statusCode) : HttpResp
             }
 
             // Racing readers may both build one; the first published wins, so every reader sees one instance.
-            var fresh = new ExchangeInfo(connection.Id, _sequenceNumber, _reused, connection.Route, connection.Protocol, _handshake);
+            var fresh = new ExchangeInfo(connection.Id, _sequenceNumber, _reused, connection.Route, connection.Protocol, _handshake) { CallId = _callId };
             return Interlocked.CompareExchange(ref _exchange, fresh, null) ?? fresh;
         }
     }
 
     /// <summary>Records the final exchange (called once, by the call, before the response is handed out).</summary>
-    public void SetExchange(PooledConnection connection, int sequenceNumber, bool reused)
+    public void SetExchange(long callId, PooledConnection connection, int sequenceNumber, bool reused)
     {
+        _callId = callId;
         _sequenceNumber = sequenceNumber;
         _reused = reused;
         _handshake = connection.Handshake; // As it is now: the record describes the exchange's moment.

@@ -14,8 +14,6 @@ namespace MockKit.Client.Connections;
 /// </remarks>
 internal abstract class PooledConnection
 {
-    private static long s_nextId;
-
     private readonly Lock _lock = new();
     private int _activeExchanges; // Guarded by _lock.
     private int _completedExchanges; // Guarded by _lock.
@@ -24,9 +22,9 @@ internal abstract class PooledConnection
     private bool _everAllocated; // Guarded by _lock.
     private DateTimeOffset? _idleSince; // Guarded by _lock.
 
-    protected PooledConnection(Address address, Route route, TlsHandshake? handshake, int firstSequenceNumber, long createdTimestamp)
+    protected PooledConnection(long id, Address address, Route route, TlsHandshake? handshake, int firstSequenceNumber, long createdTimestamp)
     {
-        Id = Interlocked.Increment(ref s_nextId);
+        Id = id;
         Address = address;
         Route = route;
         Handshake = handshake;
@@ -34,6 +32,7 @@ internal abstract class PooledConnection
         CreatedTimestamp = createdTimestamp;
     }
 
+    /// <summary>The connection's number in its pool, from 0 (<see cref="ConnectionPool.NextConnectionId"/>).</summary>
     public long Id { get; }
 
     public Address Address { get; }
@@ -182,5 +181,5 @@ internal abstract class PooledConnection
         }
     }
 
-    public override string ToString() => $"connection #{Id} to {Route}";
+    public override string ToString() => $"conn {Id} to {Route}";
 }

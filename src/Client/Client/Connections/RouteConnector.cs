@@ -37,6 +37,9 @@ internal static class RouteConnector
         using var connectTimeout = new CancellationTokenSource(settings.ConnectTimeout, timeProvider);
         using var callRegistration = callToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), connectTimeout);
         var phase = "connecting";
+        // One number for the socket, whichever protocol ends up on it: the pool's connections are
+        // numbered 0, 1, 2… as the server numbers the sockets it accepts.
+        var id = pool.NextConnectionId();
         try
         {
             await socket.ConnectAsync(route.SocketAddress, connectTimeout.Token).ConfigureAwait(false);
@@ -68,13 +71,13 @@ internal static class RouteConnector
                 // agreeing on h2 (for instance because its own TLS layer saw another protocol)
                 // is reported with what this side agreed.
                 phase = handshake is null ? "starting HTTP/2" : $"starting HTTP/2 after TLS {handshake}";
-                var http2 = new Http2Connection(address, route, socket, transport, handshake, pool, timeProvider);
+                var http2 = new Http2Connection(id, address, route, socket, transport, handshake, pool, timeProvider);
                 connection = http2;
                 await http2.StartAsync(connectTimeout.Token).ConfigureAwait(false);
             }
             else
             {
-                connection = new Http1Connection(address, route, socket, transport, handshake, connectRequests, timeProvider.GetTimestamp(), timeProvider);
+                connection = new Http1Connection(id, address, route, socket, transport, handshake, connectRequests, timeProvider.GetTimestamp(), timeProvider);
             }
 
             listener.OnConnectEnd(callId, route, connection.Protocol);

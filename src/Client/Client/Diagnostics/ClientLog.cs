@@ -55,5 +55,11 @@ internal static partial class ClientLog
     [LoggerMessage(1014, LogLevel.Information, "Call {CallId} was canceled")]
     public static partial void Canceled(ILogger logger, long callId);
 
+    [LoggerMessage(1015, LogLevel.Information, "Call {CallId}: an exchange failed; retry: {Retry}")]
+    public static partial void RetryDecision(ILogger logger, long callId, bool retry, Exception exception);
+
+    [LoggerMessage(1016, LogLevel.Debug, "Call {CallId}: {StatusCode} is followed up by {Method} {Url}")]
+    public static partial void FollowUp(ILogger logger, long callId, int statusCode, string method, Uri? url);
+
     public static string Join(IReadOnlyList<IPAddress> addresses) => string.Join(", ", addresses);
 }

@@ -130,7 +130,14 @@ internal sealed class ClientMetrics : IDisposable
         }
     }
 
-    /// <summary>A request is replayed; <paramref name="reason"/> is <c>stale_connection</c>, <c>unprocessed</c> or <c>next_route</c>.</summary>
+    /// <summary>
+    /// A request is replayed; the counter's <c>mockkit.retry.reason</c> tag is <paramref name="reason"/>:
+    /// <c>stale_connection</c> (a reused connection failed before any response byte: it had likely
+    /// been closed by the server while idle), <c>unprocessed</c> (HTTP/2: the server said it did not
+    /// process the stream, by a GOAWAY whose last stream id is below it or by REFUSED_STREAM;
+    /// RFC 9113 section 8.7) or <c>next_route</c> (a new connection failed and another route, e.g. the
+    /// next resolved address, remains). Each replay also raises <see cref="EventListener.OnRetryDecision"/>.
+    /// </summary>
     public void Retried(HttpRequestMessage request, string reason)
     {
         if (Retries.Enabled)

@@ -110,6 +110,21 @@ internal sealed class LoggingEventListener(EventListener inner, ILogger logger, 
         ClientLog.ConnectionReleased(logger, callId, connectionId);
     }
 
+    public override void OnRetryDecision(long callId, Exception exception, bool retry)
+    {
+        inner.OnRetryDecision(callId, exception, retry);
+        ClientLog.RetryDecision(logger, callId, retry, exception);
+    }
+
+    public override void OnFollowUpDecision(long callId, HttpResponseMessage response, HttpRequestMessage? nextRequest)
+    {
+        inner.OnFollowUpDecision(callId, response, nextRequest);
+        if (nextRequest is not null)
+        {
+            ClientLog.FollowUp(logger, callId, (int)response.StatusCode, nextRequest.Method.Method, nextRequest.RequestUri);
+        }
+    }
+
     public override void OnCallEnd(long callId)
     {
         inner.OnCallEnd(callId);
