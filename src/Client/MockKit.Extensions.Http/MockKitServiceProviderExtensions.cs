@@ -18,8 +18,9 @@ public static class MockKitServiceProviderExtensions
 
     /// <summary>
     /// The pool, events and leak check of the typed client <typeparamref name="TClient"/>, under the name
-    /// <c>AddHttpClient&lt;TClient&gt;()</c> gives it (the type's name); for a client registered under another name
-    /// that contains the type's full name (Refit's <c>AddRefitClient&lt;T&gt;()</c>), that one once its handler was built.
+    /// <c>AddHttpClient&lt;TClient&gt;()</c> gives it (the type's name); for a client registered under a name made from the
+    /// type's full name (Refit's <c>AddRefitClient&lt;T&gt;()</c> and <c>AddRefitGeneratedClient&lt;T&gt;()</c>), that one once its
+    /// first handler was built (before that, use <see cref="GetMockKit(IServiceProvider, string)"/> with the builder's <c>Name</c>).
     /// </summary>
     /// <typeparam name="TClient">The typed client (or Refit interface).</typeparam>
     /// <param name="services">The service provider the clients come from.</param>
@@ -29,13 +30,13 @@ public static class MockKitServiceProviderExtensions
     {
         var registry = Registry(services);
         var typedName = TypedClientName(typeof(TClient));
-        if (registry.TryGet(typedName, out var typed))
-        {
-            return typed;
-        }
-
+        // Refit names a client after its generated type: "Refit.Implementation.Generated…+{namespace without dots}{name}, {assembly}".
         var fullName = typeof(TClient).FullName;
-        var others = fullName is null ? [] : registry.Clients.Where(c => c.Name.Contains(fullName, StringComparison.Ordinal)).ToList();
+        var compact = fullName?.Replace(".", string.Empty, StringComparison.Ordinal).Replace("+", string.Empty, StringComparison.Ordinal);
+        var others = fullName is null || compact is null
+            ? []
+            : registry.Clients.Where(c => c.Name != typedName
+                && (c.Name.Contains(fullName, StringComparison.Ordinal) || c.Name.Contains("+" + compact + ",", StringComparison.Ordinal))).ToList();
         return others.Count == 1 ? others[0] : registry.For(typedName);
     }
 
