@@ -336,5 +336,64 @@ public sealed class FirstFailureTests : MockKitTest
 CS
 }
 
+# ---- IHttpClientFactory consumer (MockKit.Extensions.Http) -------------------------------------
+# Self-contained: checks the package's exact-version dependencies, then builds and runs a fresh
+# console app that wires a typed client with AddMockKit(server) from the packed packages only.
+try_factory_consumer() {
+  echo "== MockKit.Extensions.Http: exact sibling dependencies"
+  check_dependency MockKit.Extensions.Http MockKit.Client
+  check_dependency MockKit.Extensions.Http MockKit.MockServer
+  echo "ok"
+
+  local app="$work/consumer-factory"
+  mkdir -p "$app"
+  cat > "$app/consumer-factory.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="MockKit.Extensions.Http" Version="$version" />
+  </ItemGroup>
+</Project>
+XML
+  cat > "$app/Program.cs" <<'CS'
+using Microsoft.Extensions.DependencyInjection;
+using MockKit.Client;
+using MockKit.MockServer;
+
+await using var server = new MockWebServer();
+server.Enqueue(new MockResponse("ada"));
+var services = new ServiceCollection();
+services.AddHttpClient<UsersClient>();
+services.ConfigureHttpClientDefaults(b => b.AddMockKit(server));
+await using var provider = services.BuildServiceProvider();
+
+var name = await provider.GetRequiredService<UsersClient>().NameAsync(1);
+var client = provider.GetMockKit<UsersClient>();
+await client.ShouldHaveNoLeakedConnectionsAsync();
+if (name != "ada" || server.TakeRequest().Path != "/users/1" || !client.Events.EventNames.Contains("CallEnd"))
+{
+    Console.Error.WriteLine($"unexpected: {name}; {client}");
+    return 1;
+}
+
+Console.WriteLine($"factory consumer ok: {client}");
+return 0;
+
+internal sealed class UsersClient(HttpClient http)
+{
+    public Task<string> NameAsync(int id) => http.GetStringAsync($"/users/{id}");
+}
+CS
+  echo "== consumer-factory: dotnet run"
+  (cd "$app" && dotnet run)
+}
+
+try_factory_consumer
 base_version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$mockkit_root/Directory.Build.props" | head -n 1)
 new_team_check

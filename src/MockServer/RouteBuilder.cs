@@ -36,6 +36,25 @@ public sealed class RouteBuilder
     }
 
     /// <summary>
+    /// Requires a <c>Content-Type</c> of this media type: type and subtype compared case-insensitively,
+    /// parameters ignored (RFC 9110 section 8.3.1), so <c>WithContentType("application/json")</c> matches
+    /// <c>application/json; charset=utf-8</c>, which <see cref="WithHeader"/> would not.
+    /// </summary>
+    /// <param name="mediaType">A media type without parameters, such as <c>application/json</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="mediaType"/> is not a <c>type/subtype</c> without parameters.</exception>
+    public RouteBuilder WithContentType(string mediaType)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(mediaType);
+        if (!System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(mediaType, out var parsed) || parsed.Parameters.Count != 0)
+        {
+            throw new ArgumentException($"'{mediaType}' is not a media type (type/subtype, without parameters).", nameof(mediaType));
+        }
+
+        return Add(new ContentTypeCondition(parsed.MediaType!));
+    }
+
+    /// <summary>
     /// Requires a query parameter with this decoded value (<c>%xx</c> and <c>+</c> decoded); other
     /// parameters may be present.
     /// </summary>

@@ -63,14 +63,13 @@ internal sealed class Call : IExchangeOwner
             PooledConnection? preferred = null;
             var followUps = 0;
             var proxyAuthAnswered = false;
-            var injected = false;
             while (true)
             {
                 Token.ThrowIfCancellationRequested();
                 // Each request sent (the first, then each follow-up) is observed on its own, as the runtime's
                 // handler chain does below its redirect handler. Started and stopped in this method so that
                 // Activity.Current goes back to the caller's between hops.
-                var scope = RequestScope.Start(_handler.Metrics, _handler.ActivePropagator, request, ref injected);
+                var scope = RequestScope.Start(_handler.Metrics, _handler.ActivePropagator, request);
                 HttpResponseMessage response;
                 IResponseBody body;
                 Exchange exchange;
@@ -127,6 +126,7 @@ internal sealed class Call : IExchangeOwner
                     throw new HttpRequestException($"Too many follow-up requests: {followUps} (the limit is {FollowUps.MaxFollowUps}).");
                 }
 
+                InjectedTraceContext.CarryOver(request, next);
                 preferred = exchange.Connection;
                 await body.DiscardAsync().ConfigureAwait(false);
                 response.Dispose();
@@ -135,7 +135,8 @@ internal sealed class Call : IExchangeOwner
         }
         catch (Exception e)
         {
-            var failure = e;
+            // Only public exception types leave the handler.
+            var failure = e is ExchangeException exchangeFailure ? exchangeFailure.ToPublic() : e;
             if (Token.IsCancellationRequested && e is OperationCanceledException)
             {
                 Listener.OnCanceled(_id);

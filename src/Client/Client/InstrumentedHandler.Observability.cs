@@ -39,8 +39,10 @@ public sealed partial class InstrumentedHandler
     /// <see cref="ActivitySource"/> <c>MockKit.Client</c> (kind Client, the runtime's tags) when that source
     /// is listened to, or a plain child activity when only <see cref="Activity.Current"/> exists; the
     /// context injected is the current activity's. No listener and no current activity: nothing is
-    /// started or injected. Headers the application set are kept. Retries carry the same context;
-    /// redirects a new span of the same trace.
+    /// started or injected. Headers the application set are kept. This handler's own replays after a
+    /// connection failure carry the same context; a request sent again by an outer handler (a resilience
+    /// pipeline's retry or hedged attempt) and each redirect get the context of their own new span, the
+    /// fields injected by the earlier send being replaced.
     /// </remarks>
     public DistributedContextPropagator? Propagator { get; init; }
 

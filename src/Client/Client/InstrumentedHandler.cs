@@ -43,6 +43,7 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     private bool _followRedirects = true;
     private EventListener _eventListener = EventListener.None;
     private Address? _lastAddress; // The address of the latest request; read and replaced without a lock (any value is valid).
+    private int _disposed; // 1 once Dispose ran; read on every send (volatile).
 
     /// <summary>The pool connections live in: a new one (on <see cref="TimeProvider"/>) unless one is shared in.
     /// May be shared between handlers; connections are shared only between handlers configured with the same
@@ -146,9 +147,13 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     internal ExchangeSettings ExchangeSettings { get; private set; } = null!;
 
     /// <inheritdoc />
+    /// <exception cref="ObjectDisposedException">The handler was disposed: as with <see cref="SocketsHttpHandler"/>, a
+    /// disposed handler sends nothing (an <c>IHttpClientFactory</c> chain that outlived its primary handler fails loudly
+    /// instead of opening a fresh connection behind the pool's back).</exception>
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (request.RequestUri is { IsAbsoluteUri: true } webSocketUri && (webSocketUri.Scheme == Uri.UriSchemeWs || webSocketUri.Scheme == Uri.UriSchemeWss))
         {
             // ClientWebSocket sends its opening handshake with the ws/wss URI itself. RFC 6455 section 3
@@ -179,9 +184,15 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     /// <see cref="SocketsHttpHandler"/> does): a call still uploading, waiting for a response or
     /// streaming a body fails with a connection error, and each connection leaves the pool as its last
     /// exchange ends. A shared pool (<see cref="Pool"/> set at init) is left to its other users.
+    /// Later sends throw <see cref="ObjectDisposedException"/>.
     /// </summary>
     protected override void Dispose(bool disposing)
     {
+        if (disposing)
+        {
+            Volatile.Write(ref _disposed, 1);
+        }
+
         if (disposing && !_sharedPool && _pool is { } pool)
         {
             pool.CloseAll();

@@ -121,6 +121,24 @@ internal sealed class HeaderCondition(string name, string value) : RouteConditio
     }
 }
 
+/// <summary>The request's Content-Type names the expected media type; its parameters (charset, boundary) are not compared.</summary>
+internal sealed class ContentTypeCondition(string mediaType) : RouteCondition
+{
+    public override string? Check(RecordedRequest request, Dictionary<string, string> values)
+    {
+        var actual = request.Headers.GetValues("Content-Type");
+        if (actual.Count == 1
+            && System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(actual[0], out var parsed)
+            && string.Equals(parsed.MediaType, mediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var shown = actual.Count == 0 ? "missing" : "is " + string.Join(", ", actual.Select(Quote));
+        return $"content type {shown}, expected media type {Quote(mediaType)}";
+    }
+}
+
 /// <summary>Some occurrence of the query parameter has the expected decoded value; others may be present.</summary>
 internal sealed class QueryCondition(string name, string value) : RouteCondition
 {

@@ -37,7 +37,8 @@ public sealed class RetryTests
 
         failure.Message.ShouldContain($"127.0.0.1:{h.Server.Port}");
         failure.Message.ShouldContain("without sending a response");
-        failure.HttpRequestError.ShouldBe(HttpRequestError.ConnectionError);
+        failure.HttpRequestError.ShouldBe(HttpRequestError.ResponseEnded); // As SocketsHttpHandler reports the end of the stream.
+        failure.GetType().ShouldBe(typeof(HttpRequestException));
         h.Pool.ConnectionCount.ShouldBe(0);
     }
 

@@ -250,7 +250,7 @@ internal sealed class Exchange
     public Exception MapFailure(Exception e, string phase, CancellationToken readerToken = default)
     {
         var route = Connection.Route;
-        if (e is ExchangeException or HttpIOException)
+        if (e is ExchangeException or HttpIOException { InnerException: ExchangeException })
         {
             return e;
         }
@@ -277,6 +277,10 @@ internal sealed class Exchange
 
         return e switch
         {
+            // The end of the stream inside or before the response head (Http1Connection), ResponseEnded
+            // as the runtime reports it; retryable while nothing of the response arrived.
+            HttpIOException ended => new ExchangeException(
+                $"The connection to {route} failed while {phase}: {e.Message}", e, ended.HttpRequestError, beforeResponseBytes: !ResponseBytesReceived),
             Http1ParseException parse => new ExchangeException(
                 $"Protocol error from {route} while {phase}: {parse.Message}", e, HttpRequestError.InvalidResponse, beforeResponseBytes: false),
             IOException or SocketException or ObjectDisposedException or OperationCanceledException => new ExchangeException(

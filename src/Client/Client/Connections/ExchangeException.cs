@@ -14,6 +14,13 @@ internal sealed class ExchangeException : HttpRequestException
         Unprocessed = unprocessed;
     }
 
+    /// <summary>
+    /// The exception a caller sees: this type is internal (its retry flags are the call's business), so
+    /// what leaves the handler is a plain <see cref="HttpRequestException"/> with the same error, message
+    /// and cause.
+    /// </summary>
+    public HttpRequestException ToPublic() => new(HttpRequestError, Message, InnerException);
+
     /// <summary>True when nothing of the response was received: the server may not have processed the request.</summary>
     public bool BeforeResponseBytes { get; }
 

@@ -316,7 +316,9 @@ internal sealed partial class Http1Connection : PooledConnection
     {
         if (read == 0)
         {
-            throw new IOException(exchange.ResponseBytesReceived
+            // HttpRequestError.ResponseEnded, as SocketsHttpHandler reports the end of the stream
+            // whether or not part of the head arrived.
+            throw new HttpIOException(HttpRequestError.ResponseEnded, exchange.ResponseBytesReceived
                 ? "The server closed the connection in the middle of the response head."
                 : "The server closed the connection without sending a response.");
         }

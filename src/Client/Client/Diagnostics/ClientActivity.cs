@@ -14,9 +14,12 @@ namespace MockKit.Client.Diagnostics;
 /// With neither, nothing is started and nothing is injected.</para>
 /// <para>The context injected is <see cref="Activity.Current"/> (the new activity, or the ambient
 /// one a sampler declined), through the handler's <see cref="DistributedContextPropagator"/>;
-/// headers the application set itself are left alone. A follow-up request copies the previous
-/// hop's headers, so the fields this call injected there are removed first and injected anew.
-/// Retries reuse the request as it is: they carry the same trace context.</para>
+/// headers the application set itself are left alone. A request sent again — by an outer
+/// handler (a resilience pipeline's retry), or as a follow-up that copied the previous hop's
+/// headers — carries what an earlier send injected: those fields are replaced with the context
+/// of this send (see <see cref="InjectedTraceContext"/>), as the runtime's handler does. This
+/// handler's own replays after a connection failure happen inside one send: they carry the same
+/// context, as the runtime's do.</para>
 /// </remarks>
 internal static class ClientActivity
 {
@@ -33,18 +36,8 @@ internal static class ClientActivity
     /// <param name="request">The request about to be sent.</param>
     /// <param name="propagator">The propagator.</param>
     /// <param name="proxy">The handler's proxy, for <c>server.address</c>.</param>
-    /// <param name="clearInjected">True when <paramref name="request"/> carries fields this call injected on a previous hop.</param>
-    /// <param name="injected">True when trace context was injected into <paramref name="request"/>.</param>
-    public static Activity? Start(HttpRequestMessage request, DistributedContextPropagator propagator, System.Net.IWebProxy? proxy, bool clearInjected, out bool injected)
+    public static Activity? Start(HttpRequestMessage request, DistributedContextPropagator propagator, System.Net.IWebProxy? proxy)
     {
-        if (clearInjected)
-        {
-            foreach (var field in propagator.Fields)
-            {
-                request.Headers.Remove(field);
-            }
-        }
-
         var activity = s_source.HasListeners() ? s_source.StartActivity(ActivityName, ActivityKind.Client) : null;
         if (activity is null && Activity.Current is not null)
         {
@@ -71,17 +64,9 @@ internal static class ClientActivity
             }
         }
 
-        injected = false;
         if (Activity.Current is { } current)
         {
-            propagator.Inject(current, request, static (carrier, name, value) =>
-            {
-                if (carrier is HttpRequestMessage r && name is not null && !r.Headers.Contains(name))
-                {
-                    r.Headers.TryAddWithoutValidation(name, value);
-                }
-            });
-            injected = true;
+            InjectedTraceContext.Inject(request, current, propagator);
         }
 
         return activity;

@@ -23,10 +23,10 @@ internal readonly struct RequestScope
         _countedActive = countedActive;
     }
 
-    /// <summary>Starts observing <paramref name="request"/>; <paramref name="injected"/> carries over between hops (see <see cref="ClientActivity"/>).</summary>
-    public static RequestScope Start(ClientMetrics metrics, DistributedContextPropagator propagator, HttpRequestMessage request, ref bool injected)
+    /// <summary>Starts observing <paramref name="request"/> (trace context: see <see cref="ClientActivity"/>).</summary>
+    public static RequestScope Start(ClientMetrics metrics, DistributedContextPropagator propagator, HttpRequestMessage request)
     {
-        var activity = ClientActivity.Start(request, propagator, metrics.Proxy, injected, out injected);
+        var activity = ClientActivity.Start(request, propagator, metrics.Proxy);
         var countActive = metrics.ActiveRequests.Enabled;
         if (countActive)
         {
