@@ -138,7 +138,10 @@ done
 # own failure is the one reported. The template hive lives in DOTNET_CLI_HOME, so the install
 # pack.sh makes is real for these commands and leaves the user's own templates alone.
 new_team_check() {
-  local team="$work/new-team" version="$base_version-ci.$(date +%Y%m%d%H%M%S)" out
+  # A version in pack.sh's own scheme (a prerelease, -local.<timestamp>), packed now: it is the newest
+  # in artifacts/packages even when an earlier pack (scripts/try-template.sh) left others there, as a
+  # user's fresh pack is, so `dotnet add package --prerelease` picks it as the README says it will.
+  local team="$work/new-team" version="$base_version-local.$(date +%Y%m%d%H%M%S).1" out
   mkdir -p "$team/cli-home"
   export DOTNET_CLI_HOME="$team/cli-home"
   trap 'mockkit_forget "$version"; cleanup' EXIT

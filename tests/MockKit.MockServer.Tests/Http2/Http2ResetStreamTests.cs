@@ -68,6 +68,7 @@ public sealed class Http2ResetStreamTests
             await scenario.AfterResetAsync(streamId);
             await peer.SendRequestAsync(streamId, path);
             await peer.VerifyResetAsync(streamId, Http2ErrorCode.StreamClosed);
+            scenario.ShouldHaveDispatchedOnce(path);
         }
         catch (Exception e) when (e is ShouldAssertException or TimeoutException or OperationCanceledException)
         {
@@ -75,7 +76,7 @@ public sealed class Http2ResetStreamTests
         }
         finally
         {
-            scenario.Release();
+            scenario.Release(path);
         }
     }
 }

@@ -13,7 +13,10 @@ internal sealed class ResetStreamScenario : IAsyncDisposable
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
     private readonly Channel<string> _dispatching = Channel.CreateUnbounded<string>();
     private readonly Channel<int> _forgotten = Channel.CreateUnbounded<int>();
-    private readonly SemaphoreSlim _release = new(0);
+    // One signal per request path, not a counter shared by the rounds: a deaf dispatcher can only
+    // ever be let go by its own round's Release, whatever order the rounds' tasks run in.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _releases = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _dispatches = new(StringComparer.Ordinal);
     private readonly PendingExchange _pending;
     private MockWebServer? _upstream;
     private HttpMessageHandler? _upstreamHandler;
@@ -78,14 +81,26 @@ internal sealed class ResetStreamScenario : IAsyncDisposable
         }
     }
 
-    /// <summary>Lets a deaf dispatcher return (its response must never reach the wire: the stream was reset).</summary>
-    public void Release()
+    /// <summary>Lets the deaf dispatcher of <paramref name="path"/> return (its response must never reach the wire: the stream was reset).</summary>
+    public void Release(string path)
     {
         if (_pending == PendingExchange.DeafDispatcher)
         {
-            _release.Release();
+            ReleaseOf(path).TrySetResult();
         }
     }
+
+    /// <summary>Each request reached the deaf dispatcher exactly once (a reset stream is never dispatched again).</summary>
+    public void ShouldHaveDispatchedOnce(string path)
+    {
+        if (_pending == PendingExchange.DeafDispatcher)
+        {
+            _dispatches.GetValueOrDefault(path).ShouldBe(1, $"dispatches of {path}");
+        }
+    }
+
+    private TaskCompletionSource ReleaseOf(string path) =>
+        _releases.GetOrAdd(path, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public async ValueTask DisposeAsync()
     {
@@ -96,7 +111,6 @@ internal sealed class ResetStreamScenario : IAsyncDisposable
         }
 
         _upstreamHandler?.Dispose();
-        _release.Dispose();
     }
 
     /// <summary>Waits for the test's signal whatever the token says, like user code that ignores cancellation.</summary>
@@ -104,8 +118,10 @@ internal sealed class ResetStreamScenario : IAsyncDisposable
     {
         public override async ValueTask<MockResponse> DispatchAsync(RecordedRequest request, CancellationToken cancellationToken)
         {
-            scenario._dispatching.Writer.TryWrite(request.Path ?? string.Empty);
-            await scenario._release.WaitAsync(Deadline, CancellationToken.None);
+            var path = request.Path ?? string.Empty;
+            scenario._dispatches.AddOrUpdate(path, 1, static (_, count) => count + 1);
+            scenario._dispatching.Writer.TryWrite(path);
+            await scenario.ReleaseOf(path).Task.WaitAsync(Deadline, CancellationToken.None);
             return new MockResponse("late");
         }
     }
