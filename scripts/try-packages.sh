@@ -245,7 +245,7 @@ public sealed class UsersClientTests : MockKitTest
         using var response = await Client.GetAsync("users/7/orders", TestContext.Current.CancellationToken);
 
         response.ShouldHaveStatus(404);
-        routes.Unmatched.ShouldHaveSingleItem().ShouldContain("the template 2");
+        routes.Unmatched.ShouldHaveSingleItem().Failure.ShouldBeOfType<UnmatchedRequestException>().Message.ShouldContain("the template 2");
     }
 }
 CS
