@@ -148,6 +148,7 @@ internal sealed partial class Http2Connection
         {
             _goAwayReceived = true;
             _goAwayDescription = goAway.Describe();
+            _goAwayErrorCode = goAway.ErrorCode;
             _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, goAway.LastStreamId);
             foreach (var (id, stream) in _streams)
             {

@@ -44,7 +44,8 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
             }
 
             var after = goAway is null ? "" : $" after {goAway}";
-            failure = new IOException(leftover == 0
+            // HttpRequestError.ResponseEnded, as the runtime reports the end of the stream (see StreamFailure).
+            failure = new HttpIOException(HttpRequestError.ResponseEnded, leftover == 0
                 ? $"The server closed the HTTP/2 connection ({Route}){after}."
                 : $"The server closed the HTTP/2 connection ({Route}) inside a frame ({leftover} bytes left){after}.");
         }

@@ -73,6 +73,7 @@ internal sealed partial class Http2Connection : PooledConnection
     private int _goAwayLastStreamId = int.MaxValue; // Guarded by _lock.
     private bool _goAwayReceived;             // Guarded by _lock.
     private string? _goAwayDescription;       // Guarded by _lock: the last GOAWAY received, for the message of the connection's end.
+    private Http2ErrorCode? _goAwayErrorCode; // Guarded by _lock: the code of the last GOAWAY received.
     private Exception? _closedWith;           // Guarded by _lock.
     private TaskCompletionSource<bool>? _ping; // Guarded by _lock: the health-check PING in flight.
     private ulong _pingPayload;               // Guarded by _lock.
@@ -225,14 +226,43 @@ internal sealed partial class Http2Connection : PooledConnection
         Metrics?.Closed(_time.GetElapsedTime(CreatedTimestamp));
     }
 
-    /// <summary>What a stream's caller sees when the connection fails: retryable while no response bytes arrived.</summary>
-    private ExchangeException StreamFailure(Http2ClientStream stream, Exception failure) =>
-        failure as ExchangeException ?? new ExchangeException(
-            $"The HTTP/2 connection to {Route} failed: {failure.Message}",
-            failure,
-            // A connection error the server's frames caused (HPACK's is COMPRESSION_ERROR, RFC 9113
-            // section 4.3) is the runtime's HttpProtocolError.
-            failure is Http2ConnectionException or MockKit.Http2.Hpack.HpackDecodingException ? HttpRequestError.HttpProtocolError
-                : stream.ResponseStarted ? HttpRequestError.ResponseEnded : HttpRequestError.ConnectionError,
-            beforeResponseBytes: !stream.ResponseStarted);
+    /// <summary>
+    /// What a stream's caller sees when the connection fails: retryable while no response bytes arrived.
+    /// The <see cref="HttpRequestError"/> is the one <see cref="SocketsHttpHandler"/> reports for the same
+    /// end of a connection before the response headers (measured side by side, Http2RuntimeParityTests).
+    /// </summary>
+    private ExchangeException StreamFailure(Http2ClientStream stream, Exception failure)
+    {
+        if (failure is ExchangeException exchange)
+        {
+            return exchange;
+        }
+
+        Http2ErrorCode? goAway;
+        lock (_lock)
+        {
+            goAway = _goAwayErrorCode;
+        }
+
+        // A connection error the server's frames caused (HPACK's is COMPRESSION_ERROR, RFC 9113
+        // section 4.3) is the runtime's HttpProtocolError, whenever it happens.
+        var protocolError = failure is Http2ConnectionException or MockKit.Http2.Hpack.HpackDecodingException;
+        // Section 6.8: a GOAWAY named this stream as processed, then the connection ended without its
+        // response. The runtime fails the stream with the GOAWAY, as an HttpProtocolException.
+        var endedAfterGoAway = !protocolError && !stream.ResponseStarted && goAway is not null;
+        var error = failure switch
+        {
+            _ when protocolError || endedAfterGoAway => HttpRequestError.HttpProtocolError,
+            _ when stream.ResponseStarted => HttpRequestError.ResponseEnded,
+            // The end of the stream (a FIN) before the response headers: ResponseEnded, as on HTTP/1.1.
+            HttpIOException ended => ended.HttpRequestError,
+            // The transport failed (a reset): the runtime reports the aborted request as Unknown.
+            SocketException or IOException { InnerException: SocketException } => HttpRequestError.Unknown,
+            _ => HttpRequestError.ConnectionError,
+        };
+        var cause = endedAfterGoAway
+            ? new HttpProtocolException((long)goAway!.Value, $"The server sent GOAWAY({goAway}) and closed the HTTP/2 connection ({Route}) before the response to stream {stream.Id}.", failure)
+            : failure;
+        return new ExchangeException($"The HTTP/2 connection to {Route} failed: {failure.Message}", cause, error, beforeResponseBytes: !stream.ResponseStarted);
+    }
 }
