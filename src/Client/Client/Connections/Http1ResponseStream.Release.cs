@@ -102,6 +102,13 @@ internal sealed partial class Http1ResponseStream
             return;
         }
 
+        if (!_started && _framing.Kind != Http1BodyKind.None)
+        {
+            // What is drained is still the body: its end reports the bytes drained (as DiscardAsync does).
+            _started = true;
+            _exchange.Listener.OnResponseBodyStart(_exchange.CallId);
+        }
+
         bool discarded;
         try
         {
@@ -128,7 +135,8 @@ internal sealed partial class Http1ResponseStream
         }
     }
 
-    // Consumes the rest of the body if it is all in the buffer already (no I/O: Dispose is synchronous).
+    // Consumes the rest of the body if it is all in the buffer already (no I/O: Dispose is synchronous),
+    // counting what it drops into the bytes ResponseBodyEnd reports.
     private bool TryDiscardBuffered()
     {
         switch (_framing.Kind)
@@ -142,6 +150,7 @@ internal sealed partial class Http1ResponseStream
                 }
 
                 _connection.Consume((int)_remaining);
+                _bytesRead += _remaining;
                 _remaining = 0;
                 return true;
             case Http1BodyKind.Chunked:
@@ -150,6 +159,7 @@ internal sealed partial class Http1ResponseStream
                     if (_pendingChunkBytes > 0)
                     {
                         _connection.Consume(_pendingChunkBytes);
+                        _bytesRead += _pendingChunkBytes;
                         _pendingChunkBytes = 0;
                     }
 

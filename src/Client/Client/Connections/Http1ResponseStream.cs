@@ -36,7 +36,7 @@ internal sealed partial class Http1ResponseStream : ProtocolStream, IResponseBod
     private readonly int _lease; // The exchange's lease this body belongs to (see Exchange.Lease).
     private long _remaining;
     private int _pendingChunkBytes;
-    private long _bytesRead;
+    private long _bytesRead; // Body bytes off the connection: read by the caller, or drained for it (dispose, follow-ups).
     private bool _started;
     private int _finished;
     private int _disposed;

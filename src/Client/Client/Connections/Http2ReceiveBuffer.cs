@@ -64,6 +64,32 @@ internal sealed class Http2ReceiveBuffer
         }
     }
 
+    /// <summary>
+    /// Drops what is buffered of a body whose END_STREAM arrived: the body is complete, only unread
+    /// (a response disposed without reading it). Later reads see the end of the body.
+    /// </summary>
+    /// <returns>The bytes dropped (to count and to return to the connection window); -1 when the body has not ended or failed.</returns>
+    public int DrainEnded()
+    {
+        lock (_lock)
+        {
+            if (!_ended || _failure is not null)
+            {
+                return -1;
+            }
+
+            var dropped = -_offset;
+            foreach (var segment in _segments)
+            {
+                dropped += segment.Length;
+            }
+
+            _segments.Clear();
+            _offset = 0;
+            return dropped;
+        }
+    }
+
     /// <summary>Appends a copy of received data (reader loop).</summary>
     /// <returns>False when the body already failed (abandoned concurrently): the bytes were dropped and the caller credits them.</returns>
     public bool Append(byte[] data)

@@ -20,7 +20,7 @@ internal sealed class Http2ResponseStream : ProtocolStream, IResponseBody
     private readonly Http2ClientStream _stream;
     private readonly HttpResponseMessage _response;
     private readonly CancellationTokenRegistration _registration;
-    private long _bytesRead;
+    private long _bytesRead; // Body bytes off the stream: read by the caller, or drained for it once the body ended.
     private bool _started;
     private int _finished;
 
@@ -107,7 +107,7 @@ internal sealed class Http2ResponseStream : ProtocolStream, IResponseBody
     /// <summary>Before a follow-up: an ended body completes the exchange; otherwise the stream is reset (the connection stays usable).</summary>
     public Task DiscardAsync()
     {
-        Finish(completed: _stream.Body.IsDrained);
+        Finish(completed: DrainEnded());
         return Task.CompletedTask;
     }
 
@@ -123,11 +123,39 @@ internal sealed class Http2ResponseStream : ProtocolStream, IResponseBody
         }
         else
         {
-            // A body that already ended (e.g. 204, or END_STREAM with nothing left) completed normally.
-            Finish(completed: _stream.Body.IsDrained);
+            // A body that already ended (e.g. 204, or END_STREAM with bytes left unread) completed normally.
+            Finish(completed: DrainEnded());
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// Whether the body arrived whole (END_STREAM): then what is left unread is dropped and counted in the
+    /// bytes <c>ResponseBodyEnd</c> reports, and its connection window credit goes back at once.
+    /// </summary>
+    private bool DrainEnded()
+    {
+        if (Volatile.Read(ref _finished) != 0)
+        {
+            return false; // Finish ignores it.
+        }
+
+        var dropped = _stream.Body.DrainEnded();
+        if (dropped <= 0)
+        {
+            return dropped == 0;
+        }
+
+        if (!_started)
+        {
+            _started = true;
+            Exchange.Listener.OnResponseBodyStart(Exchange.CallId);
+        }
+
+        _bytesRead += dropped;
+        _connection.OnConsumed(_stream, dropped);
+        return true;
     }
 
     /// <summary>Ends the body once: a body not read to its end resets the stream (CANCEL); the connection stays usable.</summary>
