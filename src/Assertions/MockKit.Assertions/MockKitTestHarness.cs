@@ -18,6 +18,7 @@ internal sealed class MockKitTestHarness
     private static readonly TimeSpan s_releasePollInterval = TimeSpan.FromMilliseconds(10);
 
     private readonly Action<string> _writeLine;
+    private readonly List<(Func<CancellationToken, Task> Check, Func<Task> Cleanup)> _extraChecks = [];
     private bool _started;
 
     public MockKitTestHarness(Action<string> writeLine, MockKitTransport transport)
@@ -77,6 +78,19 @@ internal sealed class MockKitTestHarness
 
     public TimeSpan ReleaseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Adds an end-of-test check of another part of the test (e.g. the <c>IHttpClientFactory</c> clients
+    /// wired to <see cref="Server"/>): it runs after the built-in checks, under the same rules (its
+    /// failure fails the test unless the test already failed), and its cleanup always runs, before the
+    /// server shuts down. Not thread-safe: called from the test's own thread.
+    /// </summary>
+    public void AddCheck(Func<CancellationToken, Task> check, Func<Task> cleanup)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        ArgumentNullException.ThrowIfNull(cleanup);
+        _extraChecks.Add((check, cleanup));
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _started = true;
@@ -106,6 +120,11 @@ internal sealed class MockKitTestHarness
                 }
 
                 await CheckNoConnectionAllocatedAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var (check, _) in _extraChecks)
+                {
+                    await check(cancellationToken).ConfigureAwait(false);
+                }
+
                 if (!AllowUnusedResponses && Server.Dispatcher is QueueDispatcher)
                 {
                     Server.ShouldHaveTakenAllResponses();
@@ -119,6 +138,18 @@ internal sealed class MockKitTestHarness
         finally
         {
             WriteEvents();
+            foreach (var (_, cleanup) in _extraChecks)
+            {
+                try
+                {
+                    await cleanup().ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    failure ??= e;
+                }
+            }
+
             Client.Dispose();
             Handler.Pool.EvictAll();
             Handler.Dispose();
@@ -167,7 +198,8 @@ internal sealed class MockKitTestHarness
         }
     }
 
-    private void WriteLine(string line)
+    /// <summary>Writes a line to the test's output; dropped once the output is closed.</summary>
+    public void WriteLine(string line)
     {
         try
         {

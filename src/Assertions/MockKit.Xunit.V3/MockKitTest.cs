@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using MockKit.Assertions;
 using MockKit.Client;
 using MockKit.MockServer;
@@ -38,6 +39,7 @@ namespace MockKit.Xunit;
 public abstract class MockKitTest : IAsyncLifetime
 {
     private readonly MockKitTestHarness _harness;
+    private MockKitTestClients? _factoryClients; // Created by the first AddMockKitClients or BuildServices.
 
     /// <summary>Creates the fixture for one test, writing to the given output.</summary>
     /// <param name="output">The test's output, for the traffic log and events.</param>
@@ -59,6 +61,21 @@ public abstract class MockKitTest : IAsyncLifetime
         // server's connection tasks, which need not carry the test's context.
         var output = TestContext.Current.TestOutputHelper;
         _harness = new MockKitTestHarness(line => output?.WriteLine(line), transport);
+    }
+
+    private MockKitTestClients FactoryClients
+    {
+        get
+        {
+            if (_factoryClients is null)
+            {
+                var clients = new MockKitTestClients(_harness.Server);
+                _harness.AddCheck(cancellationToken => clients.CheckAsync(_harness.ReleaseTimeout, cancellationToken), () => clients.FinishAsync(_harness.WriteLine));
+                _factoryClients = clients;
+            }
+
+            return _factoryClients;
+        }
     }
 
     /// <summary>How this test's server and client talk.</summary>
@@ -104,6 +121,37 @@ public abstract class MockKitTest : IAsyncLifetime
         get => _harness.ReleaseTimeout;
         set => _harness.ReleaseTimeout = value;
     }
+
+    /// <summary>
+    /// Wires every <c>IHttpClientFactory</c> client of <paramref name="services"/> to <see cref="Server"/>
+    /// (<c>AddMockKit(Server)</c> under <c>ConfigureHttpClientDefaults</c>: a named, typed or Refit client keeps
+    /// its own handlers, such as a resilience pipeline, around an <see cref="InstrumentedHandler"/> for the server),
+    /// and adds each client name to the end-of-test checks: a response of a factory client that was never
+    /// disposed fails the test as one of <see cref="Client"/>'s does, naming the client, and each client's
+    /// call events are written to the test output.
+    /// </summary>
+    /// <param name="services">The application's service collection, e.g. the one a test host builds.</param>
+    /// <returns><paramref name="services"/>, to chain.</returns>
+    /// <remarks>A provider built from <paramref name="services"/> is the test's to dispose (see
+    /// <see cref="BuildServices"/> for one the fixture disposes); <c>provider.GetMockKit&lt;TClient&gt;()</c>
+    /// gives a client's pool and events.</remarks>
+    protected IServiceCollection AddMockKitClients(IServiceCollection services) => FactoryClients.Add(services);
+
+    /// <summary>
+    /// Builds a service provider from a new collection that <paramref name="configureServices"/> fills with the
+    /// application's registrations, its <c>IHttpClientFactory</c> clients wired to <see cref="Server"/> and checked
+    /// when the test ends, as <see cref="AddMockKitClients"/> does. The provider is disposed when the test ends
+    /// (after the checks), so a test need not dispose it.
+    /// </summary>
+    /// <param name="configureServices">Adds the application's services and clients.</param>
+    /// <returns>The provider.</returns>
+    /// <example>
+    /// <code>
+    /// var services = BuildServices(s => s.AddHttpClient&lt;UsersClient&gt;().AddStandardResilienceHandler());
+    /// var user = await services.GetRequiredService&lt;UsersClient&gt;().GetAsync(7);
+    /// </code>
+    /// </example>
+    protected ServiceProvider BuildServices(Action<IServiceCollection> configureServices) => FactoryClients.Build(configureServices);
 
     /// <summary>Starts <see cref="Server"/>; xunit calls it before the test body.</summary>
     /// <returns>A task that completes when the server listens; cancelled with the test.</returns>
