@@ -31,7 +31,8 @@ public sealed class ReadmeEventStreamExampleTests
             return stream;
         });
         server.Dispatcher = routes;
-        var completions = new CompletionClient(new HttpClient(new InstrumentedHandler()), server.Url("/v1/completions"));
+        using var http = new HttpClient(new InstrumentedHandler());
+        var completions = new CompletionClient(http, server.Url("/v1/completions"));
 
         (await completions.CompleteAsync()).ShouldBe("Hello, world!");
 
