@@ -41,6 +41,11 @@ public sealed class MockBody
     /// <summary>The events of an event-stream body; null for any other body.</summary>
     internal EventStreamBody? Events { get; }
 
+    /// <summary>What the traffic log says was sent: the bytes relayed or held, or the events streamed.</summary>
+    internal string SentSize => Source is { } sent ? $"{sent.Size} body bytes"
+        : Events is { } events ? $"an event stream of {events.Count} events"
+        : $"{Content.Length} body bytes";
+
     /// <summary>A body relayed from <paramref name="source"/> as it arrives.</summary>
     internal static MockBody Streamed(StreamedBodySource source) => new(source);
 
