@@ -41,7 +41,9 @@ internal static partial class ServerExchange
             // Scripted, streamed or an event stream: the session writes the head and the body.
             await transport.WriteResponseAsync(response, triggers, ct).ConfigureAwait(false);
             transport.OnResponseSent(response);
-            if (response.EventPlan(request?.Method) is { Cut: true } events)
+            // DisconnectAfterEvents first: reading the record's Method materialises its head, which an
+            // untaken recording otherwise keeps as raw bytes (RecordingRetentionTests).
+            if (response.DisconnectAfterEvents is not null && response.EventPlan(request?.Method) is { Cut: true } events)
             {
                 return await CutEventStreamAsync(transport, request, events.Count, ct).ConfigureAwait(false);
             }
