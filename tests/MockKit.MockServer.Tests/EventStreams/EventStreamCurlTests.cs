@@ -58,6 +58,52 @@ public sealed class EventStreamCurlTests
         }
     }
 
+    [Fact]
+    public async Task OnResponseBodyAfterBytes_cuts_inside_an_event()
+    {
+        await using var server = NewServer("http/1.1");
+        var stream = MockResponse.EventStream(Sample());
+        stream.OnResponseBody = new SocketEffect.CloseSocket();
+        stream.OnResponseBodyAfterBytes = 40; // The first event is 35 bytes: the cut falls in the second.
+        server.Enqueue(stream);
+
+        var result = await CurlAsync(server, "http/1.1");
+
+        result.ExitCode.ShouldBe(18, result.ToString()); // CURLE_PARTIAL_FILE
+        result.StandardOutput.ShouldBe(SampleWire[..40]);
+    }
+
+    [Fact]
+    public async Task ChunkSize_caps_the_chunks_an_event_goes_out_in()
+    {
+        await using var server = NewServer("http/1.1");
+        var stream = MockResponse.EventStream(Sample());
+        stream.ChunkSize = 16;
+        server.Enqueue(stream);
+
+        var result = await CurlAsync(server, "http/1.1", "--raw");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var chunks = new List<string>();
+        var rest = result.StandardOutput;
+        while (true)
+        {
+            var sizeEnd = rest.IndexOf("\r\n", StringComparison.Ordinal);
+            var size = Convert.ToInt32(rest[..sizeEnd], 16);
+            if (size == 0)
+            {
+                rest[(sizeEnd + 2)..].ShouldBe("\r\n");
+                break;
+            }
+
+            chunks.Add(rest.Substring(sizeEnd + 2, size));
+            rest = rest[(sizeEnd + 2 + size + 2)..];
+        }
+
+        chunks.ShouldAllBe(c => c.Length <= 16);
+        string.Concat(chunks).ShouldBe(SampleWire);
+    }
+
     private static async Task<ExternalProcess.Result> CurlAsync(MockWebServer server, string protocol, params string[] more)
     {
         string[] arguments = protocol switch
