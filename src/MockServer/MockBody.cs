@@ -11,6 +11,9 @@ namespace MockKit.MockServer;
 /// A <see cref="ForwardingDispatcher"/>'s response carries a <em>streamed</em> body instead: it is
 /// relayed from the upstream as it arrives, <see cref="Content"/> is empty, <see cref="Length"/> is
 /// the upstream's declared length (-1 when it declared none), and it can be sent only once.
+/// <see cref="MockResponse.EventStream"/> makes an <em>event stream</em> body: Server-Sent Events written
+/// one by one as they are due; <see cref="Content"/> is empty and <see cref="Length"/> is -1 (unknown,
+/// so HTTP/1.1 sends it chunked and HTTP/2 without <c>content-length</c>).
 /// </remarks>
 public sealed class MockBody
 {
@@ -18,14 +21,16 @@ public sealed class MockBody
 
     private MockBody(StreamedBodySource source) => Source = source;
 
+    private MockBody(EventStreamBody events) => Events = events;
+
     /// <summary>An empty body.</summary>
     public static MockBody Empty { get; } = new(ReadOnlyMemory<byte>.Empty);
 
     /// <summary>The body's bytes (empty for a streamed body).</summary>
     public ReadOnlyMemory<byte> Content { get; }
 
-    /// <summary>The body's length in bytes; for a streamed body its declared length, or -1 when unknown.</summary>
-    public long Length => Source is { } source ? source.Length ?? -1 : Content.Length;
+    /// <summary>The body's length in bytes; for a streamed body its declared length, or -1 when unknown; -1 for an event stream.</summary>
+    public long Length => Source is { } source ? source.Length ?? -1 : Events is not null ? -1 : Content.Length;
 
     /// <summary>Where OnResponseBody fires by default: half the body; -1 (after the first write) when the length is unknown.</summary>
     internal long HalfLength => Length >= 0 ? Length / 2 : -1;
@@ -33,8 +38,19 @@ public sealed class MockBody
     /// <summary>The live source of a streamed body; null for a body held in memory.</summary>
     internal StreamedBodySource? Source { get; }
 
+    /// <summary>The events of an event-stream body; null for any other body.</summary>
+    internal EventStreamBody? Events { get; }
+
+    /// <summary>What the traffic log says was sent: the bytes relayed or held, or the events streamed.</summary>
+    internal string SentSize => Source is { } sent ? $"{sent.Size} body bytes"
+        : Events is { } events ? $"an event stream of {events.Count} events"
+        : $"{Content.Length} body bytes";
+
     /// <summary>A body relayed from <paramref name="source"/> as it arrives.</summary>
     internal static MockBody Streamed(StreamedBodySource source) => new(source);
+
+    /// <summary>A body of Server-Sent Events, written as each is due.</summary>
+    internal static MockBody EventStream(EventStreamBody events) => new(events);
 
     /// <summary>A body holding <paramref name="text"/> as UTF-8.</summary>
     /// <param name="text">The text.</param>
@@ -60,5 +76,6 @@ public sealed class MockBody
 
     /// <summary>The body decoded as UTF-8.</summary>
     /// <returns>The text.</returns>
-    public override string ToString() => Source is null ? Encoding.UTF8.GetString(Content.Span) : "(streamed body)";
+    public override string ToString() =>
+        Source is not null ? "(streamed body)" : Events is { } events ? $"(event stream of {events.Count} events)" : Encoding.UTF8.GetString(Content.Span);
 }

@@ -22,7 +22,7 @@ namespace MockKit.MockServer;
 /// client's max frame size and flow-control windows); <see cref="Trailers"/> become a final HEADERS
 /// frame with END_STREAM; <see cref="InformationalResponses"/> become 1xx HEADERS frames.</para>
 /// </remarks>
-public sealed class MockResponse
+public sealed partial class MockResponse
 {
     private int _code = 200;
     private int? _chunkSize;
@@ -218,5 +218,6 @@ public sealed class MockResponse
     internal string EffectiveReason => Reason ?? ReasonPhrases.For(Code);
 
     /// <inheritdoc />
-    public override string ToString() => $"MockResponse {Code} {EffectiveReason} ({Body.Length} bytes, {SocketPolicy})";
+    public override string ToString() =>
+        $"MockResponse {Code} {EffectiveReason} ({(Body.Events is null ? $"{Body.Length} bytes" : Body.ToString())}, {SocketPolicy})";
 }

@@ -38,8 +38,16 @@ internal static partial class ServerExchange
                     && await transport.FinishAsync(response, triggers, bodyUnread).ConfigureAwait(false);
             }
 
+            // Scripted, streamed or an event stream: the session writes the head and the body.
             await transport.WriteResponseAsync(response, triggers, ct).ConfigureAwait(false);
             transport.OnResponseSent(response);
+            // DisconnectAfterEvents first: reading the record's Method materialises its head, which an
+            // untaken recording otherwise keeps as raw bytes (RecordingRetentionTests).
+            if (response.DisconnectAfterEvents is not null && response.EventPlan(request?.Method) is { Cut: true } events)
+            {
+                return await CutEventStreamAsync(transport, request, events.Count, ct).ConfigureAwait(false);
+            }
+
             if (triggers.OnResponseEnd is { } endEffect)
             {
                 await transport.FlushBeforeEndAsync(ct).ConfigureAwait(false);

@@ -106,7 +106,7 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
     {
         if (_server.IsLogging)
         {
-            _server.Log(_connection.Index, _sequence, $"-> {response.Code} {response.EffectiveReason} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
+            _server.Log(_connection.Index, _sequence, $"-> {response.Code} {response.EffectiveReason} ({response.Body.SentSize})");
         }
 
         _server.OnResponseSent(_connection, _sequence, response.Code, _head.Version);

@@ -39,7 +39,8 @@ internal sealed partial class Http1ServerSession
             return;
         }
 
-        var chunkSize = streamed is null ? ChunkSizeFor(response, body.Length) : StreamedChunkSizeFor(response);
+        var events = response.Body.Events;
+        var chunkSize = streamed is null && events is null ? ChunkSizeFor(response, body.Length) : StreamedChunkSizeFor(response);
 
         using var head = new PooledBufferWriter(256 + (body.Length <= CoalesceLimit ? body.Length : 0));
         Http1Writer.WriteStatusLine(head, Protocol.Http11, response.Code, response.EffectiveReason);
@@ -63,7 +64,7 @@ internal sealed partial class Http1ServerSession
 
         head.Write("\r\n"u8);
 
-        var simple = streamed is null && chunkSize is null && response.Throttle is null && triggers.OnResponseBody is null
+        var simple = streamed is null && events is null && chunkSize is null && response.Throttle is null && triggers.OnResponseBody is null
             && response.BodyDelay <= TimeSpan.Zero && body.Length <= CoalesceLimit;
         if (simple)
         {
@@ -114,6 +115,18 @@ internal sealed partial class Http1ServerSession
         {
             // Relayed as it arrives: each read goes out (framed, paced, counted) before the next.
             await streamed.CopyToAsync(sink, freshBuffers: false, ct).ConfigureAwait(false);
+        }
+        else if (events is not null)
+        {
+            var (count, cut) = response.EventPlan(request.Method);
+            await events.WriteAsync(sink, count, _server.TimeProvider, ct).ConfigureAwait(false);
+            if (cut)
+            {
+                // DisconnectAfterEvents: no last chunk, so the body never ends cleanly; the pipeline
+                // cuts the exchange next (ServerExchange.CutEventStreamAsync).
+                await transport.FlushAsync(ct).ConfigureAwait(false);
+                return;
+            }
         }
         else
         {

@@ -139,7 +139,7 @@ internal sealed partial class Http2ServerSession
     {
         if (_server.IsLogging)
         {
-            _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"-> {response.Code} ({(response.Body.Source is { } sent ? sent.Size : response.Body.Length)} body bytes)");
+            _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"-> {response.Code} ({response.Body.SentSize})");
         }
 
         _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);

@@ -37,8 +37,9 @@ internal sealed partial class Http2ServerSession
         }
 
         var streamed = bodiless ? null : response.Body.Source;
+        var events = bodiless ? null : response.Body.Events;
         var hasTrailers = response.Trailers.Count > 0;
-        var headersOnly = body.IsEmpty && streamed is null && !hasTrailers && triggers.OnResponseBody is null;
+        var headersOnly = body.IsEmpty && streamed is null && events is null && !hasTrailers && triggers.OnResponseBody is null;
         var fields = ResponseFields(response, addLength: true);
 
         // The end of a plain response is not awaited: the writer flushes whenever its queue runs
@@ -93,7 +94,7 @@ internal sealed partial class Http2ServerSession
             await Task.Delay(response.BodyDelay, _server.TimeProvider, ct).ConfigureAwait(false);
         }
 
-        if (streamed is null && response.Throttle is null && triggers.OnResponseBody is null)
+        if (streamed is null && events is null && response.Throttle is null && triggers.OnResponseBody is null)
         {
             await WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
             if (!hasTrailers)
@@ -125,6 +126,18 @@ internal sealed partial class Http2ServerSession
 
                 // The source's end may have brought trailers (a forwarded upstream's arrive after its body).
                 hasTrailers = response.Trailers.Count > 0;
+            }
+            else if (events is not null)
+            {
+                var (count, cut) = response.EventPlan(method);
+                await events.WriteAsync(sink, count, _server.TimeProvider, ct).ConfigureAwait(false);
+                if (cut)
+                {
+                    // DisconnectAfterEvents: no END_STREAM; the pipeline resets the stream next
+                    // (ServerExchange.CutEventStreamAsync), after these DATA frames.
+                    await FlushAsync(ct).ConfigureAwait(false);
+                    return;
+                }
             }
             else
             {
