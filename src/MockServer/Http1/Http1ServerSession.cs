@@ -15,7 +15,7 @@ namespace MockKit.MockServer.Http1;
 /// (<c>Http1ServerSession.Exchange.cs</c>), and repeats while the connection stays open. The
 /// triggers fire in the pipeline at the moments it names; HTTP/1 adds one: before each request is
 /// read (for kept-alive connections, as soon as its first byte arrives) a response that acts at
-/// request start is taken with a bookkeeping entry (ServerConnection.ApplyRequestStartAsync).
+/// request start is taken with a bookkeeping entry (ServerExchange.ApplyBeforeRequestAsync).
 /// OnRequestBody fires after half the declared body (after the first chunk when chunked);
 /// OnResponseBody after N body bytes, via <see cref="ResponseBodyTriggerStream"/>. Every effect acts
 /// on the whole connection.
@@ -53,7 +53,7 @@ internal sealed partial class Http1ServerSession
                     return false;
                 }
 
-                if (await _connection.ApplyRequestStartAsync(Protocol.Http11).ConfigureAwait(false))
+                if (await ServerExchange.ApplyBeforeRequestAsync(_connection, Protocol.Http11).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -130,6 +130,7 @@ internal sealed partial class Http1ServerSession
         _head = head;
         _sequence = sequence;
         _body = null;
+        _duplexResponded = false;
         try
         {
             _framing = Http1BodyFraming.ForRequest(head.Headers);
@@ -192,10 +193,11 @@ internal sealed partial class Http1ServerSession
             _rawHead, _connection.RecordingContext, head.Version, sequence, failure, body?.Recorder, body?.Trailers, body?.ChunkSizes, body?.ChunkCount ?? 0);
     }
 
+    /// <summary>Records a request rejected before its exchange started (a malformed head or framing): it is answered here, never dispatched.</summary>
     private void RecordFailure(RecordedRequest request)
     {
         _server.Log(_connection.Index, request.SequenceNumber, $"rejected: {request.Failure?.Message}");
-        _connection.Record(request);
+        _connection.RecordRejected(request);
     }
 
     /// <summary>Reads one request head.</summary>
