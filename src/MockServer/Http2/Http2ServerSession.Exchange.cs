@@ -104,7 +104,8 @@ internal sealed partial class Http2ServerSession
         }
         catch (OperationCanceledException)
         {
-            return new IOException("The connection ended before the request body did.");
+            // The session's end may race the body's: a body that did end is whole.
+            return RequestComplete(stream, out _) ? null : new IOException("The connection ended before the request body did.");
         }
 
         return RequestComplete(stream, out var failure) ? null : failure ?? new IOException("The request body did not end.");
