@@ -133,6 +133,13 @@ internal sealed partial class Http1ServerSession
         _duplexResponded = false;
         try
         {
+            if (head.Version == Protocol.Http10 && head.Headers.Exists(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)))
+            {
+                // RFC 9112 section 6.1: HTTP/1.0 has no transfer codings, so such a message's framing is
+                // faulty (a 1.0 hop may have passed chunked bytes along as they came): 400, then close.
+                throw Http1ParseException.BadRequest("An HTTP/1.0 request with Transfer-Encoding has faulty framing (RFC 9112 section 6.1).");
+            }
+
             _framing = Http1BodyFraming.ForRequest(head.Headers);
             HostFieldRule.Check(head);
         }

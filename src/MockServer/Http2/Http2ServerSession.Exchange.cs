@@ -236,8 +236,21 @@ internal sealed partial class Http2ServerSession
     {
         try
         {
+            bool requestEnded;
+            lock (_lock)
+            {
+                requestEnded = stream.RequestEnded;
+            }
+
             QueueHeaders(stream, [new(":status", "431")], endStream: true);
-            QueueReset(stream.Id, Http2ErrorCode.NoError, stream);
+            if (!requestEnded)
+            {
+                // RFC 9113 section 8.1: the response is complete, so a client still sending is told to
+                // stop. A request that ended is closed with our END_STREAM; a reset after it makes the
+                // runtime's client report the reset instead of the 431 it already has.
+                QueueReset(stream.Id, Http2ErrorCode.NoError, stream);
+            }
+
             await FlushAsync(stream.Lifetime.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
