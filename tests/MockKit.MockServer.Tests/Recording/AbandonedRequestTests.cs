@@ -60,6 +60,33 @@ public sealed class AbandonedRequestTests
     }
 
     [Theory]
+    [InlineData("h2c")]
+    [InlineData("h2")]
+    public async Task A_call_cancelled_before_its_response_is_recorded_with_the_reset(string protocol)
+    {
+        // The response waits (HeadersDelay) until the client gives up; over HTTP/2 the cancel is a
+        // RST_STREAM(CANCEL) the server sees at once. (Over HTTP/1.1 a client that closes before any
+        // response byte is noticed only if a write fails, which a small response's does not.)
+        var logger = new FakeLogger();
+        await using var server = Server(protocol, logger);
+        using var failures = new MetricCollector<long>(server, "MockKit.MockServer", "mockkit.server.failures");
+        using var handler = protocol == "h2" ? Localhost.CreateSocketsHttpHandler() : new SocketsHttpHandler();
+        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        server.Enqueue(new MockResponse("too late") { HeadersDelay = TimeSpan.FromMinutes(5) });
+
+        using var cancel = new CancellationTokenSource();
+        using var request = Request(server, protocol);
+        var call = client.SendAsync(request, cancel.Token);
+        var recorded = server.TakeRequest();
+        await cancel.CancelAsync();
+        await Should.ThrowAsync<TaskCanceledException>(call);
+
+        await TakeFailedAsync(recorded, failures);
+        recorded.Failure.ShouldBeOfType<IOException>().Message.ShouldContain("the client reset the stream (CANCEL)", Case.Insensitive);
+        ShouldBeObservedOnce(failures, logger);
+    }
+
+    [Theory]
     [InlineData("http/1.1")]
     [InlineData("h2c")]
     [InlineData("h2")]
@@ -121,9 +148,11 @@ public sealed class AbandonedRequestTests
     /// The one recorded request, once the server has seen the client walk away: its failure is set, and
     /// counted, when the server's next write fails or the reset arrives.
     /// </summary>
-    private static async Task<RecordedRequest> TakeFailedAsync(MockWebServer server, MetricCollector<long> failures)
+    private static async Task<RecordedRequest> TakeFailedAsync(MockWebServer server, MetricCollector<long> failures) =>
+        await TakeFailedAsync(server.TakeRequest(), failures);
+
+    private static async Task<RecordedRequest> TakeFailedAsync(RecordedRequest recorded, MetricCollector<long> failures)
     {
-        var recorded = server.TakeRequest();
         using var deadline = new CancellationTokenSource(Deadline);
         while (recorded.Failure is null || failures.GetMeasurementSnapshot().Count == 0)
         {
