@@ -47,6 +47,7 @@ internal static partial class ServerExchange
             }
 
             await transport.WriteResponseAsync(response, triggers, ct).ConfigureAwait(false);
+            exchange.ResponseWritten = true;
             if (!bodyUnread)
             {
                 // An unread body may be reset by the client after the response, which abandons nothing.

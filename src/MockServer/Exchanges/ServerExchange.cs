@@ -65,7 +65,7 @@ internal static partial class ServerExchange
         }
         catch (Exception e)
         {
-            Settle(transport, exchange.Request, e);
+            Settle(transport, exchange, e);
             if (!transport.ContainsFailures)
             {
                 throw;
@@ -166,15 +166,16 @@ internal static partial class ServerExchange
     /// An exchange ended by an exception after its request was recorded: when the client abandoned
     /// it the record says so (once, observed once), and either way its outcome is final now.
     /// </summary>
-    private static void Settle(IExchangeTransport transport, RecordedRequest? request, Exception e)
+    private static void Settle(IExchangeTransport transport, ExchangeState exchange, Exception e)
     {
-        if (request is null)
+        if (exchange.Request is not { } request)
         {
             return;
         }
 
+        // After the whole response was written, what fails (an HTTP/1 TLS upgrade, the next read) is not this request's abandonment.
         var server = transport.Connection.Server;
-        if (transport.DescribeAbandonment(e) is { } abandoned)
+        if (!exchange.ResponseWritten && transport.DescribeAbandonment(e) is { } abandoned)
         {
             server.RecordAbandonment(request, abandoned);
         }
@@ -219,6 +220,9 @@ internal static partial class ServerExchange
 
         /// <summary>The request recorded for this exchange, once it is.</summary>
         public RecordedRequest? Request { get; set; }
+
+        /// <summary>True once a scripted or streamed response was written to its end.</summary>
+        public bool ResponseWritten { get; set; }
 
         /// <summary>The request whose scripted or streamed response was written without an error (see <see cref="RespondAsync"/>).</summary>
         public RecordedRequest? Responded { get; set; }
