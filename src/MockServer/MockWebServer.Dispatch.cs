@@ -64,6 +64,30 @@ public sealed partial class MockWebServer
     }
 
     /// <summary>
+    /// The client abandoned the exchange of <paramref name="request"/> before its response ended
+    /// (<paramref name="what"/> says how): the record gets that failure unless it has one already, and
+    /// the failure is observed once — with the request when it was not observed yet, else on its own
+    /// (the request was counted as it was dispatched, its failure is counted now).
+    /// </summary>
+    internal void RecordAbandonment(RecordedRequest request, string what)
+    {
+        if (request.Failure is not null)
+        {
+            return; // The first failure (a route miss, a policy) stands, already observed with the request.
+        }
+
+        request.Failure = new IOException(char.ToUpperInvariant(what[0]) + what[1..] + ".");
+        if (request.TryClaimObservation())
+        {
+            ObserveRecorded(request);
+        }
+        else
+        {
+            ObserveLateFailure(request);
+        }
+    }
+
+    /// <summary>
     /// The dispatcher to hand this exchange to before its body is read ("headers first, body as a
     /// stream", see <see cref="IStreamingDispatcher"/>), or null for the ordinary path: a bound claim
     /// already is the exchange's response.

@@ -80,6 +80,16 @@ public sealed partial class MockWebServer
         }
     }
 
+    /// <summary>A failure set after its request was observed (an abandoned exchange): counted and logged (2004) on its own, once.</summary>
+    private void ObserveLateFailure(RecordedRequest request)
+    {
+        Metrics.Failed(request);
+        if (Logger is { } logger)
+        {
+            LogRecorded(logger, request);
+        }
+    }
+
     // The per-request log calls live in their own methods: a lambda's captured parameters are
     // hoisted into a closure object at the start of the method that declares it, so in the callers
     // above every request would pay for a closure even with no logger listening.

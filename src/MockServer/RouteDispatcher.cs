@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Mime;
 using System.Text;
 using MockKit.MockServer.Dispatching;
@@ -11,8 +12,8 @@ namespace MockKit.MockServer;
 ///     .Map("GET", "/users/{id}").Respond((request, values) => new MockResponse($"user {values["id"]}"))
 ///     .Map("POST", "/users").WithHeader("Content-Type", "application/json").Times(1).Respond(new MockResponse(201));
 /// </code>
-/// A request no rule matches is answered with <see cref="Fallback"/>, kept in <see cref="Unmatched"/>
-/// and recorded with <see cref="RecordedRequest.Failure"/> set to an <see cref="UnmatchedRequestException"/>
+/// A request no rule matches is answered with <see cref="Fallback"/>, counted in <see cref="UnmatchedCount"/>,
+/// kept in <see cref="Unmatched"/> (the first <see cref="UnmatchedLimit"/> of them) and recorded with <see cref="RecordedRequest.Failure"/> set to an <see cref="UnmatchedRequestException"/>
 /// carrying the near-miss report (also written to the traffic log).
 /// </summary>
 /// <remarks>
@@ -36,8 +37,10 @@ public sealed class RouteDispatcher : Dispatcher
     // Guarded by _lock; replaced, never mutated, so matching can read a snapshot without the lock.
     private RouteRule[] _rules = [];
 
-    // Guarded by _lock.
+    // Guarded by _lock: the first UnmatchedLimit unmatched requests, and how many there were in all.
     private readonly List<RecordedRequest> _unmatched = [];
+    private long _unmatchedCount;
+    private readonly int _unmatchedLimit = DefaultUnmatchedLimit;
 
     private volatile MockResponse _fallback;
 
@@ -58,7 +61,14 @@ public sealed class RouteDispatcher : Dispatcher
         set => _fallback = value ?? throw new ArgumentNullException(nameof(value));
     }
 
-    /// <summary>The requests no rule matched, in the order they were dispatched (a snapshot).</summary>
+    /// <summary>The default <see cref="UnmatchedLimit"/>: 100 requests.</summary>
+    public const int DefaultUnmatchedLimit = 100;
+
+    /// <summary>
+    /// The requests no rule matched, in the order they were dispatched (a snapshot): the first
+    /// <see cref="UnmatchedLimit"/> of them. Later misses are only counted (<see cref="UnmatchedCount"/>),
+    /// and each is still recorded with its <see cref="RecordedRequest.Failure"/> on the server.
+    /// </summary>
     public IReadOnlyList<RecordedRequest> Unmatched
     {
         get
@@ -67,6 +77,36 @@ public sealed class RouteDispatcher : Dispatcher
             {
                 return [.. _unmatched];
             }
+        }
+    }
+
+    /// <summary>How many requests no rule matched, all of them, kept in <see cref="Unmatched"/> or not. Thread-safe.</summary>
+    public long UnmatchedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _unmatchedCount;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many unmatched requests <see cref="Unmatched"/> keeps (the first ones: the first miss is
+    /// usually the one that explains the rest). Each kept request holds its body (up to
+    /// <see cref="MockWebServer.BodyLimit"/>) for as long as the dispatcher lives, so a long run of
+    /// misses cannot grow memory without bound. Default <see cref="DefaultUnmatchedLimit"/>; 0 keeps
+    /// none (only the count). Range: 0 or more.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int UnmatchedLimit
+    {
+        get => _unmatchedLimit;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _unmatchedLimit = value;
         }
     }
 
@@ -132,7 +172,11 @@ public sealed class RouteDispatcher : Dispatcher
         request.Failure = new UnmatchedRequestException(report);
         lock (_lock)
         {
-            _unmatched.Add(request);
+            _unmatchedCount++;
+            if (_unmatched.Count < _unmatchedLimit)
+            {
+                _unmatched.Add(request);
+            }
         }
 
         var fallback = _fallback;
@@ -152,14 +196,22 @@ public sealed class RouteDispatcher : Dispatcher
     /// <returns>The message, or null.</returns>
     public string? DescribeUnmatched()
     {
-        var unmatched = Unmatched;
-        if (unmatched.Count == 0)
+        IReadOnlyList<RecordedRequest> unmatched;
+        long count;
+        lock (_lock)
+        {
+            unmatched = [.. _unmatched];
+            count = _unmatchedCount;
+        }
+
+        if (count == 0)
         {
             return null;
         }
 
         var text = new StringBuilder();
-        text.Append(unmatched.Count).Append(unmatched.Count == 1 ? " request" : " requests").Append(" matched no route:");
+        text.Append(count.ToString("N0", CultureInfo.InvariantCulture)).Append(count == 1 ? " request" : " requests").Append(" matched no route");
+        text.Append(unmatched.Count < count ? $" (the first {unmatched.Count} are listed):" : ":");
         foreach (var request in unmatched)
         {
             text.Append('\n').Append(request.Failure?.Message);

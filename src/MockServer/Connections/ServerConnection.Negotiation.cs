@@ -74,10 +74,7 @@ internal sealed partial class ServerConnection
     private async Task FailHandshakeAsync(ResponseClaim claim)
     {
         var failure = new SocketPolicyException("Handshake", null, $"{nameof(SocketPolicy.FailHandshake)}: the TLS handshake was aborted.");
-        var entry = RecordedRequestFactory.Bookkeeping(NextSequenceNumber(), Index, Protocol.Http11, null, failure);
-        Record(entry);
-        await Server.DispatchAsync(entry, claim, ShutdownToken).ConfigureAwait(false);
-        Log(failure.Message);
+        await ServerExchange.ConsumeBeforeRequestAsync(this, claim, failure).ConfigureAwait(false);
         await Transport.WriteAsync(HandshakeFailureAlert, ShutdownToken).ConfigureAwait(false);
         await Transport.FlushAsync(ShutdownToken).ConfigureAwait(false);
     }
@@ -89,7 +86,7 @@ internal sealed partial class ServerConnection
         var read = await Transport.ReadAsync(buffer, ShutdownToken).ConfigureAwait(false);
         var line = RecordedRequestFactory.FirstLine(new System.Buffers.ReadOnlySequence<byte>(buffer, 0, read));
         var failure = new System.Net.ProtocolViolationException("A plaintext HTTP request was sent to the TLS port.");
-        Record(RecordedRequestFactory.Malformed(line, NextSequenceNumber(), Index, Protocol.Http11, null, failure));
+        RecordRejected(RecordedRequestFactory.Malformed(line, NextSequenceNumber(), Index, Protocol.Http11, null, failure));
         var body = "A plaintext HTTP request was sent to the TLS port.\n"u8.ToArray();
         var head = System.Text.Encoding.ASCII.GetBytes(
             $"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using MockKit.MockServer.Diagnostics;
-using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Http1;
 using MockKit.MockServer.Http2;
@@ -87,7 +86,7 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
         try
         {
             Log($"accepted from {RemoteEndPoint}");
-            if (await ApplyConnectionStartPolicyAsync().ConfigureAwait(false))
+            if (await ServerExchange.ApplyAtConnectionStartAsync(this).ConfigureAwait(false))
             {
                 return;
             }
@@ -140,10 +139,15 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     /// <summary>Disposes the socket, ending any pending read or write (server shutdown).</summary>
     public void Abort() => _socket.Dispose();
 
-    public void Record(RecordedRequest request) => Server.Record(request);
+    /// <summary>
+    /// Records input that never became an exchange (a malformed head, a plaintext request on the TLS
+    /// port, a refused stream): it is not dispatched, so its outcome is final now. Every exchange is
+    /// recorded by the pipeline (<see cref="ServerExchange"/>).
+    /// </summary>
+    public void RecordRejected(RecordedRequest request) => Server.Record(request);
 
-    /// <summary>Records a request about to be dispatched (observed once its outcome is final).</summary>
-    public void RecordForDispatch(RecordedRequest request) => Server.RecordForDispatch(request);
+    /// <summary>Records an HTTP/2 push promise: an exchange the server started itself, with no request to dispatch.</summary>
+    public void RecordPushed(RecordedRequest request) => Server.Record(request);
 
     /// <summary>A line of this connection, <c>[conn N] text</c>, formatted only when someone listens.</summary>
     public void Log([InterpolatedStringHandlerArgument("")] ref TrafficLogLine line) => Server.Log(Index, ref line);
@@ -164,6 +168,7 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     // ISocketEffectTarget for HTTP/1: every stream-level effect ends the connection.
     public async ValueTask CloseSocketAsync()
     {
+        ClosedByPolicy = true;
         State = "closed by policy";
         try
         {
@@ -176,6 +181,9 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
 
         _socket.Close();
     }
+
+    /// <summary>True once the server closed the socket on purpose (a policy, a broken-off duplex response): what fails after it is not the client's doing.</summary>
+    public bool ClosedByPolicy { get; private set; }
 
     /// <summary>
     /// True once a policy shut the socket's input down. Linux still delivers bytes that arrive
@@ -194,6 +202,7 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
 
         if (output)
         {
+            ClosedByPolicy = true; // A write that fails from here on fails by our hand.
             _socket.Shutdown(SocketShutdown.Send);
         }
     }
@@ -209,45 +218,6 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
     }
 
     public void ShutdownServer() => Server.ShutdownFromPolicy();
-
-    /// <summary>
-    /// At accept: if the next scripted response closes or stalls at request start, take it (so no
-    /// other connection can) with a bookkeeping entry and act before reading anything (and before TLS).
-    /// </summary>
-    /// <returns>True when the connection is finished.</returns>
-    private async Task<bool> ApplyConnectionStartPolicyAsync()
-    {
-        var claim = ServerExchange.ClaimBeforeRequest(Server, static r =>
-            r.Effective.OnRequestStart is SocketEffect.CloseSocket { ShutdownInput: false, ShutdownOutput: false } or SocketEffect.Stall);
-        return claim is not null && await ApplyRequestStartAsync(Server.DefaultCleartextProtocol, claim).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Before a request is read: if the next response acts at request start, take it with a
-    /// bookkeeping entry and apply its OnRequestStart effect.
-    /// </summary>
-    /// <returns>True when the effect ended the connection.</returns>
-    internal async Task<bool> ApplyRequestStartAsync(Protocol protocol)
-    {
-        var claim = ServerExchange.ClaimBeforeRequest(Server, static r => r.Effective.OnRequestStart is not null);
-        return claim is not null && await ApplyRequestStartAsync(protocol, claim).ConfigureAwait(false);
-    }
-
-    private async Task<bool> ApplyRequestStartAsync(Protocol protocol, ResponseClaim claim)
-    {
-        var claimed = claim.Response;
-        var claimedEffect = claimed.Effective.OnRequestStart!;
-        var failure = new SocketPolicyException(
-            nameof(MockResponse.OnRequestStart),
-            claimedEffect,
-            $"{DescribeSource(claimed, claimed.OnRequestStart)}: {claimedEffect} before a request was read.");
-        var entry = RecordedRequestFactory.Bookkeeping(NextSequenceNumber(), Index, protocol, Handshake, failure);
-        Record(entry);
-        var response = await Server.DispatchAsync(entry, claim, ShutdownToken).ConfigureAwait(false);
-        var effect = response.Effective.OnRequestStart ?? claimedEffect;
-        Log($"{failure.Message}");
-        return await effect.ApplyAsync(this, ShutdownToken).ConfigureAwait(false);
-    }
 
     /// <summary>Names where an effect came from: the policy, or the explicit trigger property.</summary>
     internal static string DescribeSource(MockResponse response, SocketEffect? explicitEffect) =>

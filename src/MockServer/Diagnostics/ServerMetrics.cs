@@ -74,6 +74,12 @@ internal sealed class ServerMetrics : IDisposable
             });
         }
 
+        Failed(request);
+    }
+
+    /// <summary>Counts the request's failure, if it has one.</summary>
+    public void Failed(RecordedRequest request)
+    {
         if (request.Failure is { } failure && _failures.Enabled)
         {
             _failures.Add(1, new TagList

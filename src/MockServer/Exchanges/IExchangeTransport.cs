@@ -1,7 +1,5 @@
 using MockKit.MockServer.Connections;
-using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Policies;
-using MockKit.MockServer.Streaming;
 
 namespace MockKit.MockServer.Exchanges;
 
@@ -56,33 +54,52 @@ internal interface IExchangeTransport
     /// </summary>
     bool ServesWhileBodyFlows(bool duplexClaimed);
 
-    /// <summary>Serves a tunnel or duplex exchange (dispatch and recording included).</summary>
-    /// <returns>True when the connection carries another exchange.</returns>
-    Task<bool> ServeWhileBodyFlowsAsync(ResponseClaim? claim, CancellationToken cancellationToken);
+    /// <summary>
+    /// True for an RFC 8441 extended CONNECT: the request is whole at its head, and what follows on
+    /// the stream is the tunnel's bytes (section 5), so the pipeline records and dispatches it at once.
+    /// </summary>
+    bool IsExtendedConnect { get; }
 
-    /// <summary>True when the body can be streamed to a dispatcher from here on.</summary>
+    /// <summary>True when the body can be delivered as it arrives (<see cref="OpenBodyFlow"/>) from here on.</summary>
     bool CanStreamBody { get; }
 
-    /// <summary>Dispatches to <paramref name="dispatcher"/> while the body streams; records the request when its body ended.</summary>
-    /// <returns>The response, or null when the request broke off (already recorded, and answered if malformed).</returns>
-    Task<MockResponse?> DispatchStreamingAsync(IStreamingDispatcher dispatcher, CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts delivering the request body as it arrives, for a reader that consumes it live (a duplex or
+    /// WebSocket handler, a streaming dispatcher), while it is also kept for the record.
+    /// </summary>
+    RequestBodyFlow OpenBodyFlow();
+
+    /// <summary>
+    /// After a body flow: the handler is done with it. HTTP/1 closes a connection whose response broke
+    /// off (so the body read ends too); HTTP/2 tells a client still sending on a tunnel to stop.
+    /// </summary>
+    ValueTask EndBodyFlowAsync();
 
     /// <summary>
     /// Reads the request body, stopping at <see cref="PolicyTriggers.OnRequestBody"/>'s threshold when
-    /// set, or skips it under <see cref="PolicyTriggers.DoNotReadRequestBody"/>. A malformed or broken-off
-    /// body is recorded (and answered) here.
+    /// set, or skips it under <see cref="PolicyTriggers.DoNotReadRequestBody"/>.
     /// </summary>
-    ValueTask<RequestBodyOutcome> ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken);
+    /// <returns>How reading ended, and the failure to record when the body was malformed or broke off.</returns>
+    ValueTask<(RequestBodyOutcome Outcome, Exception? Failure)> ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken);
+
+    /// <summary>After a failed body was recorded: answers it when the protocol can (HTTP/1: 400 to malformed framing).</summary>
+    ValueTask AnswerFailedBodyAsync();
 
     /// <summary>Before any response byte and before OnResponseStart: e.g. HTTP/2 SETTINGS the response carries.</summary>
     void BeforeResponse(MockResponse response);
 
-    /// <summary>Serves a WebSocket response (handshake or refusal, then the session); the exchange ends the connection's HTTP use.</summary>
-    Task ServeWebSocketAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Serves a WebSocket response (handshake or refusal, then the session); the exchange ends the
+    /// connection's HTTP use. <paramref name="tunnel"/> is the live request DATA of an extended CONNECT.
+    /// </summary>
+    Task ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken);
 
-    /// <summary>Serves a duplex response dispatched after the whole body (its handler reads the recorded body).</summary>
+    /// <summary>
+    /// Serves a duplex response: head, then the handler writing the body while it reads
+    /// <paramref name="requestBody"/> (the live body, or the recorded one when dispatched after it).
+    /// </summary>
     /// <returns>True when the response was written to its end.</returns>
-    Task<bool> ServeDuplexAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken);
+    Task<bool> ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken);
 
     /// <summary>Writes a scripted (or streamed) response: interim responses, head, body with OnResponseBody, trailers.</summary>
     Task WriteResponseAsync(MockResponse response, PolicyTriggers triggers, CancellationToken cancellationToken);
@@ -96,6 +113,14 @@ internal interface IExchangeTransport
     /// <summary>After a response ended without ending the connection: whether (and how) it carries another exchange.</summary>
     /// <returns>True when the connection carries another exchange.</returns>
     ValueTask<bool> FinishAsync(MockResponse response, PolicyTriggers triggers, bool bodyUnread);
+
+    /// <summary>
+    /// Whether the client abandoned the exchange before its response ended, and how, in words for
+    /// <see cref="RecordedRequest.Failure"/> ("the client reset the stream (CANCEL)", "the client closed
+    /// the connection before the response"); null when it did not (or the protocol cannot tell).
+    /// </summary>
+    /// <param name="exception">What ended the exchange, or null when the response was written without an error.</param>
+    string? DescribeAbandonment(Exception? exception);
 
     /// <summary>An exception escaped the exchange (only when <see cref="ContainsFailures"/>).</summary>
     void OnFailed(Exception exception);

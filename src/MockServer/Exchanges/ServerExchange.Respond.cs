@@ -6,12 +6,19 @@ namespace MockKit.MockServer.Exchanges;
 internal static partial class ServerExchange
 {
     /// <summary>Sends the dispatched response with its triggers.</summary>
+    /// <param name="transport">The protocol's side of the exchange.</param>
+    /// <param name="exchange">The exchange; its recorded request (if any) is the one the response answers.</param>
+    /// <param name="response">The response.</param>
+    /// <param name="bodyUnread">True when the request body was left unread: the connection carries nothing more.</param>
+    /// <param name="liveBody">The request body as it arrives, when the response is served while it flows; null when it was read (or never will be).</param>
+    /// <param name="ct">Ends the exchange.</param>
     /// <returns>True when the connection carries another exchange.</returns>
-    internal static async Task<bool> RespondAsync(IExchangeTransport transport, MockResponse response, RecordedRequest? request, bool bodyUnread, CancellationToken ct)
+    private static async Task<bool> RespondAsync(IExchangeTransport transport, ExchangeState exchange, MockResponse response, bool bodyUnread, Stream? liveBody, CancellationToken ct)
     {
         // A streamed body (a forwarded response's) is relayed once and let go of however the
         // exchange ends, so the upstream is never left half read.
         response.Body.Source?.Take();
+        var request = exchange.Request;
         try
         {
             var triggers = response.Effective;
@@ -27,19 +34,27 @@ internal static partial class ServerExchange
 
             if (response.WebSocketHandler is not null)
             {
-                await transport.ServeWebSocketAsync(response, request, ct).ConfigureAwait(false);
+                await transport.ServeWebSocketAsync(response, request, liveBody, ct).ConfigureAwait(false);
                 return false; // Never reused: the exchange carried a WebSocket (or a refused handshake).
             }
 
             if (response.DuplexHandler is not null)
             {
-                // Dispatched after the whole body (not claimed on arrival): the handler reads it from the record.
-                return await transport.ServeDuplexAsync(response, request, ct).ConfigureAwait(false)
+                // Live, or dispatched after the whole body (not claimed on arrival): then the handler reads it from the record.
+                using var recordedBody = liveBody is null ? new MemoryStream(request?.Body ?? [], writable: false) : null;
+                return await transport.ServeDuplexAsync(response, liveBody ?? recordedBody!, ct).ConfigureAwait(false)
                     && await transport.FinishAsync(response, triggers, bodyUnread).ConfigureAwait(false);
             }
 
             // Scripted, streamed or an event stream: the session writes the head and the body.
             await transport.WriteResponseAsync(response, triggers, ct).ConfigureAwait(false);
+            exchange.ResponseWritten = true;
+            if (!bodyUnread)
+            {
+                // An unread body may be reset by the client after the response, which abandons nothing.
+                exchange.Responded = request;
+            }
+
             transport.OnResponseSent(response);
             // DisconnectAfterEvents first: reading the record's Method materialises its head, which an
             // untaken recording otherwise keeps as raw bytes (RecordingRetentionTests).

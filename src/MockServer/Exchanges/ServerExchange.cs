@@ -12,14 +12,18 @@ namespace MockKit.MockServer.Exchanges;
 /// <item>claim the response (<see cref="ClaimOnArrival"/>, else <see cref="Claim"/>);</item>
 /// <item>OnRequestStart — record the request with the failure, dispatch, act;</item>
 /// <item>100 (Continue) when due;</item>
-/// <item>a tunnel or duplex response known now is served while the body flows; a streaming
-/// dispatcher gets the request now and its body as it arrives;</item>
+/// <item>a tunnel or duplex response known now is served while the body flows, and a streaming
+/// dispatcher gets the request now and its body as it arrives (ServerExchange.BodyFlow.cs);</item>
 /// <item>otherwise read the body (OnRequestBody after half of it), record, dispatch;</item>
 /// <item>respond (<see cref="RespondAsync"/>): OnResponseStart, then the response's kind —
-/// WebSocket, duplex, or scripted/streamed with OnResponseBody after N bytes — then OnResponseEnd.</item>
+/// WebSocket, duplex, or scripted/streamed with OnResponseBody after N bytes — then OnResponseEnd;</item>
+/// <item>a request the client abandoned (reset stream, closed connection) gets the failure saying so.</item>
 /// </list>
-/// A new kind of response (gRPC, Server-Sent Events) is a new branch of <see cref="RespondAsync"/>
-/// with its transport member; the sequence around it stays one.
+/// Every request is recorded here (<see cref="Record"/>, or <see cref="MockWebServer.RecordForDispatch"/>
+/// just before its dispatch) and dispatched here; the protocols only frame bytes. The triggers that
+/// act before any request was read (at accept, before each HTTP/1 request) are in
+/// ServerExchange.BeforeRequest.cs. A new kind of response (gRPC, Server-Sent Events) is a new branch
+/// of <see cref="RespondAsync"/> with its transport member; the sequence around it stays one.
 /// </summary>
 internal static partial class ServerExchange
 {
@@ -36,14 +40,6 @@ internal static partial class ServerExchange
         return dispatcher.ClaimRunsUserCode ? null : Claim(transport, dispatcher);
     }
 
-    /// <summary>
-    /// The claim before any request was read: at accept (before TLS) and, on HTTP/1, before each
-    /// kept-alive request. Only a response <paramref name="wanted"/> accepts (one that acts then) is
-    /// taken; the caller records a bookkeeping entry for it (ServerConnection.ApplyRequestStartAsync).
-    /// </summary>
-    public static ResponseClaim? ClaimBeforeRequest(MockWebServer server, Func<MockResponse, bool> wanted) =>
-        server.Dispatcher.Claim(null, wanted);
-
     /// <summary>Claims in the exchange: the dispatcher's claim may run user code here.</summary>
     private static ResponseClaim? Claim(IExchangeTransport transport, Dispatcher dispatcher) =>
         dispatcher.Claim(dispatcher.ClaimReadsRequest ? transport.BuildHead() : null, wanted: null);
@@ -55,140 +51,187 @@ internal static partial class ServerExchange
     /// <returns>True when the connection carries another exchange (HTTP/1 keep-alive).</returns>
     public static async Task<bool> RunAsync(IExchangeTransport transport, ResponseClaim? claim, CancellationToken ct)
     {
-        var server = transport.Connection.Server;
+        var exchange = new ExchangeState(claim);
         try
         {
-            claim ??= Claim(transport, server.Dispatcher);
-            var peeked = claim?.Response;
-            var early = peeked?.Effective ?? PolicyTriggers.None;
-            MockResponse response;
-            RecordedRequest? recorded = null;
-            var bodyUnread = false;
-            if (early.OnRequestStart is { } startEffect)
+            var another = await RunStepsAsync(transport, exchange, ct).ConfigureAwait(false);
+            if (exchange.Responded is { } request && transport.DescribeAbandonment(null) is { } abandoned)
             {
-                var startClaim = claim;
-                claim = null;
-                var started = await FireBeforeResponseAsync(transport, nameof(MockResponse.OnRequestStart), startEffect,
-                    $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestStart)}: {startEffect} when the {transport.HeadName} arrived.", startClaim, ct).ConfigureAwait(false);
-                if (started.Ended)
-                {
-                    return false;
-                }
-
-                // A half-close leaves the exchange going: answered normally, its body never read.
-                (response, recorded, bodyUnread) = (started.Response, started.Request, true);
-            }
-            else
-            {
-                if (transport.ShouldSendContinue(early.Continue))
-                {
-                    await transport.SendContinueAsync(ct).ConfigureAwait(false);
-                }
-
-                var bodyFirst = early.DoNotReadRequestBody || early.OnRequestBody is not null;
-                if (transport.ServesWhileBodyFlows(!bodyFirst && claim is { Bound: true, Response.DuplexHandler: not null }))
-                {
-                    var tunnelClaim = claim;
-                    claim = null;
-                    return await transport.ServeWhileBodyFlowsAsync(tunnelClaim, ct).ConfigureAwait(false);
-                }
-
-                // Nothing needs the body read first: a streaming dispatcher (a forward) gets the request
-                // now and its body as it arrives; the request is recorded when the body ended.
-                var streaming = bodyFirst ? null : server.StreamingDispatcherFor(claim);
-                if (streaming is not null && transport.CanStreamBody)
-                {
-                    claim = null; // Not bound (StreamingDispatcherFor): nothing to hand back.
-                    if (await transport.DispatchStreamingAsync(streaming, ct).ConfigureAwait(false) is not { } streamed)
-                    {
-                        return false;
-                    }
-
-                    response = streamed;
-                }
-                else
-                {
-                    var body = await transport.ReadBodyAsync(early, ct).ConfigureAwait(false);
-                    if (body == RequestBodyOutcome.Failed)
-                    {
-                        return false;
-                    }
-
-                    bodyUnread = body == RequestBodyOutcome.NotRead;
-                    if (body == RequestBodyOutcome.TriggerFired)
-                    {
-                        // The body trigger consumed this exchange: the partial request is recorded and
-                        // takes its claimed response, so the next request gets the next one.
-                        var bodyEffect = early.OnRequestBody!;
-                        var bodyClaim = claim;
-                        claim = null;
-                        var partial = await FireBeforeResponseAsync(transport, nameof(MockResponse.OnRequestBody), bodyEffect,
-                            $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {transport.BodyBytesReceived} body bytes.", bodyClaim, ct).ConfigureAwait(false);
-                        if (partial.Ended)
-                        {
-                            return false;
-                        }
-
-                        // A half-close leaves the exchange going: the partial request stays the one
-                        // recording and its response is the one sent; the rest of the body is unread.
-                        (response, recorded, bodyUnread) = (partial.Response, partial.Request, true);
-                    }
-                    else
-                    {
-                        var request = recorded = transport.BuildRequest(null);
-                        transport.Connection.RecordForDispatch(request);
-                        transport.Connection.State = "dispatching";
-
-                        // An exchange ended before dispatch (a reset stream, a server shutting down) must not
-                        // take a scripted response: the dispatcher may hand out a queued response without
-                        // looking at the token, and the next live request deserves it. No verdict will
-                        // come, so what is known now is the request's outcome.
-                        if (ct.IsCancellationRequested)
-                        {
-                            server.ObserveOutcome(request);
-                            ct.ThrowIfCancellationRequested();
-                        }
-
-                        var dispatchClaim = claim;
-                        claim = null;
-                        response = await server.DispatchAsync(request, dispatchClaim, ct).ConfigureAwait(false);
-                    }
-                }
+                // The response "went out" into a stream the client had already reset (HTTP/2 drops such frames).
+                transport.Connection.Server.RecordAbandonment(request, abandoned);
             }
 
-            return await RespondAsync(transport, response, recorded, bodyUnread, ct).ConfigureAwait(false);
+            return another;
         }
-        catch (Exception e) when (transport.ContainsFailures)
+        catch (Exception e)
         {
+            Settle(transport, exchange, e);
+            if (!transport.ContainsFailures)
+            {
+                throw;
+            }
+
             transport.OnFailed(e);
             return false;
         }
         finally
         {
             // Still held: the exchange ended before dispatch, so the next request deserves it.
-            MockWebServer.ReleaseResponse(claim);
+            MockWebServer.ReleaseResponse(exchange.TakeClaim());
             transport.OnEnded();
         }
+    }
+
+    private static async Task<bool> RunStepsAsync(IExchangeTransport transport, ExchangeState exchange, CancellationToken ct)
+    {
+        var server = transport.Connection.Server;
+        exchange.Claim ??= Claim(transport, server.Dispatcher);
+        var peeked = exchange.Claim?.Response;
+        var early = peeked?.Effective ?? PolicyTriggers.None;
+        if (early.OnRequestStart is { } startEffect)
+        {
+            var started = await FireBeforeResponseAsync(transport, exchange, nameof(MockResponse.OnRequestStart), startEffect,
+                $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestStart)}: {startEffect} when the {transport.HeadName} arrived.", ct).ConfigureAwait(false);
+
+            // A half-close leaves the exchange going: answered normally, its body never read.
+            return started is { } response && await RespondAsync(transport, exchange, response, bodyUnread: true, liveBody: null, ct).ConfigureAwait(false);
+        }
+
+        if (transport.ShouldSendContinue(early.Continue))
+        {
+            await transport.SendContinueAsync(ct).ConfigureAwait(false);
+        }
+
+        var bodyFirst = early.DoNotReadRequestBody || early.OnRequestBody is not null;
+        if (transport.ServesWhileBodyFlows(!bodyFirst && exchange.Claim is { Bound: true, Response.DuplexHandler: not null }))
+        {
+            return await ServeWhileBodyFlowsAsync(transport, exchange, ct).ConfigureAwait(false);
+        }
+
+        // Nothing needs the body read first: a streaming dispatcher (a forward) gets the request
+        // now and its body as it arrives; the request is recorded when the body ended.
+        var streaming = bodyFirst ? null : server.StreamingDispatcherFor(exchange.Claim);
+        if (streaming is not null && transport.CanStreamBody)
+        {
+            exchange.Claim = null; // Not bound (StreamingDispatcherFor): nothing to hand back.
+            return await DispatchStreamingAsync(transport, exchange, streaming, ct).ConfigureAwait(false) is { } streamed
+                && await RespondAsync(transport, exchange, streamed, bodyUnread: false, liveBody: null, ct).ConfigureAwait(false);
+        }
+
+        var (body, failure) = await transport.ReadBodyAsync(early, ct).ConfigureAwait(false);
+        if (body == RequestBodyOutcome.Failed)
+        {
+            Record(transport, transport.BuildRequest(failure));
+            await transport.AnswerFailedBodyAsync().ConfigureAwait(false);
+            return false;
+        }
+
+        if (body == RequestBodyOutcome.TriggerFired)
+        {
+            // The body trigger consumed this exchange: the partial request is recorded and takes its
+            // claimed response, so the next request gets the next one.
+            var bodyEffect = early.OnRequestBody!;
+            var partial = await FireBeforeResponseAsync(transport, exchange, nameof(MockResponse.OnRequestBody), bodyEffect,
+                $"{ServerConnection.DescribeSource(peeked!, peeked!.OnRequestBody)}: {bodyEffect} after {transport.BodyBytesReceived} body bytes.", ct).ConfigureAwait(false);
+
+            // A half-close leaves the exchange going: the partial request stays the one recording and
+            // its response is the one sent; the rest of the body is unread.
+            return partial is { } response && await RespondAsync(transport, exchange, response, bodyUnread: true, liveBody: null, ct).ConfigureAwait(false);
+        }
+
+        var request = exchange.Request = transport.BuildRequest(null);
+        server.RecordForDispatch(request);
+        transport.Connection.State = "dispatching";
+
+        // An exchange ended before dispatch (a reset stream, a server shutting down) must not take a
+        // scripted response: the dispatcher may hand out a queued response without looking at the
+        // token, and the next live request deserves it. The catch in RunAsync settles the request.
+        ct.ThrowIfCancellationRequested();
+        var dispatched = await server.DispatchAsync(request, exchange.TakeClaim(), ct).ConfigureAwait(false);
+        return await RespondAsync(transport, exchange, dispatched, bodyUnread: body == RequestBodyOutcome.NotRead, liveBody: null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Records a request whose outcome is final now (a failure, or a request with no dispatch to wait for) and observes it.</summary>
+    private static void Record(IExchangeTransport transport, RecordedRequest request)
+    {
+        if (request.Failure is { } failure)
+        {
+            transport.Log($"rejected: {failure.Message}");
+        }
+
+        transport.Connection.Server.Record(request);
+    }
+
+    /// <summary>
+    /// An exchange ended by an exception after its request was recorded: when the client abandoned
+    /// it the record says so (once, observed once), and either way its outcome is final now.
+    /// </summary>
+    private static void Settle(IExchangeTransport transport, ExchangeState exchange, Exception e)
+    {
+        if (exchange.Request is not { } request)
+        {
+            return;
+        }
+
+        // After the whole response was written, what fails (an HTTP/1 TLS upgrade, the next read) is not this request's abandonment.
+        var server = transport.Connection.Server;
+        if (!exchange.ResponseWritten && transport.DescribeAbandonment(e) is { } abandoned)
+        {
+            server.RecordAbandonment(request, abandoned);
+        }
+
+        server.ObserveOutcome(request);
     }
 
     /// <summary>
     /// A trigger fired before the response (OnRequestStart, OnRequestBody): record the request with
     /// the failure, consume its response (the claimed one), apply the effect.
     /// </summary>
-    private static async Task<FiredTrigger> FireBeforeResponseAsync(IExchangeTransport transport, string trigger, SocketEffect effect, string message, ResponseClaim? claim, CancellationToken ct)
+    /// <returns>The response to send after a half-close, or null when the effect ended the exchange.</returns>
+    private static async Task<MockResponse?> FireBeforeResponseAsync(IExchangeTransport transport, ExchangeState exchange, string trigger, SocketEffect effect, string message, CancellationToken ct)
     {
-        var failure = new SocketPolicyException(trigger, effect, message);
-        var request = transport.BuildRequest(failure);
-        transport.Connection.Record(request);
-        var response = await transport.Connection.Server.DispatchAsync(request, claim, ct).ConfigureAwait(false);
+        var request = exchange.Request = transport.BuildRequest(new SocketPolicyException(trigger, effect, message));
+        var (response, ended) = await FireAsync(transport.Connection.Server, request, exchange.TakeClaim(), trigger, effect, transport.EffectTarget, transport.Log, ct).ConfigureAwait(false);
+        return ended ? null : response;
+    }
+
+    /// <summary>
+    /// The one way a trigger fires before a response (here, and before any request in
+    /// ServerExchange.BeforeRequest.cs): the request is recorded with its failure, the claimed response
+    /// is dispatched (consumed), and the effect that response carries acts on <paramref name="target"/>.
+    /// </summary>
+    private static async Task<(MockResponse Response, bool Ended)> FireAsync(
+        MockWebServer server, RecordedRequest request, ResponseClaim? claim, string trigger, SocketEffect effect, ISocketEffectTarget target, Action<string> log, CancellationToken ct)
+    {
+        server.Record(request);
+        var response = await server.DispatchAsync(request, claim, ct).ConfigureAwait(false);
         var applied = trigger == nameof(MockResponse.OnRequestStart)
             ? response.Effective.OnRequestStart ?? effect
             : response.Effective.OnRequestBody ?? effect;
-        transport.Log(message);
-        var ended = await applied.ApplyAsync(transport.EffectTarget, ct).ConfigureAwait(false);
-        return new FiredTrigger(response, request, ended);
+        log(request.Failure!.Message);
+        return (response, await applied.ApplyAsync(target, ct).ConfigureAwait(false));
     }
 
-    /// <summary>What firing a trigger before the response left: the response (sent after a half-close) and the recording.</summary>
-    private readonly record struct FiredTrigger(MockResponse Response, RecordedRequest Request, bool Ended);
+    /// <summary>One exchange's state as the pipeline runs it: the claim it still holds and the request recorded for it.</summary>
+    private sealed class ExchangeState(ResponseClaim? claim)
+    {
+        /// <summary>The claim, until dispatch consumes it (or the exchange's end hands it back).</summary>
+        public ResponseClaim? Claim { get; set; } = claim;
+
+        /// <summary>The request recorded for this exchange, once it is.</summary>
+        public RecordedRequest? Request { get; set; }
+
+        /// <summary>True once a scripted or streamed response was written to its end.</summary>
+        public bool ResponseWritten { get; set; }
+
+        /// <summary>The request whose scripted or streamed response was written without an error (see <see cref="RespondAsync"/>).</summary>
+        public RecordedRequest? Responded { get; set; }
+
+        public ResponseClaim? TakeClaim()
+        {
+            var taken = Claim;
+            Claim = null;
+            return taken;
+        }
+    }
 }

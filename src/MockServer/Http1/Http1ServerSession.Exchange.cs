@@ -1,9 +1,9 @@
 using MockKit.Http1;
 using MockKit.MockServer.Connections;
-using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Streaming;
+using MockKit.Transport;
 
 namespace MockKit.MockServer.Http1;
 
@@ -18,6 +18,7 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
     private int _sequence;
     private Http1BodyFraming _framing;
     private RequestBodyRead? _body;
+    private bool _duplexResponded;
 
     ServerConnection IExchangeTransport.Connection => _connection;
 
@@ -50,36 +51,49 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
     // A duplex response known now (enqueued or routed) reads the body while it answers.
     bool IExchangeTransport.ServesWhileBodyFlows(bool duplexClaimed) => duplexClaimed;
 
-    Task<bool> IExchangeTransport.ServeWhileBodyFlowsAsync(ResponseClaim? claim, CancellationToken cancellationToken) =>
-        ServeDuplexAsync(_head, _sequence, _framing, claim!);
+    // RFC 8441 is HTTP/2's; an HTTP/1 CONNECT is a proxy tunnel, served as a scripted exchange.
+    bool IExchangeTransport.IsExtendedConnect => false;
 
-    Task<MockResponse?> IExchangeTransport.DispatchStreamingAsync(IStreamingDispatcher dispatcher, CancellationToken cancellationToken) =>
-        DispatchStreamingAsync(_head, _sequence, _framing, dispatcher);
+    RequestBodyFlow IExchangeTransport.OpenBodyFlow()
+    {
+        // Pauses: TCP pushes back on the client while the body's reader is behind.
+        var pipe = new RequestBodyPipe(pauses: true, onConsumed: null);
+        _connection.State = "reading a request body while it is consumed";
+        return new RequestBodyFlow(pipe, ReadFlowingBodyAsync(pipe));
+    }
 
-    async ValueTask<RequestBodyOutcome> IExchangeTransport.ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken)
+    async ValueTask IExchangeTransport.EndBodyFlowAsync()
+    {
+        if (!_duplexResponded)
+        {
+            // The response broke off (or never started): close, so the body read ends too (and records the break).
+            await _connection.CloseSocketAsync().ConfigureAwait(false);
+        }
+    }
+
+    async ValueTask<(RequestBodyOutcome Outcome, Exception? Failure)> IExchangeTransport.ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken)
     {
         if (early.DoNotReadRequestBody && _framing.Kind != Http1BodyKind.None)
         {
-            return RequestBodyOutcome.NotRead;
+            return (RequestBodyOutcome.NotRead, null);
         }
 
         _connection.State = "reading a request body";
         var body = _body = await ReadBodyAsync(_framing, early.OnRequestBody).ConfigureAwait(false);
-        if (body.ParseError is { } parseError)
+        if (BodyFailure(body) is { } failure)
         {
-            RecordFailure(Build(_head, _sequence, body, new System.Net.ProtocolViolationException(parseError.Message)));
-            await RejectAsync(parseError).ConfigureAwait(false);
-            return RequestBodyOutcome.Failed;
+            return (RequestBodyOutcome.Failed, failure);
         }
 
-        if (body.Truncated)
-        {
-            RecordFailure(Build(_head, _sequence, body, new IOException(
-                $"The client closed the connection after {body.Recorder.Size} body bytes{(_framing.Length > 0 ? $" of {_framing.Length}" : string.Empty)}.")));
-            return RequestBodyOutcome.Failed;
-        }
+        return (body.TriggerFired is null ? RequestBodyOutcome.Complete : RequestBodyOutcome.TriggerFired, null);
+    }
 
-        return body.TriggerFired is null ? RequestBodyOutcome.Complete : RequestBodyOutcome.TriggerFired;
+    async ValueTask IExchangeTransport.AnswerFailedBodyAsync()
+    {
+        if (_body?.ParseError is { } malformed)
+        {
+            await RejectAsync(malformed).ConfigureAwait(false);
+        }
     }
 
     void IExchangeTransport.BeforeResponse(MockResponse response)
@@ -87,14 +101,11 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
         // Nothing: HTTP/1 has no connection settings a response could carry.
     }
 
-    Task IExchangeTransport.ServeWebSocketAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken) =>
+    Task IExchangeTransport.ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken) =>
         ServeWebSocketAsync(_head, _sequence, response, request);
 
-    async Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken)
-    {
-        using var recordedBody = new MemoryStream(request?.Body ?? [], writable: false);
-        return await WriteDuplexResponseAsync(_head, _sequence, response, recordedBody, applyStart: false).ConfigureAwait(false);
-    }
+    async Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken) =>
+        _duplexResponded = await WriteDuplexResponseAsync(_head, _sequence, response, requestBody).ConfigureAwait(false);
 
     Task IExchangeTransport.WriteResponseAsync(MockResponse response, PolicyTriggers triggers, CancellationToken cancellationToken)
     {
@@ -134,6 +145,12 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
 
         return !bodyUnread && KeepAlive(_head, response);
     }
+
+    string? IExchangeTransport.DescribeAbandonment(Exception? exception) =>
+        exception is not null && TransportFailure.IsConnectionEnd(exception) && exception is not ExchangeTerminatedException
+            && !_connection.ClosedByPolicy && !ShutdownToken.IsCancellationRequested
+            ? "the client closed the connection before the response"
+            : null;
 
     void IExchangeTransport.OnFailed(Exception exception)
     {

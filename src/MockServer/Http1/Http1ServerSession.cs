@@ -15,7 +15,7 @@ namespace MockKit.MockServer.Http1;
 /// (<c>Http1ServerSession.Exchange.cs</c>), and repeats while the connection stays open. The
 /// triggers fire in the pipeline at the moments it names; HTTP/1 adds one: before each request is
 /// read (for kept-alive connections, as soon as its first byte arrives) a response that acts at
-/// request start is taken with a bookkeeping entry (ServerConnection.ApplyRequestStartAsync).
+/// request start is taken with a bookkeeping entry (ServerExchange.ApplyBeforeRequestAsync).
 /// OnRequestBody fires after half the declared body (after the first chunk when chunked);
 /// OnResponseBody after N body bytes, via <see cref="ResponseBodyTriggerStream"/>. Every effect acts
 /// on the whole connection.
@@ -53,7 +53,7 @@ internal sealed partial class Http1ServerSession
                     return false;
                 }
 
-                if (await _connection.ApplyRequestStartAsync(Protocol.Http11).ConfigureAwait(false))
+                if (await ServerExchange.ApplyBeforeRequestAsync(_connection, Protocol.Http11).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -130,8 +130,16 @@ internal sealed partial class Http1ServerSession
         _head = head;
         _sequence = sequence;
         _body = null;
+        _duplexResponded = false;
         try
         {
+            if (head.Version == Protocol.Http10 && head.Headers.Exists(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)))
+            {
+                // RFC 9112 section 6.1: HTTP/1.0 has no transfer codings, so such a message's framing is
+                // faulty (a 1.0 hop may have passed chunked bytes along as they came): 400, then close.
+                throw Http1ParseException.BadRequest("An HTTP/1.0 request with Transfer-Encoding has faulty framing (RFC 9112 section 6.1).");
+            }
+
             _framing = Http1BodyFraming.ForRequest(head.Headers);
             HostFieldRule.Check(head);
         }
@@ -192,10 +200,11 @@ internal sealed partial class Http1ServerSession
             _rawHead, _connection.RecordingContext, head.Version, sequence, failure, body?.Recorder, body?.Trailers, body?.ChunkSizes, body?.ChunkCount ?? 0);
     }
 
+    /// <summary>Records a request rejected before its exchange started (a malformed head or framing): it is answered here, never dispatched.</summary>
     private void RecordFailure(RecordedRequest request)
     {
         _server.Log(_connection.Index, request.SequenceNumber, $"rejected: {request.Failure?.Message}");
-        _connection.Record(request);
+        _connection.RecordRejected(request);
     }
 
     /// <summary>Reads one request head.</summary>

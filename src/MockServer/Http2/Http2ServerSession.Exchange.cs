@@ -1,4 +1,3 @@
-using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Recording;
@@ -30,7 +29,7 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Reads (or skips) the request body for the pipeline, stopping at OnRequestBody's threshold.</summary>
-    internal async ValueTask<RequestBodyOutcome> ReadBodyAsync(Http2ServerStream stream, PolicyTriggers early)
+    internal async ValueTask<(RequestBodyOutcome Outcome, Exception? Failure)> ReadBodyAsync(Http2ServerStream stream, PolicyTriggers early)
     {
         DetachBodyPipe(stream);
         if (early.DoNotReadRequestBody)
@@ -40,7 +39,7 @@ internal sealed partial class Http2ServerSession
                 stream.ReadsBody = false;
             }
 
-            return RequestBodyOutcome.NotRead;
+            return (RequestBodyOutcome.NotRead, null);
         }
 
         if (early.OnRequestBody is not null)
@@ -49,7 +48,7 @@ internal sealed partial class Http2ServerSession
             await stream.WaitForBodyAsync(threshold, SessionToken).ConfigureAwait(false);
             if (!RequestComplete(stream, out _))
             {
-                return RequestBodyOutcome.TriggerFired;
+                return (RequestBodyOutcome.TriggerFired, null);
             }
         }
 
@@ -57,11 +56,10 @@ internal sealed partial class Http2ServerSession
         await stream.WaitForBodyAsync(long.MaxValue, SessionToken).ConfigureAwait(false);
         if (!RequestComplete(stream, out var failure) && failure is not null)
         {
-            RecordFailure(stream, failure);
-            return RequestBodyOutcome.Failed;
+            return (RequestBodyOutcome.Failed, failure);
         }
 
-        return RequestBodyOutcome.Complete;
+        return (RequestBodyOutcome.Complete, null);
     }
 
     /// <summary>RFC 9110 section 10.1.1 over HTTP/2: a 100 HEADERS frame before the body is read.</summary>
@@ -76,17 +74,6 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    internal Task ServeTunnelAsync(Http2ServerStream stream, ResponseClaim? claim, CancellationToken ct)
-    {
-        RequestBodyPipe pipe;
-        lock (_lock)
-        {
-            pipe = stream.BodyPipe!;
-        }
-
-        return ServeTunnelAsync(stream, pipe, claim, ct);
-    }
-
     internal bool CanStreamBody(Http2ServerStream stream)
     {
         lock (_lock)
@@ -95,7 +82,8 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    internal Task<MockResponse?> DispatchStreamingAsync(Http2ServerStream stream, IStreamingDispatcher dispatcher, CancellationToken ct)
+    /// <summary>The body pipe the stream got as its HEADERS arrived (see AttachTunnelPipe, OpenStream), and when the body ends.</summary>
+    internal RequestBodyFlow OpenBodyFlow(Http2ServerStream stream)
     {
         RequestBodyPipe pipe;
         lock (_lock)
@@ -103,7 +91,65 @@ internal sealed partial class Http2ServerSession
             pipe = stream.BodyPipe!;
         }
 
-        return DispatchStreamingAsync(stream, pipe, dispatcher, ct);
+        return new RequestBodyFlow(pipe, BodyEndedAsync(stream));
+    }
+
+    /// <summary>Null when the request body ended whole; otherwise why not (a client reset, a malformed body, the connection's end).</summary>
+    private async Task<Exception?> BodyEndedAsync(Http2ServerStream stream)
+    {
+        try
+        {
+            // Not the stream's token: a client reset completes the wait with a failure to record.
+            await stream.WaitForBodyAsync(long.MaxValue, SessionToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The session's end may race the body's: a body that did end is whole.
+            return RequestComplete(stream, out _) ? null : new IOException("The connection ended before the request body did.");
+        }
+
+        return RequestComplete(stream, out var failure) ? null : failure ?? new IOException("The request body did not end.");
+    }
+
+    /// <summary>After a tunnel's response: a client still sending is told to stop (see <see cref="EndTunnel"/>).</summary>
+    internal void EndBodyFlow(Http2ServerStream stream)
+    {
+        if (stream.Head!.Protocol is not null)
+        {
+            EndTunnel(stream);
+        }
+    }
+
+    /// <summary>A stream the client reset before our response ended (END_STREAM) was abandoned.</summary>
+    internal string? DescribeAbandonment(Http2ServerStream stream)
+    {
+        lock (_lock)
+        {
+            return stream.ResetByPeer ? $"the client reset the stream ({RfcName(stream.PeerResetCode)})" : null;
+        }
+    }
+
+    /// <summary>The code's name as RFC 9113 section 7 writes it (CANCEL, NO_ERROR), or its hex value when unknown.</summary>
+    private static string RfcName(Http2ErrorCode code)
+    {
+        if (!Enum.IsDefined(code))
+        {
+            return $"0x{(uint)code:x}";
+        }
+
+        var name = code.ToString();
+        var rfc = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]))
+            {
+                rfc.Append('_');
+            }
+
+            rfc.Append(char.ToUpperInvariant(name[i]));
+        }
+
+        return rfc.ToString();
     }
 
     /// <summary>SETTINGS the response carries go out before anything else of it.</summary>
@@ -115,12 +161,12 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    internal Task ServeWebSocketAsync(Http2ServerStream stream, MockResponse response, RecordedRequest? request, CancellationToken ct) =>
-        RespondWithHandlerAsync(stream, request ?? Build(stream, null), response, ct);
+    internal Task ServeWebSocketAsync(Http2ServerStream stream, MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken ct) =>
+        ServeWebSocketAsync(stream, request ?? Build(stream, null), response, tunnel, ct);
 
-    internal async Task<bool> ServeDuplexAsync(Http2ServerStream stream, MockResponse response, RecordedRequest? request, CancellationToken ct)
+    internal async Task<bool> ServeDuplexAsync(Http2ServerStream stream, MockResponse response, Stream requestBody, CancellationToken ct)
     {
-        await RespondWithHandlerAsync(stream, request ?? Build(stream, null), response, ct).ConfigureAwait(false);
+        await RunDuplexAsync(stream, requestBody, response, ct).ConfigureAwait(false);
         return false; // A stream carries one exchange.
     }
 
@@ -190,8 +236,21 @@ internal sealed partial class Http2ServerSession
     {
         try
         {
+            bool requestEnded;
+            lock (_lock)
+            {
+                requestEnded = stream.RequestEnded;
+            }
+
             QueueHeaders(stream, [new(":status", "431")], endStream: true);
-            QueueReset(stream.Id, Http2ErrorCode.NoError, stream);
+            if (!requestEnded)
+            {
+                // RFC 9113 section 8.1: the response is complete, so a client still sending is told to
+                // stop. A request that ended is closed with our END_STREAM; a reset after it makes the
+                // runtime's client report the reset instead of the 431 it already has.
+                QueueReset(stream.Id, Http2ErrorCode.NoError, stream);
+            }
+
             await FlushAsync(stream.Lifetime.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -256,9 +315,10 @@ internal sealed partial class Http2ServerSession
         return RecordedRequestFactory.Http2(stream.Head!, _connection.RecordingContext, _protocol, stream.Sequence, failure, body, size, trailers);
     }
 
+    /// <summary>Records a stream rejected before its exchange started (malformed or refused HEADERS, a header list over the limit).</summary>
     private void RecordFailure(Http2ServerStream stream, Exception failure)
     {
         Log($"stream {stream.Id} rejected: {failure.Message}");
-        _connection.Record(Build(stream, failure));
+        _connection.RecordRejected(Build(stream, failure));
     }
 }

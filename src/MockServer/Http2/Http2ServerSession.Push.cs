@@ -23,7 +23,7 @@ internal sealed partial class Http2ServerSession
                 // Section 8.4: "A server MUST NOT send a PUSH_PROMISE ... if SETTINGS_ENABLE_PUSH is 0".
                 var refused = new InvalidOperationException($"Push of {push.Path} skipped: the client disabled server push (SETTINGS_ENABLE_PUSH = 0).");
                 Log(refused.Message);
-                _connection.Record(RecordedRequestFactory.Push(push.Method, push.Path, scheme, authority, headers, _connection.RecordingContext, _protocol, sequence, refused));
+                _connection.RecordPushed(RecordedRequestFactory.Push(push.Method, push.Path, scheme, authority, headers, _connection.RecordingContext, _protocol, sequence, refused));
                 continue;
             }
 
@@ -38,7 +38,7 @@ internal sealed partial class Http2ServerSession
                 _streams.Add(id, pushed);
             }
 
-            _connection.Record(RecordedRequestFactory.Push(push.Method, push.Path, scheme, authority, headers, _connection.RecordingContext, _protocol, sequence, null));
+            _connection.RecordPushed(RecordedRequestFactory.Push(push.Method, push.Path, scheme, authority, headers, _connection.RecordingContext, _protocol, sequence, null));
             List<HpackHeaderField> promised = [new(":method", push.Method), new(":path", push.Path), new(":scheme", scheme), new(":authority", authority)];
             promised.AddRange(headers.Select(h => new HpackHeaderField(h.Key, Latin1(h.Value))));
             Queue(w =>

@@ -232,6 +232,7 @@ internal sealed partial class Http2ServerSession : IHttp2FrameSink
             if (stream.State.OnReceive(Http2FrameType.RstStream, false))
             {
                 stream.ResetByPeer = true;
+                stream.PeerResetCode = code;
                 _resetStreams.OnResetByPeer(stream.Id);
             }
 

@@ -295,11 +295,11 @@ internal sealed partial class Http2ServerSession
             }
 
             stream.RequestEnded |= endStream;
-            if (stream.Head?.ContentLength is { } declared && stream.Body.Size > declared)
-            {
-                CheckContentLength(stream);
-            }
-            else if (endStream)
+
+            // A body the exchange chose not to read (DoNotReadRequestBody) is not counted, so its
+            // content-length cannot be checked: DATA arriving after that choice must not reset the
+            // stream with PROTOCOL_ERROR under the response being written.
+            if (stream.ReadsBody && (endStream || (stream.Head?.ContentLength is { } declared && stream.Body.Size > declared)))
             {
                 CheckContentLength(stream);
             }

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
-using MockKit.MockServer.Dispatching;
-using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Streaming;
 using MockKit.MockServer.WebSockets;
@@ -11,7 +9,8 @@ using MockKit.MockServer.WebSockets;
 namespace MockKit.MockServer.Http2;
 
 /// <summary>
-/// Exchanges answered while the request's DATA still flows: an RFC 8441 extended CONNECT carrying a
+/// HTTP/2's framing of the exchanges answered while the request's DATA still flows (the pipeline,
+/// ServerExchange.BodyFlow.cs, records and dispatches them): an RFC 8441 extended CONNECT carrying a
 /// WebSocket (<see cref="MockResponse.WebSocketHandler"/>: <c>:status 200</c>, then the stream's DATA
 /// in both directions is the WebSocket's byte stream), and a <see cref="MockResponse.DuplexHandler"/>
 /// (HEADERS first, then the handler reads the body through the stream's <see cref="RequestBodyPipe"/>,
@@ -43,113 +42,52 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    /// <summary>An extended CONNECT, or a duplex exchange whose response was claimed as its HEADERS arrived.</summary>
-    private async Task ServeTunnelAsync(Http2ServerStream stream, RequestBodyPipe pipe, ResponseClaim? claim, CancellationToken ct)
-    {
-        var head = stream.Head!;
-        if (head.Protocol is null)
-        {
-            // Duplex: a bound claim, so dispatch returns the claimed response; recorded when the body ended.
-            var response = await _server.DispatchAsync(BuildHead(stream), claim, ct).ConfigureAwait(false);
-            var recording = RecordWhenBodyEndsAsync(stream);
-            try
-            {
-                await RunDuplexAsync(stream, pipe.Reader, response, applyStart: true, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                await pipe.Reader.DisposeAsync().ConfigureAwait(false); // The rest is only recorded (and credited).
-                await recording.ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        // RFC 8441 section 5: the CONNECT is the whole request; what follows on the stream is the
-        // tunnel's bytes, not a body, so it is recorded now.
-        var request = Build(stream, null);
-        _connection.RecordForDispatch(request);
-        _connection.State = "HTTP/2: dispatching an extended CONNECT";
-        var answer = await _server.DispatchAsync(request, claim, ct).ConfigureAwait(false);
-        if (answer.WebSocketHandler is null && answer.DuplexHandler is null)
-        {
-            // Answered like any request (e.g. a scripted 404 refusing the WebSocket).
-            DetachBodyPipe(stream);
-            await ServerExchange.RespondAsync(stream, answer, request, bodyUnread: false, ct).ConfigureAwait(false);
-            EndTunnel(stream);
-            return;
-        }
-
-        await RespondWithHandlerAsync(stream, request, answer, ct, pipe.Reader).ConfigureAwait(false);
-    }
-
     /// <summary>
-    /// Runs the response's WebSocket or duplex handler. <paramref name="tunnel"/> is the live request
-    /// DATA; without it (dispatched after the whole body) the handler reads the recorded body.
+    /// Serves a WebSocket response: the RFC 8441 handshake checked (refused with 400/426), then
+    /// <c>:status 200</c> and the handler over <paramref name="tunnel"/> (the live request DATA) and
+    /// this stream's DATA. The pipeline applied OnResponseStart before.
     /// </summary>
-    private async Task RespondWithHandlerAsync(Http2ServerStream stream, RecordedRequest request, MockResponse response, CancellationToken ct, Stream? tunnel = null)
+    private async Task ServeWebSocketAsync(Http2ServerStream stream, RecordedRequest request, MockResponse response, Stream? tunnel, CancellationToken ct)
     {
         var head = stream.Head!;
-        if (response.WebSocketHandler is { } handler)
+        var handler = response.WebSocketHandler!;
+        string? subprotocol;
+        try
         {
-            string? subprotocol;
-            try
-            {
-                subprotocol = WebSocketHandshake.ValidateExtendedConnect(head.Method!, head.Protocol, head.Fields, response);
-            }
-            catch (WebSocketHandshakeException e)
-            {
-                request.Failure ??= e; // Before any response byte, as a dispatcher's verdict would be.
-                _server.ObserveOutcome(request);
-                Log($"stream {stream.Id}: WebSocket handshake refused: {e.Message}");
-                await RefuseAsync(stream, e, ct).ConfigureAwait(false);
-                EndTunnel(stream);
-                return;
-            }
-
+            subprotocol = WebSocketHandshake.ValidateExtendedConnect(head.Method!, head.Protocol, head.Fields, response);
+        }
+        catch (WebSocketHandshakeException e)
+        {
+            request.Failure ??= e; // Before any response byte, as a dispatcher's verdict would be.
             _server.ObserveOutcome(request);
-            List<HpackHeaderField> fields = [new(":status", "200")];
-            foreach (var field in Fields(response.Headers, []))
-            {
-                if (field.Name != "content-length" && field.Name != "sec-websocket-accept")
-                {
-                    fields.Add(field);
-                }
-            }
-
-            QueueHeaders(stream, fields, endStream: false);
-            await FlushAsync(ct).ConfigureAwait(false);
-            _server.OnResponseSent(_connection, stream.Sequence, 200, Protocol.Http2);
-            _connection.State = "HTTP/2: WebSocket";
-            var upgraded = new StreamPair(tunnel ?? Stream.Null, new Http2TunnelWriteStream(ResponseSink(stream, response.Effective, ct, out _)));
-            await WebSocketSession.RunAsync(upgraded, subprotocol, handler, request, line => Log($"stream {stream.Id}: {line}"), ct).ConfigureAwait(false);
-            await EndStreamQuietlyAsync(stream, ct).ConfigureAwait(false);
-            EndTunnel(stream);
+            Log($"stream {stream.Id}: WebSocket handshake refused: {e.Message}");
+            await RefuseAsync(stream, e, ct).ConfigureAwait(false);
             return;
         }
 
-        using var recorded = tunnel is null ? new MemoryStream(request.Body, writable: false) : null;
-        // Through the tunnel OnResponseStart is this writer's; after dispatch the pipeline applied it.
-        await RunDuplexAsync(stream, tunnel ?? recorded!, response, applyStart: tunnel is not null, ct).ConfigureAwait(false);
-        if (head.Protocol is not null)
+        _server.ObserveOutcome(request);
+        List<HpackHeaderField> fields = [new(":status", "200")];
+        foreach (var field in Fields(response.Headers, []))
         {
-            EndTunnel(stream);
+            if (field.Name != "content-length" && field.Name != "sec-websocket-accept")
+            {
+                fields.Add(field);
+            }
         }
+
+        QueueHeaders(stream, fields, endStream: false);
+        await FlushAsync(ct).ConfigureAwait(false);
+        _server.OnResponseSent(_connection, stream.Sequence, 200, Protocol.Http2);
+        _connection.State = "HTTP/2: WebSocket";
+        var upgraded = new StreamPair(tunnel ?? Stream.Null, new Http2TunnelWriteStream(ResponseSink(stream, response.Effective, ct, out _)));
+        await WebSocketSession.RunAsync(upgraded, subprotocol, handler, request, line => Log($"stream {stream.Id}: {line}"), ct).ConfigureAwait(false);
+        await EndStreamQuietlyAsync(stream, ct).ConfigureAwait(false);
     }
 
     /// <summary>HEADERS, then the duplex handler writing DATA while it reads <paramref name="requestBody"/>, then END_STREAM (or trailers).</summary>
-    private async Task RunDuplexAsync(Http2ServerStream stream, Stream requestBody, MockResponse response, bool applyStart, CancellationToken ct)
+    private async Task RunDuplexAsync(Http2ServerStream stream, Stream requestBody, MockResponse response, CancellationToken ct)
     {
         var triggers = response.Effective;
-        if (applyStart && triggers.OnResponseStart is { } startEffect)
-        {
-            Log($"stream {stream.Id}: {ServerConnection.DescribeSource(response, response.OnResponseStart)}: {startEffect} instead of a response");
-            if (await startEffect.ApplyAsync(stream, ct).ConfigureAwait(false))
-            {
-                return;
-            }
-        }
-
         // No content-length: the length is whatever the handler writes.
         QueueHeaders(stream, ResponseFields(response, addLength: false), endStream: false);
         await FlushAsync(ct).ConfigureAwait(false);
@@ -201,29 +139,6 @@ internal sealed partial class Http2ServerSession
         }
 
         return sink;
-    }
-
-    /// <summary>Waits for the request body's end and records the request (or its failure).</summary>
-    private async Task RecordWhenBodyEndsAsync(Http2ServerStream stream)
-    {
-        try
-        {
-            // Not the stream's token: a client reset completes the wait with a failure to record.
-            await stream.WaitForBodyAsync(long.MaxValue, SessionToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            RecordFailure(stream, new IOException("The connection ended before the request body did."));
-            return;
-        }
-
-        if (!RequestComplete(stream, out var failure))
-        {
-            RecordFailure(stream, failure ?? new IOException("The request body did not end."));
-            return;
-        }
-
-        _connection.Record(Build(stream, null));
     }
 
     /// <summary>400, or 426 with <c>sec-websocket-version: 13</c>, with the reason as text.</summary>

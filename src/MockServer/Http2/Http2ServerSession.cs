@@ -324,7 +324,7 @@ internal sealed partial class Http2ServerSession : IDisposable
                 _input.AdvanceTo(buffer.End);
                 var failure = new Http2ConnectionException(Http2ErrorCode.ProtocolError,
                     $"The client did not send the HTTP/2 connection preface (RFC 9113 section 3.4); it sent '{line}'.");
-                _connection.Record(RecordedRequestFactory.Malformed(line, _connection.NextSequenceNumber(), _connection.Index, _protocol, _connection.Handshake, failure));
+                _connection.RecordRejected(RecordedRequestFactory.Malformed(line, _connection.NextSequenceNumber(), _connection.Index, _protocol, _connection.Handshake, failure));
                 Log(failure.Message);
                 return false;
             }

@@ -1,8 +1,6 @@
 using MockKit.MockServer.Connections;
-using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
-using MockKit.MockServer.Streaming;
 
 namespace MockKit.MockServer.Http2;
 
@@ -45,25 +43,29 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
 
     bool IExchangeTransport.ServesWhileBodyFlows(bool duplexClaimed) => _session.ServesWhileBodyFlows(this, duplexClaimed);
 
-    async Task<bool> IExchangeTransport.ServeWhileBodyFlowsAsync(ResponseClaim? claim, CancellationToken cancellationToken)
+    bool IExchangeTransport.IsExtendedConnect => Head!.Protocol is not null;
+
+    RequestBodyFlow IExchangeTransport.OpenBodyFlow() => _session.OpenBodyFlow(this);
+
+    ValueTask IExchangeTransport.EndBodyFlowAsync()
     {
-        await _session.ServeTunnelAsync(this, claim, cancellationToken).ConfigureAwait(false);
-        return false; // A stream carries one exchange.
+        _session.EndBodyFlow(this);
+        return ValueTask.CompletedTask;
     }
 
-    Task<MockResponse?> IExchangeTransport.DispatchStreamingAsync(IStreamingDispatcher dispatcher, CancellationToken cancellationToken) =>
-        _session.DispatchStreamingAsync(this, dispatcher, cancellationToken);
-
-    ValueTask<RequestBodyOutcome> IExchangeTransport.ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken) =>
+    ValueTask<(RequestBodyOutcome Outcome, Exception? Failure)> IExchangeTransport.ReadBodyAsync(PolicyTriggers early, CancellationToken cancellationToken) =>
         _session.ReadBodyAsync(this, early);
+
+    // The session reset the stream (or the client did): there is nothing to answer on.
+    ValueTask IExchangeTransport.AnswerFailedBodyAsync() => ValueTask.CompletedTask;
 
     void IExchangeTransport.BeforeResponse(MockResponse response) => _session.BeforeResponse(response);
 
-    Task IExchangeTransport.ServeWebSocketAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken) =>
-        _session.ServeWebSocketAsync(this, response, request, cancellationToken);
+    Task IExchangeTransport.ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken) =>
+        _session.ServeWebSocketAsync(this, response, request, tunnel, cancellationToken);
 
-    Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, RecordedRequest? request, CancellationToken cancellationToken) =>
-        _session.ServeDuplexAsync(this, response, request, cancellationToken);
+    Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken) =>
+        _session.ServeDuplexAsync(this, response, requestBody, cancellationToken);
 
     Task IExchangeTransport.WriteResponseAsync(MockResponse response, PolicyTriggers triggers, CancellationToken cancellationToken) =>
         _session.WriteResponseAsync(this, response, triggers, cancellationToken);
@@ -75,6 +77,8 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
 
     // A stream carries one exchange.
     ValueTask<bool> IExchangeTransport.FinishAsync(MockResponse response, PolicyTriggers triggers, bool bodyUnread) => ValueTask.FromResult(false);
+
+    string? IExchangeTransport.DescribeAbandonment(Exception? exception) => _session.DescribeAbandonment(this);
 
     void IExchangeTransport.OnFailed(Exception exception) => _session.OnExchangeFailed(this, exception);
 

@@ -82,6 +82,9 @@ internal sealed partial class Http2ServerStream : ISocketEffectTarget, IHttp2Fra
     /// </summary>
     public bool ResetByPeer { get; set; }
 
+    /// <summary>The code of the client's RST_STREAM when <see cref="ResetByPeer"/>. Guarded by the session lock.</summary>
+    public Http2ErrorCode PeerResetCode { get; set; }
+
     /// <summary>False once the exchange decided not to read the body (DoNotReadRequestBody). Guarded by the session lock.</summary>
     public bool ReadsBody { get; set; } = true;
 

@@ -50,6 +50,23 @@ public sealed class MalformedRequestTests
         (await client.GetStringAsync(server.Url("/"))).ShouldBe("for the well-behaved");
     }
 
+    [Theory]
+    [InlineData("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")]
+    [InlineData("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello")]
+    public async Task An_HTTP10_request_with_Transfer_Encoding_has_faulty_framing(string request)
+    {
+        // RFC 9112 section 6.1: treated as faulty framing even with a Content-Length; answered 400, then closed.
+        await using var server = new MockWebServer();
+        server.Enqueue(new MockResponse("not for this one"));
+        await using var raw = await RawConnection.OpenAsync(server);
+        await raw.SendAsync(request);
+
+        var response = await raw.ReadToEndAsync();
+        response.ShouldStartWith("HTTP/1.1 400 ");
+        response.ShouldContain("Connection: close\r\n");
+        server.TakeRequest().Failure.ShouldBeOfType<System.Net.ProtocolViolationException>().Message.ShouldContain("RFC 9112 section 6.1");
+    }
+
     [Fact]
     public async Task An_oversized_header_section_gets_431()
     {

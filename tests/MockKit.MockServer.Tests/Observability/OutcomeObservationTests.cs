@@ -75,6 +75,51 @@ public sealed class OutcomeObservationTests
         logger.Collector.GetSnapshot().Where(e => e.Id.Id is 2003 or 2004).ShouldHaveSingleItem().Id.Id.ShouldBe(2003);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_duplex_exchange_claimed_on_arrival_is_recorded_and_observed_once(bool http2)
+    {
+        var logger = new FakeLogger();
+        await using var server = new MockWebServer { Logger = logger };
+        if (http2)
+        {
+            server.Protocols = [Protocol.H2PriorKnowledge];
+        }
+
+        using var requests = new MetricCollector<long>(server, "MockKit.MockServer", "mockkit.server.requests");
+        server.Enqueue(new MockResponse
+        {
+            DuplexHandler = async (requestBody, responseBody, ct) =>
+            {
+                await requestBody.CopyToAsync(responseBody, ct);
+            },
+        });
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("/echo"))
+        {
+            Content = new StringContent("ping"),
+            Version = http2 ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        using var response = await client.SendAsync(request);
+
+        (await response.Content.ReadAsStringAsync()).ShouldBe("ping");
+        server.TakeRequest().BodyText.ShouldBe("ping");
+
+        // Recorded (TakeRequest saw it) and observed just after: once observed, it must be the only observation.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (requests.GetMeasurementSnapshot().Count == 0)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        requests.GetMeasurementSnapshot().ShouldHaveSingleItem();
+        logger.Collector.GetSnapshot().Where(e => e.Id.Id is 2003 or 2004).ShouldHaveSingleItem().Id.Id.ShouldBe(2003);
+        server.RequestCount.ShouldBe(1);
+    }
+
     // The outcome is observed before the first response byte, so by the time the client has the
     // response both the failure measurement and the log entry exist: no waiting needed.
     private static void ShouldBeObservedAsFailure<TFailure>(MetricCollector<long> failures, FakeLogger logger)

@@ -33,6 +33,30 @@ public sealed class PolicyTableTests
         return rows;
     }
 
+    /// <summary>
+    /// The response triggers on a duplex response claimed on arrival (served while the request body
+    /// flows, through the pipeline's body-flow path): the client observes what it observes for the
+    /// scripted response with the same trigger and effect.
+    /// </summary>
+    public static TheoryData<string, string, string> DuplexRows()
+    {
+        var rows = new TheoryData<string, string, string>();
+        foreach (var (name, expected) in DuplexExpectations)
+        {
+            var parts = expected.Split(" || ");
+            rows.Add(Duplex + name, "http/1.1", parts[0]);
+            rows.Add(Duplex + name, "h2c", parts[1]);
+            rows.Add(Duplex + name, "h2", parts.Length > 2 ? parts[2] : parts[1]);
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(DuplexRows))]
+    public Task Duplex_policy_acts_at_its_moment(string row, string protocol, string expected) =>
+        Policy_acts_at_its_moment(row, protocol, expected);
+
     [Theory]
     [MemberData(nameof(Rows))]
     public async Task Policy_acts_at_its_moment(string row, string protocol, string expected)
@@ -177,6 +201,18 @@ public sealed class PolicyTableTests
 
     private static MockResponse Respond(SocketPolicy policy) => new(ResponseBody) { SocketPolicy = policy };
 
+    private const string Duplex = "Duplex ";
+
+    /// <summary>Reads the whole request body as it arrives, then writes <see cref="ResponseBody"/>.</summary>
+    private static MockResponse DuplexResponse() => new()
+    {
+        DuplexHandler = async (requestBody, responseBody, ct) =>
+        {
+            await requestBody.CopyToAsync(Stream.Null, ct);
+            await responseBody.WriteAsync(System.Text.Encoding.ASCII.GetBytes(ResponseBody), ct);
+        },
+    };
+
     private static readonly Dictionary<string, Func<SocketEffect>> Effects = new()
     {
         ["CloseSocket"] = () => new SocketEffect.CloseSocket(),
@@ -223,6 +259,7 @@ public sealed class PolicyTableTests
             foreach (var (effect, make) in Effects)
             {
                 responses[$"{trigger} x {effect}"] = () => set(new MockResponse(ResponseBody), make());
+                responses[$"{Duplex}{trigger} x {effect}"] = () => set(DuplexResponse(), make());
             }
         }
 
@@ -238,6 +275,22 @@ public sealed class PolicyTableTests
     /// ShutdownInput while responding) are left out: what the client sees then depends on which of
     /// the two directions it notices first, so they have their own tests (Http1RequestBodyHalfCloseTests).
     /// </summary>
+    /// <summary>
+    /// The duplex rows: the response triggers whose outcome does not hang on a half-close race. A duplex
+    /// request is recorded when its body ended, so a socket closed (or the stream reset) over HTTP/2
+    /// before the client's END_STREAM arrived records the body's break (IOException) instead.
+    /// </summary>
+    private static readonly (string Row, string Expected)[] DuplexExpectations =
+    [
+        ("OnResponseStart x CloseSocket", "no response | POST ok || no response | POST ok or no response | POST IOException"),
+        ("OnResponseStart x CloseStream", "no response | POST ok || no response (h2 error Cancel) | POST ok or no response (h2 error Cancel) | POST IOException"),
+        ("OnResponseStart x Stall", "stalled | POST ok || stalled | POST ok"),
+        ("OnResponseBody x CloseSocket", "200, body cut | POST ok || 200, body cut | POST ok or no response | POST ok or 200, body cut | POST IOException or no response | POST IOException"),
+        ("OnResponseBody x CloseStream", "200, body cut | POST ok || 200, body cut (h2 error Cancel) | POST ok or 200, body cut (h2 error Cancel) | POST IOException"),
+        ("OnResponseEnd x CloseSocket", "200, 4096 bytes | POST ok || 200, 4096 bytes | POST ok"),
+        ("OnResponseEnd x ShutdownConnection", "200, 4096 bytes | POST ok || 200, 4096 bytes | POST ok"),
+    ];
+
     private static readonly (string Row, string Expected)[] Expectations =
     [
         ("KeepOpen", "200, 4096 bytes | POST ok || 200, 4096 bytes | POST ok"),

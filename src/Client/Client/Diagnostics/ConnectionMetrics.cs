@@ -29,12 +29,18 @@ internal sealed class ConnectionMetrics(ClientMetrics metrics, PooledConnection 
     public static TagList Tags(PooledConnection connection)
     {
         var route = connection.Route;
+
+        // A connection to an HTTP proxy that forwards absolute-form requests (no tunnel) carries
+        // requests for any origin, so it is tagged as the runtime tags its proxy connections: the
+        // proxy's host as server.address and server.port 0 (SocketsHttpHandler, .NET 10, side by side
+        // in ProxiedConnectionTagsTests). A tunnel (CONNECT) belongs to its one origin.
+        var viaProxy = route.Proxy is not null && !route.RequiresTunnel;
         var tags = new TagList
         {
             { HttpTags.ProtocolVersion, HttpTags.Version(connection.Protocol) },
             { HttpTags.UrlScheme, route.Scheme },
-            { HttpTags.ServerAddress, route.Host },
-            { HttpTags.ServerPort, route.Port },
+            { HttpTags.ServerAddress, viaProxy ? route.Proxy!.IdnHost : route.Host },
+            { HttpTags.ServerPort, viaProxy ? 0 : route.Port },
             { HttpTags.PeerAddress, route.SocketAddress.Address.ToString() },
         };
         return tags;
