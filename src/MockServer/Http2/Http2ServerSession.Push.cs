@@ -18,7 +18,7 @@ internal sealed partial class Http2ServerSession
         {
             var sequence = _connection.NextSequenceNumber();
             var headers = push.Headers.Select(h => new KeyValuePair<string, string>(h.Key.ToLowerInvariant(), h.Value)).ToList();
-            if (!_peerEnablePush)
+            if (!_core.PeerEnablePush)
             {
                 // Section 8.4: "A server MUST NOT send a PUSH_PROMISE ... if SETTINGS_ENABLE_PUSH is 0".
                 var refused = new InvalidOperationException($"Push of {push.Path} skipped: the client disabled server push (SETTINGS_ENABLE_PUSH = 0).");
@@ -48,7 +48,7 @@ internal sealed partial class Http2ServerSession
                     return;
                 }
 
-                _frames.HeaderBlocks.WritePushPromise(w, stream.Id, pushed.Id, promised, _peerMaxFrameSize);
+                _frames.HeaderBlocks.WritePushPromise(w, stream.Id, pushed.Id, promised, _core.PeerMaxFrameSize);
             });
             try
             {
