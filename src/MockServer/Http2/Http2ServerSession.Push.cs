@@ -30,12 +30,11 @@ internal sealed partial class Http2ServerSession
             Http2ServerStream pushed;
             lock (_lock)
             {
-                var id = _nextPushStreamId;
-                _nextPushStreamId += 2;
+                var id = _streams.NextLocalStreamId();
                 var state = new Http2StreamStateMachine(id);
                 state.Reserve(local: true);
                 pushed = new Http2ServerStream(this, id, sequence, state, _peerInitialWindowSize, 0, 0) { IsPush = true };
-                _streams.Add(id, pushed);
+                _streams.Add(pushed);
             }
 
             _connection.Record(RecordedRequestFactory.Push(push.Method, push.Path, scheme, authority, headers, _connection.RecordingContext, _protocol, sequence, null));

@@ -111,30 +111,6 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
         }
     }
 
-    void IHttp2ConnectionListener.OnStreamWindowUpdate(int streamId, int increment)
-    {
-        Http2ServerStream? stream;
-        lock (_lock)
-        {
-            if (!_streams.TryGetValue(streamId, out stream))
-            {
-                if (streamId > _lastClientStreamId && (streamId & 1) == 1)
-                {
-                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"WINDOW_UPDATE on idle stream {streamId}.");
-                }
-
-                return; // Closed streams: WINDOW_UPDATE may still be in flight (section 6.9).
-            }
-
-            if (!stream.State.OnReceive(Http2FrameType.WindowUpdate, false))
-            {
-                return;
-            }
-        }
-
-        stream.SendWindow.OnWindowUpdate(increment);
-    }
-
     void IHttp2ConnectionListener.OnReset(int streamId, Http2ErrorCode code)
     {
         Http2ServerStream? stream;
@@ -143,7 +119,7 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
         {
             if (!_streams.TryGetValue(streamId, out stream))
             {
-                if (streamId > _lastClientStreamId && (streamId & 1) == 1)
+                if (_streams.IsIdle(streamId))
                 {
                     // Section 6.4: RST_STREAM on an idle stream is a connection error of type PROTOCOL_ERROR.
                     throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"RST_STREAM on idle stream {streamId}.");

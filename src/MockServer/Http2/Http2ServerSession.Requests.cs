@@ -27,7 +27,7 @@ internal sealed partial class Http2ServerSession
         bool isNew;
         lock (_lock)
         {
-            isNew = id > _lastClientStreamId;
+            isNew = _streams.IsIdle(id);
             _streams.TryGetValue(id, out stream);
             if (!isNew && stream is null)
             {
@@ -62,7 +62,7 @@ internal sealed partial class Http2ServerSession
         string? refusal;
         lock (_lock)
         {
-            _lastClientStreamId = id;
+            _streams.OnPeerStreamOpened(id);
             var state = new Http2StreamStateMachine(id);
             state.OnReceive(Http2FrameType.Headers, endStream);
             stream = new Http2ServerStream(this, id, sequence, state, _peerInitialWindowSize, _core.LocalSettings.InitialWindowSize, _server.BodyLimit)
@@ -85,7 +85,7 @@ internal sealed partial class Http2ServerSession
                 : null;
             if (refusal is null)
             {
-                _streams.Add(id, stream);
+                _streams.Add(stream);
                 _activeClientStreams++;
             }
         }
@@ -228,7 +228,7 @@ internal sealed partial class Http2ServerSession
         {
             if (!_streams.TryGetValue(id, out stream))
             {
-                if (id > _lastClientStreamId)
+                if (_streams.IsIdle(id))
                 {
                     throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"DATA on idle stream {id}.");
                 }

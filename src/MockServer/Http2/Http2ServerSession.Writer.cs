@@ -111,7 +111,7 @@ internal sealed partial class Http2ServerSession
             }
 
             _goAwaySent = true;
-            last = _lastClientStreamId;
+            last = _streams.LastPeerStreamId;
             finish = _streams.Count == 0;
         }
 

@@ -103,7 +103,7 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly CancellationTokenSource _sessionEnd;
     private readonly PipeReader _input;
     private readonly Http2ConnectionCore _core;                             // Settings, PING, connection windows, the frame switch.
-    private readonly Dictionary<int, Http2ServerStream> _streams = [];      // Guarded by _lock.
+    private readonly Http2StreamTable<Http2ServerStream> _streams = new(Http2Role.Server); // Guarded by _lock.
     private readonly Http2ResetStreams _resetStreams = new();                // Guarded by _lock: who reset the streams no longer in _streams.
     private readonly Dictionary<int, Task<Task>> _exchanges = [];           // Guarded by _lock: StartNew's task, whose result is the exchange.
     private readonly Func<object?, Task> _runExchange;                      // Made once: starting an exchange allocates no delegate.
@@ -115,8 +115,6 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly Http2FloodGuard _windowUpdates;
     private readonly Http2FloodGuard _priorities;
     private readonly string _fallbackAuthority;
-    private int _lastClientStreamId;   // Guarded by _lock.
-    private int _nextPushStreamId = 2; // Guarded by _lock.
     private int _activeClientStreams;  // Guarded by _lock.
     private int _maxConcurrentStreams; // Guarded by _lock: the latest value we announced.
     private bool _goAwaySent;          // Guarded by _lock.
@@ -140,7 +138,7 @@ internal sealed partial class Http2ServerSession : IDisposable
         _windowUpdates = new Http2FloodGuard("WINDOW_UPDATE", WindowUpdateLimit, FloodWindow, time);
         _priorities = new Http2FloodGuard("PRIORITY", PriorityLimit, FloodWindow, time);
         _frames = new Http2FrameQueue(connection.Transport, MaxQueuedControlFrames, OnWriteQueueFull);
-        _core = new Http2ConnectionCore(Http2Role.Server, this, _frames,
+        _core = new Http2ConnectionCore(Http2Role.Server, this, _streams, _lock, _frames,
             new HpackDecoder(Http2Constants.DefaultHeaderTableSize, _server.MaxRequestHeadBytes), Http2Constants.DefaultInitialWindowSize);
         _runExchange = stream => RunExchangeAsync((Http2ServerStream)stream!);
         _runTooLarge = stream => TooLargeAsync((Http2ServerStream)stream!);

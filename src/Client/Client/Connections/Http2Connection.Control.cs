@@ -18,7 +18,7 @@ internal sealed partial class Http2Connection
             {
                 stream.State!.OnReceive(Http2FrameType.RstStream, false);
             }
-            else if (streamId > _lastStreamId)
+            else if (_streams.IsIdle(streamId))
             {
                 throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"RST_STREAM on idle stream {streamId}.");
             }
@@ -119,9 +119,9 @@ internal sealed partial class Http2Connection
             _goAwayReceived = true;
             _goAwayDescription = goAway.Describe();
             _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, goAway.LastStreamId);
-            foreach (var (id, stream) in _streams)
+            foreach (var stream in _streams.Values)
             {
-                if (id > _goAwayLastStreamId)
+                if (stream.Id > _goAwayLastStreamId)
                 {
                     unprocessed.Add(stream);
                 }
@@ -140,20 +140,5 @@ internal sealed partial class Http2Connection
         {
             ReturnCredit(stream.Fail(NotProcessed($"GOAWAY({goAway.ErrorCode}) with last stream {goAway.LastStreamId} arrived before stream {stream.Id} was processed")));
         }
-    }
-
-    void IHttp2ConnectionListener.OnStreamWindowUpdate(int streamId, int increment)
-    {
-        Http2ClientStream? stream;
-        lock (_lock)
-        {
-            stream = _streams.GetValueOrDefault(streamId);
-            if (stream is null && streamId > _lastStreamId)
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"WINDOW_UPDATE on idle stream {streamId}.");
-            }
-        }
-
-        stream?.SendWindow?.OnWindowUpdate(increment);
     }
 }

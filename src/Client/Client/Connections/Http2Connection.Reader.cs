@@ -278,9 +278,10 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
         {
             if (!_streams.TryGetValue(streamId, out var stream))
             {
-                if (streamId > _lastStreamId || streamId % 2 == 0)
+                if (_streams.IsIdle(streamId))
                 {
-                    // Section 5.1: frames other than PRIORITY on an idle stream are a PROTOCOL_ERROR.
+                    // Section 5.1: frames other than PRIORITY on an idle stream are a PROTOCOL_ERROR (every
+                    // even id is idle to us: we refuse push).
                     throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"{type} on idle stream {streamId}.");
                 }
 

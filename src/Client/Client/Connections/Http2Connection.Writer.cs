@@ -64,14 +64,13 @@ internal sealed partial class Http2Connection
                 }
                 else
                 {
-                    var id = _lastStreamId == 0 ? 1 : _lastStreamId + 2;
-                    _lastStreamId = id;
+                    var id = _streams.NextLocalStreamId();
                     stream.Id = id;
                     stream.State = new Http2StreamStateMachine(id);
                     stream.State.OnSend(Http2FrameType.Headers, endStream);
                     stream.SendWindow = new Http2OutboundWindow(id, _peerInitialWindowSize);
                     stream.ReceiveWindow = new Http2InboundWindow(id, StreamWindowSize);
-                    _streams.Add(id, stream);
+                    _streams.Add(stream);
                     _budget.Credit(CreditPerStream);
                 }
             }

@@ -68,9 +68,8 @@ internal sealed partial class Http2Connection : PooledConnection
     private readonly Stream _stream;
     private readonly ConnectionPool _pool;
     private readonly TimeProvider _time;
-    private readonly Dictionary<int, Http2ClientStream> _streams = []; // Guarded by _lock.
+    private readonly Http2StreamTable<Http2ClientStream> _streams = new(Http2Role.Client); // Guarded by _lock.
     private readonly Http2ConnectionCore _core;
-    private int _lastStreamId;                // Guarded by _lock: the highest id opened (by the writer).
     private int _goAwayLastStreamId = int.MaxValue; // Guarded by _lock.
     private bool _goAwayReceived;             // Guarded by _lock.
     private string? _goAwayDescription;       // Guarded by _lock: the last GOAWAY received, for the message of the connection's end.
@@ -89,7 +88,7 @@ internal sealed partial class Http2Connection : PooledConnection
         _time = time;
         _lastReceivedTimestamp = time.GetTimestamp();
         _frames = new Http2FrameQueue(stream, MaxQueuedControlFrames, OnControlQueueFull);
-        _core = new Http2ConnectionCore(Http2Role.Client, this, _frames, new HpackDecoder(maxHeaderListSize: MaxResponseHeaderListSize), ConnectionWindowSize);
+        _core = new Http2ConnectionCore(Http2Role.Client, this, _streams, _lock, _frames, new HpackDecoder(maxHeaderListSize: MaxResponseHeaderListSize), ConnectionWindowSize);
         _budget = new Http2FloodGuard("PING, SETTINGS, RST_STREAM, WINDOW_UPDATE, PRIORITY, PUSH_PROMISE, unknown or empty DATA", FloodBudget, window: null, time);
     }
 

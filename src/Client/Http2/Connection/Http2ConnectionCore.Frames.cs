@@ -87,7 +87,7 @@ internal sealed partial class Http2ConnectionCore
                 }
                 else
                 {
-                    _listener.OnStreamWindowUpdate(frame.StreamId, increment);
+                    OnStreamWindowUpdate(frame.StreamId, increment);
                 }
 
                 break;
@@ -164,6 +164,32 @@ internal sealed partial class Http2ConnectionCore
             Http2FrameWriter.WriteSettingsAck(w); // Section 6.5.3.
         });
         _peerSettingsReceived.TrySetResult();
+    }
+
+    private void OnStreamWindowUpdate(int streamId, int increment)
+    {
+        IHttp2Stream? stream;
+        lock (_streamLock)
+        {
+            stream = _streams.Find(streamId);
+            if (stream is null)
+            {
+                if (_streams.IsIdle(streamId))
+                {
+                    // Section 5.1: only HEADERS and PRIORITY may arrive on an idle stream.
+                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"WINDOW_UPDATE on idle stream {streamId}.");
+                }
+
+                return; // Closed streams: WINDOW_UPDATE may still be in flight (section 6.9).
+            }
+
+            if (stream.State?.OnReceive(Http2FrameType.WindowUpdate, false) != true)
+            {
+                return;
+            }
+        }
+
+        stream.SendWindow?.OnWindowUpdate(increment); // Outside the lock: it completes waiters' tasks.
     }
 
     private void OnPing(in Http2Frame frame)

@@ -25,6 +25,8 @@ internal sealed partial class Http2ConnectionCore : IHttp2FrameSink, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly IHttp2ConnectionListener _listener;
+    private readonly IHttp2StreamTable _streams;                              // Guarded by _streamLock.
+    private readonly Lock _streamLock;                                        // The role's lock: it guards the stream table and stream states.
     private readonly Http2FrameQueue _frames;
     private readonly HpackDecoder _decoder;                                   // Reader loop only.
     private readonly Http2FieldCollector _fields = new();                     // Reader loop only.
@@ -41,13 +43,17 @@ internal sealed partial class Http2ConnectionCore : IHttp2FrameSink, IDisposable
     /// <summary>Creates the shared part of a connection.</summary>
     /// <param name="role">Which end this is.</param>
     /// <param name="listener">The role's hooks.</param>
+    /// <param name="streams">The role's stream table.</param>
+    /// <param name="streamLock">The lock that guards <paramref name="streams"/> and the streams' states (the role's own).</param>
     /// <param name="frames">The connection's single writer (ACKs and PINGs are queued on it).</param>
     /// <param name="decoder">The HPACK decoder for the peer's field blocks (owned from now on: disposed with this object).</param>
     /// <param name="receiveWindowSize">The connection receive window we announce (raised from 65,535 by the role's first WINDOW_UPDATE, if larger).</param>
-    public Http2ConnectionCore(Http2Role role, IHttp2ConnectionListener listener, Http2FrameQueue frames, HpackDecoder decoder, int receiveWindowSize)
+    public Http2ConnectionCore(Http2Role role, IHttp2ConnectionListener listener, IHttp2StreamTable streams, Lock streamLock, Http2FrameQueue frames, HpackDecoder decoder, int receiveWindowSize)
     {
         Role = role;
         _listener = listener;
+        _streams = streams;
+        _streamLock = streamLock;
         _frames = frames;
         _decoder = decoder;
         ReceiveWindow = new Http2InboundWindow(0, receiveWindowSize);

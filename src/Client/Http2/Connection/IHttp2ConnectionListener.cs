@@ -50,9 +50,6 @@ internal interface IHttp2ConnectionListener
     /// <summary>GOAWAY (section 6.8).</summary>
     void OnGoAway(Http2GoAwayPayload goAway);
 
-    /// <summary>WINDOW_UPDATE on a stream (section 6.9); the connection's own is applied by the core.</summary>
-    void OnStreamWindowUpdate(int streamId, int increment);
-
     /// <summary>A stream error found while reading (section 5.4.2): reset the stream, fail its exchange.</summary>
     void OnStreamError(Http2StreamException error);
 }
