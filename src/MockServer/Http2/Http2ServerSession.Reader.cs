@@ -4,7 +4,11 @@ using MockKit.Http2.Engine;
 
 namespace MockKit.MockServer.Http2;
 
-/// <summary>The reader loop: frames in, state updated, exchanges started (never user code, never a blocking write).</summary>
+/// <summary>
+/// The server role of the shared connection (<see cref="Http2ConnectionCore"/> runs the reader loop and
+/// the frame switch): flood budgets, GOAWAY, RST_STREAM, what new SETTINGS mean to the streams, stream
+/// errors (never user code, never a blocking write).
+/// </summary>
 internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
 {
     private async Task ReadLoopAsync()

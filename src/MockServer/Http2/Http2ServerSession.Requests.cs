@@ -217,8 +217,8 @@ internal sealed partial class Http2ServerSession
             _emptyData.Credit(1);
         }
 
-        // Section 6.9.1: every DATA frame counts against the connection window, whatever its stream.
-        _core.ReceiveWindow.OnDataReceived(length);
+        // The core charged the connection window (section 6.9.1); recording is consuming, so the
+        // connection's credit goes back at once.
         ReturnConnectionCredit(length);
 
         Http2ServerStream? stream;

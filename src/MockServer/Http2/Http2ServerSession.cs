@@ -19,10 +19,10 @@ namespace MockKit.MockServer.Http2;
 /// <remarks>
 /// <para><b>Tasks.</b> Three kinds, and nothing else touches the transport:</para>
 /// <list type="bullet">
-/// <item>The <b>reader loop</b> (<see cref="RunAsync"/>, <c>Http2ServerSession.Reader.cs</c> and
-/// <c>.Requests.cs</c>) parses
-/// frames, keeps stream states, flow-control and settings, and starts one exchange task per request
-/// stream. It never runs user code (dispatchers, policies) and never waits for a write: every frame it
+/// <item>The <b>reader loop</b> (<see cref="RunAsync"/>) runs the connection both roles share
+/// (<see cref="Http2ConnectionCore"/>: frames, settings, PING, windows, field blocks) with this
+/// session as its server role (<c>Http2ServerSession.Reader.cs</c> and <c>.Requests.cs</c>): it keeps
+/// the request streams and their bodies, and starts one exchange task per request stream. It never runs user code (dispatchers, policies) and never waits for a write: every frame it
 /// wants sent (ACKs, WINDOW_UPDATE, RST_STREAM) is queued without blocking.</item>
 /// <item>The <b>writer loop</b> (<c>Http2ServerSession.Writer.cs</c>) is the single writer: it drains a
 /// channel of frame producers in order, owns the HPACK encoder, and batches writes until the channel is

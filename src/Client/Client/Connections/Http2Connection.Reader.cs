@@ -7,9 +7,10 @@ using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
 
-// The reader loop (README "Reader loop recipe"): frames in, stream and connection state updated,
-// frames to send queued. One catch ladder: stream errors reset the stream and the loop goes on;
-// connection errors (and HPACK failures, as COMPRESSION_ERROR) send GOAWAY and end the connection.
+// The client role of the shared connection (Http2ConnectionCore runs the reader loop and the frame
+// switch): responses, DATA into the streams, the flood budget; frames to send are queued. One catch
+// ladder: stream errors reset the stream and the loop goes on; connection errors (and HPACK
+// failures, as COMPRESSION_ERROR) send GOAWAY and end the connection.
 internal sealed partial class Http2Connection : IHttp2ConnectionListener
 {
     /// <summary>The most cheap frames in a row the server may send before it must do something useful (see <see cref="Http2FloodGuard"/>).</summary>
@@ -95,7 +96,6 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
     private void OnData(in Http2Frame frame)
     {
         var length = frame.Header.Length;
-        _core.ReceiveWindow.OnDataReceived(length);
         var data = Http2FrameReader.ReadData(frame);
         var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
         if (data.Length == 0 && !endStream)

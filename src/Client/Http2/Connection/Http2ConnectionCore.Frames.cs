@@ -22,6 +22,9 @@ internal sealed partial class Http2ConnectionCore
         switch (frame.Type)
         {
             case Http2FrameType.Data:
+                // Section 6.9.1: every DATA frame counts against the connection window, whatever its
+                // stream (padding included); the role returns the credit as it consumes.
+                ReceiveWindow.OnDataReceived(frame.Header.Length);
                 _listener.OnData(frame);
                 break;
 

@@ -23,7 +23,7 @@ internal interface IHttp2ConnectionListener
     /// </summary>
     void OnFrameReceived(in Http2Frame frame);
 
-    /// <summary>A DATA frame (section 6.1).</summary>
+    /// <summary>A DATA frame (section 6.1), already charged to <see cref="Http2ConnectionCore.ReceiveWindow"/>.</summary>
     void OnData(in Http2Frame frame);
 
     /// <summary>
