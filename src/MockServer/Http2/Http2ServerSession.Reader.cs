@@ -73,25 +73,9 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
         }
     }
 
-    void IHttp2ConnectionListener.OnPeerSettings(int initialWindowDelta)
+    void IHttp2ConnectionListener.OnPeerSettings()
     {
-        if (initialWindowDelta != 0)
-        {
-            // Section 6.9.2: a new SETTINGS_INITIAL_WINDOW_SIZE moves every open stream's send window.
-            // The new size and the snapshot are taken together, so a stream created meanwhile (a push)
-            // either starts at the new size or is in the snapshot, never both.
-            Http2ServerStream[] open;
-            lock (_lock)
-            {
-                _peerInitialWindowSize = _core.PeerSettings.InitialWindowSize;
-                open = [.. _streams.Values];
-            }
-
-            foreach (var stream in open)
-            {
-                stream.SendWindow.AdjustInitialSize(initialWindowDelta);
-            }
-        }
+        // Nothing beyond the core's (windows, frame size, push): the server's streams follow them.
     }
 
     void IHttp2ConnectionListener.OnLocalSettingsAcknowledged(int initialWindowDelta)

@@ -119,7 +119,6 @@ internal sealed partial class Http2ServerSession : IDisposable
     private int _maxConcurrentStreams; // Guarded by _lock: the latest value we announced.
     private bool _goAwaySent;          // Guarded by _lock.
     private bool _peerGoAway;          // Guarded by _lock.
-    private int _peerInitialWindowSize = Http2Constants.DefaultInitialWindowSize; // Guarded by _lock (new stream windows start here).
 
     public Http2ServerSession(ServerConnection connection, Protocol protocol)
     {

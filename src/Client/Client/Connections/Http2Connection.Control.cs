@@ -83,26 +83,12 @@ internal sealed partial class Http2Connection
         }
     }
 
-    void IHttp2ConnectionListener.OnPeerSettings(int initialWindowDelta)
+    void IHttp2ConnectionListener.OnPeerSettings()
     {
-        var maxStreams = (int)Math.Min(_core.PeerSettings.MaxConcurrentStreams, int.MaxValue);
-        List<Http2ClientStream> open;
-        lock (_lock)
-        {
-            _peerInitialWindowSize = _core.PeerSettings.InitialWindowSize;
-            open = initialWindowDelta == 0 ? [] : [.. _streams.Values];
-        }
-
-        // Section 6.9.2: a change of SETTINGS_INITIAL_WINDOW_SIZE moves every open stream's send window.
-        foreach (var stream in open)
-        {
-            stream.SendWindow?.AdjustInitialSize(initialWindowDelta);
-        }
-
         // The pool reads AllocationLimit under its lock on every allocation: a lower limit pushes new
         // calls to another connection from now on; streams already allocated above it may be refused
         // (REFUSED_STREAM) and are then retried.
-        _maxConcurrentStreams = maxStreams;
+        _maxConcurrentStreams = (int)Math.Min(_core.PeerSettings.MaxConcurrentStreams, int.MaxValue);
     }
 
     void IHttp2ConnectionListener.OnLocalSettingsAcknowledged(int initialWindowDelta)

@@ -68,7 +68,7 @@ internal sealed partial class Http2Connection
                     stream.Id = id;
                     stream.State = new Http2StreamStateMachine(id);
                     stream.State.OnSend(Http2FrameType.Headers, endStream);
-                    stream.SendWindow = new Http2OutboundWindow(id, _peerInitialWindowSize);
+                    stream.SendWindow = new Http2OutboundWindow(id, _streams.PeerInitialWindowSize);
                     stream.ReceiveWindow = new Http2InboundWindow(id, StreamWindowSize);
                     _streams.Add(stream);
                     _budget.Credit(CreditPerStream);

@@ -74,7 +74,6 @@ internal sealed partial class Http2Connection : PooledConnection
     private bool _goAwayReceived;             // Guarded by _lock.
     private string? _goAwayDescription;       // Guarded by _lock: the last GOAWAY received, for the message of the connection's end.
     private Exception? _closedWith;           // Guarded by _lock.
-    private int _peerInitialWindowSize = Http2Constants.DefaultInitialWindowSize; // Guarded by _lock.
     private volatile int _maxConcurrentStreams = int.MaxValue;
     private long _lastReceivedTimestamp;
     private int _closed;

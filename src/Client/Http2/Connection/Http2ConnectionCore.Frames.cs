@@ -158,7 +158,26 @@ internal sealed partial class Http2ConnectionCore
         _peerMaxFrameSize = PeerSettings.MaxFrameSize;
         _peerEnablePush = PeerSettings.EnablePush;
         _peerEnableConnectProtocol = PeerSettings.EnableConnectProtocol;
-        _listener.OnPeerSettings(delta);
+        if (delta != 0)
+        {
+            // Section 6.9.2: a new SETTINGS_INITIAL_WINDOW_SIZE moves every open stream's send window
+            // (below zero too). The new size and the snapshot are taken together under the stream
+            // lock, so a stream opened meanwhile (by the client's writer, or a server push) either
+            // starts at the new size or is in the snapshot, never both.
+            IHttp2Stream[] open;
+            lock (_streamLock)
+            {
+                _streams.PeerInitialWindowSize = PeerSettings.InitialWindowSize;
+                open = _streams.Snapshot();
+            }
+
+            foreach (var stream in open)
+            {
+                stream.SendWindow?.AdjustInitialSize(delta); // Outside the lock: it completes waiters' tasks.
+            }
+        }
+
+        _listener.OnPeerSettings();
         var tableSize = PeerSettings.HeaderTableSize;
         _frames.QueueControl(w =>
         {

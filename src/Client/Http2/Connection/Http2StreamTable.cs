@@ -26,6 +26,13 @@ internal sealed class Http2StreamTable<TStream> : IHttp2StreamTable
     /// <summary>The highest stream id we opened or promised (0 before any).</summary>
     public int LastLocalStreamId { get; private set; }
 
+    /// <summary>
+    /// The peer's SETTINGS_INITIAL_WINDOW_SIZE: a stream opened now starts its send window here. Set by
+    /// the core under the same lock as it takes the snapshot of open streams to move (section 6.9.2),
+    /// so a stream opened meanwhile is either at the new size or in the snapshot, never both.
+    /// </summary>
+    public int PeerInitialWindowSize { get; set; } = Http2Constants.DefaultInitialWindowSize;
+
     /// <summary>How many streams are in the table.</summary>
     public int Count => _streams.Count;
 
@@ -73,4 +80,7 @@ internal sealed class Http2StreamTable<TStream> : IHttp2StreamTable
 
     /// <inheritdoc/>
     IHttp2Stream? IHttp2StreamTable.Find(int streamId) => _streams.GetValueOrDefault(streamId);
+
+    /// <inheritdoc/>
+    IHttp2Stream[] IHttp2StreamTable.Snapshot() => [.. _streams.Values];
 }

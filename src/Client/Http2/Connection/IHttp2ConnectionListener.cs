@@ -39,9 +39,11 @@ internal interface IHttp2ConnectionListener
     /// <summary>RST_STREAM (section 6.4).</summary>
     void OnReset(int streamId, Http2ErrorCode code);
 
-    /// <summary>The peer's SETTINGS were applied to <see cref="Http2ConnectionCore.PeerSettings"/>; the ACK is queued right after.</summary>
-    /// <param name="initialWindowDelta">The change of SETTINGS_INITIAL_WINDOW_SIZE, for every open stream's send window (section 6.9.2).</param>
-    void OnPeerSettings(int initialWindowDelta);
+    /// <summary>
+    /// The peer's SETTINGS were applied to <see cref="Http2ConnectionCore.PeerSettings"/> and to the open
+    /// streams' send windows (section 6.9.2); the ACK is queued right after.
+    /// </summary>
+    void OnPeerSettings();
 
     /// <summary>The peer acknowledged our oldest unacknowledged SETTINGS, now in <see cref="Http2ConnectionCore.LocalSettings"/> (section 6.5.3).</summary>
     /// <param name="initialWindowDelta">The change of our SETTINGS_INITIAL_WINDOW_SIZE, for every open stream's receive window.</param>

@@ -8,4 +8,10 @@ internal interface IHttp2StreamTable
 
     /// <summary>True when no side has used <paramref name="streamId"/> yet (section 5.1.1), so a frame on it other than HEADERS or PRIORITY is a connection error.</summary>
     bool IsIdle(int streamId);
+
+    /// <summary>The peer's SETTINGS_INITIAL_WINDOW_SIZE, where new streams' send windows start.</summary>
+    int PeerInitialWindowSize { get; set; }
+
+    /// <summary>A copy of the open streams (to act on outside the lock).</summary>
+    IHttp2Stream[] Snapshot();
 }

@@ -38,15 +38,17 @@ public sealed class Http2ConnectionCoreTests
     }
 
     [Fact]
-    public async Task Peer_settings_are_applied_before_their_ack_is_queued_and_end_the_wait_for_them()
+    public async Task Peer_settings_move_open_send_windows_before_their_ack_is_queued_and_end_the_wait_for_them()
     {
         await using var peer = new Harness(Http2Role.Client);
+        var open = peer.Open();
         peer.Core.PeerSettingsReceived.IsCompleted.ShouldBeFalse();
 
         await peer.ReadAsync(w => Http2FrameWriter.WriteSettings(w, new Http2Settings { InitialWindowSize = 1000, MaxFrameSize = 20_000 }));
 
-        peer.Events.ShouldBe(["peer settings, window delta -64535"]);
+        peer.Events.ShouldBe(["peer settings, new streams start at 1000"]);
         peer.Core.PeerMaxFrameSize.ShouldBe(20_000);
+        open.SendWindow.Available.ShouldBe(1000); // Section 6.9.2: the open stream's window moved by the change.
         await peer.Core.PeerSettingsReceived.WaitAsync(Deadline);
         var ack = (await peer.WrittenAsync()).ShouldHaveSingleItem();
         (ack.Header.Type, ack.Header.Flags).ShouldBe((Http2FrameType.Settings, Http2FrameFlags.Ack));
@@ -226,7 +228,7 @@ public sealed class Http2ConnectionCoreTests
 
         public void OnReset(int streamId, Http2ErrorCode code) => Events.Add($"reset {streamId} {code}");
 
-        public void OnPeerSettings(int initialWindowDelta) => Events.Add($"peer settings, window delta {initialWindowDelta}");
+        public void OnPeerSettings() => Events.Add($"peer settings, new streams start at {Streams.PeerInitialWindowSize}");
 
         public void OnLocalSettingsAcknowledged(int initialWindowDelta) => Events.Add($"local settings acknowledged, window delta {initialWindowDelta}");
 
