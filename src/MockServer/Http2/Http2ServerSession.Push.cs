@@ -18,7 +18,7 @@ internal sealed partial class Http2ServerSession
         {
             var sequence = _connection.NextSequenceNumber();
             var headers = push.Headers.Select(h => new KeyValuePair<string, string>(h.Key.ToLowerInvariant(), h.Value)).ToList();
-            if (!_peerEnablePush)
+            if (!_core.PeerEnablePush)
             {
                 // Section 8.4: "A server MUST NOT send a PUSH_PROMISE ... if SETTINGS_ENABLE_PUSH is 0".
                 var refused = new InvalidOperationException($"Push of {push.Path} skipped: the client disabled server push (SETTINGS_ENABLE_PUSH = 0).");
@@ -30,12 +30,11 @@ internal sealed partial class Http2ServerSession
             Http2ServerStream pushed;
             lock (_lock)
             {
-                var id = _nextPushStreamId;
-                _nextPushStreamId += 2;
+                var id = _streams.NextLocalStreamId();
                 var state = new Http2StreamStateMachine(id);
                 state.Reserve(local: true);
-                pushed = new Http2ServerStream(this, id, sequence, state, _peerInitialWindowSize, 0, 0) { IsPush = true };
-                _streams.Add(id, pushed);
+                pushed = new Http2ServerStream(this, id, sequence, state, _streams.PeerInitialWindowSize, 0, 0) { IsPush = true };
+                _streams.Add(pushed);
             }
 
             _connection.RecordPushed(RecordedRequestFactory.Push(push.Method, push.Path, scheme, authority, headers, _connection.RecordingContext, _protocol, sequence, null));
@@ -48,7 +47,7 @@ internal sealed partial class Http2ServerSession
                     return;
                 }
 
-                _frames.HeaderBlocks.WritePushPromise(w, stream.Id, pushed.Id, promised, _peerMaxFrameSize);
+                _frames.HeaderBlocks.WritePushPromise(w, stream.Id, pushed.Id, promised, _core.PeerMaxFrameSize);
             });
             try
             {

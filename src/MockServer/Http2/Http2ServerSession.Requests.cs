@@ -1,4 +1,5 @@
 using MockKit.Http2;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Exchanges;
 
@@ -11,48 +12,22 @@ namespace MockKit.MockServer.Http2;
 /// </summary>
 internal sealed partial class Http2ServerSession
 {
-    private readonly FieldCollector _fieldCollector = new(); // Reader loop only.
-
-    /// <summary>A complete request (or trailer) field block arrived: decode it, then open or finish the stream.</summary>
-    private void OnHeaderBlock()
+    /// <summary>A complete request (or trailer) field block arrived, decoded by the core: open or finish the stream.</summary>
+    void IHttp2ConnectionListener.OnFieldBlock(in Http2FrameHeader first, int promisedStreamId, List<HpackHeaderField> fields, HpackHeaderListTooLargeException? tooLarge)
     {
-        var first = _assembler.FirstHeader;
         var id = first.StreamId;
         var endStream = first.HasFlag(Http2FrameFlags.EndStream);
-        List<HpackHeaderField> fields;
-        Exception? tooLarge = null;
-        try
+        if (tooLarge is not null && tooLarge.Size > 16 * tooLarge.Limit)
         {
-            // Decoded even for streams we will refuse: the HPACK context must stay in sync (section 4.3).
-            var collector = _fieldCollector;
-            collector.Clear();
-            try
-            {
-                _decoder.Decode(_assembler.Block, collector);
-            }
-            catch (HpackHeaderListTooLargeException e)
-            {
-                if (e.Size > 16 * e.Limit)
-                {
-                    throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm,
-                        $"A field block on stream {id} decodes to {e.Size} bytes of fields (limit {e.Limit}): an HPACK bomb.", e);
-                }
-
-                tooLarge = e;
-            }
-
-            fields = collector.Fields;
-        }
-        finally
-        {
-            _assembler.Reset();
+            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm,
+                $"A field block on stream {id} decodes to {tooLarge.Size} bytes of fields (limit {tooLarge.Limit}): an HPACK bomb.", tooLarge);
         }
 
         Http2ServerStream? stream;
         bool isNew;
         lock (_lock)
         {
-            isNew = id > _lastClientStreamId;
+            isNew = _streams.IsIdle(id);
             _streams.TryGetValue(id, out stream);
             if (!isNew && stream is null)
             {
@@ -87,10 +62,10 @@ internal sealed partial class Http2ServerSession
         string? refusal;
         lock (_lock)
         {
-            _lastClientStreamId = id;
+            _streams.OnPeerStreamOpened(id);
             var state = new Http2StreamStateMachine(id);
             state.OnReceive(Http2FrameType.Headers, endStream);
-            stream = new Http2ServerStream(this, id, sequence, state, _peerInitialWindowSize, _localSettings.InitialWindowSize, _server.BodyLimit)
+            stream = new Http2ServerStream(this, id, sequence, state, _streams.PeerInitialWindowSize, _core.LocalSettings.InitialWindowSize, _server.BodyLimit)
             {
                 RequestEnded = endStream,
             };
@@ -110,7 +85,7 @@ internal sealed partial class Http2ServerSession
                 : null;
             if (refusal is null)
             {
-                _streams.Add(id, stream);
+                _streams.Add(stream);
                 _activeClientStreams++;
             }
         }
@@ -242,8 +217,8 @@ internal sealed partial class Http2ServerSession
             _emptyData.Credit(1);
         }
 
-        // Section 6.9.1: every DATA frame counts against the connection window, whatever its stream.
-        _receiveWindow.OnDataReceived(length);
+        // The core charged the connection window (section 6.9.1); recording is consuming, so the
+        // connection's credit goes back at once.
         ReturnConnectionCredit(length);
 
         Http2ServerStream? stream;
@@ -253,7 +228,7 @@ internal sealed partial class Http2ServerSession
         {
             if (!_streams.TryGetValue(id, out stream))
             {
-                if (id > _lastClientStreamId)
+                if (_streams.IsIdle(id))
                 {
                     throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"DATA on idle stream {id}.");
                 }
@@ -373,34 +348,10 @@ internal sealed partial class Http2ServerSession
 
     private void ReturnConnectionCredit(int length)
     {
-        var increment = _receiveWindow.OnDataConsumed(length);
+        var increment = _core.ReceiveWindow.OnDataConsumed(length);
         if (increment > 0)
         {
             QueueControl(w => Http2FrameWriter.WriteWindowUpdate(w, 0, increment));
-        }
-    }
-
-    /// <summary>
-    /// Collects decoded fields (the decoder reports them one by one). One per session, reused for
-    /// every field block: the reader loop is its only user and is done with the list (parsed into
-    /// the request head or trailers) before it reads the next frame.
-    /// </summary>
-    private sealed class FieldCollector : IHpackHeaderHandler
-    {
-        // A list grown by one huge block is not kept for the life of the connection.
-        private const int KeptCapacity = 64;
-
-        public List<HpackHeaderField> Fields { get; } = new(16);
-
-        public void OnHeader(in HpackHeaderField field) => Fields.Add(field);
-
-        public void Clear()
-        {
-            Fields.Clear();
-            if (Fields.Capacity > KeptCapacity)
-            {
-                Fields.Capacity = 16;
-            }
         }
     }
 }

@@ -51,13 +51,13 @@ internal sealed partial class Http2ServerSession
             return;
         }
 
-        if (!body.IsEmpty && body.Length <= _peerMaxFrameSize && response.BodyDelay <= TimeSpan.Zero
+        if (!body.IsEmpty && body.Length <= _core.PeerMaxFrameSize && response.BodyDelay <= TimeSpan.Zero
             && streamed is null && response.Throttle is null && triggers.OnResponseBody is null)
         {
             // A body that fits one DATA frame: when both windows grant it at once (section 5.2),
             // HEADERS and DATA go to the writer as one queued item. HEADERS never waits for credit:
             // without it they are queued alone and the DATA follows as credit arrives.
-            var credit = Http2SendCredit.AcquireAsync(stream.SendWindow, _sendWindow, body.Length, ct);
+            var credit = Http2SendCredit.AcquireAsync(stream.SendWindow, _core.SendWindow, body.Length, ct);
             int granted;
             if (credit.IsCompletedSuccessfully)
             {
@@ -175,7 +175,7 @@ internal sealed partial class Http2ServerSession
         var credit = fault.Http2DataLength(body.Length);
         for (var taken = 0; taken < credit;)
         {
-            taken += await Http2SendCredit.AcquireAsync(stream.SendWindow, _sendWindow, credit - taken, ct).ConfigureAwait(false);
+            taken += await Http2SendCredit.AcquireAsync(stream.SendWindow, _core.SendWindow, credit - taken, ct).ConfigureAwait(false);
         }
 
         stream.EndStreamQueued = true;
@@ -183,11 +183,11 @@ internal sealed partial class Http2ServerSession
         {
             if (!BeginSend(stream, Http2FrameType.Headers, endStream: false) || !BeginSend(stream, Http2FrameType.Data, endStream: true))
             {
-                _sendWindow.Return(credit); // Reset meanwhile: nothing is sent, the connection keeps the credit.
+                _core.SendWindow.Return(credit); // Reset meanwhile: nothing is sent, the connection keeps the credit.
                 return;
             }
 
-            fault.WriteHttp2(w, new Http2FaultFrames(stream.Id, fields, body, _peerMaxFrameSize, _frames.HeaderBlocks));
+            fault.WriteHttp2(w, new Http2FaultFrames(stream.Id, fields, body, _core.PeerMaxFrameSize, _frames.HeaderBlocks));
         });
         Log($"stream {stream.Id}: {fault}: a malformed response{(fault.Http2EndsConnection ? ", then close" : string.Empty)}");
         if (fault.Http2EndsConnection)
@@ -226,8 +226,8 @@ internal sealed partial class Http2ServerSession
 
         while (!data.IsEmpty)
         {
-            var wanted = Math.Min(data.Length, _peerMaxFrameSize);
-            var granted = await Http2SendCredit.AcquireAsync(stream.SendWindow, _sendWindow, wanted, ct).ConfigureAwait(false);
+            var wanted = Math.Min(data.Length, _core.PeerMaxFrameSize);
+            var granted = await Http2SendCredit.AcquireAsync(stream.SendWindow, _core.SendWindow, wanted, ct).ConfigureAwait(false);
             var chunk = data[..granted];
             data = data[granted..];
             QueueData(stream, chunk, endStream && data.IsEmpty);
@@ -256,7 +256,7 @@ internal sealed partial class Http2ServerSession
         }
         else
         {
-            _sendWindow.Return(chunk.Length); // Not sent (the stream was reset): the connection keeps the credit.
+            _core.SendWindow.Return(chunk.Length); // Not sent (the stream was reset): the connection keeps the credit.
         }
     }
 
@@ -280,12 +280,12 @@ internal sealed partial class Http2ServerSession
         {
             if (BeginSend(stream, Http2FrameType.Headers, headersEnd))
             {
-                _frames.HeaderBlocks.WriteHeaders(output, stream.Id, fields, headersEnd, _peerMaxFrameSize);
+                _frames.HeaderBlocks.WriteHeaders(output, stream.Id, fields, headersEnd, _core.PeerMaxFrameSize);
             }
         }
         catch
         {
-            _sendWindow.Return(body.Length); // The DATA will not be written: the connection keeps its credit.
+            _core.SendWindow.Return(body.Length); // The DATA will not be written: the connection keeps its credit.
             throw;
         }
 

@@ -66,24 +66,15 @@ internal sealed partial class Http2ServerSession
     /// <param name="enableConnectProtocol">Adds SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 section 3; the preface only).</param>
     private void QueueLocalSettings(Http2Settings settings, bool enableConnectProtocol = false)
     {
-        lock (_lock)
+        if (settings.MaxConcurrentStreams is { } max)
         {
-            _unacknowledged.Enqueue(settings);
-            if (settings.MaxConcurrentStreams is { } max)
+            lock (_lock)
             {
                 _maxConcurrentStreams = max; // Enforced at once: a client that has not seen it yet gets REFUSED_STREAM, which it may retry.
             }
         }
 
-        if (enableConnectProtocol)
-        {
-            var entries = Http2SettingsCodec.ToEntries(settings);
-            entries.Add(new Http2Setting(Http2SettingId.EnableConnectProtocol, 1));
-            Queue(w => Http2FrameWriter.WriteSettings(w, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries)));
-            return;
-        }
-
-        Queue(w => Http2FrameWriter.WriteSettings(w, settings));
+        _core.QueueSettings(settings, enableConnectProtocol);
     }
 
     /// <summary>
@@ -120,7 +111,7 @@ internal sealed partial class Http2ServerSession
             }
 
             _goAwaySent = true;
-            last = _lastClientStreamId;
+            last = _streams.LastPeerStreamId;
             finish = _streams.Count == 0;
         }
 
@@ -145,7 +136,7 @@ internal sealed partial class Http2ServerSession
                 return;
             }
 
-            _frames.HeaderBlocks.WriteHeaders(w, stream.Id, fields, endStream, _peerMaxFrameSize);
+            _frames.HeaderBlocks.WriteHeaders(w, stream.Id, fields, endStream, _core.PeerMaxFrameSize);
         });
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using MockKit.Http2;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
@@ -18,10 +19,10 @@ namespace MockKit.MockServer.Http2;
 /// <remarks>
 /// <para><b>Tasks.</b> Three kinds, and nothing else touches the transport:</para>
 /// <list type="bullet">
-/// <item>The <b>reader loop</b> (<see cref="RunAsync"/>, <c>Http2ServerSession.Reader.cs</c> and
-/// <c>.Requests.cs</c>) parses
-/// frames, keeps stream states, flow-control and settings, and starts one exchange task per request
-/// stream. It never runs user code (dispatchers, policies) and never waits for a write: every frame it
+/// <item>The <b>reader loop</b> (<see cref="RunAsync"/>) runs the connection both roles share
+/// (<see cref="Http2ConnectionCore"/>: frames, settings, PING, windows, field blocks) with this
+/// session as its server role (<c>Http2ServerSession.Reader.cs</c> and <c>.Requests.cs</c>): it keeps
+/// the request streams and their bodies, and starts one exchange task per request stream. It never runs user code (dispatchers, policies) and never waits for a write: every frame it
 /// wants sent (ACKs, WINDOW_UPDATE, RST_STREAM) is queued without blocking.</item>
 /// <item>The <b>writer loop</b> (<c>Http2ServerSession.Writer.cs</c>) is the single writer: it drains a
 /// channel of frame producers in order, owns the HPACK encoder, and batches writes until the channel is
@@ -101,14 +102,8 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly Protocol _protocol;
     private readonly CancellationTokenSource _sessionEnd;
     private readonly PipeReader _input;
-    private readonly Http2HeaderBlockAssembler _assembler = new();
-    private readonly HpackDecoder _decoder;
-    private readonly Http2PeerSettings _peerSettings = new();               // Reader loop only.
-    private readonly Http2PeerSettings _localSettings = new();              // Guarded by _lock: what the client acknowledged.
-    private readonly Queue<Http2Settings> _unacknowledged = new();          // Guarded by _lock.
-    private readonly Http2InboundWindow _receiveWindow = new(0, Http2Constants.DefaultInitialWindowSize);
-    private readonly Http2OutboundWindow _sendWindow = new(0, Http2Constants.DefaultInitialWindowSize);
-    private readonly Dictionary<int, Http2ServerStream> _streams = [];      // Guarded by _lock.
+    private readonly Http2ConnectionCore _core;                             // Settings, PING, connection windows, the frame switch.
+    private readonly Http2StreamTable<Http2ServerStream> _streams = new(Http2Role.Server); // Guarded by _lock.
     private readonly Http2ResetStreams _resetStreams = new();                // Guarded by _lock: who reset the streams no longer in _streams.
     private readonly Dictionary<int, Task<Task>> _exchanges = [];           // Guarded by _lock: StartNew's task, whose result is the exchange.
     private readonly Func<object?, Task> _runExchange;                      // Made once: starting an exchange allocates no delegate.
@@ -120,15 +115,10 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly Http2FloodGuard _windowUpdates;
     private readonly Http2FloodGuard _priorities;
     private readonly string _fallbackAuthority;
-    private int _lastClientStreamId;   // Guarded by _lock.
-    private int _nextPushStreamId = 2; // Guarded by _lock.
     private int _activeClientStreams;  // Guarded by _lock.
     private int _maxConcurrentStreams; // Guarded by _lock: the latest value we announced.
     private bool _goAwaySent;          // Guarded by _lock.
     private bool _peerGoAway;          // Guarded by _lock.
-    private int _peerInitialWindowSize = Http2Constants.DefaultInitialWindowSize; // Guarded by _lock (new stream windows start here).
-    private volatile int _peerMaxFrameSize = Http2Constants.DefaultMaxFrameSize;
-    private volatile bool _peerEnablePush = true;
 
     public Http2ServerSession(ServerConnection connection, Protocol protocol)
     {
@@ -138,7 +128,6 @@ internal sealed partial class Http2ServerSession : IDisposable
         _fallbackAuthority = _server.Authority;
         _sessionEnd = CancellationTokenSource.CreateLinkedTokenSource(connection.ShutdownToken);
         _input = PipeReader.Create(connection.Transport, new StreamPipeReaderOptions(leaveOpen: true));
-        _decoder = new HpackDecoder(Http2Constants.DefaultHeaderTableSize, _server.MaxRequestHeadBytes);
         _maxConcurrentStreams = _server.Http2MaxConcurrentStreams;
         var time = _server.TimeProvider;
         _pings = new Http2FloodGuard("PING", PingLimit, FloodWindow, time);
@@ -148,6 +137,8 @@ internal sealed partial class Http2ServerSession : IDisposable
         _windowUpdates = new Http2FloodGuard("WINDOW_UPDATE", WindowUpdateLimit, FloodWindow, time);
         _priorities = new Http2FloodGuard("PRIORITY", PriorityLimit, FloodWindow, time);
         _frames = new Http2FrameQueue(connection.Transport, MaxQueuedControlFrames, OnWriteQueueFull);
+        _core = new Http2ConnectionCore(Http2Role.Server, this, _streams, _lock, _frames,
+            new HpackDecoder(Http2Constants.DefaultHeaderTableSize, _server.MaxRequestHeadBytes), Http2Constants.DefaultInitialWindowSize);
         _runExchange = stream => RunExchangeAsync((Http2ServerStream)stream!);
         _runTooLarge = stream => TooLargeAsync((Http2ServerStream)stream!);
     }
@@ -248,7 +239,7 @@ internal sealed partial class Http2ServerSession : IDisposable
 
         await _sessionEnd.CancelAsync().ConfigureAwait(false);
         var closed = new IOException("The HTTP/2 connection ended.");
-        _sendWindow.Abort(closed);
+        _core.Close(closed);
         Task[] exchanges;
         Http2ServerStream[] open;
         lock (_lock)
@@ -300,8 +291,7 @@ internal sealed partial class Http2ServerSession : IDisposable
     /// <summary>Returns pooled buffers; call after <see cref="RunAsync"/> completed.</summary>
     public void Dispose()
     {
-        _assembler.Dispose();
-        _decoder.Dispose();
+        _core.Dispose();
         _frames.Dispose();
         _sessionEnd.Dispose();
     }

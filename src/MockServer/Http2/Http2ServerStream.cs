@@ -1,5 +1,6 @@
 using System.Buffers;
 using MockKit.Http2;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Dispatching;
@@ -19,7 +20,7 @@ namespace MockKit.MockServer.Http2;
 /// (<see cref="Http2ServerSession.StreamLock"/>): the reader loop writes them, the exchange task
 /// reads them. The body waiter is completed after the lock is released.
 /// </remarks>
-internal sealed partial class Http2ServerStream : ISocketEffectTarget, IHttp2FrameProducer
+internal sealed partial class Http2ServerStream : ISocketEffectTarget, IHttp2FrameProducer, IHttp2Stream
 {
     private readonly Http2ServerSession _session;
 

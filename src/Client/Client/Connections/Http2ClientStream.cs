@@ -1,4 +1,5 @@
 using MockKit.Http2;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
@@ -13,7 +14,7 @@ namespace MockKit.Client.Connections;
 /// connection's <c>_lock</c>; the windows and the buffer have their own locks; tasks are completed
 /// outside every lock.
 /// </remarks>
-internal sealed class Http2ClientStream(Exchange exchange)
+internal sealed class Http2ClientStream(Exchange exchange) : IHttp2Stream
 {
     private bool _responseStarted;
 

@@ -1,13 +1,15 @@
 using MockKit.Http2;
+using MockKit.Http2.Connection;
 
 namespace MockKit.Client.Connections;
 
-// The reader loop's connection- and stream-control frames: RST_STREAM (section 6.4), SETTINGS
-// (6.5), PING (6.7), GOAWAY (6.8) and WINDOW_UPDATE (6.9). Each decides under _lock and completes
-// tasks, fails streams and calls the pool after releasing it.
+// The client role's part of the control frames (the shared Http2ConnectionCore applies SETTINGS,
+// answers PING and keeps the connection window): RST_STREAM (section 6.4), what new SETTINGS mean
+// to the streams and the pool (6.5), GOAWAY (6.8) and stream WINDOW_UPDATE (6.9). Each decides
+// under _lock and completes tasks, fails streams and calls the pool after releasing it.
 internal sealed partial class Http2Connection
 {
-    private void OnReset(int streamId, Http2ErrorCode code)
+    void IHttp2ConnectionListener.OnReset(int streamId, Http2ErrorCode code)
     {
         Http2ClientStream? stream;
         lock (_lock)
@@ -16,7 +18,7 @@ internal sealed partial class Http2Connection
             {
                 stream.State!.OnReceive(Http2FrameType.RstStream, false);
             }
-            else if (streamId > _lastStreamId)
+            else if (_streams.IsIdle(streamId))
             {
                 throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"RST_STREAM on idle stream {streamId}.");
             }
@@ -41,7 +43,7 @@ internal sealed partial class Http2Connection
         ReturnCredit(stream.Fail(failure));
     }
 
-    private void OnStreamError(Http2StreamException e)
+    void IHttp2ConnectionListener.OnStreamError(Http2StreamException e)
     {
         Http2ClientStream? stream;
         lock (_lock)
@@ -77,71 +79,25 @@ internal sealed partial class Http2Connection
     {
         if (bytes > 0)
         {
-            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed(bytes));
+            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed(bytes));
         }
     }
 
-    private void OnSettings(in Http2Frame frame)
+    void IHttp2ConnectionListener.OnPeerSettings()
     {
-        if (frame.Header.HasFlag(Http2FrameFlags.Ack))
-        {
-            _settingsAcknowledged = true;
-            return;
-        }
-
-        var delta = _peerSettings.Apply(frame.Payload);
-        var maxStreams = (int)Math.Min(_peerSettings.MaxConcurrentStreams, int.MaxValue);
-        _peerMaxFrameSize = _peerSettings.MaxFrameSize;
-        _extendedConnectEnabled = _peerSettings.EnableConnectProtocol;
-        var tableSize = _peerSettings.HeaderTableSize;
-        List<Http2ClientStream> open;
-        lock (_lock)
-        {
-            _peerInitialWindowSize = _peerSettings.InitialWindowSize;
-            open = delta == 0 ? [] : [.. _streams.Values];
-        }
-
-        // Section 6.9.2: a change of SETTINGS_INITIAL_WINDOW_SIZE moves every open stream's send window.
-        foreach (var stream in open)
-        {
-            stream.SendWindow?.AdjustInitialSize(delta);
-        }
-
         // The pool reads AllocationLimit under its lock on every allocation: a lower limit pushes new
         // calls to another connection from now on; streams already allocated above it may be refused
         // (REFUSED_STREAM) and are then retried.
-        _maxConcurrentStreams = maxStreams;
-        QueueControl(w =>
-        {
-            _frames.HeaderBlocks.SetPeerHeaderTableSize(tableSize);
-            Http2FrameWriter.WriteSettingsAck(w); // Section 6.5.3.
-        });
-        _settingsReceived.TrySetResult();
+        _maxConcurrentStreams = (int)Math.Min(_core.PeerSettings.MaxConcurrentStreams, int.MaxValue);
     }
 
-    private void OnPing(in Http2Frame frame)
+    void IHttp2ConnectionListener.OnLocalSettingsAcknowledged(int initialWindowDelta)
     {
-        var payload = Http2FrameReader.ReadPing(frame);
-        if (!frame.Header.HasFlag(Http2FrameFlags.Ack))
-        {
-            QueueControl(w => Http2FrameWriter.WritePing(w, payload, ack: true)); // Section 6.7.
-            return;
-        }
-
-        TaskCompletionSource<bool>? ping = null;
-        lock (_lock)
-        {
-            if (_ping is not null && _pingPayload == payload)
-            {
-                ping = _ping;
-                _ping = null;
-            }
-        }
-
-        ping?.TrySetResult(true);
+        // Our only SETTINGS is the preface's: its windows are in force from the start (section 6.9.2
+        // lets a receiver rely on them only after the ACK, and we never lower them).
     }
 
-    private void OnGoAway(Http2GoAwayPayload goAway)
+    void IHttp2ConnectionListener.OnGoAway(Http2GoAwayPayload goAway)
     {
         List<Http2ClientStream> unprocessed = [];
         lock (_lock)
@@ -150,9 +106,9 @@ internal sealed partial class Http2Connection
             _goAwayDescription = goAway.Describe();
             _goAwayErrorCode = goAway.ErrorCode;
             _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, goAway.LastStreamId);
-            foreach (var (id, stream) in _streams)
+            foreach (var stream in _streams.Values)
             {
-                if (id > _goAwayLastStreamId)
+                if (stream.Id > _goAwayLastStreamId)
                 {
                     unprocessed.Add(stream);
                 }
@@ -171,26 +127,5 @@ internal sealed partial class Http2Connection
         {
             ReturnCredit(stream.Fail(NotProcessed($"GOAWAY({goAway.ErrorCode}) with last stream {goAway.LastStreamId} arrived before stream {stream.Id} was processed")));
         }
-    }
-
-    private void OnWindowUpdate(int streamId, int increment)
-    {
-        if (streamId == 0)
-        {
-            _sendWindow.OnWindowUpdate(increment);
-            return;
-        }
-
-        Http2ClientStream? stream;
-        lock (_lock)
-        {
-            stream = _streams.GetValueOrDefault(streamId);
-            if (stream is null && streamId > _lastStreamId)
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"WINDOW_UPDATE on idle stream {streamId}.");
-            }
-        }
-
-        stream?.SendWindow?.OnWindowUpdate(increment);
     }
 }

@@ -119,7 +119,7 @@ internal sealed partial class Http2Connection
     /// <summary>Acknowledges body bytes the application consumed (section 6.9): WINDOW_UPDATE when enough is owed.</summary>
     internal void OnConsumed(Http2ClientStream stream, int count)
     {
-        QueueWindowUpdate(0, _receiveWindow.OnDataConsumed(count));
+        QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed(count));
         bool open;
         lock (_lock)
         {
@@ -138,8 +138,8 @@ internal sealed partial class Http2Connection
     {
         while (!data.IsEmpty)
         {
-            var wanted = Math.Min(data.Length, _peerMaxFrameSize);
-            var credit = await Http2SendCredit.AcquireAsync(stream.SendWindow!, _sendWindow, wanted, cancellationToken).ConfigureAwait(false);
+            var wanted = Math.Min(data.Length, _core.PeerMaxFrameSize);
+            var credit = await Http2SendCredit.AcquireAsync(stream.SendWindow!, _core.SendWindow, wanted, cancellationToken).ConfigureAwait(false);
             QueueData(stream, data[..credit].ToArray(), endStream: false);
             data = data[credit..];
         }

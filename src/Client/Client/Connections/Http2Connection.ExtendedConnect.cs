@@ -12,7 +12,6 @@ namespace MockKit.Client.Connections;
 // stream (Http2DuplexStream); the stream is one active exchange of the connection until it ends.
 internal sealed partial class Http2Connection
 {
-    private volatile bool _extendedConnectEnabled; // Written by the reader loop from the server's SETTINGS.
 
     /// <summary>A CONNECT with a <c>:protocol</c> (RFC 8441 section 4), as opposed to a tunnel's CONNECT.</summary>
     internal static bool IsExtendedConnect(HttpRequestMessage request) =>
@@ -22,7 +21,7 @@ internal sealed partial class Http2Connection
     /// No downgrade: the caller asked for HTTP/2 and learns why it cannot have it.</summary>
     private void EnsureExtendedConnectAllowed(HttpRequestMessage request)
     {
-        if (!_extendedConnectEnabled)
+        if (!_core.PeerEnableConnectProtocol)
         {
             throw new HttpRequestException(
                 HttpRequestError.ExtendedConnectNotSupported,

@@ -1,18 +1,18 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using MockKit.Http2;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
 
-// The reader loop (README "Reader loop recipe"): frames in, stream and connection state updated,
-// frames to send queued. One catch ladder: stream errors reset the stream and the loop goes on;
-// connection errors (and HPACK failures, as COMPRESSION_ERROR) send GOAWAY and end the connection.
-internal sealed partial class Http2Connection : IHttp2FrameSink
+// The client role of the shared connection (Http2ConnectionCore runs the reader loop and the frame
+// switch): responses, DATA into the streams, the flood budget; frames to send are queued. One catch
+// ladder: stream errors reset the stream and the loop goes on; connection errors (and HPACK
+// failures, as COMPRESSION_ERROR) send GOAWAY and end the connection.
+internal sealed partial class Http2Connection : IHttp2ConnectionListener
 {
-    private readonly Http2HeaderBlockAssembler _assembler = new(); // Reader loop only.
-    private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxResponseHeaderListSize); // Reader loop only.
     /// <summary>The most cheap frames in a row the server may send before it must do something useful (see <see cref="Http2FloodGuard"/>).</summary>
     internal const int FloodBudget = 1000;
 
@@ -23,7 +23,6 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
     // by work only (streams opened, DATA sent or received), so a long-lived connection on a frozen
     // manual clock is never killed for being old, and a flood is caught whatever the clock says.
     private readonly Http2FloodGuard _budget;                     // Counted by the reader loop, credited by both loops.
-    private readonly Http2PeerSettings _peerSettings = new();      // Reader loop only.
     private Http2ClientStream? _receiving;                         // Reader loop only: the stream of the frame being processed.
 
     private async Task RunReaderAsync()
@@ -34,7 +33,7 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         try
         {
             // Server frames are limited to our SETTINGS_MAX_FRAME_SIZE, which we leave at the default.
-            var (_, leftover) = await Http2ReadLoop.RunAsync(input, Http2Constants.DefaultMaxFrameSize, _assembler, this, CancellationToken.None).ConfigureAwait(false);
+            var (_, leftover) = await _core.ReadFramesAsync(input, Http2Constants.DefaultMaxFrameSize, CancellationToken.None).ConfigureAwait(false);
             // A server that refuses the connection outright (Kestrel: INADEQUATE_SECURITY before its
             // SETTINGS) says why only in its GOAWAY, so the end of the connection quotes it.
             string? goAway;
@@ -67,93 +66,37 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         finally
         {
             await input.CompleteAsync().ConfigureAwait(false);
-            _assembler.Dispose();
-            _decoder.Dispose();
+            _core.Dispose();
         }
 
         Shutdown(failure, sendGoAway: false);
     }
 
-    bool IHttp2FrameSink.StopReading => false; // The client stops by closing the transport (Shutdown).
+    bool IHttp2ConnectionListener.StopReading => false; // The client stops by closing the transport (Shutdown).
 
-    void IHttp2FrameSink.OnReading()
+    void IHttp2ConnectionListener.OnReading()
     {
     }
 
-    void IHttp2FrameSink.OnUnknownFrame(in Http2Frame frame)
-    {
-        Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
-        _receiving = null;
-        _budget.Count(); // Section 5.5: unknown frame types are ignored, but not for free.
-    }
-
-    void IHttp2FrameSink.OnFrame(in Http2Frame frame)
+    void IHttp2ConnectionListener.OnFrameReceived(in Http2Frame frame)
     {
         Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
         _receiving = null;
-        OnFrame(frame);
-    }
-
-    void IHttp2FrameSink.OnStreamError(Http2StreamException error) => OnStreamError(error);
-
-    private void OnFrame(in Http2Frame frame)
-    {
-        if (frame.Type is Http2FrameType.Ping or Http2FrameType.Settings or Http2FrameType.RstStream or Http2FrameType.WindowUpdate
-            or Http2FrameType.Priority or Http2FrameType.PushPromise)
+        if (!frame.Header.IsKnownType
+            || frame.Type is Http2FrameType.Ping or Http2FrameType.Settings or Http2FrameType.RstStream or Http2FrameType.WindowUpdate
+                or Http2FrameType.Priority or Http2FrameType.PushPromise)
         {
-            _budget.Count(); // Frames that cost us work without carrying a response (flood guard).
-        }
-
-        switch (frame.Type)
-        {
-            case Http2FrameType.Data:
-                OnData(frame);
-                break;
-            case Http2FrameType.Headers:
-                if (_assembler.StartHeaders(frame, Http2FrameReader.ReadHeaders(frame)))
-                {
-                    OnFieldBlock();
-                }
-
-                break;
-            case Http2FrameType.Continuation:
-                if (_assembler.AppendContinuation(frame))
-                {
-                    OnFieldBlock();
-                }
-
-                break;
-            case Http2FrameType.PushPromise:
-                if (_assembler.StartPushPromise(frame, Http2FrameReader.ReadPushPromise(frame)))
-                {
-                    OnFieldBlock();
-                }
-
-                break;
-            case Http2FrameType.RstStream:
-                OnReset(frame.StreamId, Http2FrameReader.ReadRstStream(frame));
-                break;
-            case Http2FrameType.Settings:
-                OnSettings(frame);
-                break;
-            case Http2FrameType.Ping:
-                OnPing(frame);
-                break;
-            case Http2FrameType.GoAway:
-                OnGoAway(Http2FrameReader.ReadGoAway(frame));
-                break;
-            case Http2FrameType.WindowUpdate:
-                OnWindowUpdate(frame.StreamId, Http2FrameReader.ReadWindowUpdate(frame));
-                break;
-            default:
-                break; // PRIORITY: deprecated (section 5.3.2), ignored.
+            // Frames that cost us work without carrying a response (flood guard); unknown types are
+            // ignored (section 5.5), but not for free.
+            _budget.Count();
         }
     }
+
+    void IHttp2ConnectionListener.OnData(in Http2Frame frame) => OnData(frame);
 
     private void OnData(in Http2Frame frame)
     {
         var length = frame.Header.Length;
-        _receiveWindow.OnDataReceived(length);
         var data = Http2FrameReader.ReadData(frame);
         var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
         if (data.Length == 0 && !endStream)
@@ -169,7 +112,7 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         if (stream is null)
         {
             // A stream we reset or finished: nobody will read it, credit the connection at once (section 6.9).
-            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed(length));
+            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed(length));
             return;
         }
 
@@ -185,14 +128,14 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         {
             // Padding never reaches the application: it counts as consumed now.
             QueueWindowUpdate(stream.Id, stream.ReceiveWindow.OnDataConsumed(padding));
-            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed(padding));
+            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed(padding));
         }
 
         stream.ContentReceived += data.Length;
         if (!ContentLengthHolds(stream, endStream))
         {
             // The stream is reset; nobody reads these bytes, so the connection gets its credit back (section 6.9).
-            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed((int)data.Length));
+            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed((int)data.Length));
             throw ContentLengthMismatch(stream);
         }
 
@@ -200,7 +143,7 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         {
             // Abandoned between Receive and here (a dispose on another thread): nobody will read these
             // bytes, so they go back to the connection window now (section 6.9).
-            QueueWindowUpdate(0, _receiveWindow.OnDataConsumed((int)data.Length));
+            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed((int)data.Length));
         }
 
         if (endStream)
@@ -209,44 +152,28 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         }
     }
 
-    private void OnFieldBlock()
+    void IHttp2ConnectionListener.OnFieldBlock(in Http2FrameHeader header, int promisedStreamId, List<HpackHeaderField> decoded, HpackHeaderListTooLargeException? tooLarge)
     {
-        var header = _assembler.FirstHeader;
-        var promised = _assembler.PromisedStreamId;
-        List<HpackHeaderField> fields;
-        try
-        {
-            fields = _decoder.Decode(_assembler.Block); // Always decoded: keeps the HPACK context in sync (section 4.3).
-        }
-        catch (HpackHeaderListTooLargeException e)
+        if (tooLarge is not null)
         {
             // Section 10.5.1: "A client can discard responses that it cannot process." The decoder
             // finished the block (the context is intact), so only this stream is reset.
             throw new Http2StreamException(
                 header.StreamId,
                 Http2ErrorCode.Cancel,
-                $"The response header list is larger than the client's limit of {MaxResponseHeaderListSize} bytes (SETTINGS_MAX_HEADER_LIST_SIZE): {e.Message}");
-        }
-        finally
-        {
-            _assembler.Reset();
+                $"The response header list is larger than the client's limit of {MaxResponseHeaderListSize} bytes (SETTINGS_MAX_HEADER_LIST_SIZE): {tooLarge.Message}");
         }
 
         if (header.Type == Http2FrameType.PushPromise)
         {
-            // Section 6.6: "An endpoint that has set this setting [ENABLE_PUSH = 0] and has received
-            // acknowledgment MUST treat the receipt of a PUSH_PROMISE frame as a connection error of
-            // type PROTOCOL_ERROR." Before the ACK the server may not have seen it yet: refuse just
-            // the promised stream (section 8.4: "reset the promised stream").
-            if (_settingsAcknowledged)
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "PUSH_PROMISE received although SETTINGS_ENABLE_PUSH is 0.");
-            }
-
-            Queue(w => Http2FrameWriter.WriteRstStream(w, promised, Http2ErrorCode.RefusedStream));
+            // We refuse push (SETTINGS_ENABLE_PUSH = 0); until that is acknowledged the server may not
+            // have seen it (after the ACK the core made it a connection error, section 6.6): reset
+            // just the promised stream (section 8.4: "reset the promised stream").
+            Queue(w => Http2FrameWriter.WriteRstStream(w, promisedStreamId, Http2ErrorCode.RefusedStream));
             return;
         }
 
+        List<HpackHeaderField> fields = [.. decoded]; // The core reuses its list; the response keeps these.
         var endStream = header.HasFlag(Http2FrameFlags.EndStream);
         var stream = Receive(header.StreamId, Http2FrameType.Headers, endStream);
         if (stream is null)
@@ -352,9 +279,10 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         {
             if (!_streams.TryGetValue(streamId, out var stream))
             {
-                if (streamId > _lastStreamId || streamId % 2 == 0)
+                if (_streams.IsIdle(streamId))
                 {
-                    // Section 5.1: frames other than PRIORITY on an idle stream are a PROTOCOL_ERROR.
+                    // Section 5.1: frames other than PRIORITY on an idle stream are a PROTOCOL_ERROR (every
+                    // even id is idle to us: we refuse push).
                     throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"{type} on idle stream {streamId}.");
                 }
 

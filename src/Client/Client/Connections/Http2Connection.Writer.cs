@@ -27,19 +27,18 @@ internal sealed partial class Http2Connection
     /// <summary>Preface (section 3.4), our SETTINGS (section 6.5) and the connection window raise (section 6.9).</summary>
     private void QueuePreface()
     {
-        Queue(w =>
+        // One batch: the writer flushes only when its queue is empty.
+        Queue(static w => w.Write(Http2Constants.ClientPreface));
+        _core.QueueSettings(new Http2Settings
         {
-            w.Write(Http2Constants.ClientPreface);
-            Http2FrameWriter.WriteSettings(w,
-            [
-                // Section 8.4: "A client cannot push. ... SETTINGS_ENABLE_PUSH ... 0" — we refuse push.
-                new Http2Setting(Http2SettingId.EnablePush, 0),
-                new Http2Setting(Http2SettingId.InitialWindowSize, StreamWindowSize),
-                new Http2Setting(Http2SettingId.MaxFrameSize, Http2Constants.DefaultMaxFrameSize),
-                new Http2Setting(Http2SettingId.MaxHeaderListSize, MaxResponseHeaderListSize),
-            ]);
-            Http2FrameWriter.WriteWindowUpdate(w, 0, ConnectionWindowSize - Http2Constants.DefaultInitialWindowSize);
+            // Section 8.4: "A client cannot push. ... SETTINGS_ENABLE_PUSH ... 0" — we refuse push. Once
+            // acknowledged, a PUSH_PROMISE is a connection error (section 6.6, in Http2ConnectionCore).
+            EnablePush = false,
+            InitialWindowSize = StreamWindowSize,
+            MaxFrameSize = Http2Constants.DefaultMaxFrameSize,
+            MaxHeaderListSize = MaxResponseHeaderListSize,
         });
+        Queue(static w => Http2FrameWriter.WriteWindowUpdate(w, 0, ConnectionWindowSize - Http2Constants.DefaultInitialWindowSize));
     }
 
     /// <summary>
@@ -65,14 +64,13 @@ internal sealed partial class Http2Connection
                 }
                 else
                 {
-                    var id = _lastStreamId == 0 ? 1 : _lastStreamId + 2;
-                    _lastStreamId = id;
+                    var id = _streams.NextLocalStreamId();
                     stream.Id = id;
                     stream.State = new Http2StreamStateMachine(id);
                     stream.State.OnSend(Http2FrameType.Headers, endStream);
-                    stream.SendWindow = new Http2OutboundWindow(id, _peerInitialWindowSize);
+                    stream.SendWindow = new Http2OutboundWindow(id, _streams.PeerInitialWindowSize);
                     stream.ReceiveWindow = new Http2InboundWindow(id, StreamWindowSize);
-                    _streams.Add(id, stream);
+                    _streams.Add(stream);
                     _budget.Credit(CreditPerStream);
                 }
             }
@@ -83,7 +81,7 @@ internal sealed partial class Http2Connection
                 return;
             }
 
-            _frames.HeaderBlocks.WriteHeaders(w, stream.Id, fields, endStream, _peerMaxFrameSize);
+            _frames.HeaderBlocks.WriteHeaders(w, stream.Id, fields, endStream, _core.PeerMaxFrameSize);
             if (!stream.Opened.TrySetResult())
             {
                 // Canceled while its HEADERS were being written: reset it right behind them (section 6.4).

@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using MockKit.Http2;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
+using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
 
@@ -11,10 +13,11 @@ namespace MockKit.Client.Connections;
 /// SETTINGS frame) at once.
 /// </summary>
 /// <remarks>
-/// <para><b>Tasks.</b> Runs the engine the server session runs too (<c>src/Client/Http2/Engine</c>):
-/// the <b>reader loop</b> (<see cref="Http2ReadLoop"/>, with this connection as its
-/// <see cref="IHttp2FrameSink"/>: <c>Http2Connection.Reader.cs</c>, control frames in
-/// <c>Http2Connection.Control.cs</c>) parses frames, keeps stream states, settings and windows,
+/// <para><b>Tasks.</b> Runs the connection the server session runs too (<see cref="Http2ConnectionCore"/>,
+/// <c>src/Client/Http2/Connection</c>): its <b>reader loop</b> parses frames, handles SETTINGS,
+/// PING and the connection window, and calls this connection as its client role
+/// (<see cref="IHttp2ConnectionListener"/>: <c>Http2Connection.Reader.cs</c>, stream control in
+/// <c>Http2Connection.Control.cs</c>), which keeps stream states and stream windows,
 /// and hands response heads, data and trailers to the streams; it never runs user code (every
 /// task it completes continues asynchronously) and never waits for a write: the frames it wants
 /// sent (SETTINGS/PING ACKs, WINDOW_UPDATE, RST_STREAM) are queued. The <b>writer loop</b>
@@ -65,22 +68,14 @@ internal sealed partial class Http2Connection : PooledConnection
     private readonly Stream _stream;
     private readonly ConnectionPool _pool;
     private readonly TimeProvider _time;
-    private readonly Dictionary<int, Http2ClientStream> _streams = []; // Guarded by _lock.
-    private readonly Http2OutboundWindow _sendWindow = new(0, Http2Constants.DefaultInitialWindowSize);
-    private readonly Http2InboundWindow _receiveWindow = new(0, ConnectionWindowSize);
-    private readonly TaskCompletionSource _settingsReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _lastStreamId;                // Guarded by _lock: the highest id opened (by the writer).
+    private readonly Http2StreamTable<Http2ClientStream> _streams = new(Http2Role.Client); // Guarded by _lock.
+    private readonly Http2ConnectionCore _core;
     private int _goAwayLastStreamId = int.MaxValue; // Guarded by _lock.
     private bool _goAwayReceived;             // Guarded by _lock.
     private string? _goAwayDescription;       // Guarded by _lock: the last GOAWAY received, for the message of the connection's end.
     private Http2ErrorCode? _goAwayErrorCode; // Guarded by _lock: the code of the last GOAWAY received.
     private Exception? _closedWith;           // Guarded by _lock.
-    private TaskCompletionSource<bool>? _ping; // Guarded by _lock: the health-check PING in flight.
-    private ulong _pingPayload;               // Guarded by _lock.
-    private int _peerInitialWindowSize = Http2Constants.DefaultInitialWindowSize; // Guarded by _lock.
     private volatile int _maxConcurrentStreams = int.MaxValue;
-    private volatile int _peerMaxFrameSize = Http2Constants.DefaultMaxFrameSize;
-    private volatile bool _settingsAcknowledged;
     private long _lastReceivedTimestamp;
     private int _closed;
 
@@ -93,6 +88,7 @@ internal sealed partial class Http2Connection : PooledConnection
         _time = time;
         _lastReceivedTimestamp = time.GetTimestamp();
         _frames = new Http2FrameQueue(stream, MaxQueuedControlFrames, OnControlQueueFull);
+        _core = new Http2ConnectionCore(Http2Role.Client, this, _streams, _lock, _frames, new HpackDecoder(maxHeaderListSize: MaxResponseHeaderListSize), ConnectionWindowSize);
         _budget = new Http2FloodGuard("PING, SETTINGS, RST_STREAM, WINDOW_UPDATE, PRIORITY, PUSH_PROMISE, unknown or empty DATA", FloodBudget, window: null, time);
     }
 
@@ -113,7 +109,7 @@ internal sealed partial class Http2Connection : PooledConnection
         QueuePreface();
         _ = RunWriterAsync(); // Ends when the connection closes; failures close the connection.
         _ = RunReaderAsync(); // Likewise.
-        await _settingsReceived.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _core.PeerSettingsReceived.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask<bool> IsHealthyAsync(bool doExtensiveChecks)
@@ -141,30 +137,9 @@ internal sealed partial class Http2Connection : PooledConnection
     /// <summary>Sends a PING and waits for its ACK for at most <see cref="PingTimeout"/>.</summary>
     internal async Task<bool> PingAsync()
     {
-        TaskCompletionSource<bool> ping;
-        ulong payload;
-        var send = false;
-        lock (_lock)
-        {
-            if (_ping is null)
-            {
-                _ping = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _pingPayload = (ulong)Random.Shared.NextInt64();
-                send = true;
-            }
-
-            ping = _ping;
-            payload = _pingPayload;
-        }
-
-        if (send)
-        {
-            Queue(w => Http2FrameWriter.WritePing(w, payload));
-        }
-
         try
         {
-            return await ping.Task.WaitAsync(PingTimeout, _time).ConfigureAwait(false);
+            return await _core.PingAsync().WaitAsync(PingTimeout, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -181,7 +156,6 @@ internal sealed partial class Http2Connection : PooledConnection
     private void Shutdown(Exception failure, bool sendGoAway, Http2ErrorCode code = Http2ErrorCode.NoError)
     {
         List<Http2ClientStream> failed;
-        TaskCompletionSource<bool>? ping;
         lock (_lock)
         {
             if (_closedWith is not null)
@@ -192,13 +166,9 @@ internal sealed partial class Http2Connection : PooledConnection
             _closedWith = failure;
             failed = [.. _streams.Values];
             _streams.Clear();
-            ping = _ping;
-            _ping = null;
         }
 
-        ping?.TrySetResult(false);
-        _settingsReceived.TrySetException(failure);
-        _sendWindow.Abort(failure);
+        _core.Close(failure); // A PING in flight answers false, StartAsync fails, DATA waiting for credit fails.
         foreach (var stream in failed)
         {
             stream.Fail(StreamFailure(stream, failure));

@@ -1,0 +1,14 @@
+namespace MockKit.Http2.Connection;
+
+/// <summary>What the shared connection needs of one stream of either role: its id, state and send window.</summary>
+internal interface IHttp2Stream
+{
+    /// <summary>The stream identifier (section 5.1.1).</summary>
+    int Id { get; }
+
+    /// <summary>The section 5.1 state machine, guarded by the connection's stream lock; null until the stream is opened.</summary>
+    Http2StreamStateMachine? State { get; }
+
+    /// <summary>The stream's send window (WINDOW_UPDATE credits it); null until the stream is opened.</summary>
+    Http2OutboundWindow? SendWindow { get; }
+}
