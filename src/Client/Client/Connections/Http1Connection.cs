@@ -128,6 +128,10 @@ internal sealed partial class Http1Connection : PooledConnection
         return decoder;
     }
 
+    /// <summary>The decoder <see cref="RentChunkedDecoder"/> last handed out (the body reading it reaches it here
+    /// rather than keeping a field of its own); null before the connection's first chunked body.</summary>
+    internal ChunkedBodyDecoder? ChunkedDecoder => _chunkedDecoder;
+
     public override void Close()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
