@@ -11,33 +11,76 @@ internal sealed partial class Http1Connection
 {
     /// <inheritdoc />
     /// <remarks>
-    /// Two methods, so a request without content (most GETs) waits in a small state machine: it is boxed
-    /// whenever the wait suspends, i.e. for nearly every request, and with many exchanges in flight the
-    /// builder's caches miss, so its size is allocated per request. The content path's locals and
-    /// awaiters (the body, the 100-continue wait, an early final head) would more than double it.
+    /// A request without content (most GETs) is sent and answered without an async state machine: the
+    /// head write usually completes at once, and the wait for the response head, which suspends on
+    /// nearly every request, goes through the connection's <see cref="ResponseHeadWait"/>. An async
+    /// method's box would be rented per wait, and with many exchanges in flight the builder's caches
+    /// miss, so its size was allocated per request. Requests with content keep an async method
+    /// (<see cref="SendWithContentAsync"/>): the body, the 100-continue wait and an early final head.
     /// </remarks>
     public override ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange) =>
-        request.Content is null ? SendWithoutContentAsync(request, exchange) : SendWithContentAsync(request, request.Content, exchange);
+        request.Content is null ? SendWithoutContent(request, exchange) : SendWithContentAsync(request, request.Content, exchange);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendWithoutContentAsync(HttpRequestMessage request, Exchange exchange)
+    private ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendWithoutContent(HttpRequestMessage request, Exchange exchange)
     {
-        var phase = "writing the request headers";
+        ValueTask write;
         try
         {
-            await WriteAsync(WriteHead(request, exchange, contentLength: null), exchange).ConfigureAwait(false);
-            exchange.Listener.OnRequestHeadersEnd(exchange.CallId, request);
+            write = WriteAsync(WriteHead(request, exchange, contentLength: null), exchange);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<(HttpResponseMessage, IResponseBody)>(exchange.MapFailure(e, "writing the request headers"));
+        }
 
-            phase = "reading the response headers";
+        if (!write.IsCompletedSuccessfully)
+        {
+            return ReadFinalHeadAfterWriteAsync(write, request, exchange); // The socket's send buffer was full.
+        }
+
+        write.GetAwaiter().GetResult(); // Ends the completed write (its pooled box goes back).
+        return ReadFinalHead(request, exchange);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(HttpResponseMessage Response, IResponseBody Body)> ReadFinalHeadAfterWriteAsync(ValueTask write, HttpRequestMessage request, Exchange exchange)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            throw exchange.MapFailure(e, "writing the request headers");
+        }
+
+        return await ReadFinalHead(request, exchange).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the final response head after a request without content: at once when the bytes are
+    /// buffered or the socket has them, otherwise through <see cref="ResponseHeadWait"/>.
+    /// </summary>
+    private ValueTask<(HttpResponseMessage Response, IResponseBody Body)> ReadFinalHead(HttpRequestMessage request, Exchange exchange)
+    {
+        try
+        {
+            exchange.Listener.OnRequestHeadersEnd(exchange.CallId, request);
             exchange.Listener.OnResponseHeadersStart(exchange.CallId);
             var informational = 0;
             Http1ResponseHead final;
             while (!TryTakeFinalHead(ref informational, out final))
             {
+                var receive = ReceiveAsync(exchange);
+                if (!receive.IsCompleted)
+                {
+                    return (_headWait ??= new ResponseHeadWait(this)).Start(request, exchange, informational, receive);
+                }
+
                 int read;
                 try
                 {
-                    read = await ReceiveAsync(exchange).ConfigureAwait(false);
+                    read = receive.GetAwaiter().GetResult();
                 }
                 finally
                 {
@@ -47,11 +90,11 @@ internal sealed partial class Http1Connection
                 Received(exchange, read);
             }
 
-            return CreateFinalResponse(request, final, exchange, skippedBody: false);
+            return new(CreateFinalResponse(request, final, exchange, skippedBody: false));
         }
         catch (Exception e)
         {
-            throw exchange.MapFailure(e, phase);
+            return ValueTask.FromException<(HttpResponseMessage, IResponseBody)>(exchange.MapFailure(e, "reading the response headers"));
         }
     }
 
@@ -87,7 +130,7 @@ internal sealed partial class Http1Connection
             }
             else
             {
-                // The head read inline, as in SendWithoutContentAsync: one state machine waits for the response.
+                // The head read inline: this state machine is then the only one waiting for the response.
                 var informational = 0;
                 while (!TryTakeFinalHead(ref informational, out final))
                 {
