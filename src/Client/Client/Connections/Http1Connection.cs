@@ -254,7 +254,8 @@ internal sealed partial class Http1Connection : PooledConnection
     /// which is not an async method) rather than through <see cref="FillAsync"/>, and the 1xx loop is
     /// here rather than in a caller. Each async level that suspends rents a box, and with many
     /// exchanges in flight the builder's per-thread and per-core caches run dry, so every level is
-    /// an allocation per exchange. <see cref="SendAsync"/> runs the same loop itself for that reason.
+    /// an allocation per exchange. <see cref="SendAsync"/> runs the same loop itself for that reason (with content,
+    /// inline in its state machine; without, through <see cref="ResponseHeadWait"/>, which allocates nothing).
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true, bool final = false, int informational = 0)
