@@ -14,6 +14,7 @@ internal sealed class AllocationSampler : EventListener
 {
     private const int AllocationSampled = 303;
     private const long MeanBytesPerSample = 100 * 1024;
+    private static readonly bool s_bySize = Environment.GetEnvironmentVariable("MOCKKIT_ALLOCATION_SIZES") == "1";
     private readonly Dictionary<string, long> _bytes = [];
     private readonly Lock _lock = new();
     private volatile bool _recording;
@@ -67,6 +68,12 @@ internal sealed class AllocationSampler : EventListener
 
         var amount = MeanBytesPerSample;
         var type = payload[typeIndex] as string ?? "?";
+        if (s_bySize && eventData.PayloadNames.IndexOf("ObjectSize") is var sizeIndex and >= 0)
+        {
+            // MOCKKIT_ALLOCATION_SIZES=1: one row per type and object size, to tell apart e.g. the strings of a request.
+            type = string.Create(CultureInfo.InvariantCulture, $"{type} ({payload[sizeIndex]} B)");
+        }
+
         lock (_lock)
         {
             _bytes[type] = _bytes.GetValueOrDefault(type) + amount;

@@ -28,8 +28,7 @@ internal sealed class Call : IExchangeOwner
     private readonly InstrumentedHandler _handler;
     private readonly HttpRequestMessage _request;
     private readonly CancellationToken _userToken;
-    private readonly CancellationTokenSource? _callTimeout;
-    private readonly CancellationTokenRegistration _userRegistration;
+    private readonly CallDeadline? _callTimeout; // Only with a CallTimeout: most calls carry the caller's token alone.
     private readonly long _id;
     private RouteState? _routes;
     private Exchange? _finalExchange;
@@ -43,8 +42,8 @@ internal sealed class Call : IExchangeOwner
         _id = handler.Pool.NextCallId();
         if (handler.CallTimeout != Timeout.InfiniteTimeSpan)
         {
-            _callTimeout = new CancellationTokenSource(handler.CallTimeout, handler.TimeProvider);
-            _userRegistration = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _callTimeout);
+            _callTimeout = new CallDeadline(handler.CallTimeout, handler.TimeProvider);
+            _callTimeout.UserRegistration = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _callTimeout);
         }
     }
 
@@ -292,8 +291,27 @@ internal sealed class Call : IExchangeOwner
             return;
         }
 
-        _userRegistration.Dispose();
         _callTimeout?.Dispose();
+    }
+
+    /// <summary>
+    /// The call-level source when <see cref="InstrumentedHandler.CallTimeout"/> is set: canceled when it expires or
+    /// when the caller's token is. The registration on the caller's token lives here, not in the call, so a call
+    /// without a timeout (the default) carries neither.
+    /// </summary>
+    private sealed class CallDeadline(TimeSpan delay, TimeProvider timeProvider) : CancellationTokenSource(delay, timeProvider)
+    {
+        public CancellationTokenRegistration UserRegistration { get; set; }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                UserRegistration.Dispose(); // First: the caller's token must not cancel a disposed source.
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     private sealed class RouteState(Address address, IReadOnlyList<Route> routes)

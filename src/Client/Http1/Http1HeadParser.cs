@@ -21,9 +21,11 @@ internal static class Http1HeadParser
     /// <param name="buffer">Bytes received so far; on success sliced past the head.</param>
     /// <param name="limits">Size limits; outgrowing them throws a 431 (414 for the request line).</param>
     /// <param name="head">The parsed head.</param>
+    /// <param name="cache">The connection's strings and field list from its previous head, reused where the bytes repeat
+    /// (the head's <c>Headers</c> are then valid until the next parse with this cache); null to decode everything afresh.</param>
     /// <returns>False when more bytes are needed.</returns>
     public static bool TryParseRequestHead(
-        ref ReadOnlySequence<byte> buffer, Http1Limits limits, [NotNullWhen(true)] out Http1RequestHead? head)
+        ref ReadOnlySequence<byte> buffer, Http1Limits limits, [NotNullWhen(true)] out Http1RequestHead? head, Http1FieldCache? cache = null)
     {
         head = null;
         var reader = new SequenceReader<byte>(buffer);
@@ -32,13 +34,15 @@ internal static class Http1HeadParser
             return false;
         }
 
-        var (method, target, version) = ParseRequestLine(line);
-        if (!TryParseFieldSection(ref reader, limits, reader.Consumed, out var headers))
+        var (method, target, version) = ParseRequestLine(line, cache);
+        if (!TryParseFieldSection(ref reader, limits, reader.Consumed, out var headers, cache))
         {
             return false;
         }
 
-        head = new Http1RequestHead(method, target, version, Encoding.Latin1.GetString(line), headers);
+        head = cache is null
+            ? new Http1RequestHead(method, target, version, Encoding.Latin1.GetString(line), headers)
+            : cache.RequestHead(method, target, version, cache.RequestLine(line), headers);
         buffer = buffer.Slice(reader.Position);
         return true;
     }
@@ -171,7 +175,7 @@ internal static class Http1HeadParser
     }
 
     // request-line = method SP request-target SP HTTP-version (RFC 9112 section 3).
-    private static (string Method, string Target, Protocol Version) ParseRequestLine(ReadOnlySpan<byte> line)
+    private static (string Method, string Target, Protocol Version) ParseRequestLine(ReadOnlySpan<byte> line, Http1FieldCache? cache)
     {
         var firstSpace = line.IndexOf((byte)' ');
         var lastSpace = line.LastIndexOf((byte)' ');
@@ -202,7 +206,10 @@ internal static class Http1HeadParser
             }
         }
 
-        return (Encoding.ASCII.GetString(method), Encoding.ASCII.GetString(target), ParseVersion(version, line));
+        var protocol = ParseVersion(version, line);
+        return cache is null
+            ? (Encoding.ASCII.GetString(method), Encoding.ASCII.GetString(target), protocol)
+            : (cache.Method(method), cache.Target(target), protocol);
     }
 
     // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 section 4).

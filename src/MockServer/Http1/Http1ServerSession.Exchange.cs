@@ -78,6 +78,13 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
             return (RequestBodyOutcome.NotRead, null);
         }
 
+        if (_framing.Kind == Http1BodyKind.None)
+        {
+            // No body (most GETs): nothing to read, and a request recorded without a body read is the
+            // same as one with an empty one, so no recorder or result object per request.
+            return RequestBodyOutcome.Complete;
+        }
+
         _connection.State = "reading a request body";
         var body = _body = await ReadBodyAsync(_framing, early.OnRequestBody).ConfigureAwait(false);
         if (BodyFailure(body) is { } failure)

@@ -12,12 +12,18 @@ internal sealed partial class Http1ServerSession
     // Bodies up to this size go out in the same write as the head when nothing paces them.
     private const int CoalesceLimit = 16 * 1024;
 
+    // The response head (and a coalesced body) of the exchange being served; returned to the pool when the session ends.
+    private PooledBufferWriter? _responseHead;
+
     private async Task WriteResponseAsync(Http1RequestHead request, MockResponse response, PolicyTriggers triggers)
     {
         var ct = ShutdownToken;
         var transport = _connection.Transport;
-        foreach (var informational in response.InformationalResponses)
+        // Indexed: a foreach over the IList would box its enumerator for every response, 1xx or not.
+        var informationalResponses = response.InformationalResponses;
+        for (var i = 0; i < informationalResponses.Count; i++)
         {
+            var informational = informationalResponses[i];
             using var info = new PooledBufferWriter();
             Http1Writer.WriteStatusLine(info, Protocol.Http11, informational.Code, informational.EffectiveReason);
             Http1Writer.WriteFields(info, informational.Headers);
@@ -42,9 +48,11 @@ internal sealed partial class Http1ServerSession
         var events = response.Body.Events;
         var chunkSize = streamed is null && events is null ? ChunkSizeFor(response, body.Length) : StreamedChunkSizeFor(response);
 
-        using var head = new PooledBufferWriter(256 + (body.Length <= CoalesceLimit ? body.Length : 0));
+        // The session's own writer, cleared: one exchange at a time writes a response head, so one buffer serves them all.
+        var head = _responseHead ??= new PooledBufferWriter(256 + (body.Length <= CoalesceLimit ? body.Length : 0));
+        head.Clear();
         Http1Writer.WriteStatusLine(head, Protocol.Http11, response.Code, response.EffectiveReason);
-        foreach (var (name, value) in response.Headers)
+        foreach (var (name, value) in response.Headers.Fields)
         {
             Http1Writer.WriteField(head, name, value);
         }

@@ -27,6 +27,11 @@ internal sealed partial class Http1ServerSession
     private readonly ServerConnection _connection;
     private readonly MockWebServer _server;
     private readonly List<PipeReader> _retiredInputs = [];
+
+    // The previous request head's strings and field list, reused where the next head repeats them (a
+    // kept-alive client sends nearly the same head every time). The head of one exchange is used only
+    // while that exchange runs: its recording keeps the raw bytes (_rawHead), not these strings or list.
+    private readonly Http1FieldCache _fieldCache = new();
     private PipeReader _input;
     private bool _switchToHttp2;
     private byte[] _rawHead = []; // The current request's head as received, for its recording.
@@ -48,9 +53,19 @@ internal sealed partial class Http1ServerSession
         {
             for (var first = true; ; first = false)
             {
-                if (!first && !await WaitForFirstByteAsync().ConfigureAwait(false))
+                if (!first)
                 {
-                    return false;
+                    // Waits until the next request's first byte arrives, consuming nothing. Inline, not a
+                    // method of its own: this await suspends on nearly every kept-alive request, and each
+                    // async method that suspends allocates its state machine, where this loop's is made once.
+                    _connection.State = "idle, waiting for the next request";
+                    var next = await _input.ReadAsync(ShutdownToken).ConfigureAwait(false);
+                    var available = !next.Buffer.IsEmpty;
+                    _input.AdvanceTo(next.Buffer.Start);
+                    if (!available)
+                    {
+                        return false;
+                    }
                 }
 
                 if (await ServerExchange.ApplyBeforeRequestAsync(_connection, Protocol.Http11).ConfigureAwait(false))
@@ -72,6 +87,7 @@ internal sealed partial class Http1ServerSession
         }
         finally
         {
+            _responseHead?.Dispose(); // No write is pending: every exchange ended before this loop did.
             await _input.CompleteAsync().ConfigureAwait(false);
 
             // After a switch to HTTP/2 the retired readers sit beneath the TLS stream the HTTP/2
@@ -84,17 +100,6 @@ internal sealed partial class Http1ServerSession
                 }
             }
         }
-    }
-
-    /// <summary>Waits until the next request's first byte arrives, consuming nothing.</summary>
-    /// <returns>False when the client closed the connection instead.</returns>
-    private async Task<bool> WaitForFirstByteAsync()
-    {
-        _connection.State = "idle, waiting for the next request";
-        var result = await _input.ReadAsync(ShutdownToken).ConfigureAwait(false);
-        var available = !result.Buffer.IsEmpty;
-        _input.AdvanceTo(result.Buffer.Start);
-        return available;
     }
 
     /// <summary>Reads the next request's head and body framing: the exchange <see cref="ServerExchange"/> then runs.</summary>
@@ -165,7 +170,7 @@ internal sealed partial class Http1ServerSession
     // RFC 9112 section 9.3: HTTP/1.1 persists unless "close" is sent; HTTP/1.0 needs "keep-alive".
     private static bool KeepAlive(Http1RequestHead head, MockResponse response)
     {
-        if (HasToken(head.Headers, "Connection", "close") || HasToken(response.Headers, "Connection", "close"))
+        if (HasToken(head.Headers, "Connection", "close") || HasToken(response.Headers.Fields, "Connection", "close"))
         {
             return false;
         }
@@ -173,7 +178,9 @@ internal sealed partial class Http1ServerSession
         return head.Version != Protocol.Http10 || HasToken(head.Headers, "Connection", "keep-alive");
     }
 
-    private static bool HasToken(IEnumerable<KeyValuePair<string, string>> headers, string name, string token)
+    // Takes the List itself, not an interface: a foreach over IEnumerable boxes the list's enumerator,
+    // and this runs up to three times per request.
+    private static bool HasToken(List<KeyValuePair<string, string>> headers, string name, string token)
     {
         foreach (var (key, value) in headers)
         {
@@ -209,7 +216,9 @@ internal sealed partial class Http1ServerSession
 
     /// <summary>Reads one request head.</summary>
     /// <returns>The parsed head and a copy of its raw bytes (for the recording), or (null, empty) at end of input.</returns>
-    private async Task<(Http1RequestHead? Head, byte[] Raw)> ReadHeadAsync()
+    /// <remarks>A <see cref="ValueTask{TResult}"/>: the head is usually buffered by the time this runs (the
+    /// first-byte wait saw it), and a Task would be an allocation per request for a synchronous result.</remarks>
+    private async ValueTask<(Http1RequestHead? Head, byte[] Raw)> ReadHeadAsync()
     {
         var limits = _server.RequestLimits;
         while (true)
@@ -220,7 +229,7 @@ internal sealed partial class Http1ServerSession
             Http1RequestHead? head;
             try
             {
-                parsed = Http1HeadParser.TryParseRequestHead(ref buffer, limits, out head);
+                parsed = Http1HeadParser.TryParseRequestHead(ref buffer, limits, out head, _fieldCache);
             }
             catch (Http1ParseException)
             {

@@ -10,38 +10,115 @@ namespace MockKit.Client.Connections;
 internal sealed partial class Http1Connection
 {
     /// <inheritdoc />
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange)
+    /// <remarks>
+    /// A request without content (most GETs) is sent and answered without an async state machine: the
+    /// head write usually completes at once, and the wait for the response head, which suspends on
+    /// nearly every request, goes through the connection's <see cref="ResponseHeadWait"/>. An async
+    /// method's box would be rented per wait, and with many exchanges in flight the builder's caches
+    /// miss, so its size was allocated per request. Requests with content keep an async method
+    /// (<see cref="SendWithContentAsync"/>): the body, the 100-continue wait and an early final head.
+    /// </remarks>
+    public override ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendAsync(HttpRequestMessage request, Exchange exchange) =>
+        request.Content is null ? SendWithoutContent(request, exchange) : SendWithContentAsync(request, request.Content, exchange);
+
+    private ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendWithoutContent(HttpRequestMessage request, Exchange exchange)
     {
-        var listener = exchange.Listener;
+        ValueTask write;
+        try
+        {
+            write = WriteAsync(WriteHead(request, exchange, contentLength: null), exchange);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<(HttpResponseMessage, IResponseBody)>(exchange.MapFailure(e, "writing the request headers"));
+        }
+
+        if (!write.IsCompletedSuccessfully)
+        {
+            return ReadFinalHeadAfterWriteAsync(write, request, exchange); // The socket's send buffer was full.
+        }
+
+        write.GetAwaiter().GetResult(); // Ends the completed write (its pooled box goes back).
+        return ReadFinalHead(request, exchange);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(HttpResponseMessage Response, IResponseBody Body)> ReadFinalHeadAfterWriteAsync(ValueTask write, HttpRequestMessage request, Exchange exchange)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            throw exchange.MapFailure(e, "writing the request headers");
+        }
+
+        return await ReadFinalHead(request, exchange).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the final response head after a request without content: at once when the bytes are
+    /// buffered or the socket has them, otherwise through <see cref="ResponseHeadWait"/>.
+    /// </summary>
+    private ValueTask<(HttpResponseMessage Response, IResponseBody Body)> ReadFinalHead(HttpRequestMessage request, Exchange exchange)
+    {
+        try
+        {
+            exchange.Listener.OnRequestHeadersEnd(exchange.CallId, request);
+            exchange.Listener.OnResponseHeadersStart(exchange.CallId);
+            var informational = 0;
+            Http1ResponseHead final;
+            while (!TryTakeFinalHead(ref informational, out final))
+            {
+                var receive = ReceiveAsync(exchange);
+                if (!receive.IsCompleted)
+                {
+                    return (_headWait ??= new ResponseHeadWait(this)).Start(request, exchange, informational, receive);
+                }
+
+                int read;
+                try
+                {
+                    read = receive.GetAwaiter().GetResult();
+                }
+                finally
+                {
+                    exchange.Disarm();
+                }
+
+                Received(exchange, read);
+            }
+
+            return new(CreateFinalResponse(request, final, exchange, skippedBody: false));
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<(HttpResponseMessage, IResponseBody)>(exchange.MapFailure(e, "reading the response headers"));
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(HttpResponseMessage Response, IResponseBody Body)> SendWithContentAsync(HttpRequestMessage request, HttpContent content, Exchange exchange)
+    {
         var phase = "writing the request headers";
         var contentFailed = false;
         Http1ResponseHead? early = null;
         Task<Http1ResponseHead>? pendingHead = null;
         try
         {
-            var head = _requestHead ??= new PooledBufferWriter();
-            head.Clear();
-            var contentLength = request.Content?.Headers.ContentLength;
-            // Validation happens here, before any byte is written, so a refused header leaves the connection clean.
-            _defaultHost ??= Http1RequestHeadWriter.DefaultHost(request.RequestUri!);
-            Http1RequestHeadWriter.Write(head, request, Route, contentLength, _defaultHost);
-            listener.OnRequestHeadersStart(exchange.CallId);
-            exchange.RequestStarted = true;
-            await WriteAsync(head.WrittenMemory, exchange).ConfigureAwait(false);
+            var contentLength = content.Headers.ContentLength;
+            await WriteAsync(WriteHead(request, exchange, contentLength), exchange).ConfigureAwait(false);
+            exchange.Listener.OnRequestHeadersEnd(exchange.CallId, request);
 
-            listener.OnRequestHeadersEnd(exchange.CallId, request);
-            if (request.Content is { } content)
-            {
-                // Its own method (which maps its failures itself): a GET's state machine then carries none of
-                // the body's and the 100-continue wait's locals and awaiters (see ReadHeadAsync on what boxes cost).
-                contentFailed = true;
-                (early, pendingHead) = await SendContentAsync(request, content, contentLength, exchange).ConfigureAwait(false);
-                contentFailed = false;
-            }
+            // Its own method (which maps its failures itself): this state machine then carries none of
+            // the body's and the 100-continue wait's locals and awaiters.
+            contentFailed = true;
+            (early, pendingHead) = await SendContentAsync(request, content, contentLength, exchange).ConfigureAwait(false);
+            contentFailed = false;
 
             phase = "reading the response headers";
-            listener.OnResponseHeadersStart(exchange.CallId);
+            exchange.Listener.OnResponseHeadersStart(exchange.CallId);
             Http1ResponseHead final;
             if (early is { } answered)
             {
@@ -53,21 +130,10 @@ internal sealed partial class Http1Connection
             }
             else
             {
-                // The common case, ReadHeadAsync's loop inline: this state machine is then the only one
-                // waiting for the response (see ReadHeadAsync's remarks on what each async level costs).
+                // The head read inline: this state machine is then the only one waiting for the response.
                 var informational = 0;
-                while (true)
+                while (!TryTakeFinalHead(ref informational, out final))
                 {
-                    if (TryTakeHead(out final))
-                    {
-                        if (IsFinal(final, ref informational))
-                        {
-                            break;
-                        }
-
-                        continue;
-                    }
-
                     int read;
                     try
                     {
@@ -82,19 +148,8 @@ internal sealed partial class Http1Connection
                 }
             }
 
-            // A timeout that expired while the head was arriving wins even if the bytes got here first
-            // (the timer fired after the socket read completed but before its continuation disarmed
-            // it): the exchange's token is canceled for good, so a response handed out now would fail
-            // on its first use (a 101's upgraded stream on its first write) with a timeout that
-            // belongs to this head read. Fail the call with it instead.
-            exchange.Token.ThrowIfCancellationRequested();
-
             // A final answer that came before the body was sent (only after Expect: 100-continue): the body was skipped.
-            var (response, body) = final.StatusCode == 101
-                ? (RequestsUpgrade(request) ? CreateUpgradedResponse(request, final, exchange) : throw UnrequestedUpgrade())
-                : CreateResponse(request, final, exchange, skippedBody: early is not null);
-            listener.OnResponseHeadersEnd(exchange.CallId, response);
-            return (response, body);
+            return CreateFinalResponse(request, final, exchange, skippedBody: early is not null);
         }
         catch (Exception e)
         {
@@ -112,6 +167,53 @@ internal sealed partial class Http1Connection
 
             throw exchange.MapFailure(e, phase);
         }
+    }
+
+    /// <summary>
+    /// Writes the request head into the connection's head buffer (validating every field first, so a
+    /// refused header leaves the connection clean), then marks the request started.
+    /// </summary>
+    /// <returns>The head's bytes, valid until the connection's next exchange.</returns>
+    private ReadOnlyMemory<byte> WriteHead(HttpRequestMessage request, Exchange exchange, long? contentLength)
+    {
+        var head = _requestHead ??= new PooledBufferWriter();
+        head.Clear();
+        _defaultHost ??= Http1RequestHeadWriter.DefaultHost(request.RequestUri!);
+        Http1RequestHeadWriter.Write(head, request, Route, contentLength, _defaultHost);
+        exchange.Listener.OnRequestHeadersStart(exchange.CallId);
+        exchange.RequestStarted = true;
+        return head.WrittenMemory;
+    }
+
+    /// <summary>Takes buffered heads until a final one (see <see cref="IsFinal"/>); false when more bytes are needed.</summary>
+    private bool TryTakeFinalHead(ref int informational, out Http1ResponseHead final)
+    {
+        while (TryTakeHead(out final))
+        {
+            if (IsFinal(final, ref informational))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The response for the final head, with its body.</summary>
+    private (HttpResponseMessage Response, IResponseBody Body) CreateFinalResponse(HttpRequestMessage request, Http1ResponseHead final, Exchange exchange, bool skippedBody)
+    {
+        // A timeout that expired while the head was arriving wins even if the bytes got here first
+        // (the timer fired after the socket read completed but before its continuation disarmed
+        // it): the exchange's token is canceled for good, so a response handed out now would fail
+        // on its first use (a 101's upgraded stream on its first write) with a timeout that
+        // belongs to this head read. Fail the call with it instead.
+        exchange.Token.ThrowIfCancellationRequested();
+
+        var (response, body) = final.StatusCode == 101
+            ? (RequestsUpgrade(request) ? CreateUpgradedResponse(request, final, exchange) : throw UnrequestedUpgrade())
+            : CreateResponse(request, final, exchange, skippedBody);
+        exchange.Listener.OnResponseHeadersEnd(exchange.CallId, response);
+        return (response, body);
     }
 
     /// <summary>

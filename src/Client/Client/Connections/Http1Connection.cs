@@ -128,6 +128,10 @@ internal sealed partial class Http1Connection : PooledConnection
         return decoder;
     }
 
+    /// <summary>The decoder <see cref="RentChunkedDecoder"/> last handed out (the body reading it reaches it here
+    /// rather than keeping a field of its own); null before the connection's first chunked body.</summary>
+    internal ChunkedBodyDecoder? ChunkedDecoder => _chunkedDecoder;
+
     public override void Close()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -250,7 +254,8 @@ internal sealed partial class Http1Connection : PooledConnection
     /// which is not an async method) rather than through <see cref="FillAsync"/>, and the 1xx loop is
     /// here rather than in a caller. Each async level that suspends rents a box, and with many
     /// exchanges in flight the builder's per-thread and per-core caches run dry, so every level is
-    /// an allocation per exchange. <see cref="SendAsync"/> runs the same loop itself for that reason.
+    /// an allocation per exchange. <see cref="SendAsync"/> runs the same loop itself for that reason (with content,
+    /// inline in its state machine; without, through <see cref="ResponseHeadWait"/>, which allocates nothing).
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<Http1ResponseHead> ReadHeadAsync(Exchange exchange, bool armReadTimeout = true, bool final = false, int informational = 0)

@@ -10,18 +10,18 @@ namespace MockKit.Client.Connections;
 // or until the server closes.
 internal sealed partial class Http1ResponseStream
 {
-    private bool BodyComplete() => _framing.Kind switch
+    private bool BodyComplete() => _kind switch
     {
         Http1BodyKind.None => true,
         Http1BodyKind.ContentLength => _remaining == 0,
-        Http1BodyKind.Chunked => _chunked!.IsCompleted && _pendingChunkBytes == 0,
+        Http1BodyKind.Chunked => Chunked.IsCompleted && _pendingChunkBytes == 0,
         _ => false,
     };
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer)
     {
-        switch (_framing.Kind)
+        switch (_kind)
         {
             case Http1BodyKind.None:
                 return 0;
@@ -33,12 +33,12 @@ internal sealed partial class Http1ResponseStream
                 }
 
                 var limit = (int)Math.Min(buffer.Length, _remaining);
-                var read = _connection.Buffered.Length > 0
+                var read = Connection.Buffered.Length > 0
                     ? CopyBuffered(buffer.Span[..limit])
-                    : await _connection.ReadTransportAsync(buffer[..limit], _exchange).ConfigureAwait(false);
+                    : await Connection.ReadTransportAsync(buffer[..limit], _exchange).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    throw new IOException(string.Create(CultureInfo.InvariantCulture, $"The response ended after {_framing.Length - _remaining} of {_framing.Length} bytes."));
+                    throw new IOException(string.Create(CultureInfo.InvariantCulture, $"The response ended after {_bytesRead} of {_bytesRead + _remaining} bytes."));
                 }
 
                 _remaining -= read;
@@ -48,9 +48,9 @@ internal sealed partial class Http1ResponseStream
                 return await ReadChunkedAsync(buffer).ConfigureAwait(false);
 
             default:
-                return _connection.Buffered.Length > 0
+                return Connection.Buffered.Length > 0
                     ? CopyBuffered(buffer.Span)
-                    : await _connection.ReadTransportAsync(buffer, _exchange).ConfigureAwait(false);
+                    : await Connection.ReadTransportAsync(buffer, _exchange).ConfigureAwait(false);
         }
     }
 
@@ -73,7 +73,7 @@ internal sealed partial class Http1ResponseStream
                 case ChunkedReadResult.Completed:
                     return 0;
                 default:
-                    if (await _connection.FillAsync(_exchange).ConfigureAwait(false) == 0)
+                    if (await Connection.FillAsync(_exchange).ConfigureAwait(false) == 0)
                     {
                         throw new IOException("The response ended in the middle of its chunked body.");
                     }
@@ -87,19 +87,19 @@ internal sealed partial class Http1ResponseStream
     // buffer: everything before it is consumed, and _pendingChunkBytes says how much follows.
     private ChunkedReadResult DecodeBuffered()
     {
-        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(_connection.Buffered));
-        var result = _chunked!.Read(ref reader, out var data);
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(Connection.Buffered));
+        var result = Chunked.Read(ref reader, out var data);
         if (result == ChunkedReadResult.Data)
         {
-            _connection.Consume((int)(reader.Consumed - data.Length));
+            Connection.Consume((int)(reader.Consumed - data.Length));
             _pendingChunkBytes = (int)data.Length;
             return result;
         }
 
-        _connection.Consume((int)reader.Consumed);
+        Connection.Consume((int)reader.Consumed);
         if (result == ChunkedReadResult.Completed)
         {
-            foreach (var (name, value) in _chunked.Trailers)
+            foreach (var (name, value) in Chunked.Trailers)
             {
                 _response.TrailingHeaders.TryAddWithoutValidation(name, value);
             }
@@ -110,10 +110,10 @@ internal sealed partial class Http1ResponseStream
 
     private int CopyBuffered(Span<byte> destination)
     {
-        var buffered = _connection.Buffered.Span;
+        var buffered = Connection.Buffered.Span;
         var count = Math.Min(buffered.Length, destination.Length);
         buffered[..count].CopyTo(destination);
-        _connection.Consume(count);
+        Connection.Consume(count);
         return count;
     }
 }

@@ -64,7 +64,7 @@ internal sealed partial class Http1ResponseStream
 
     public override async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if ((Interlocked.Or(ref _flags, DisposedFlag) & DisposedFlag) == 0)
         {
             await DiscardAsync().ConfigureAwait(false);
         }
@@ -75,7 +75,7 @@ internal sealed partial class Http1ResponseStream
 
     protected override void Dispose(bool disposing)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if ((Interlocked.Or(ref _flags, DisposedFlag) & DisposedFlag) == 0)
         {
             DisposeCore(disposing);
         }
@@ -90,7 +90,7 @@ internal sealed partial class Http1ResponseStream
         {
             if (!IsFinished && OwnsExchange && !_exchange.IsReleased)
             {
-                _exchange.Pool.WriteLog($"A connection to {_connection.Route.Origin}/ was leaked. Did you forget to dispose the response?");
+                _exchange.Pool.WriteLog($"A connection to {Connection.Route.Origin}/ was leaked. Did you forget to dispose the response?");
                 Finish(reusable: false, completed: false);
             }
 
@@ -124,7 +124,7 @@ internal sealed partial class Http1ResponseStream
         {
             Finish(ReusableAfterBody, completed: true);
         }
-        else if (_framing.Kind == Http1BodyKind.Chunked || (_framing.Kind == Http1BodyKind.ContentLength && _remaining <= MaxDiscardBytes))
+        else if (_kind == Http1BodyKind.Chunked || (_kind == Http1BodyKind.ContentLength && _remaining <= MaxDiscardBytes))
         {
             // The connection stays allocated (not idle) until the discard ends, then is released.
             _ = DiscardAsync(); // Fire-and-forget: Dispose cannot await; bounded by MaxDiscardBytes and DiscardTimeout.
@@ -139,17 +139,17 @@ internal sealed partial class Http1ResponseStream
     // counting what it drops into the bytes ResponseBodyEnd reports.
     private bool TryDiscardBuffered()
     {
-        switch (_framing.Kind)
+        switch (_kind)
         {
             case Http1BodyKind.None:
                 return true;
             case Http1BodyKind.ContentLength:
-                if (_connection.Buffered.Length < _remaining)
+                if (Connection.Buffered.Length < _remaining)
                 {
                     return false;
                 }
 
-                _connection.Consume((int)_remaining);
+                Connection.Consume((int)_remaining);
                 _bytesRead += _remaining;
                 _remaining = 0;
                 return true;
@@ -158,7 +158,7 @@ internal sealed partial class Http1ResponseStream
                 {
                     if (_pendingChunkBytes > 0)
                     {
-                        _connection.Consume(_pendingChunkBytes);
+                        Connection.Consume(_pendingChunkBytes);
                         _bytesRead += _pendingChunkBytes;
                         _pendingChunkBytes = 0;
                     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using MockKit.Http1;
 using MockKit.Transport;
@@ -28,28 +29,34 @@ internal sealed partial class Http1ResponseStream : ProtocolStream, IResponseBod
     /// <summary>How long discarding may take before the connection is closed instead.</summary>
     public static readonly TimeSpan DiscardTimeout = TimeSpan.FromSeconds(1);
 
-    private readonly Http1Connection _connection;
+    // Kept few and small: every call allocates one. The connection is the exchange's (an exchange object is
+    // only ever reused by its own connection), and so is the chunked decoder (one per connection, reset for
+    // each body); the fixed length is _bytesRead + _remaining.
+    private const int FinishedFlag = 1;
+    private const int DisposedFlag = 2;
+
     private readonly Exchange _exchange;
-    private readonly Http1BodyFraming _framing;
     private readonly HttpResponseMessage _response;
-    private readonly ChunkedBodyDecoder? _chunked;
+    private readonly Http1BodyKind _kind;
     private readonly int _lease; // The exchange's lease this body belongs to (see Exchange.Lease).
     private long _remaining;
-    private int _pendingChunkBytes;
     private long _bytesRead; // Body bytes off the connection: read by the caller, or drained for it (dispose, follow-ups).
+    private int _pendingChunkBytes;
+    private int _flags; // FinishedFlag and DisposedFlag, each set once (Interlocked.Or).
     private bool _started;
-    private int _finished;
-    private int _disposed;
 
     public Http1ResponseStream(Http1Connection connection, Exchange exchange, Http1BodyFraming framing, HttpResponseMessage response)
     {
-        _connection = connection;
+        Debug.Assert(ReferenceEquals(exchange.Connection, connection), "A body reads off its exchange's connection.");
         _exchange = exchange;
-        _framing = framing;
+        _kind = framing.Kind;
         _response = response;
         _lease = exchange.Lease;
         _remaining = framing.Kind == Http1BodyKind.ContentLength ? framing.Length : 0;
-        _chunked = framing.Kind == Http1BodyKind.Chunked ? connection.RentChunkedDecoder() : null;
+        if (framing.Kind == Http1BodyKind.Chunked)
+        {
+            connection.RentChunkedDecoder();
+        }
     }
 
     /// <summary>Whether the connection may carry another exchange once this body has ended.</summary>
@@ -59,7 +66,11 @@ internal sealed partial class Http1ResponseStream : ProtocolStream, IResponseBod
 
     public override bool CanWrite => false;
 
-    private bool IsFinished => Volatile.Read(ref _finished) != 0;
+    private bool IsFinished => (Volatile.Read(ref _flags) & FinishedFlag) != 0;
+
+    private Http1Connection Connection => (Http1Connection)_exchange.Connection;
+
+    private ChunkedBodyDecoder Chunked => Connection.ChunkedDecoder!;
 
     /// <summary>Whether the exchange object is still on the lease this body started with (its connection
     /// reuses the object once the exchange is released cleanly).</summary>
@@ -68,7 +79,7 @@ internal sealed partial class Http1ResponseStream : ProtocolStream, IResponseBod
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ObjectDisposedException.ThrowIf((Volatile.Read(ref _flags) & DisposedFlag) != 0, this);
         if (IsFinished)
         {
             return 0;
@@ -124,7 +135,7 @@ internal sealed partial class Http1ResponseStream : ProtocolStream, IResponseBod
 
     private void Finish(bool reusable, bool completed)
     {
-        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        if ((Interlocked.Or(ref _flags, FinishedFlag) & FinishedFlag) != 0)
         {
             return;
         }

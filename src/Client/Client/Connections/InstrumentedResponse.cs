@@ -13,31 +13,30 @@ namespace MockKit.Client.Connections;
 /// </remarks>
 internal sealed class InstrumentedResponse(HttpStatusCode statusCode) : HttpResponseMessage(statusCode)
 {
-    private PooledConnection? _connection;
-    private TlsHandshake? _handshake;
+    // One field for both states, to keep an object every call allocates small: the connection until
+    // someone asks for the ExchangeInfo, then the record built from it (a connection's handshake never
+    // changes, so building it late describes the same exchange).
+    private object? _facts;
     private long _callId;
     private int _sequenceNumber;
     private bool _reused;
-    private ExchangeInfo? _exchange;
 
     /// <summary>The exchange that produced this response, or null before the call finished with it.</summary>
     public ExchangeInfo? Exchange
     {
         get
         {
-            if (Volatile.Read(ref _exchange) is { } built)
+            switch (Volatile.Read(ref _facts))
             {
-                return built;
+                case ExchangeInfo built:
+                    return built;
+                case PooledConnection connection:
+                    // Racing readers may both build one; the first published wins, so every reader sees one instance.
+                    var fresh = new ExchangeInfo(connection.Id, _sequenceNumber, _reused, connection.Route, connection.Protocol, connection.Handshake) { CallId = _callId };
+                    return Interlocked.CompareExchange(ref _facts, fresh, connection) as ExchangeInfo ?? fresh;
+                default:
+                    return null;
             }
-
-            if (Volatile.Read(ref _connection) is not { } connection)
-            {
-                return null;
-            }
-
-            // Racing readers may both build one; the first published wins, so every reader sees one instance.
-            var fresh = new ExchangeInfo(connection.Id, _sequenceNumber, _reused, connection.Route, connection.Protocol, _handshake) { CallId = _callId };
-            return Interlocked.CompareExchange(ref _exchange, fresh, null) ?? fresh;
         }
     }
 
@@ -47,7 +46,6 @@ internal sealed class InstrumentedResponse(HttpStatusCode statusCode) : HttpResp
         _callId = callId;
         _sequenceNumber = sequenceNumber;
         _reused = reused;
-        _handshake = connection.Handshake; // As it is now: the record describes the exchange's moment.
-        Volatile.Write(ref _connection, connection);
+        Volatile.Write(ref _facts, connection);
     }
 }

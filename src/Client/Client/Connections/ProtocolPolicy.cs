@@ -22,9 +22,12 @@ namespace MockKit.Client.Connections;
 /// </remarks>
 internal readonly record struct ProtocolPolicy(bool Http11, bool Http2, bool PriorKnowledge)
 {
+    // Only for the messages: made eagerly, the redacted URL was a new string for every request.
+    private static string Shown(HttpRequestMessage request, bool disableUriRedaction) =>
+        Diagnostics.UriRedaction.Show(request.RequestUri, disableUriRedaction);
+
     public static ProtocolPolicy For(HttpRequestMessage request, IReadOnlyList<Protocol> protocols, bool disableUriRedaction = false)
     {
-        var shown = Diagnostics.UriRedaction.Show(request.RequestUri, disableUriRedaction);
         var https = request.RequestUri!.Scheme == Uri.UriSchemeHttps;
         var http11 = protocols.Contains(Protocol.Http11) || protocols.Contains(Protocol.Http10);
         var http2 = protocols.Contains(Protocol.Http2);
@@ -36,7 +39,7 @@ internal readonly record struct ProtocolPolicy(bool Http11, bool Http2, bool Pri
             {
                 throw new HttpRequestException(
                     HttpRequestError.VersionNegotiationError,
-                    $"The request asks for HTTP/{request.Version} ({request.VersionPolicy}) to {shown}, but the handler's Protocols "
+                    $"The request asks for HTTP/{request.Version} ({request.VersionPolicy}) to {Shown(request, disableUriRedaction)}, but the handler's Protocols "
                     + $"[{string.Join(", ", protocols)}] do not allow {(https ? "Http2" : "H2PriorKnowledge (cleartext HTTP/2)")}.");
             }
 
@@ -61,7 +64,7 @@ internal readonly record struct ProtocolPolicy(bool Http11, bool Http2, bool Pri
             {
                 throw new HttpRequestException(
                     HttpRequestError.VersionNegotiationError,
-                    $"H2PriorKnowledge is cleartext only; the handler's Protocols [{string.Join(", ", protocols)}] allow nothing for {shown}.");
+                    $"H2PriorKnowledge is cleartext only; the handler's Protocols [{string.Join(", ", protocols)}] allow nothing for {Shown(request, disableUriRedaction)}.");
             }
 
             return new(http11, http2, false);
