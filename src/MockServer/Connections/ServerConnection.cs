@@ -179,6 +179,33 @@ internal sealed partial class ServerConnection : ISocketEffectTarget
             // The point is to close; a failed flush changes nothing.
         }
 
+        CloseInStages();
+    }
+
+    /// <summary>
+    /// Closes so that what was written arrives whole. Closing a socket whose receive buffer holds
+    /// bytes the server never read sends a TCP reset instead of a FIN (RFC 1122 section 4.2.2.13),
+    /// and a reset can reach the peer before it has taken in the response: an HTTP/2 client whose
+    /// WINDOW_UPDATE or SETTINGS ACK was still in flight then loses the whole connection's
+    /// responses. So, as RFC 9112 section 9.6 advises for a server's close, the sending side is
+    /// shut first (the FIN follows the last byte written) and what the peer already sent is
+    /// discarded before the socket is released.
+    /// </summary>
+    private void CloseInStages()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            Span<byte> discard = stackalloc byte[1024];
+            while (_socket.Available > 0 && _socket.Receive(discard, SocketFlags.None) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed by the peer: nothing is left to protect.
+        }
+
         _socket.Close();
     }
 
