@@ -82,7 +82,7 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
         {
             // No body (most GETs): nothing to read, and a request recorded without a body read is the
             // same as one with an empty one, so no recorder or result object per request.
-            return RequestBodyOutcome.Complete;
+            return (RequestBodyOutcome.Complete, null);
         }
 
         _connection.State = "reading a request body";

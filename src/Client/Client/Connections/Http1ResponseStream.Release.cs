@@ -102,7 +102,7 @@ internal sealed partial class Http1ResponseStream
             return;
         }
 
-        if (!_started && _framing.Kind != Http1BodyKind.None)
+        if (!_started && _kind != Http1BodyKind.None)
         {
             // What is drained is still the body: its end reports the bytes drained (as DiscardAsync does).
             _started = true;
