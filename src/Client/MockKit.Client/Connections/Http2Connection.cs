@@ -11,7 +11,7 @@ namespace MockKit.Client.Connections;
 /// SETTINGS frame) at once.
 /// </summary>
 /// <remarks>
-/// <para><b>Tasks.</b> Runs the engine the server session runs too (<c>src/Client/Http2/Engine</c>):
+/// <para><b>Tasks.</b> Runs the engine the server session runs too (<c>src/Client/MockKit.Http/Http2/Engine</c>):
 /// the <b>reader loop</b> (<see cref="Http2ReadLoop"/>, with this connection as its
 /// <see cref="IHttp2FrameSink"/>: <c>Http2Connection.Reader.cs</c>, control frames in
 /// <c>Http2Connection.Control.cs</c>) parses frames, keeps stream states, settings and windows,
