@@ -358,10 +358,12 @@ public sealed partial class MockWebServer
     }
 
     /// <summary>
-    /// Set by an owner that starts the server before the user's code runs (MockKitTest), to name in
-    /// the frozen-setting error the way to choose the setting there; null for a server the user starts.
+    /// What the error for a setting changed after start tells the reader to do instead, for an owner
+    /// that starts the server before the user's code runs (a test base class or fixture such as
+    /// MockKitTest): e.g. "choose the transport in the test class's constructor". Null (the default)
+    /// for a server the user starts, whose error says to set it before starting.
     /// </summary>
-    internal string? FrozenSettingRemedy { get; set; }
+    public string? FrozenSettingRemedy { get; init; }
 
     private void ThrowIfStarted([CallerMemberName] string setting = "")
     {

@@ -97,6 +97,14 @@ public sealed class RecordedRequest
     public string? PathWithoutQuery => Path is { } path && path.IndexOf('?', StringComparison.Ordinal) is var query and >= 0 ? path[..query] : Path;
 
     /// <summary>
+    /// The query parameters of <see cref="Target"/> in the order sent, names and values decoded
+    /// (percent-decoding, and '+' as a space as in HTML forms); a repeated name appears once per
+    /// occurrence and a name without '=' has an empty value. Empty when there is no query. This is
+    /// what <see cref="RouteBuilder.WithQuery"/> matches against.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> QueryParameters => Dispatching.RouteCondition.Query(this);
+
+    /// <summary>
     /// The full request URL: absolute-form targets as sent; origin-form targets resolved against
     /// the connection's scheme and the Host header (or the server's address). Null for CONNECT,
     /// asterisk-form, bookkeeping entries and targets that are not a valid URL.

@@ -93,7 +93,7 @@ internal sealed partial class Http2Connection : IHttp2FrameSink
         OnFrame(frame);
     }
 
-    void IHttp2FrameSink.OnStreamError(Http2StreamException error) => OnStreamError(error);
+    void IHttp2FrameSink.OnStreamError(Http2StreamException exception) => OnStreamError(exception);
 
     private void OnFrame(in Http2Frame frame)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using MockKit.Http1;
 
 namespace MockKit.Client.Diagnostics;
 
@@ -22,12 +23,6 @@ internal static class HttpTags
     public const string ErrorType = "error.type";
     public const string ConnectionState = "http.connection.state";
 
-    private static readonly HttpMethod[] s_knownMethods =
-    [
-        HttpMethod.Get, HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Head,
-        HttpMethod.Options, HttpMethod.Trace, HttpMethod.Patch, HttpMethod.Connect,
-    ];
-
     /// <summary>The canonical name of a method the HTTP specs define, "_OTHER" for anything else
     /// (the semantic conventions keep the attribute's cardinality bounded).</summary>
     public static KeyValuePair<string, object?> MethodTag(HttpMethod method, out bool unknown)
@@ -39,21 +34,7 @@ internal static class HttpTags
 
     /// <summary>The canonical (upper-case) name of a method RFC 9110 or RFC 5789 defines, matched
     /// case-insensitively as the runtime does; null for any other method.</summary>
-    public static string? KnownMethod(HttpMethod method) => KnownMethod(method.Method);
-
-    /// <summary>The same for a method as received on the wire (the server's side).</summary>
-    public static string? KnownMethod(string method)
-    {
-        foreach (var known in s_knownMethods)
-        {
-            if (string.Equals(method, known.Method, StringComparison.OrdinalIgnoreCase))
-            {
-                return known.Method;
-            }
-        }
-
-        return null;
-    }
+    public static string? KnownMethod(HttpMethod method) => HttpMethodNames.Canonical(method.Method);
 
     /// <summary>"1.0", "1.1", "2", "3": the version as the conventions spell it.</summary>
     public static string Version(Version version) => (version.Major, version.Minor) switch

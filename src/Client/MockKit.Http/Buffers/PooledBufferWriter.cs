@@ -8,7 +8,7 @@ namespace MockKit.Buffers;
 /// The writer owns its array until <see cref="Dispose"/> returns it; views from
 /// <see cref="WrittenMemory"/> are valid only until then. Not thread-safe.
 /// </summary>
-internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
+public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
 #if DEBUG
     // Start tiny in debug builds so every test runs the growth path (STYLE rule 6).

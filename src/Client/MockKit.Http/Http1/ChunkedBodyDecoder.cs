@@ -4,7 +4,7 @@ using System.Globalization;
 namespace MockKit.Http1;
 
 /// <summary>What one call to <see cref="ChunkedBodyDecoder.Read"/> produced.</summary>
-internal enum ChunkedReadResult
+public enum ChunkedReadResult
 {
     /// <summary>The decoder needs more bytes; nothing more can be consumed from this buffer.</summary>
     NeedMoreData,
@@ -23,7 +23,7 @@ internal enum ChunkedReadResult
 /// </summary>
 /// <remarks>Not thread-safe: one decoder belongs to one message at a time; <see cref="Reset"/> readies it
 /// for the next message (the client keeps one per connection).</remarks>
-internal sealed class ChunkedBodyDecoder
+public sealed class ChunkedBodyDecoder
 {
     // A chunk-size line with extensions longer than this is hostile (RFC 9112 section 7.1.1
     // lets a recipient limit extension length).

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MockKit.Http1;
 
 /// <summary>How the length of an HTTP/1 message body is determined (RFC 9112 section 6.3).</summary>
-internal enum Http1BodyKind
+public enum Http1BodyKind
 {
     /// <summary>No body.</summary>
     None,
@@ -21,7 +21,7 @@ internal enum Http1BodyKind
 /// <summary>The framing of one message body, decided from its head.</summary>
 /// <param name="Kind">How the body is delimited.</param>
 /// <param name="Length">The declared length for <see cref="Http1BodyKind.ContentLength"/>; otherwise -1.</param>
-internal readonly record struct Http1BodyFraming(Http1BodyKind Kind, long Length)
+public readonly record struct Http1BodyFraming(Http1BodyKind Kind, long Length)
 {
     // Transfer codings we can frame: chunked plus the registered content codings, which we
     // pass through undecoded (RFC 9112 section 7).

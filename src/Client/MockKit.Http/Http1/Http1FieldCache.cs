@@ -16,7 +16,7 @@ namespace MockKit.Http1;
 /// reused too: a head parsed with a cache owns its <c>Headers</c> list only until the next head
 /// is parsed with the same cache (the client copies the fields into the response before that).
 /// </remarks>
-internal sealed class Http1FieldCache
+public sealed class Http1FieldCache
 {
     // Heads rarely carry more fields than this; the rest are decoded every time.
     private const int Capacity = 16;

@@ -11,7 +11,7 @@ namespace MockKit.Http1;
 /// outgrows <see cref="Http1Limits"/>). Strict where the RFC says a recipient must reject:
 /// obsolete line folding, whitespace before the colon, bare CR, control characters.
 /// </summary>
-internal static class Http1HeadParser
+public static class Http1HeadParser
 {
     // RFC 9112 section 2.2: a server SHOULD ignore at least one empty line before the
     // request-line. We tolerate a few, then treat the input as garbage.
@@ -307,7 +307,7 @@ internal static class Http1HeadParser
     }
 
     /// <summary>Renders bytes for an error message: printable ASCII kept, others as \xNN, capped.</summary>
-    internal static string Printable(ReadOnlySpan<byte> bytes)
+    public static string Printable(ReadOnlySpan<byte> bytes)
     {
         const int Max = 120;
         var sb = new StringBuilder();

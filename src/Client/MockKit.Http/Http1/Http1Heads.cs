@@ -6,7 +6,7 @@ namespace MockKit.Http1;
 /// <param name="Version">HTTP/1.0 or HTTP/1.1.</param>
 /// <param name="RequestLine">The request line without its CRLF.</param>
 /// <param name="Headers">Field lines in wire order.</param>
-internal sealed record Http1RequestHead(
+public sealed record Http1RequestHead(
     string Method,
     string Target,
     Protocol Version,
@@ -19,7 +19,7 @@ internal sealed record Http1RequestHead(
 /// <param name="StatusCode">The three-digit status code.</param>
 /// <param name="Reason">The reason phrase (may be empty).</param>
 /// <param name="Headers">Field lines in wire order.</param>
-internal readonly record struct Http1ResponseHead(
+public readonly record struct Http1ResponseHead(
     Protocol Version,
     int StatusCode,
     string Reason,

@@ -6,7 +6,7 @@ namespace MockKit.Http1;
 /// serves both ends: the server turns it into a response, the client into an
 /// <see cref="HttpRequestException"/>.
 /// </summary>
-internal sealed class Http1ParseException : Exception
+public sealed class Http1ParseException : Exception
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="statusCode">The status a server should answer with.</param>

@@ -9,7 +9,7 @@ namespace MockKit.Http1;
 /// what it is given: validation of names and values is the caller's decision, because the
 /// mock server must be able to send deliberately malformed messages to a client under test.
 /// </summary>
-internal static class Http1Writer
+public static class Http1Writer
 {
     /// <summary>Writes <c>method SP target SP version CRLF</c>.</summary>
     public static void WriteRequestLine(IBufferWriter<byte> writer, string method, string target, Protocol version)

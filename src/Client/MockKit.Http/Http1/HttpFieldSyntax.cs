@@ -4,7 +4,7 @@ namespace MockKit.Http1;
 /// Character classes of HTTP field syntax (RFC 9110 section 5), shared by both ends so a
 /// name the server rejects is a name the client refuses to send.
 /// </summary>
-internal static class HttpFieldSyntax
+public static class HttpFieldSyntax
 {
     // RFC 9110 section 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "."
     //                               / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA

@@ -4,7 +4,7 @@ namespace MockKit.Http2;
 /// A connection error (RFC 9113 section 5.4.1): the endpoint answers with GOAWAY carrying
 /// <see cref="ErrorCode"/> and closes the connection.
 /// </summary>
-internal sealed class Http2ConnectionException : Exception
+public sealed class Http2ConnectionException : Exception
 {
     /// <summary>Creates a connection error with the code to put in GOAWAY.</summary>
     public Http2ConnectionException(Http2ErrorCode code, string message)

@@ -1,7 +1,7 @@
 namespace MockKit.Http2;
 
 /// <summary>Protocol constants of RFC 9113, each with the section that defines it.</summary>
-internal static class Http2Constants
+public static class Http2Constants
 {
     /// <summary>Size of the fixed frame header (section 4.1).</summary>
     public const int FrameHeaderSize = 9;

@@ -7,7 +7,7 @@ namespace MockKit.Http2;
 /// payload. The payload is a slice of the reader loop's input buffer, valid only until the
 /// caller advances its <c>PipeReader</c> (or otherwise releases that buffer); copy what must live longer.
 /// </summary>
-internal readonly struct Http2Frame
+public readonly struct Http2Frame
 {
     /// <summary>Creates a frame over a payload slice.</summary>
     public Http2Frame(Http2FrameHeader header, ReadOnlySequence<byte> payload)

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace MockKit.Http2;
 
 /// <summary>
@@ -5,7 +7,8 @@ namespace MockKit.Http2;
 /// so several names share a value: <see cref="EndStream"/> and <see cref="Ack"/> are both 0x1.
 /// </summary>
 [Flags]
-internal enum Http2FrameFlags : byte
+[SuppressMessage("Naming", "CA1711", Justification = "RFC 9113 section 4.1 calls them the frame's flags.")]
+public enum Http2FrameFlags : byte
 {
     /// <summary>No flags set.</summary>
     None = 0x0,

@@ -18,7 +18,7 @@ namespace MockKit.Http2;
 /// </code>
 /// The reserved bit "MUST remain unset (0x0) when sending and MUST be ignored when receiving".
 /// </summary>
-internal readonly record struct Http2FrameHeader(int Length, Http2FrameType Type, Http2FrameFlags Flags, int StreamId)
+public readonly record struct Http2FrameHeader(int Length, Http2FrameType Type, Http2FrameFlags Flags, int StreamId)
 {
     /// <summary>Whether every bit of <paramref name="flag"/> is set.</summary>
     public bool HasFlag(Http2FrameFlags flag) => (Flags & flag) == flag;

@@ -7,7 +7,7 @@ namespace MockKit.Http2;
 // Typed payload parsing (RFC 9113 section 6). Each method expects a frame that already
 // passed Http2FrameReader.Validate (TryReadFrame does that), i.e. the right stream scope and
 // fixed lengths; what remains here are the rules that need the payload bytes.
-internal static partial class Http2FrameReader
+public static partial class Http2FrameReader
 {
     /// <summary>
     /// Returns the data of a DATA frame without padding. Flow control counts the whole

@@ -16,7 +16,7 @@ namespace MockKit.Http2;
 /// when one is thrown the buffer has already been advanced past the offending frame, so
 /// after a stream error (RST_STREAM) the loop simply continues with the advanced buffer.
 /// </remarks>
-internal static partial class Http2FrameReader
+public static partial class Http2FrameReader
 {
     /// <summary>
     /// Reads one complete frame from the start of <paramref name="buffer"/>.

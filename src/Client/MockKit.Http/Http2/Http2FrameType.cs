@@ -4,7 +4,7 @@ namespace MockKit.Http2;
 /// The frame types defined by RFC 9113 section 6 (registry in section 11.2). Any other
 /// value is an extension frame type, which an endpoint ignores (section 5.5).
 /// </summary>
-internal enum Http2FrameType : byte
+public enum Http2FrameType : byte
 {
     /// <summary>DATA (section 6.1): request or response content.</summary>
     Data = 0x0,

@@ -13,7 +13,7 @@ namespace MockKit.Http2;
 /// does the splitting for field blocks. Padding is given as the pad length (0..255); null means
 /// no PADDED flag.
 /// </summary>
-internal static class Http2FrameWriter
+public static class Http2FrameWriter
 {
     /// <summary>Writes a frame of any type with a raw payload (also used by test peers for unknown or malformed frames).</summary>
     public static void WriteFrame(IBufferWriter<byte> writer, Http2FrameType type, Http2FrameFlags flags, int streamId, ReadOnlySpan<byte> payload)

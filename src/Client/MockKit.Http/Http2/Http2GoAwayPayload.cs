@@ -21,7 +21,7 @@ namespace MockKit.Http2;
 /// <param name="LastStreamId">Highest peer-initiated stream the sender processed or might process.</param>
 /// <param name="ErrorCode">Why the connection is closing.</param>
 /// <param name="DebugData">Opaque diagnostic bytes (a slice of the frame payload).</param>
-internal readonly record struct Http2GoAwayPayload(int LastStreamId, Http2ErrorCode ErrorCode, ReadOnlySequence<byte> DebugData)
+public readonly record struct Http2GoAwayPayload(int LastStreamId, Http2ErrorCode ErrorCode, ReadOnlySequence<byte> DebugData)
 {
     /// <summary>Most debug-data bytes quoted by <see cref="Describe"/>.</summary>
     private const int QuotedDebugBytes = 200;

@@ -23,7 +23,7 @@ namespace MockKit.Http2;
 /// then. In DEBUG builds the first rental is tiny so the growth path runs in every test. Not
 /// thread-safe: one per connection, used by the reader loop only.</para>
 /// </remarks>
-internal sealed class Http2HeaderBlockAssembler : IDisposable
+public sealed class Http2HeaderBlockAssembler : IDisposable
 {
 #if DEBUG
     private const int InitialBufferSize = 16;

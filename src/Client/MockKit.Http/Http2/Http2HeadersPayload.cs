@@ -28,4 +28,4 @@ namespace MockKit.Http2;
 /// </summary>
 /// <param name="Priority">The priority fields when the PRIORITY flag was set.</param>
 /// <param name="Fragment">The field block fragment (a slice of the frame payload).</param>
-internal readonly record struct Http2HeadersPayload(Http2PriorityFields? Priority, ReadOnlySequence<byte> Fragment);
+public readonly record struct Http2HeadersPayload(Http2PriorityFields? Priority, ReadOnlySequence<byte> Fragment);

@@ -17,7 +17,7 @@ namespace MockKit.Http2;
 /// <para>Thread-safety: the reader loop and application readers call in concurrently; all state is
 /// guarded by <c>_lock</c>, which is never held while doing anything but arithmetic.</para>
 /// </remarks>
-internal sealed class Http2InboundWindow
+public sealed class Http2InboundWindow
 {
     private readonly Lock _lock = new();
     private readonly int _streamId;

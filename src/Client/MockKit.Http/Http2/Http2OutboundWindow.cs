@@ -20,7 +20,7 @@ namespace MockKit.Http2;
 /// anyway). A grant and a cancellation race only inside the lock: whichever removes the waiter
 /// from the queue first wins, so credit is never lost.</para>
 /// </remarks>
-internal sealed class Http2OutboundWindow
+public sealed class Http2OutboundWindow
 {
     private readonly Lock _lock = new();
     private readonly int _streamId;

@@ -7,7 +7,7 @@ namespace MockKit.Http2;
 /// section 6.5.2 defaults and updated as SETTINGS frames are applied. Not thread-safe:
 /// owned by the connection's reader loop (readers on other threads take a snapshot).
 /// </summary>
-internal sealed class Http2PeerSettings
+public sealed class Http2PeerSettings
 {
     /// <summary>SETTINGS_HEADER_TABLE_SIZE; default 4096.</summary>
     public uint HeaderTableSize { get; private set; } = Http2Constants.DefaultHeaderTableSize;

@@ -12,7 +12,7 @@ namespace MockKit.Http2;
 /// <param name="StreamDependency">The stream this one depends on (0 for the root).</param>
 /// <param name="Exclusive">The E bit.</param>
 /// <param name="Weight">The weight 1..256 (the wire carries weight - 1).</param>
-internal readonly record struct Http2PriorityFields(int StreamDependency, bool Exclusive, int Weight)
+public readonly record struct Http2PriorityFields(int StreamDependency, bool Exclusive, int Weight)
 {
     /// <summary>Size of the fields on the wire.</summary>
     public const int Size = 5;

@@ -24,4 +24,4 @@ namespace MockKit.Http2;
 /// </summary>
 /// <param name="PromisedStreamId">The stream the sender reserves.</param>
 /// <param name="Fragment">The field block fragment (a slice of the frame payload).</param>
-internal readonly record struct Http2PushPromisePayload(int PromisedStreamId, ReadOnlySequence<byte> Fragment);
+public readonly record struct Http2PushPromisePayload(int PromisedStreamId, ReadOnlySequence<byte> Fragment);

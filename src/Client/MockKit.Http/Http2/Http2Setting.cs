@@ -12,7 +12,7 @@ namespace MockKit.Http2;
 /// </summary>
 /// <param name="Id">The identifier; values outside <see cref="Http2SettingId"/> are extensions.</param>
 /// <param name="Value">The 32-bit value.</param>
-internal readonly record struct Http2Setting(Http2SettingId Id, uint Value)
+public readonly record struct Http2Setting(Http2SettingId Id, uint Value)
 {
     /// <summary>Size of one entry on the wire.</summary>
     public const int Size = 6;

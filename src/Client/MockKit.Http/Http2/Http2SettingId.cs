@@ -1,7 +1,7 @@
 namespace MockKit.Http2;
 
 /// <summary>Setting identifiers of RFC 9113 section 6.5.2. Unknown identifiers are ignored on receipt.</summary>
-internal enum Http2SettingId : ushort
+public enum Http2SettingId : ushort
 {
     /// <summary>SETTINGS_HEADER_TABLE_SIZE (0x01): the HPACK dynamic table limit for the receiver's decoder. Default 4096.</summary>
     HeaderTableSize = 0x1,

@@ -6,7 +6,7 @@ namespace MockKit.Http2;
 /// Converts between <see cref="Http2Settings"/>, raw <see cref="Http2Setting"/> entries and
 /// SETTINGS payloads, and applies the value checks of RFC 9113 section 6.5.2.
 /// </summary>
-internal static class Http2SettingsCodec
+public static class Http2SettingsCodec
 {
     /// <summary>The entries to send for <paramref name="settings"/>, in identifier order; null properties are omitted.</summary>
     public static List<Http2Setting> ToEntries(Http2Settings settings)

@@ -6,7 +6,7 @@ namespace MockKit.Http2;
 /// A stream error (RFC 9113 section 5.4.2): the endpoint answers with RST_STREAM on
 /// <see cref="StreamId"/> carrying <see cref="ErrorCode"/>, and the connection carries on.
 /// </summary>
-internal sealed class Http2StreamException : Exception
+public sealed class Http2StreamException : Exception
 {
     /// <summary>Creates a stream error for the RST_STREAM frame to send.</summary>
     public Http2StreamException(int streamId, Http2ErrorCode code, string message)

@@ -1,7 +1,7 @@
 namespace MockKit.Http2;
 
 /// <summary>The stream states of RFC 9113 section 5.1.</summary>
-internal enum Http2StreamState
+public enum Http2StreamState
 {
     /// <summary>Not yet used.</summary>
     Idle,

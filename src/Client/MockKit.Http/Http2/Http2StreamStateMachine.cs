@@ -39,7 +39,7 @@ namespace MockKit.Http2;
 /// </summary>
 /// <remarks>Not thread-safe; owned by the connection's reader loop (receive) under the session's
 /// stream lock (send), as the session decides.</remarks>
-internal sealed class Http2StreamStateMachine
+public sealed class Http2StreamStateMachine
 {
     private CloseCause _closeCause;
 

@@ -10,4 +10,4 @@ namespace MockKit.Tls;
 /// <param name="IsAccepted">Whether the server should accept the client.</param>
 /// <param name="Chain">The validated chain, leaf first; the presented leaf alone when rejected; empty when none was presented.</param>
 /// <param name="Failure">Why the client was rejected; null when accepted.</param>
-internal sealed record ClientCertificateValidation(bool IsAccepted, IReadOnlyList<X509Certificate2> Chain, string? Failure);
+public sealed record ClientCertificateValidation(bool IsAccepted, IReadOnlyList<X509Certificate2> Chain, string? Failure);

@@ -56,7 +56,7 @@ public sealed partial class HandshakeCertificates
     /// <param name="required">Whether a client that presents nothing is rejected.</param>
     /// <param name="errors">SslStream's verdict, consulted only for the platform roots.</param>
     /// <returns>The decision and the validated chain, which the caller owns.</returns>
-    internal ClientCertificateValidation ValidateClientCertificate(
+    public ClientCertificateValidation ValidateClientCertificate(
         X509Certificate? certificate, X509Chain? chain, bool required, SslPolicyErrors errors = SslPolicyErrors.RemoteCertificateChainErrors)
     {
         if (certificate is null)

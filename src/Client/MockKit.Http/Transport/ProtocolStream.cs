@@ -15,12 +15,15 @@ namespace MockKit.Transport;
 /// that tries learns why instead of deadlocking a test. A subclass that can pass synchronous calls
 /// through (an adapter over real streams) overrides them.
 /// </remarks>
-internal abstract class ProtocolStream : Stream
+public abstract class ProtocolStream : Stream
 {
+    /// <inheritdoc/>
     public override bool CanSeek => false;
 
+    /// <inheritdoc/>
     public override long Length => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     public override long Position
     {
         get => throw new NotSupportedException();
@@ -30,20 +33,26 @@ internal abstract class ProtocolStream : Stream
     /// <summary>What a synchronous call is told (e.g. which asynchronous methods to use instead).</summary>
     protected virtual string AsyncOnlyMessage => $"{GetType().Name} is read and written asynchronously only.";
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+    /// <inheritdoc/>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"{GetType().Name} is not readable.");
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+    /// <inheritdoc/>
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"{GetType().Name} is not writable.");
 
+    /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException(AsyncOnlyMessage);
 
+    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException(AsyncOnlyMessage);
 
     /// <summary>Nothing to do: these streams hold no bytes back from a synchronous flush (writers that buffer override <see cref="Stream.FlushAsync(CancellationToken)"/>).</summary>
@@ -51,7 +60,9 @@ internal abstract class ProtocolStream : Stream
     {
     }
 
+    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -10,7 +10,7 @@ namespace MockKit.Transport;
 /// or the operation was cancelled. Connection loops end such a connection quietly (a line in the
 /// traffic log); anything else is a bug or an unforeseen case and is logged loudly.
 /// </summary>
-internal static class TransportFailure
+public static class TransportFailure
 {
     /// <summary>True when <paramref name="e"/> means the connection ended rather than that something went wrong in our code.</summary>
     /// <remarks>A <see cref="ChannelClosedException"/> counts because a writer loop's queue closes with its connection.</remarks>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using MockKit.Client.Diagnostics;
+using MockKit.Http1;
 
 namespace MockKit.MockServer.Diagnostics;
 
@@ -111,7 +111,7 @@ internal sealed class ServerMetrics : IDisposable
     /// entry (no request read) is <c>_NONE</c>.
     /// </summary>
     internal static string MethodTag(string method) =>
-        method.Length == 0 ? "_NONE" : HttpTags.KnownMethod(method) ?? "_OTHER";
+        method.Length == 0 ? "_NONE" : HttpMethodNames.Canonical(method) ?? "_OTHER";
 
     /// <summary>The protocol as OpenTelemetry's <c>network.protocol.version</c> spells it.</summary>
     internal static string Version(Protocol protocol) => protocol switch

@@ -33,7 +33,7 @@ internal sealed partial class Http2ServerSession : IHttp2FrameSink
         // Section 5.5: "Implementations MUST ignore and discard frames of unknown types."
     }
 
-    void IHttp2FrameSink.OnStreamError(Http2StreamException error) => OnStreamError(error);
+    void IHttp2FrameSink.OnStreamError(Http2StreamException exception) => OnStreamError(exception);
 
     private void ProcessFrame(in Http2Frame frame)
     {

@@ -13,7 +13,7 @@ namespace MockKit.Http2.Engine;
 /// knows <c>:method</c>, <c>:scheme</c>, <c>:authority</c>, <c>:path</c>; a response has only
 /// <c>:status</c>, <see cref="CheckResponse"/>); everything else is common.
 /// </remarks>
-internal static class Http2FieldValidation
+public static class Http2FieldValidation
 {
     // Section 8.2.2: "An endpoint MUST NOT generate an HTTP/2 message containing connection-specific
     // header fields. ... Any message containing connection-specific header fields MUST be treated as

@@ -31,7 +31,7 @@ namespace MockKit.Http2.Engine;
 /// <param name="limit">The frames allowed without new time or credit.</param>
 /// <param name="window">The window of time after which the budget starts afresh; null for never.</param>
 /// <param name="time">The clock of <paramref name="window"/>.</param>
-internal sealed class Http2FloodGuard(string what, int limit, TimeSpan? window, TimeProvider time)
+public sealed class Http2FloodGuard(string what, int limit, TimeSpan? window, TimeProvider time)
 {
     private long _windowStart = time.GetTimestamp(); // Reader loop only.
     private int _count;                              // Interlocked: spent by the reader, credited by anyone.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using MockKit.Buffers;
 
@@ -29,7 +30,8 @@ namespace MockKit.Http2.Engine;
 /// the loop ends there. A write failure ends it too (the role is told once); producers queued after
 /// the end are not run, and every <see cref="FlushAsync"/> waiter is released.</para>
 /// </remarks>
-internal sealed class Http2FrameQueue : IDisposable
+[SuppressMessage("Naming", "CA1711", Justification = "It is the connection's queue of frame producers; the name says so.")]
+public sealed class Http2FrameQueue : IDisposable
 {
     /// <summary>Bytes gathered before a write is issued even though more frames are queued.</summary>
     public const int WriteBatchLimit = 64 * 1024;

@@ -15,7 +15,7 @@ namespace MockKit.Http2.Engine;
 /// order they are written and nothing may be written between a block's frames. Hence: writer loop
 /// only (<see cref="Http2FrameQueue"/> producers), never from another thread.
 /// </remarks>
-internal sealed class Http2HeaderBlockEncoder : IDisposable
+public sealed class Http2HeaderBlockEncoder : IDisposable
 {
     private readonly HpackEncoder _encoder = new();
     private readonly PooledBufferWriter _block = new(); // Scratch for one encoded block.

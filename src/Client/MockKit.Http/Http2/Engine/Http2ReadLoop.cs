@@ -13,7 +13,7 @@ namespace MockKit.Http2.Engine;
 /// exceptions; the role maps them with <see cref="Http2ReadLoopEnd.From"/> (the one catch ladder).
 /// The frame handed to the sink is a slice of the pipe's buffer: copy what must outlive the call.
 /// </remarks>
-internal static class Http2ReadLoop
+public static class Http2ReadLoop
 {
     /// <summary>Reads and dispatches frames until the input ends, the read is canceled or the sink stops it.</summary>
     /// <param name="input">The connection's input (after the preface).</param>

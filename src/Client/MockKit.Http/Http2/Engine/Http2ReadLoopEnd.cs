@@ -25,7 +25,7 @@ namespace MockKit.Http2.Engine;
 /// <param name="GoAway">The GOAWAY code to send, or null for a quiet close.</param>
 /// <param name="Failure">What ended the loop (the callers' failure).</param>
 /// <param name="IsUnexpected">True when the exception matched no protocol outcome.</param>
-internal readonly record struct Http2ReadLoopEnd(Http2ErrorCode? GoAway, Exception Failure, bool IsUnexpected)
+public readonly record struct Http2ReadLoopEnd(Http2ErrorCode? GoAway, Exception Failure, bool IsUnexpected)
 {
     /// <summary>The outcome of an exception that ended a reader loop.</summary>
     public static Http2ReadLoopEnd From(Exception e) => e switch

@@ -1,7 +1,7 @@
 namespace MockKit.Http2.Engine;
 
 /// <summary>Why <see cref="Http2ReadLoop.RunAsync"/> returned.</summary>
-internal enum Http2ReadLoopStop
+public enum Http2ReadLoopStop
 {
     /// <summary>The peer closed its side of the connection.</summary>
     InputEnded,

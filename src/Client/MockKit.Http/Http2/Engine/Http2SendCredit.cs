@@ -14,7 +14,7 @@ namespace MockKit.Http2.Engine;
 /// <see cref="TimeProvider"/>, and the call's token into it; the server its stream lifetime) or
 /// when a window is aborted (reset stream, closed connection).
 /// </remarks>
-internal static class Http2SendCredit
+public static class Http2SendCredit
 {
     /// <summary>Waits until both windows grant credit; returns how many bytes (1 to <paramref name="wanted"/>) may be sent now.</summary>
     /// <param name="stream">The stream's send window.</param>

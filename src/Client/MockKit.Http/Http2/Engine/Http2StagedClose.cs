@@ -14,7 +14,7 @@ namespace MockKit.Http2.Engine;
 /// connection's TimeProvider: this bounds how long a dying socket lingers, which must end even when
 /// a test's clock is frozen.
 /// </remarks>
-internal static class Http2StagedClose
+public static class Http2StagedClose
 {
     /// <summary>How long a connection that sent a connection error's GOAWAY keeps draining the peer.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);

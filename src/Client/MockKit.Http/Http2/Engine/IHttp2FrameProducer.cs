@@ -8,7 +8,7 @@ namespace MockKit.Http2.Engine;
 /// hot path queues frames without allocating a closure per frame.
 /// </summary>
 /// <remarks>Runs on the writer loop, like every producer: it may use the connection's header block encoder.</remarks>
-internal interface IHttp2FrameProducer
+public interface IHttp2FrameProducer
 {
     /// <summary>Writes the frames into <paramref name="output"/>.</summary>
     void WriteFrames(IBufferWriter<byte> output);

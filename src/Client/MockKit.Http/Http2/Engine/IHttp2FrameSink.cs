@@ -5,7 +5,7 @@ namespace MockKit.Http2.Engine;
 /// the server session each implement it for their stream table and what a field block means to them.
 /// </summary>
 /// <remarks>Every member runs on the reader loop: it must not block, wait for a write or run user code.</remarks>
-internal interface IHttp2FrameSink
+public interface IHttp2FrameSink
 {
     /// <summary>True once the role wants the loop to stop (e.g. the peer stopped reading and the socket is being closed).</summary>
     bool StopReading { get; }
@@ -22,5 +22,5 @@ internal interface IHttp2FrameSink
     void OnUnknownFrame(in Http2Frame frame);
 
     /// <summary>A stream error found while reading (section 5.4.2): reset the stream, fail its exchange.</summary>
-    void OnStreamError(Http2StreamException error);
+    void OnStreamError(Http2StreamException exception);
 }

@@ -19,7 +19,7 @@ namespace MockKit.Http2.Hpack;
 /// is exercised). Multi-segment input is copied to a rental returned before Decode returns.
 /// Not thread-safe: the reader loop owns it.</para>
 /// </remarks>
-internal sealed class HpackDecoder : IDisposable
+public sealed class HpackDecoder : IDisposable
 {
 #if DEBUG
     private const int InitialScratchSize = 8;
@@ -43,7 +43,7 @@ internal sealed class HpackDecoder : IDisposable
     }
 
     /// <summary>The dynamic table (exposed for tests and diagnostics).</summary>
-    public HpackDynamicTable Table { get; }
+    internal HpackDynamicTable Table { get; }
 
     /// <summary>Our SETTINGS_HEADER_TABLE_SIZE: the largest dynamic table size update accepted.</summary>
     public int MaxTableSizeLimit { get; private set; }

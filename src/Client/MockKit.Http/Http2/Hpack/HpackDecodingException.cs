@@ -6,7 +6,7 @@ namespace MockKit.Http2.Hpack;
 /// (RFC 9113 section 4.3). This is the only exception type hostile input can make the decoder
 /// throw (see also the subclass <see cref="HpackHeaderListTooLargeException"/>).
 /// </summary>
-internal class HpackDecodingException : Exception
+public class HpackDecodingException : Exception
 {
     /// <summary>Creates the exception with a message naming the problem.</summary>
     public HpackDecodingException(string message)

@@ -15,7 +15,7 @@ namespace MockKit.Http2.Hpack;
 /// Decoding: the field arrived as a never-indexed literal (section 6.2.3) and must be forwarded the
 /// same way. Encoding: ask for a never-indexed literal regardless of the sensitivity rule.
 /// </param>
-internal readonly record struct HpackHeaderField(string Name, string Value, bool NeverIndexed = false)
+public readonly record struct HpackHeaderField(string Name, string Value, bool NeverIndexed = false)
 {
     /// <summary>Per-entry overhead added to name and value lengths (RFC 7541 section 4.1).</summary>
     public const int EntryOverhead = 32;

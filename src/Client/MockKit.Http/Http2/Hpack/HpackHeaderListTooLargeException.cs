@@ -11,7 +11,7 @@ namespace MockKit.Http2.Hpack;
 /// Catch it before <see cref="HpackDecodingException"/>; a catch ladder that does not is still safe
 /// (it just closes the connection with COMPRESSION_ERROR).
 /// </remarks>
-internal sealed class HpackHeaderListTooLargeException : HpackDecodingException
+public sealed class HpackHeaderListTooLargeException : HpackDecodingException
 {
     /// <summary>Creates the exception.</summary>
     public HpackHeaderListTooLargeException(long size, long limit)

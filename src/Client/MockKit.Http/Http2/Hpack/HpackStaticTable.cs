@@ -4,7 +4,7 @@ namespace MockKit.Http2.Hpack;
 /// The static table of RFC 7541 Appendix A: 61 fixed entries at indices 1..61
 /// (section 2.3.1). Dynamic table entries follow at index 62.
 /// </summary>
-internal static class HpackStaticTable
+public static class HpackStaticTable
 {
     /// <summary>Number of entries (the static table occupies indices 1..61).</summary>
     public const int Count = 61;
