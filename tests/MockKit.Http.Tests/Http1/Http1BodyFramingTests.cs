@@ -1,6 +1,5 @@
-using MockKit.Http1;
 
-namespace MockKit.Client.Tests.Http1;
+namespace MockKit.Http1.Tests;
 
 /// <summary>
 /// How a message head decides its body's length (RFC 9112 sections 6.1-6.3), for requests (the

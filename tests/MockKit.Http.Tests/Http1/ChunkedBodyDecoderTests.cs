@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Text;
-using MockKit.Http1;
-using static MockKit.Client.Tests.Http1.ChunkedFeed;
+using static MockKit.Http1.Tests.ChunkedFeed;
 
-namespace MockKit.Client.Tests.Http1;
+namespace MockKit.Http1.Tests;
 
 /// <summary>
 /// The chunked transfer coding decoder (RFC 9112 section 7.1) on its own: what it makes of valid

@@ -1,8 +1,7 @@
 using System.Buffers;
-using MockKit.Http1;
 using MockKit.Http2.Tests;
 
-namespace MockKit.Client.Tests.Http1;
+namespace MockKit.Http1.Tests;
 
 /// <summary>What a <see cref="ChunkedBodyDecoder"/> made of one chunked body.</summary>
 /// <param name="Data">The chunk data, concatenated.</param>
