@@ -289,6 +289,9 @@ public sealed class ForwardingTests : MockKitTest
         Server.Dispatcher = forward;
 
         (await Client.GetStringAsync("forecast?city=Lisbon", cancel)).ShouldBe("sunny");
+        // The exchange is recorded once its response has ended on the server, which can be just
+        // after the client has read the body: wait for it rather than race it.
+        await forward.WaitForRecordingsAsync(1, cancel);
 
         var path = Path.Combine(Path.GetTempPath(), $"new-team-{Guid.NewGuid():N}.json");
         forward.SaveRecordings(path);
