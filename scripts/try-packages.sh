@@ -44,6 +44,25 @@ check_dependency MockKit.Xunit MockKit.Assertions
 check_dependency MockKit.Xunit.V3 MockKit.Assertions
 echo "ok"
 
+echo "== checking the protocol core ships inside MockKit.Client only"
+# MockKit.Http.dll (the core both ends build on) is in MockKit.Client's lib/ with its XML docs;
+# no package depends on a MockKit.Http package and no other package carries a copy.
+core_files=$(unzip -l "$feed/MockKit.Client.$version.nupkg" | grep -c 'lib/net10.0/MockKit\.Http\.\(dll\|xml\)$' || true)
+if [ "$core_files" != 2 ]; then
+  echo "MockKit.Client.$version.nupkg lacks lib/net10.0/MockKit.Http.dll or .xml:" >&2
+  unzip -l "$feed/MockKit.Client.$version.nupkg" >&2
+  exit 1
+fi
+for package in "$feed"/*."$version".nupkg; do
+  case $(basename "$package") in MockKit.Client.*|MockKit.Templates.*) continue ;; esac
+  if unzip -l "$package" | grep -q 'MockKit\.Http\.dll$' \
+     || unzip -p "$package" '*.nuspec' | grep -q '<dependency id="MockKit.Http"'; then
+    echo "$(basename "$package") carries or depends on MockKit.Http; only MockKit.Client should" >&2
+    exit 1
+  fi
+done
+echo "ok"
+
 # write_test DIR USING CLASS_HEADER CANCEL: the same test for both frameworks.
 write_test() {
   cat > "$1/OrdersTests.cs" <<CS
@@ -270,6 +289,9 @@ public sealed class ForwardingTests : MockKitTest
         Server.Dispatcher = forward;
 
         (await Client.GetStringAsync("forecast?city=Lisbon", cancel)).ShouldBe("sunny");
+        // The exchange is recorded once its response has ended on the server, which can be just
+        // after the client has read the body: wait for it rather than race it.
+        await forward.WaitForRecordingsAsync(1, cancel);
 
         var path = Path.Combine(Path.GetTempPath(), $"new-team-{Guid.NewGuid():N}.json");
         forward.SaveRecordings(path);

@@ -16,7 +16,7 @@ mockkit_local_version() {
 # mockkit_pack FEED VERSION: every shipped package and the template package, into FEED.
 mockkit_pack() {
   local feed=$1 version=$2 project
-  for project in src/Client src/MockServer src/Client/MockKit.Extensions.Http src/Assertions/MockKit.Assertions \
+  for project in src/Client/MockKit.Client src/MockServer/MockKit.MockServer src/Client/MockKit.Extensions.Http src/Assertions/MockKit.Assertions \
                  src/Assertions/MockKit.Xunit src/Assertions/MockKit.Xunit.V3 templates; do
     dotnet pack "$mockkit_root/$project" -c Release -o "$feed" --nologo -v quiet -p:Version="$version"
   done

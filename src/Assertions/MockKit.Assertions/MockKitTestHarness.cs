@@ -9,10 +9,12 @@ namespace MockKit.Assertions;
 /// instrumented handler and one client wired for a <see cref="MockKitTransport"/>, and the
 /// end-of-test checks. The xunit v2 and xunit v3 packages each wrap it in their own
 /// <c>MockKitTest</c> (same members, different lifecycle interfaces), so the behaviour a test
-/// sees is written once and moving a suite between the two is a package swap.
+/// sees is written once and moving a suite between the two is a package swap. A base class for
+/// another runner does the same: create one per test, call <see cref="StartAsync"/> before the
+/// test body and <see cref="FinishAsync"/> after it.
 /// </summary>
 /// <remarks>One instance per test; not thread-safe beyond what its members document.</remarks>
-internal sealed class MockKitTestHarness
+public sealed class MockKitTestHarness
 {
     /// <summary>How often the release check looks at the pool: it raises no change notification a waiter could block on.</summary>
     private static readonly TimeSpan s_releasePollInterval = TimeSpan.FromMilliseconds(10);
@@ -21,6 +23,9 @@ internal sealed class MockKitTestHarness
     private readonly List<(Func<CancellationToken, Task> Check, Func<Task> Cleanup)> _extraChecks = [];
     private bool _started;
 
+    /// <summary>Creates the server, handler and client for <paramref name="transport"/>; nothing starts until <see cref="StartAsync"/>.</summary>
+    /// <param name="writeLine">Where the traffic log and the call events go (the runner's test output).</param>
+    /// <param name="transport">HTTP/1.1 or HTTP/2, cleartext or TLS, for both the server and the client.</param>
     public MockKitTestHarness(Action<string> writeLine, MockKitTransport transport)
     {
         ArgumentNullException.ThrowIfNull(writeLine);
@@ -62,20 +67,28 @@ internal sealed class MockKitTestHarness
         Client = new HttpClient(Handler, disposeHandler: false);
     }
 
+    /// <summary>The transport the server and the client were wired for.</summary>
     public MockKitTransport Transport { get; }
 
+    /// <summary>The server, started by <see cref="StartAsync"/> and shut down by <see cref="FinishAsync"/>.</summary>
     public MockWebServer Server { get; }
 
+    /// <summary>The client's handler, whose pool the end-of-test checks inspect.</summary>
     public InstrumentedHandler Handler { get; }
 
+    /// <summary>A client on <see cref="Handler"/> whose base address is the server's root once started.</summary>
     public HttpClient Client { get; }
 
+    /// <summary>The handler's call events, written to the output when the test finishes.</summary>
     public RecordingEventListener Events { get; }
 
+    /// <summary>Whether a scripted response left unused at the end is allowed (by default it fails the test).</summary>
     public bool AllowUnusedResponses { get; set; }
 
+    /// <summary>Whether a request no route matched is allowed (by default it fails the test).</summary>
     public bool AllowUnmatchedRequests { get; set; }
 
+    /// <summary>How long the end-of-test check waits for every connection to be released back to the pool.</summary>
     public TimeSpan ReleaseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
@@ -91,6 +104,10 @@ internal sealed class MockKitTestHarness
         _extraChecks.Add((check, cleanup));
     }
 
+
+    /// <summary>Starts the server and points <see cref="Client"/>'s base address at it.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when the server listens.</returns>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _started = true;
@@ -107,6 +124,9 @@ internal sealed class MockKitTestHarness
     /// response the failed call never took, a response it never disposed) is only written to the
     /// output, after a line saying so, instead of being reported as a second failure.
     /// </summary>
+    /// <param name="testFailed">Whether the test body already failed.</param>
+    /// <param name="cancellationToken">Cancels the waits (the shutdown stays bounded either way).</param>
+    /// <returns>A task that fails with the first failed check.</returns>
     public async Task FinishAsync(bool testFailed, CancellationToken cancellationToken)
     {
         Exception? failure = null;

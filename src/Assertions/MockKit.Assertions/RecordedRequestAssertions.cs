@@ -44,7 +44,7 @@ public static class RecordedRequestAssertions
     public static RecordedRequest ShouldHaveQueryParameter(this RecordedRequest request, string name, string value)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var parameters = MockKit.MockServer.Dispatching.RouteCondition.Query(request);
+        var parameters = request.QueryParameters;
         var values = parameters.Where(p => p.Key == name).Select(p => p.Value).ToList();
         var actual = values.Count == 0
             ? (parameters.Count == 0 ? "no query" : $"no parameter {name} (query: {string.Join("&", parameters.Select(p => p.Key + "=" + p.Value))})")

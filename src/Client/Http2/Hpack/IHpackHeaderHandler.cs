@@ -1,8 +1,0 @@
-namespace MockKit.Http2.Hpack;
-
-/// <summary>Receives each field decoded by <see cref="HpackDecoder"/>, in block order.</summary>
-internal interface IHpackHeaderHandler
-{
-    /// <summary>Called once per decoded field; <see cref="HpackHeaderField.NeverIndexed"/> tells how it was represented.</summary>
-    void OnHeader(in HpackHeaderField field);
-}
