@@ -10,18 +10,22 @@ namespace MockKit.Client;
 /// closes the clients' pools.
 /// </summary>
 /// <remarks>
+/// Public so that a base class for another test runner can do what MockKitTest does, as
+/// <c>MockKitTestHarness</c> is; tests use MockKitTest's <c>BuildServices</c> and <c>AddMockKitClients</c>.
 /// One per test. Every collection it wires shares one <see cref="ClientInstrumentationRegistry"/>
 /// (registered as an instance, so the providers never dispose it): the checks reach every client
 /// of every provider, also after the test disposed a provider itself.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "FinishAsync, which the test's end always runs, disposes the registry (after writing what it holds).")]
-internal sealed class MockKitTestClients
+public sealed class MockKitTestClients
 {
     private readonly Lock _lock = new();
     private readonly MockWebServer _server;
     private readonly ClientInstrumentationRegistry _registry = new();
     private readonly List<ServiceProvider> _providers = []; // Guarded by _lock.
 
+    /// <summary>Creates the factory half of one test, for clients that talk to <paramref name="server"/>.</summary>
+    /// <param name="server">The test's server, which every wired client is pointed at.</param>
     public MockKitTestClients(MockWebServer server)
     {
         _server = server;

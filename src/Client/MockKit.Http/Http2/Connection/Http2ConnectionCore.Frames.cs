@@ -5,7 +5,7 @@ namespace MockKit.Http2.Connection;
 
 // The one frame switch, for both roles: connection-level frames are handled here, stream-level
 // ones go to the role's listener. Everything here runs on the reader loop.
-internal sealed partial class Http2ConnectionCore
+public sealed partial class Http2ConnectionCore
 {
     bool IHttp2FrameSink.StopReading => _listener.StopReading;
 
@@ -14,7 +14,7 @@ internal sealed partial class Http2ConnectionCore
     void IHttp2FrameSink.OnUnknownFrame(in Http2Frame frame) =>
         _listener.OnFrameReceived(frame); // Section 5.5: ignored and discarded, though the role may count it.
 
-    void IHttp2FrameSink.OnStreamError(Http2StreamException error) => _listener.OnStreamError(error);
+    void IHttp2FrameSink.OnStreamError(Http2StreamException exception) => _listener.OnStreamError(exception);
 
     void IHttp2FrameSink.OnFrame(in Http2Frame frame)
     {

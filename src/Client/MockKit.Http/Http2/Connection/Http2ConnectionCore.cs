@@ -21,7 +21,7 @@ namespace MockKit.Http2.Connection;
 /// across I/O or while completing a task), and it is never held while calling the listener, so
 /// it sits below every lock of the roles.
 /// </remarks>
-internal sealed partial class Http2ConnectionCore : IHttp2FrameSink, IDisposable
+public sealed partial class Http2ConnectionCore : IHttp2FrameSink, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly IHttp2ConnectionListener _listener;

@@ -7,7 +7,7 @@ namespace MockKit.Http2.Connection;
 /// connection, reused for every block: the reader loop is its only user, and a role that keeps the
 /// fields copies them before the next frame is read.
 /// </summary>
-internal sealed class Http2FieldCollector : IHpackHeaderHandler
+public sealed class Http2FieldCollector : IHpackHeaderHandler
 {
     // A list grown by one huge block is not kept for the life of the connection.
     private const int KeptCapacity = 64;

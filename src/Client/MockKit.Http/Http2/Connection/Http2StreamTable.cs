@@ -9,7 +9,7 @@ namespace MockKit.Http2.Connection;
 /// </summary>
 /// <remarks>Not thread-safe: guarded by the connection's stream lock (the role's lock, which the core takes too).</remarks>
 /// <typeparam name="TStream">The role's stream type.</typeparam>
-internal sealed class Http2StreamTable<TStream> : IHttp2StreamTable
+public sealed class Http2StreamTable<TStream> : IHttp2StreamTable
     where TStream : class, IHttp2Stream
 {
     private readonly Dictionary<int, TStream> _streams = [];

@@ -9,7 +9,7 @@ namespace MockKit.Http2.Connection;
 /// GOAWAY parsing, connection WINDOW_UPDATE) and the field-block path, and calls these hooks.
 /// </summary>
 /// <remarks>Every member runs on the reader loop: it must not block, wait for a write or run user code.</remarks>
-internal interface IHttp2ConnectionListener
+public interface IHttp2ConnectionListener
 {
     /// <summary>True once the role wants the reader loop to stop (e.g. the peer stopped reading and the socket is being closed).</summary>
     bool StopReading { get; }
@@ -53,5 +53,5 @@ internal interface IHttp2ConnectionListener
     void OnGoAway(Http2GoAwayPayload goAway);
 
     /// <summary>A stream error found while reading (section 5.4.2): reset the stream, fail its exchange.</summary>
-    void OnStreamError(Http2StreamException error);
+    void OnStreamError(Http2StreamException exception);
 }

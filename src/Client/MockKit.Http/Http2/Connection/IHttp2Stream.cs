@@ -1,7 +1,8 @@
 namespace MockKit.Http2.Connection;
 
 /// <summary>What the shared connection needs of one stream of either role: its id, state and send window.</summary>
-internal interface IHttp2Stream
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "An HTTP/2 stream (RFC 9113 section 5), not a System.IO.Stream.")]
+public interface IHttp2Stream
 {
     /// <summary>The stream identifier (section 5.1.1).</summary>
     int Id { get; }

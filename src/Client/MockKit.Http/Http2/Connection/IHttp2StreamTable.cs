@@ -1,7 +1,7 @@
 namespace MockKit.Http2.Connection;
 
 /// <summary>The stream table as the shared connection sees it, whatever the role's stream type (see <see cref="Http2StreamTable{TStream}"/>).</summary>
-internal interface IHttp2StreamTable
+public interface IHttp2StreamTable
 {
     /// <summary>The open stream with this id, or null (closed, reset, never opened).</summary>
     IHttp2Stream? Find(int streamId);
