@@ -36,10 +36,10 @@ internal sealed class GrpcHarness : IAsyncDisposable
 
     public Greet.Greeter.GreeterClient Client { get; }
 
-    public static async Task<GrpcHarness> StartAsync(GrpcTransport transport, ServiceConfig? serviceConfig = null, Action<MockWebServer>? configure = null)
+    public static async Task<GrpcHarness> StartAsync(GrpcTransport transport, ServiceConfig? serviceConfig = null, Action<MockWebServer>? configure = null, TimeProvider? timeProvider = null)
     {
         var tls = transport is GrpcTransport.TlsInstrumented or GrpcTransport.TlsSockets;
-        var server = new MockWebServer();
+        var server = new MockWebServer { TimeProvider = timeProvider ?? TimeProvider.System };
         if (tls)
         {
             server.UseHttps(HandshakeCertificates.Localhost());
