@@ -2,7 +2,7 @@
 # Runs every MockKit test (the README's test command; CI runs it through .ci/run).
 #
 # The tests talk to real, independent peers on loopback: curl, openssl, nghttp and h2load
-# (nghttp2-client), nginx, squid and python3-websockets. They start and stop those themselves; this script only
+# (nghttp2-client), nginx, squid, python3-websockets and python3-grpcio. They start and stop those themselves; this script only
 # makes sure the programs are installed, with apt-get when running as root.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,6 +19,8 @@ need nginx nginx
 need squid squid
 # python3-websockets: the independent WebSocket client of WebSocketInteropTests (apt's python3).
 /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(python3-websockets)
+# python3-grpcio: the independent gRPC client of PythonGrpcInteropTests (apt's python3).
+/usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || missing+=(python3-grpcio)
 
 if [ ${#missing[@]} -gt 0 ]; then
   packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')

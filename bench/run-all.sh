@@ -72,6 +72,12 @@ for round in $(seq 1 "$ROUNDS"); do
     printf 'server-%s\t%s\t%s\n' "$protocol" "$round" "$(awk -v m="$mock" -v k="$kestrel" 'BEGIN { print m / k }')" >>"$results"
   done
 
+  # gRPC unary calls/s, MockWebServer (MockKit.Grpc) ÷ Grpc.AspNetCore on Kestrel, one Grpc.Net.Client
+  # with 16 callers, both in one process and one round (GrpcUnaryLoad).
+  dotnet "$DLL" grpc-unary "${GRPC_SECONDS:-3}" 16 1 >"$work/grpc.$round.out" 2>&1 || { cat "$work/grpc.$round.out" >&2; exit 1; }
+  printf 'grpc-unary\t%s\t%s\n' "$round" "$(sed -n 's/^ratio=//p' "$work/grpc.$round.out")" >>"$results"
+  echo "grpc round $round: $(grep '^round' "$work/grpc.$round.out")" >&2
+
   retained="$(sed -n 's/.* \([0-9][0-9]*\) retained.*/\1/p' "$work/serve-mock.$round.out")"
   printf 'retained\t%s\t%s\n' "$round" "${retained:-nan}" >>"$results"
 
@@ -106,6 +112,7 @@ rows = [
     ("server-h2c", "server h2c req/s ÷ Kestrel (h2load -c2 -m10)", "≥ 1.0", "{:.2f}"),
     ("server-h2", "server h2 over TLS req/s ÷ Kestrel (h2load -c2 -m10)", "≥ 1.0", "{:.2f}"),
     ("server-h1", f"server HTTP/1.1 req/s ÷ Kestrel ({h1_tool})", "≥ 1.0", "{:.2f}"),
+    ("grpc-unary", "gRPC unary calls/s ÷ Grpc.AspNetCore on Kestrel (Grpc.Net.Client, 16 callers, h2c)", "≥ 1.0", "{:.2f}"),
     ("client-h1-time", "client HTTP/1.1 sequential GET time ÷ SocketsHttpHandler", "≤ 1.0", "{:.2f}"),
     ("client-h1-alloc", "client HTTP/1.1 allocated bytes/request ÷ SocketsHttpHandler (sequential)", "≤ 1.0", "{:.2f}"),
     ("client-h1-alloc16", "client HTTP/1.1 allocated bytes/request ÷ SocketsHttpHandler (16 callers)", "≤ 1.0", "{:.2f}"),

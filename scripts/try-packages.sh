@@ -42,6 +42,7 @@ check_dependency MockKit.Assertions MockKit.Client
 check_dependency MockKit.Assertions MockKit.MockServer
 check_dependency MockKit.Xunit MockKit.Assertions
 check_dependency MockKit.Xunit.V3 MockKit.Assertions
+check_dependency MockKit.Grpc MockKit.MockServer
 echo "ok"
 
 echo "== checking the protocol core ships inside MockKit.Client only"
@@ -145,6 +146,72 @@ for project in "$v3" "$v2"; do
   echo "== $(basename "$project"): dotnet test"
   (cd "$project" && dotnet test)
 done
+
+# The gRPC consumer: an xunit v3 project on MockKit.Xunit.V3 and MockKit.Grpc (packed), with its own
+# .proto compiled by Grpc.Tools, calling a mocked service through Grpc.Net.Client over the test's
+# InstrumentedHandler (cleartext HTTP/2, default Protocols).
+grpc="$work/consumer-grpc"
+mkdir -p "$grpc/Protos"
+cat > "$grpc/Consumer.Grpc.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <OutputType>Exe</OutputType>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+    <IsPackable>false</IsPackable>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="MockKit.Xunit.V3" Version="$version" />
+    <PackageReference Include="MockKit.Grpc" Version="$version" />
+    <PackageReference Include="xunit.v3" Version="4.0.2" />
+    <PackageReference Include="Grpc.Net.Client" Version="2.85.0" />
+    <PackageReference Include="Grpc.Tools" Version="2.85.0" PrivateAssets="all" />
+    <Protobuf Include="Protos/greet.proto" GrpcServices="Client" />
+  </ItemGroup>
+</Project>
+XML
+cat > "$grpc/Protos/greet.proto" <<'PROTO'
+syntax = "proto3";
+package greet;
+option csharp_namespace = "Consumer.Greet";
+service Greeter { rpc SayHello (HelloRequest) returns (HelloReply); }
+message HelloRequest { string name = 1; }
+message HelloReply { string message = 1; }
+PROTO
+cat > "$grpc/GreeterTests.cs" <<'CS'
+using Consumer.Greet;
+using Grpc.Net.Client;
+using MockKit.Grpc;
+using MockKit.MockServer;
+using MockKit.Xunit;
+using Shouldly;
+using Xunit;
+
+namespace Consumer;
+
+public sealed class GreeterTests() : MockKitTest(MockKit.Assertions.MockKitTransport.H2PriorKnowledge)
+{
+    [Fact]
+    public async Task Calls_a_mocked_greeter()
+    {
+        Server.Dispatcher = new RouteDispatcher()
+            .MapGrpc("/greet.Greeter/SayHello")
+            .RespondUnary<HelloRequest, HelloReply>(r => new HelloReply { Message = "Hello " + r.Name });
+        using var channel = GrpcChannel.ForAddress(Server.Url("/"), new GrpcChannelOptions { HttpHandler = Handler, DisposeHttpClient = false });
+        var greeter = new Greeter.GreeterClient(channel);
+
+        var reply = await greeter.SayHelloAsync(new HelloRequest { Name = "package" }, cancellationToken: TestContext.Current.CancellationToken);
+
+        reply.Message.ShouldBe("Hello package");
+        Server.TakeRequest().ShouldBeGrpcCall("/greet.Greeter/SayHello").ShouldHaveGrpcMessage(new HelloRequest { Name = "package" });
+    }
+}
+CS
+echo '{ "test": { "runner": "Microsoft.Testing.Platform" } }' > "$grpc/global.json"
+echo "== $(basename "$grpc"): dotnet test"
+(cd "$grpc" && dotnet test)
 
 # ---------------------------------------------------------------------------------------------
 # The "new team" check: the README's "Use it in your project" followed literally, in a scratch

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 namespace MockKit.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>serve-mock</c>, <c>serve-kestrel</c> (and their <c>-h2c</c>/<c>-h2</c> variants), <c>startup</c>, <c>startup-cold</c>, <c>retention</c>, <c>retention-h2c</c> and <c>load</c> are console modes
+/// Entry point. <c>serve-mock</c>, <c>serve-kestrel</c> (and their <c>-h2c</c>/<c>-h2</c> variants), <c>startup</c>, <c>startup-cold</c>, <c>retention</c>, <c>retention-h2c</c>, <c>load</c> and <c>grpc-unary</c> are console modes
 /// for bench/http1-server.sh (see bench/README.md); anything else goes to BenchmarkDotNet:
 /// <c>dotnet run -c Release --project bench/MockKit.Benchmarks -- --filter '*'</c>.
 /// </summary>
@@ -27,6 +27,8 @@ internal static class Program
                 return await RecordingRetentionH2c.RunAsync(args);
             case "load":
                 return await ConnectionLoad.RunAsync(args);
+            case "grpc-unary":
+                return await GrpcUnaryLoad.RunAsync(args);
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
                 return 0;

@@ -95,7 +95,8 @@ public sealed partial class InstrumentedHandler : HttpMessageHandler
     /// has <see cref="Protocol.H2PriorKnowledge"/> (alone, or the request asks for 2.0), otherwise HTTP/1.1.</para>
     /// <para>Per request: <see cref="HttpRequestMessage.Version"/> 2.0 with <see cref="HttpVersionPolicy.RequestVersionExact"/>
     /// or <see cref="HttpVersionPolicy.RequestVersionOrHigher"/> must get HTTP/2 (https: <see cref="Protocol.Http2"/> must be
-    /// listed and the server must choose <c>h2</c>; http: <see cref="Protocol.H2PriorKnowledge"/> must be listed), and 1.x with
+    /// listed and the server must choose <c>h2</c>; http: prior knowledge, with <see cref="Protocol.Http2"/> or
+    /// <see cref="Protocol.H2PriorKnowledge"/> listed, as <c>SocketsHttpHandler</c> does), and 1.x with
     /// <see cref="HttpVersionPolicy.RequestVersionExact"/> must get HTTP/1.1; otherwise the call fails with an
     /// <see cref="HttpRequestException"/> (<see cref="HttpRequestError.VersionNegotiationError"/>) — never a silent
     /// downgrade. Other requests (HttpClient's default 1.1 / <see cref="HttpVersionPolicy.RequestVersionOrLower"/>) follow

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using MockKit.MockServer.Streaming;
 
@@ -22,6 +23,12 @@ public sealed class MockBody
     private MockBody(StreamedBodySource source) => Source = source;
 
     private MockBody(EventStreamBody events) => Events = events;
+    private MockBody(ReadOnlyMemory<byte> content, int[] segmentEnds, TimeSpan interval)
+    {
+        Content = content;
+        SegmentEnds = segmentEnds;
+        Interval = interval;
+    }
 
     /// <summary>An empty body.</summary>
     public static MockBody Empty { get; } = new(ReadOnlyMemory<byte>.Empty);
@@ -45,6 +52,61 @@ public sealed class MockBody
     internal string SentSize => Source is { } sent ? $"{sent.Size} body bytes"
         : Events is { } events ? $"an event stream of {events.Count} events"
         : $"{Content.Length} body bytes";
+    /// <summary>
+    /// For a paced body (<see cref="Paced"/>): where each segment of <see cref="Content"/> ends; the
+    /// writers send each segment, flush it, and wait <see cref="Interval"/> before the next. Null for
+    /// a body written in one go.
+    /// </summary>
+    internal int[]? SegmentEnds { get; }
+
+    /// <summary>For a paced body: the wait between two segments, on the server's TimeProvider.</summary>
+    internal TimeSpan Interval { get; }
+
+    /// <summary>
+    /// A body sent segment by segment: the first at once, each next one <paramref name="interval"/>
+    /// later, each flushed (e.g. one gRPC message or one event at a time). <see cref="Content"/> is the
+    /// whole body, so length, OnResponseBody's threshold and the response's record stay as for any body.
+    /// Reusable: nothing in it is consumed by sending.
+    /// </summary>
+    internal static MockBody Paced(IEnumerable<ReadOnlyMemory<byte>> segments, TimeSpan interval)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
+        var ends = new List<int>();
+        var whole = new ArrayBufferWriter<byte>();
+        foreach (var segment in segments)
+        {
+            whole.Write(segment.Span);
+            ends.Add(whole.WrittenCount);
+        }
+
+        return new(whole.WrittenMemory.ToArray(), [.. ends], interval);
+    }
+
+    /// <summary>
+    /// Writes the body to <paramref name="sink"/>: at once, or for a paced body segment by segment,
+    /// flushing each and waiting <see cref="Interval"/> on <paramref name="time"/> between them.
+    /// </summary>
+    internal async Task WriteAsync(Stream sink, ReadOnlyMemory<byte> content, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (SegmentEnds is not { } ends || content.Length != Content.Length)
+        {
+            await sink.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var start = 0;
+        for (var i = 0; i < ends.Length; i++)
+        {
+            if (i > 0 && Interval > TimeSpan.Zero)
+            {
+                await Task.Delay(Interval, time, cancellationToken).ConfigureAwait(false);
+            }
+
+            await sink.WriteAsync(content[start..ends[i]], cancellationToken).ConfigureAwait(false);
+            await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+            start = ends[i];
+        }
+    }
 
     /// <summary>A body relayed from <paramref name="source"/> as it arrives.</summary>
     internal static MockBody Streamed(StreamedBodySource source) => new(source);

@@ -191,6 +191,62 @@ public sealed partial class MockResponse
     /// </remarks>
     public Func<Stream, Stream, CancellationToken, Task>? DuplexHandler { get; init; }
 
+    /// <summary>
+    /// A response whose head is also its end: <see cref="Headers"/> and <see cref="Trailers"/> go out in one
+    /// header block with no body (HTTP/2: one HEADERS frame with END_STREAM and no content-length, gRPC's
+    /// "Trailers-Only" response; HTTP/1.1: one head with <c>Content-Length: 0</c>). <see cref="Body"/> is
+    /// not sent.
+    /// </summary>
+    internal bool TrailersOnly { get; init; }
+
+    /// <summary>
+    /// When set, the response needs HTTP/2 (it names what it is, e.g. "a gRPC response"): dispatched to an
+    /// HTTP/1.x request it is replaced by a 505 (HTTP Version Not Supported) and the request's
+    /// <see cref="RecordedRequest.Failure"/> says why.
+    /// </summary>
+    internal string? RequiresHttp2 { get; init; }
+
+    /// <summary>
+    /// A duplex handler that decides trailers at its end (e.g. gRPC's status): the fields it returns are
+    /// sent after <see cref="Trailers"/>, per exchange, so one response may serve concurrent exchanges.
+    /// Set together with <see cref="DuplexHandler"/> (which marks the response duplex).
+    /// </summary>
+    internal Func<Stream, Stream, CancellationToken, Task<MockHeaders?>>? DuplexTrailersHandler { get; init; }
+
+    /// <summary>Runs the duplex handler; returns the trailers it decided, if any.</summary>
+    internal async Task<MockHeaders?> RunDuplexAsync(Stream requestBody, Stream responseBody, CancellationToken cancellationToken)
+    {
+        if (DuplexTrailersHandler is { } withTrailers)
+        {
+            return await withTrailers(requestBody, responseBody, cancellationToken).ConfigureAwait(false);
+        }
+
+        await DuplexHandler!(requestBody, responseBody, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>The trailers to send after a duplex body: <see cref="Trailers"/>, then <paramref name="decided"/>.</summary>
+    internal MockHeaders TrailersWith(MockHeaders? decided)
+    {
+        if (decided is null || decided.Count == 0)
+        {
+            return Trailers;
+        }
+
+        var all = new MockHeaders();
+        foreach (var (name, value) in Trailers.Fields)
+        {
+            all.Add(name, value);
+        }
+
+        foreach (var (name, value) in decided.Fields)
+        {
+            all.Add(name, value);
+        }
+
+        return all;
+    }
+
     /// <summary>The trigger effects in force: explicit properties first, then the policy's.</summary>
     internal PolicyTriggers Effective
     {

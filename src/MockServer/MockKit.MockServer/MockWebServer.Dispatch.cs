@@ -27,6 +27,15 @@ public sealed partial class MockWebServer
             throw;
         }
 
+        if (response.RequiresHttp2 is { } what && request.Protocol is not (Protocol.Http2 or Protocol.H2PriorKnowledge))
+        {
+            // gRPC is HTTP/2 only (PROTOCOL-HTTP2): the exchange fails, named, instead of sending frames
+            // an HTTP/1.1 client cannot read.
+            var message = $"{what} needs HTTP/2, but the request came over HTTP/1.1: answered 505 (HTTP Version Not Supported).";
+            request.Failure ??= new System.Net.ProtocolViolationException(message);
+            response = new MockResponse(505, message + "\n") { Headers = { { "Content-Type", "text/plain; charset=utf-8" } } };
+        }
+
         if (request.Failure is UnmatchedRequestException unmatched && IsLogging)
         {
             Log(request.ConnectionIndex, request.SequenceNumber, $"{unmatched.Message}");

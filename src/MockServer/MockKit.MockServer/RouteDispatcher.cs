@@ -180,6 +180,11 @@ public sealed class RouteDispatcher : Dispatcher
         }
 
         var fallback = _fallback;
+        if (ReferenceEquals(fallback, _defaultFallback) && UnmatchedResponse?.Invoke(request, report) is { } answer)
+        {
+            return ValueTask.FromResult(answer);
+        }
+
         return ValueTask.FromResult(ReferenceEquals(fallback, _defaultFallback)
             ? new MockResponse(404, report) { Headers = { { "Content-Type", MediaTypeNames.Text.Plain + "; charset=utf-8" } } }
             : fallback);
@@ -243,6 +248,16 @@ public sealed class RouteDispatcher : Dispatcher
 
         return new RouteBuilder(this, $"{exchange.Method} {exchange.Target}", conditions);
     }
+
+    /// <summary>
+    /// Answers an unmatched request in place of the default 404 when it returns a response (e.g. MockKit.Grpc's
+    /// UNIMPLEMENTED for a gRPC call), given the request and its near-miss report; null keeps the 404.
+    /// Not consulted when <see cref="Fallback"/> is set.
+    /// </summary>
+    internal Func<RecordedRequest, string, MockResponse?>? UnmatchedResponse { get; set; }
+
+    /// <summary>A rule over <paramref name="conditions"/> named <paramref name="description"/> in near-miss reports.</summary>
+    internal RouteBuilder MapRule(string description, IEnumerable<RouteCondition> conditions) => new(this, description, conditions);
 
     internal void Add(RouteRule rule)
     {

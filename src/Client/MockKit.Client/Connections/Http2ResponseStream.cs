@@ -76,6 +76,14 @@ internal sealed class Http2ResponseStream : ProtocolStream, IResponseBody
                 throw mapped;
             }
 
+            if (mapped is Http2StreamResetException reset)
+            {
+                // As SocketsHttpHandler reports a reset stream: HttpProtocolException carries the RFC 9113
+                // error code, which callers such as Grpc.Net.Client map to their own status (gRPC's
+                // PROTOCOL-HTTP2: CANCEL → CANCELLED, INTERNAL_ERROR → INTERNAL, ...).
+                throw new HttpProtocolException((long)reset.ErrorCode, mapped.Message, mapped);
+            }
+
             throw new HttpIOException(Exchange.BodyReadError(mapped), mapped.Message, mapped);
         }
         finally

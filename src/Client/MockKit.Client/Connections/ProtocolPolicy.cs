@@ -10,8 +10,9 @@ namespace MockKit.Client.Connections;
 /// <item>A request for 2.0 with <see cref="HttpVersionPolicy.RequestVersionExact"/> or
 /// <see cref="HttpVersionPolicy.RequestVersionOrHigher"/> must use HTTP/2: over https, ALPN offers
 /// only <c>h2</c> (needs <see cref="Protocol.Http2"/>); over http, prior knowledge (needs
-/// <see cref="Protocol.H2PriorKnowledge"/>). Otherwise: <see cref="HttpRequestException"/>, never a
-/// silent downgrade.</item>
+/// <see cref="Protocol.H2PriorKnowledge"/> or <see cref="Protocol.Http2"/>: SocketsHttpHandler also
+/// speaks prior knowledge for such a request, so gRPC channels work unchanged). Otherwise:
+/// <see cref="HttpRequestException"/>, never a silent downgrade.</item>
 /// <item>A request for 1.x with <see cref="HttpVersionPolicy.RequestVersionExact"/> must use HTTP/1.1
 /// (needs <see cref="Protocol.Http11"/>).</item>
 /// <item>Any other request follows <c>Protocols</c>: https offers what it lists in ALPN
@@ -35,12 +36,15 @@ internal readonly record struct ProtocolPolicy(bool Http11, bool Http2, bool Pri
         var wants2 = request.Version.Major >= 2;
         if (wants2 && request.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower)
         {
-            if (https ? !http2 : !priorKnowledge)
+            // Over http, an explicit request for 2.0 is itself the prior knowledge (RFC 9113 section 3.3)
+            // when the list allows HTTP/2 in any form: SocketsHttpHandler does the same, which is what
+            // Grpc.Net.Client relies on for cleartext channels.
+            if (https ? !http2 : !(priorKnowledge || http2))
             {
                 throw new HttpRequestException(
                     HttpRequestError.VersionNegotiationError,
                     $"The request asks for HTTP/{request.Version} ({request.VersionPolicy}) to {Shown(request, disableUriRedaction)}, but the handler's Protocols "
-                    + $"[{string.Join(", ", protocols)}] do not allow {(https ? "Http2" : "H2PriorKnowledge (cleartext HTTP/2)")}.");
+                    + $"[{string.Join(", ", protocols)}] do not allow {(https ? "Http2" : "Http2 or H2PriorKnowledge (cleartext HTTP/2)")}.");
             }
 
             return https ? new(false, true, false) : new(false, false, true);

@@ -103,7 +103,11 @@ internal static partial class ServerExchange
         }
 
         var bodyFirst = early.DoNotReadRequestBody || early.OnRequestBody is not null;
-        if (transport.ServesWhileBodyFlows(!bodyFirst && exchange.Claim is { Bound: true, Response.DuplexHandler: not null }))
+        // A response that needs HTTP/2 (gRPC) is not served as duplex over HTTP/1.1: it is
+        // dispatched after the body and answered 505 (MockWebServer.DispatchAsync).
+        var duplexClaimed = !bodyFirst && exchange.Claim is { Bound: true, Response.DuplexHandler: not null }
+            && (exchange.Claim.Response.RequiresHttp2 is null || transport.BuildHead().Protocol is Protocol.Http2 or Protocol.H2PriorKnowledge);
+        if (transport.ServesWhileBodyFlows(duplexClaimed))
         {
             return await ServeWhileBodyFlowsAsync(transport, exchange, ct).ConfigureAwait(false);
         }

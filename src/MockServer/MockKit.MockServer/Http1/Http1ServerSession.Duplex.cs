@@ -58,10 +58,11 @@ internal sealed partial class Http1ServerSession
             sink = trigger = new ResponseBodyTriggerStream(sink, triggers.OnResponseBodyAfterBytes, bodyEffect, _connection, ct);
         }
 
+        MockHeaders? decided;
         try
         {
             // WaitAsync: a handler that ignores its token must not hold the connection past shutdown.
-            await response.DuplexHandler!(requestBody, sink, ct).WaitAsync(ct).ConfigureAwait(false);
+            decided = await response.RunDuplexAsync(requestBody, sink, ct).WaitAsync(ct).ConfigureAwait(false);
             if (trigger is not null)
             {
                 await trigger.CompleteAsync(ct).ConfigureAwait(false);
@@ -75,7 +76,7 @@ internal sealed partial class Http1ServerSession
 
         if (chunked is not null)
         {
-            await chunked.CompleteAsync(response.Trailers, ct).ConfigureAwait(false);
+            await chunked.CompleteAsync(response.TrailersWith(decided), ct).ConfigureAwait(false);
         }
 
         await _connection.Transport.FlushAsync(ct).ConfigureAwait(false);

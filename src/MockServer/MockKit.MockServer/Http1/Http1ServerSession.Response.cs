@@ -45,6 +45,27 @@ internal sealed partial class Http1ServerSession
             return;
         }
 
+        if (response.TrailersOnly)
+        {
+            // The head is the whole response: its fields and the trailer fields, no body.
+            using var only = new PooledBufferWriter(256);
+            Http1Writer.WriteStatusLine(only, Protocol.Http11, response.Code, response.EffectiveReason);
+            foreach (var (name, value) in response.Headers.Concat(response.Trailers))
+            {
+                Http1Writer.WriteField(only, name, value);
+            }
+
+            if (!IsBodiless(request.Method, response.Code) && !response.Headers.Contains("Content-Length"))
+            {
+                Http1Writer.WriteField(only, "Content-Length", "0");
+            }
+
+            only.Write("\r\n"u8);
+            await transport.WriteAsync(only.WrittenMemory, ct).ConfigureAwait(false);
+            await transport.FlushAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
         var events = response.Body.Events;
         var chunkSize = streamed is null && events is null ? ChunkSizeFor(response, body.Length) : StreamedChunkSizeFor(response);
 
@@ -73,7 +94,7 @@ internal sealed partial class Http1ServerSession
         head.Write("\r\n"u8);
 
         var simple = streamed is null && events is null && chunkSize is null && response.Throttle is null && triggers.OnResponseBody is null
-            && response.BodyDelay <= TimeSpan.Zero && body.Length <= CoalesceLimit;
+            && response.BodyDelay <= TimeSpan.Zero && body.Length <= CoalesceLimit && response.Body.SegmentEnds is null;
         if (simple)
         {
             if (sendsBody)
@@ -138,8 +159,10 @@ internal sealed partial class Http1ServerSession
         }
         else
         {
-            await sink.WriteAsync(body, ct).ConfigureAwait(false);
+            // A paced body goes out segment by segment, each flushed (MockBody.Paced).
+            await response.Body.WriteAsync(sink, body, _server.TimeProvider, ct).ConfigureAwait(false);
         }
+
         if (trigger is not null)
         {
             await trigger.CompleteAsync(ct).ConfigureAwait(false);

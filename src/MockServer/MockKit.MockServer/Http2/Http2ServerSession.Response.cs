@@ -36,6 +36,15 @@ internal sealed partial class Http2ServerSession
             return;
         }
 
+        if (response.TrailersOnly)
+        {
+            // gRPC's Trailers-Only response (PROTOCOL-HTTP2, "Responses"): the head and the trailer
+            // fields in one HEADERS frame with END_STREAM, no DATA and no content-length.
+            var only = ResponseFields(response, addLength: false);
+            QueueResponse(stream, Fields(response.Trailers, only), ReadOnlyMemory<byte>.Empty, endStream: true);
+            return;
+        }
+
         var streamed = bodiless ? null : response.Body.Source;
         var events = bodiless ? null : response.Body.Events;
         var hasTrailers = response.Trailers.Count > 0;
@@ -51,8 +60,9 @@ internal sealed partial class Http2ServerSession
             return;
         }
 
+        var paced = response.Body.SegmentEnds is not null;
         if (!body.IsEmpty && body.Length <= _core.PeerMaxFrameSize && response.BodyDelay <= TimeSpan.Zero
-            && streamed is null && response.Throttle is null && triggers.OnResponseBody is null)
+            && streamed is null && response.Throttle is null && triggers.OnResponseBody is null && !paced)
         {
             // A body that fits one DATA frame: when both windows grant it at once (section 5.2),
             // HEADERS and DATA go to the writer as one queued item. HEADERS never waits for credit:
@@ -94,7 +104,7 @@ internal sealed partial class Http2ServerSession
             await Task.Delay(response.BodyDelay, _server.TimeProvider, ct).ConfigureAwait(false);
         }
 
-        if (streamed is null && events is null && response.Throttle is null && triggers.OnResponseBody is null)
+        if (streamed is null && events is null && response.Throttle is null && triggers.OnResponseBody is null && !paced)
         {
             await WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
             if (!hasTrailers)
@@ -141,7 +151,8 @@ internal sealed partial class Http2ServerSession
             }
             else
             {
-                await sink.WriteAsync(body, ct).ConfigureAwait(false);
+                // A paced body goes out segment by segment, each flushed (MockBody.Paced).
+                await response.Body.WriteAsync(sink, body, _server.TimeProvider, ct).ConfigureAwait(false);
             }
 
             if (trigger is not null)

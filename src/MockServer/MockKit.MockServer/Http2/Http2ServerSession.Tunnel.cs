@@ -93,10 +93,11 @@ internal sealed partial class Http2ServerSession
         await FlushAsync(ct).ConfigureAwait(false);
         _connection.State = "HTTP/2: duplex";
         var sink = new Http2TunnelWriteStream(ResponseSink(stream, triggers, ct, out var trigger));
+        MockHeaders? decided;
         try
         {
             // WaitAsync: a handler that ignores its token must not hold the stream past a reset or shutdown.
-            await response.DuplexHandler!(requestBody, sink, ct).WaitAsync(ct).ConfigureAwait(false);
+            decided = await response.RunDuplexAsync(requestBody, sink, ct).WaitAsync(ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not (ExchangeTerminatedException or OperationCanceledException) && !ct.IsCancellationRequested)
         {
@@ -111,9 +112,10 @@ internal sealed partial class Http2ServerSession
             await trigger.CompleteAsync(ct).ConfigureAwait(false); // A body shorter than the threshold: it fires at the end.
         }
 
-        if (response.Trailers.Count > 0)
+        var trailers = response.TrailersWith(decided);
+        if (trailers.Count > 0)
         {
-            QueueHeaders(stream, Fields(response.Trailers, []), endStream: true);
+            QueueHeaders(stream, Fields(trailers, []), endStream: true);
         }
         else
         {
