@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
 using MockKit.MockServer;
-using MockKit.MockServer.Dispatching;
 
 namespace MockKit.Grpc;
 
@@ -30,7 +29,7 @@ public static class GrpcRouting
         }
 
         routes.UnmatchedResponse ??= Unimplemented;
-        return routes.MapRule($"POST {path}", [new MethodCondition("POST"), new PathCondition(PathTemplate.Parse(path)), new GrpcContentTypeCondition()]);
+        return routes.Map("POST", path).WithHeadCondition(GrpcContentTypeMismatch);
     }
 
     /// <summary>
@@ -59,14 +58,14 @@ public static class GrpcRouting
             }
             catch (InvalidOperationException e)
             {
-                request.Failure ??= e;
+                request.TrySetFailure(e);
                 return GrpcResponse.Error(StatusCode.Internal, e.Message);
             }
 
             if (messages.Count != 1)
             {
                 var message = $"A unary call carries exactly one request message; {GrpcRecordedRequestExtensions.Describe(request)} carried {messages.Count}.";
-                request.Failure ??= new InvalidOperationException(message);
+                request.TrySetFailure(new InvalidOperationException(message));
                 return GrpcResponse.Error(StatusCode.Internal, message);
             }
 
@@ -87,19 +86,16 @@ public static class GrpcRouting
         });
     }
 
-    /// <summary>A gRPC call no rule matched: UNIMPLEMENTED, its detail the near-miss report.</summary>
-    private static MockResponse? Unimplemented(RecordedRequest request, string report) =>
-        request.IsGrpc() ? GrpcResponse.Error(StatusCode.Unimplemented, report) : null;
-}
-
-/// <summary>The request's content type is gRPC's (<c>application/grpc</c>, <c>application/grpc+…</c>).</summary>
-internal sealed class GrpcContentTypeCondition : RouteCondition
-{
-    public override string? Check(RecordedRequest request, Dictionary<string, string> values)
+    /// <summary>Null when the content type is gRPC's (<c>application/grpc</c>, <c>application/grpc+…</c>), else why not.</summary>
+    private static string? GrpcContentTypeMismatch(RecordedRequest request)
     {
         var actual = request.Headers["content-type"];
         return GrpcContentType.Is(actual)
             ? null
-            : $"content type {(actual is null ? "missing" : "is " + Quote(actual))}, expected application/grpc";
+            : $"content type {(actual is null ? "missing" : "is \"" + (actual.Length <= 80 ? actual : actual[..80] + "…") + "\"")}, expected application/grpc";
     }
+
+    /// <summary>A gRPC call no rule matched: UNIMPLEMENTED, its detail the near-miss report.</summary>
+    private static MockResponse? Unimplemented(RecordedRequest request, string report) =>
+        request.IsGrpc() ? GrpcResponse.Error(StatusCode.Unimplemented, report) : null;
 }

@@ -68,7 +68,10 @@ public sealed class MockBody
     /// whole body, so length, OnResponseBody's threshold and the response's record stay as for any body.
     /// Reusable: nothing in it is consumed by sending.
     /// </summary>
-    internal static MockBody Paced(IEnumerable<ReadOnlyMemory<byte>> segments, TimeSpan interval)
+    /// <param name="segments">The segments, in order; copied into one body.</param>
+    /// <param name="interval">The wait between two segments, on the server's <see cref="MockWebServer.TimeProvider"/>; zero or more.</param>
+    /// <returns>The body.</returns>
+    public static MockBody Paced(IEnumerable<ReadOnlyMemory<byte>> segments, TimeSpan interval)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
         var ends = new List<int>();

@@ -197,21 +197,21 @@ public sealed partial class MockResponse
     /// "Trailers-Only" response; HTTP/1.1: one head with <c>Content-Length: 0</c>). <see cref="Body"/> is
     /// not sent.
     /// </summary>
-    internal bool TrailersOnly { get; init; }
+    public bool TrailersOnly { get; init; }
 
     /// <summary>
     /// When set, the response needs HTTP/2 (it names what it is, e.g. "a gRPC response"): dispatched to an
     /// HTTP/1.x request it is replaced by a 505 (HTTP Version Not Supported) and the request's
     /// <see cref="RecordedRequest.Failure"/> says why.
     /// </summary>
-    internal string? RequiresHttp2 { get; init; }
+    public string? RequiresHttp2 { get; init; }
 
     /// <summary>
     /// A duplex handler that decides trailers at its end (e.g. gRPC's status): the fields it returns are
     /// sent after <see cref="Trailers"/>, per exchange, so one response may serve concurrent exchanges.
     /// Set together with <see cref="DuplexHandler"/> (which marks the response duplex).
     /// </summary>
-    internal Func<Stream, Stream, CancellationToken, Task<MockHeaders?>>? DuplexTrailersHandler { get; init; }
+    public Func<Stream, Stream, CancellationToken, Task<MockHeaders?>>? DuplexTrailersHandler { get; init; }
 
     /// <summary>Runs the duplex handler; returns the trailers it decided, if any.</summary>
     internal async Task<MockHeaders?> RunDuplexAsync(Stream requestBody, Stream responseBody, CancellationToken cancellationToken)

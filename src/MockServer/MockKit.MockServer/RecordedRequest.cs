@@ -169,6 +169,20 @@ public sealed class RecordedRequest
     }
 
     /// <summary>
+    /// Records why a dispatcher judged this request faulty while it still answers it (e.g. MockKit.Grpc's
+    /// <c>RespondUnary</c> answering INTERNAL to a body that is not one message), unless a failure is
+    /// already recorded: the first failure wins, as for every other cause. Call it before returning the
+    /// response, so the failure is in place when the request is observed.
+    /// </summary>
+    /// <param name="failure">What was wrong with the request.</param>
+    /// <returns>True when this failure was recorded; false when an earlier one stands.</returns>
+    public bool TrySetFailure(Exception failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return Interlocked.CompareExchange(ref _failure, failure, null) is null;
+    }
+
+    /// <summary>
     /// Claims the one observation (meter and logger) of this request: true the first time only, so
     /// the paths that may observe it (at record time, after dispatch, after a handshake check) never
     /// count it twice.

@@ -83,6 +83,22 @@ public sealed class RouteBuilder
         return Add(new BodyCondition(predicate, description));
     }
 
+    /// <summary>
+    /// Requires the request head (method, target, headers; never the body, which has not arrived when
+    /// the rule is judged) to pass <paramref name="check"/>, which returns null when it does and
+    /// otherwise the reason, in the words the near-miss report shows (e.g.
+    /// <c>"content type is \"text/plain\", expected application/grpc"</c>). Decided on arrival like the
+    /// other head conditions, so the rule keeps its early policies. How a package such as
+    /// MockKit.Grpc adds a condition of its own.
+    /// </summary>
+    /// <param name="check">A pure test of the head; called concurrently for concurrent requests.</param>
+    /// <returns>This builder.</returns>
+    public RouteBuilder WithHeadCondition(Func<RecordedRequest, string?> check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        return Add(new HeadCondition(check));
+    }
+
     /// <summary>The rule stops matching after <paramref name="count"/> matches (exact under concurrent requests).</summary>
     /// <param name="count">The number of matches; at least 1. Unlimited when not called.</param>
     /// <returns>This builder.</returns>

@@ -252,12 +252,9 @@ public sealed class RouteDispatcher : Dispatcher
     /// <summary>
     /// Answers an unmatched request in place of the default 404 when it returns a response (e.g. MockKit.Grpc's
     /// UNIMPLEMENTED for a gRPC call), given the request and its near-miss report; null keeps the 404.
-    /// Not consulted when <see cref="Fallback"/> is set.
+    /// Not consulted when <see cref="Fallback"/> is set. The request is recorded as unmatched either way.
     /// </summary>
-    internal Func<RecordedRequest, string, MockResponse?>? UnmatchedResponse { get; set; }
-
-    /// <summary>A rule over <paramref name="conditions"/> named <paramref name="description"/> in near-miss reports.</summary>
-    internal RouteBuilder MapRule(string description, IEnumerable<RouteCondition> conditions) => new(this, description, conditions);
+    public Func<RecordedRequest, string, MockResponse?>? UnmatchedResponse { get; set; }
 
     internal void Add(RouteRule rule)
     {

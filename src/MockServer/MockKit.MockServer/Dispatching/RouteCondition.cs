@@ -173,6 +173,12 @@ internal sealed class BodyCondition(Func<string, bool> predicate, string descrip
     }
 }
 
+/// <summary>A condition on the request head given by a caller (<see cref="RouteBuilder.WithHeadCondition"/>): null when it holds, else why not.</summary>
+internal sealed class HeadCondition(Func<RecordedRequest, string?> check) : RouteCondition
+{
+    public override string? Check(RecordedRequest request, Dictionary<string, string> values) => check(request);
+}
+
 /// <summary>A whole-request predicate the test described (it may read the body).</summary>
 internal sealed class PredicateCondition(Func<RecordedRequest, bool> predicate, string description) : RouteCondition
 {
