@@ -32,8 +32,14 @@ internal static partial class ServerExchange
     /// <returns>The claim, or null (nothing to claim, or claimed later in the exchange).</returns>
     public static ResponseClaim? ClaimOnArrival(IExchangeTransport transport)
     {
-        var dispatcher = transport.Connection.Server.Dispatcher;
-        return dispatcher.ClaimRunsUserCode ? null : Claim(transport, dispatcher);
+        var server = transport.Connection.Server;
+        var dispatcher = server.Dispatcher;
+        if (dispatcher.ClaimRunsUserCode || (server.HostEndpoint is { } host && host.Owns(transport.BuildHead())))
+        {
+            return null; // Claimed in the exchange, or a host request, which never claims (see HostEndpoint).
+        }
+
+        return Claim(transport, dispatcher);
     }
 
     /// <summary>
@@ -58,6 +64,12 @@ internal static partial class ServerExchange
         var server = transport.Connection.Server;
         try
         {
+            // The host's own requests (an admin API) leave the pipeline here: never claimed, recorded or dispatched.
+            if (claim is null && server.HostEndpoint is { } host && host.Owns(transport.BuildHead()))
+            {
+                return await ServeHostAsync(transport, host, ct).ConfigureAwait(false);
+            }
+
             claim ??= Claim(transport, server.Dispatcher);
             var peeked = claim?.Response;
             var early = peeked?.Effective ?? PolicyTriggers.None;
