@@ -22,7 +22,10 @@ internal sealed class HostEndpoint(string pathPrefix, Func<RecordedRequest, Canc
     /// <summary>The path prefix this endpoint owns (ordinal comparison on the path, before any query).</summary>
     public string PathPrefix { get; } = pathPrefix;
 
-    /// <summary>Largest request body accepted; a larger declared or received body is answered 413 (RFC 9110 section 15.5.14) without calling the endpoint.</summary>
+    /// <summary>
+    /// Largest request body accepted; a larger body is answered 413 (RFC 9110 section 15.5.14) without
+    /// calling the endpoint. 1 MiB by default.
+    /// </summary>
     public long MaxBodyBytes { get; init; } = 1024 * 1024;
 
     /// <summary>True when <paramref name="head"/> (a request head, no body) is addressed to this endpoint.</summary>

@@ -14,7 +14,11 @@ internal static partial class ServerExchange
     /// <returns>True when the connection carries another exchange.</returns>
     private static async Task<bool> ServeHostAsync(IExchangeTransport transport, HostEndpoint host, CancellationToken ct)
     {
-        if (DeclaredLength(transport.BuildHead()) > host.MaxBodyBytes)
+        // An oversized body is still read (and dropped past the server's BodyLimit) so the client, which
+        // is usually still sending it, gets the 413 instead of a connection reset: closing a socket with
+        // unread input makes the kernel send RST, and the runtime's HttpClient then reports the reset,
+        // not the answer. Only a body too large to be worth reading is refused unread.
+        if (DeclaredLength(transport.BuildHead()) > UnreadBodyThreshold)
         {
             // Refused unread, as DoNotReadRequestBody does it: HTTP/1 closes the connection after the
             // response (the unread body makes it unusable), HTTP/2 resets the stream with NO_ERROR
@@ -36,6 +40,9 @@ internal static partial class ServerExchange
         await transport.WriteResponseAsync(response, PolicyTriggers.None, ct).ConfigureAwait(false);
         return await transport.FinishAsync(response, PolicyTriggers.None, bodyUnread: false).ConfigureAwait(false);
     }
+
+    /// <summary>Declared bodies above this (64 MiB) are refused without reading them.</summary>
+    private const long UnreadBodyThreshold = 64L * 1024 * 1024;
 
     private static long DeclaredLength(RecordedRequest head) =>
         long.TryParse(head.Headers["Content-Length"], NumberStyles.None, CultureInfo.InvariantCulture, out var length) ? length : 0;

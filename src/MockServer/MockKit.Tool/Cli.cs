@@ -35,7 +35,7 @@ internal static class Cli
             AllowMultipleArgumentsPerToken = false,
         };
         var replay = new Option<string?>("--replay") { Description = "Serve a recordings file (from --record-to), each exchange once, in order." };
-        var forward = new Option<Uri?>("--forward") { Description = "Forward every request to this upstream base URL (with --record-to to record it)." };
+        var forward = new Option<string?>("--forward") { Description = "Forward every request to this upstream base URL (with --record-to to record it)." };
         var recordTo = new Option<string?>("--record-to") { Description = "With --forward: write the recorded exchanges here at shutdown." };
         var adminToken = new Option<string?>("--admin-token")
         {
@@ -64,7 +64,7 @@ internal static class Cli
                 H2c = parse.GetValue(h2c),
                 Stubs = parse.GetValue(stubs) ?? [],
                 Replay = parse.GetValue(replay),
-                Forward = parse.GetValue(forward),
+                ForwardText = parse.GetValue(forward),
                 RecordTo = parse.GetValue(recordTo),
                 AdminToken = parse.GetValue(adminToken),
                 LogFormat = Enum.Parse<LogFormat>(parse.GetValue(logFormat)!, ignoreCase: true),

@@ -23,7 +23,11 @@ internal sealed record ServeSettings
 
     public string? Replay { get; init; }
 
-    public Uri? Forward { get; init; }
+    /// <summary>The <c>--forward</c> text; <see cref="Forward"/> once it parsed.</summary>
+    public string? ForwardText { get; init; }
+
+    /// <summary>The upstream base URL, or null.</summary>
+    public Uri? Forward => ForwardText is not null && Uri.TryCreate(ForwardText, UriKind.Absolute, out var url) ? url : null;
 
     public string? RecordTo { get; init; }
 
@@ -57,19 +61,19 @@ internal sealed record ServeSettings
             return "--ca-out writes the root of the --https certificate; add --https.";
         }
 
-        if (RecordTo is not null && Forward is null)
+        if (RecordTo is not null && ForwardText is null)
         {
             return "--record-to saves what --forward records; add --forward URL.";
         }
 
-        if (Forward is not null && (Stubs.Count > 0 || Replay is not null))
+        if (ForwardText is not null && (Stubs.Count > 0 || Replay is not null))
         {
             return "--forward sends every request to the upstream; it cannot be combined with --stubs or --replay.";
         }
 
-        if (Forward is { } upstream && (!upstream.IsAbsoluteUri || (upstream.Scheme != Uri.UriSchemeHttp && upstream.Scheme != Uri.UriSchemeHttps)))
+        if (ForwardText is not null && (Forward is not { } upstream || (upstream.Scheme != Uri.UriSchemeHttp && upstream.Scheme != Uri.UriSchemeHttps)))
         {
-            return $"--forward {upstream} is not an absolute http or https URL.";
+            return $"--forward {ForwardText} is not an absolute http or https URL.";
         }
 
         if (AdminToken is { Length: 0 })
