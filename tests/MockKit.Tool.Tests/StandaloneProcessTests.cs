@@ -92,6 +92,18 @@ public sealed class StandaloneProcessTests
     }
 
     [Fact]
+    public async Task A_signal_right_at_the_ready_line_still_shuts_down_cleanly()
+    {
+        // The window between the ready line and the wait once let a signal surface as a cancelled
+        // write (exit 1); repeated, as a signal can land anywhere in it.
+        for (var i = 0; i < 8; i++)
+        {
+            await using var tool = await MockKitProcess.StartAsync("--log-format", "none");
+            (await tool.TerminateAsync(i % 2 == 0 ? "TERM" : "INT")).ShouldBe(0, tool.StandardError);
+        }
+    }
+
+    [Fact]
     public async Task Https_writes_the_root_before_the_ready_line_and_curl_trusts_it()
     {
         var caOut = Path.Combine(Path.GetTempPath(), $"mockkit-ca-{Guid.NewGuid():N}.pem");

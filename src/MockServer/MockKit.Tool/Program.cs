@@ -25,8 +25,10 @@ try
             return ServeCommand.UsageError;
         }
 
-        // Signals are ours (ServeCommand.OnSignals): System.CommandLine must not end the process itself.
-        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = output, Error = error }, stop.Token).ConfigureAwait(false);
+        // Signals are ours (ServeCommand.OnSignals): System.CommandLine must not end the process itself,
+        // and must not see the stop token either (it would report a cancelled invocation as exit 1
+        // while the action is still shutting down); the action gets it from Cli.Build.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = output, Error = error }, CancellationToken.None).ConfigureAwait(false);
     }
 }
 finally

@@ -95,11 +95,13 @@ internal static class ServeCommand
             if (certificates is not null && settings.CaOut is { } caOut)
             {
                 // Written before the ready line, so a script that saw the line can trust the file.
-                await File.WriteAllTextAsync(caOut, certificates.TrustedCertificates[0].ExportCertificatePem() + "\n", stop).ConfigureAwait(false);
+                await File.WriteAllTextAsync(caOut, certificates.TrustedCertificates[0].ExportCertificatePem() + "\n", CancellationToken.None).ConfigureAwait(false);
             }
 
-            await output.WriteLineAsync($"MockKit listening on {server.Url("/")}");
-            await output.FlushAsync(stop).ConfigureAwait(false);
+            // No token on the writes around the ready line: a signal that arrives while they run must
+            // lead to the same orderly shutdown (exit 0) as one that arrives later.
+            await output.WriteLineAsync($"MockKit listening on {server.Url("/")}").ConfigureAwait(false);
+            await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
 
             // Until a signal, or until a ShutdownServerAfterResponse policy shut the server down.
             using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, server.ShutdownToken);
