@@ -32,6 +32,9 @@ public sealed class RemoteMockServer : IAsyncDisposable
     /// <summary>How long <see cref="TakeRequestAsync"/> waits when no timeout is given: 10 seconds, as <see cref="MockWebServer.TakeRequestTimeout"/>.</summary>
     public static readonly TimeSpan DefaultTakeRequestTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The admin API's longest <c>timeoutMs</c>.</summary>
+    private const long MaxTakeMilliseconds = 300_000;
+
     private readonly Uri _baseUrl;
     private readonly HttpClient _client;
 
@@ -89,7 +92,7 @@ public sealed class RemoteMockServer : IAsyncDisposable
     /// <paramref name="timeout"/> (<see cref="DefaultTakeRequestTimeout"/> when null). Takes it: the
     /// next call returns the one after.
     /// </summary>
-    /// <param name="timeout">How long to wait; at most <see cref="int.MaxValue"/> milliseconds.</param>
+    /// <param name="timeout">How long to wait, from zero to 5 minutes (the admin API's longest wait).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The request.</returns>
     /// <exception cref="TimeoutException">None arrived in time.</exception>
@@ -98,7 +101,7 @@ public sealed class RemoteMockServer : IAsyncDisposable
         var wait = timeout ?? DefaultTakeRequestTimeout;
         ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero, nameof(timeout));
         var milliseconds = (long)Math.Ceiling(wait.TotalMilliseconds);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(milliseconds, int.MaxValue, nameof(timeout));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(milliseconds, MaxTakeMilliseconds, nameof(timeout));
         var text = await SendAsync(HttpMethod.Get, $"requests?take=1&timeoutMs={milliseconds.ToString(CultureInfo.InvariantCulture)}", null, cancellationToken).ConfigureAwait(false);
         using var document = JsonDocument.Parse(text);
         if (document.RootElement.GetArrayLength() == 0)

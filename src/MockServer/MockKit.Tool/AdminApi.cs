@@ -42,7 +42,7 @@ internal sealed class AdminApi
 
     private readonly MockWebServer _server;
     private readonly StandaloneRoutes? _routes;
-    private readonly byte[]? _token;
+    private readonly byte[]? _token; // SHA-256 of the token.
     private readonly TimeProvider _time;
 
     /// <param name="server">The server.</param>
@@ -52,7 +52,7 @@ internal sealed class AdminApi
     {
         _server = server;
         _routes = routes;
-        _token = adminToken is null ? null : Encoding.UTF8.GetBytes(adminToken);
+        _token = adminToken is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(adminToken));
         _time = server.TimeProvider;
     }
 
@@ -101,7 +101,10 @@ internal sealed class AdminApi
         }
     }
 
-    /// <summary>The bearer token compared in constant time (RFC 6750 section 2.1), so its length of match leaks nothing.</summary>
+    /// <summary>
+    /// The bearer token (RFC 6750 section 2.1) compared in constant time, as SHA-256 digests so that
+    /// neither how much of it matched nor its length shows in the time an answer takes.
+    /// </summary>
     private bool Authorized(RecordedRequest request)
     {
         if (_token is null)
@@ -116,7 +119,7 @@ internal sealed class AdminApi
             return false;
         }
 
-        var given = Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim());
+        var given = SHA256.HashData(Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim()));
         return CryptographicOperations.FixedTimeEquals(given, _token);
     }
 

@@ -10,14 +10,14 @@ internal sealed class JsonInputException : FormatException
     public JsonInputException(string source, int line, int column, string reason)
         : base($"{source}:{line}:{column}: {reason}")
     {
-        Source = source;
+        SourceName = source;
         Line = line;
         Column = column;
         Reason = reason;
     }
 
     /// <summary>The file path, or a name for text that came from elsewhere (e.g. <c>request body</c>).</summary>
-    public new string Source { get; }
+    public string SourceName { get; }
 
     public int Line { get; }
 
