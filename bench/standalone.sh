@@ -5,6 +5,7 @@
 #
 #   bench/standalone.sh                 # about 30 s plus the build
 #   RUNS=20 DURATION=5s bench/standalone.sh
+#   WIREMOCK=1 bench/standalone.sh      # also WireMock.Net's start, for comparison (restores WireMock.Net.Minimal 2.31.0)
 #
 # Every server binds 127.0.0.1 on an ephemeral port and is stopped (SIGTERM) on exit.
 set -euo pipefail
@@ -28,7 +29,8 @@ JSON
 
 echo "== start to ready line: dotnet mockkit.dll serve --stubs (${RUNS} runs)"
 # python3 (standard library) times each run from just before the spawn to the ready line on stdout.
-python3 - "$RUNS" dotnet "$TOOL" serve --stubs "$work/stubs.json" <<'PY'
+startup() { # startup COMMAND…: median time from spawn to the first stdout line (the ready line)
+python3 - "$RUNS" "$@" <<'PY'
 import signal, statistics, subprocess, sys, time
 runs, cmd = int(sys.argv[1]), sys.argv[2:]
 times = []
@@ -37,14 +39,50 @@ for _ in range(runs):
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline()
     times.append((time.perf_counter() - start) * 1000)
-    if not line.startswith("MockKit listening on "):
-        sys.exit(f"no ready line: {line!r}")
+    if not line.strip():
+        sys.exit("no ready line")
     process.send_signal(signal.SIGTERM)
     if process.wait(timeout=30) != 0:
         sys.exit("exit code after SIGTERM was not 0")
 print("runs (ms): " + " ".join(f"{t:.0f}" for t in times))
 print(f"median {statistics.median(times):.0f} ms (min {min(times):.0f}, max {max(times):.0f})")
 PY
+}
+startup dotnet "$TOOL" serve --stubs "$work/stubs.json"
+
+if [ "${WIREMOCK:-0}" = 1 ]; then
+  # WireMock.Net's standalone package is not served here; its library's own start with the admin
+  # interface, in a console app of its own that prints one line when started, is the closest match.
+  mkdir -p "$work/wiremock"
+  echo '<Project></Project>' >"$work/wiremock/Directory.Build.props"
+  echo '<Project></Project>' >"$work/wiremock/Directory.Packages.props"
+  cat >"$work/wiremock/wiremock.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <InvariantGlobalization>true</InvariantGlobalization>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="WireMock.Net.Minimal" Version="2.31.0" />
+  </ItemGroup>
+</Project>
+XML
+  cat >"$work/wiremock/Program.cs" <<'CS'
+using System.Runtime.InteropServices;
+using WireMock.Server;
+var stop = new TaskCompletionSource();
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+var server = WireMockServer.StartWithAdminInterface();
+Console.WriteLine("ready " + server.Urls[0]);
+await stop.Task;
+server.Stop();
+CS
+  dotnet build -c Release "$work/wiremock" -nologo -v quiet >/dev/null
+  echo "== WireMock.Net.Minimal 2.31.0: WireMockServer.StartWithAdminInterface() in a console app, spawn to its line (${RUNS} runs)"
+  startup dotnet "$work/wiremock/bin/Release/net10.0/wiremock.dll"
+fi
 
 echo "== floor: dotnet mockkit.dll --version, start to exit (${RUNS} runs): the runtime's own start-up"
 python3 - "$RUNS" dotnet "$TOOL" --version <<'PY'
