@@ -92,6 +92,44 @@ public sealed class StandaloneProcessTests
     }
 
     [Fact]
+    public async Task Log_format_json_writes_one_object_per_line_with_the_connection_and_exchange()
+    {
+        await using var tool = await MockKitProcess.StartAsync("--log-format", "json");
+        (await ExternalProcess.CurlAsync("-w", "%{http_code}", "-o", "/dev/null", tool.Url + "json-log")).StandardOutput.ShouldBe("404");
+        await WaitUntilAsync(() => tool.StandardError.Contains("No route matched GET /json-log", StringComparison.Ordinal));
+        var lines = tool.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var line in lines)
+        {
+            using var entry = System.Text.Json.JsonDocument.Parse(line); // Every line is one JSON object.
+            entry.RootElement.TryGetProperty("time", out _).ShouldBeTrue(line);
+        }
+
+        var requestLine = lines.Single(l => l.Contains("\"GET /json-log HTTP/1.1\"", StringComparison.Ordinal));
+        using var request = System.Text.Json.JsonDocument.Parse(requestLine);
+        request.RootElement.GetProperty("connection").GetInt32().ShouldBe(0);
+        request.RootElement.GetProperty("exchange").GetInt32().ShouldBe(0);
+        request.RootElement.GetProperty("message").GetString().ShouldBe("GET /json-log HTTP/1.1");
+    }
+
+    [Fact]
+    public async Task A_malformed_recordings_file_is_refused_at_start()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"mockkit-replay-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, "{\"format\": \"mockkit-recordings/1\", \"exchanges\": [{\"request\": {}}]}");
+        try
+        {
+            var (exit, output, error) = await MockKitProcess.RunToEndAsync("serve", "--replay", file);
+            exit.ShouldBe(2);
+            output.ShouldNotContain("listening");
+            error.ShouldContain($"{file}: exchange 0");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task A_signal_right_at_the_ready_line_still_shuts_down_cleanly()
     {
         // The window between the ready line and the wait once let a signal surface as a cancelled
