@@ -2,7 +2,7 @@
 # Runs every MockKit test (the README's test command; CI runs it through .ci/run).
 #
 # The tests talk to real, independent peers on loopback: curl, openssl, nghttp and h2load
-# (nghttp2-client), nginx, squid, python3-websockets and python3-grpcio. They start and stop those themselves; this script only
+# (nghttp2-client), nginx, squid, wrk, python3-websockets and python3-grpcio. They start and stop those themselves; this script only
 # makes sure the programs are installed, with apt-get when running as root.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,6 +17,8 @@ need nghttp nghttp2-client
 need h2load nghttp2-client
 need nginx nginx
 need squid squid
+# wrk: the load generator of MockKit.Tool.Tests' LoadTests (10,000 requests through the standalone server).
+need wrk wrk
 # python3-websockets: the independent WebSocket client of WebSocketInteropTests (apt's python3).
 /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(python3-websockets)
 # python3-grpcio: the independent gRPC client of PythonGrpcInteropTests (apt's python3).

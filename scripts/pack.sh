@@ -42,4 +42,8 @@ and the mockkit-xunit template is installed (it references MockKit $version).
      cd MyApp.Tests && dotnet test
    or add MockKit to a test project you have:
      dotnet add package MockKit.Xunit.V3 --prerelease # xunit v3 (MockKit.Xunit for xunit v2)
+
+3. The standalone server (for a system under test in another process or container):
+     dotnet tool install MockKit.Tool --tool-path ./tools --version $version --add-source $feed
+     ./tools/mockkit serve --stubs ./stubs            # prints: MockKit listening on http://127.0.0.1:PORT/
 TEXT

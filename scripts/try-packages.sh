@@ -7,7 +7,8 @@
 #   * an xunit v2 project on MockKit.Xunit, run with `dotnet test` (VSTest),
 #
 # each with one test that uses MockKitTest, the assertions, the server and the pool. It also
-# checks that the packed siblings depend on each other at exactly one version ([x.y.z]).
+# checks that the packed siblings depend on each other at exactly one version ([x.y.z]), and
+# installs the packed `mockkit` tool with `dotnet tool install --tool-path` and serves a stub.
 #
 #   scripts/try-packages.sh            # in a temporary folder, removed afterwards
 #   KEEP=1 scripts/try-packages.sh     # keep the folder
@@ -486,6 +487,46 @@ CS
   (cd "$app" && dotnet run)
 }
 
+# ---- The standalone server (MockKit.Tool) -------------------------------------------------------
+# Installed from the packed tool package as a user installs it (dotnet tool install --tool-path),
+# started on a free port, waited for by its ready line, asked for a stub by curl, stopped by SIGTERM
+# (exit code 0 expected).
+try_tool() {
+  local tools="$work/tools" stubs="$work/tool-stubs" out="$work/tool.out" err="$work/tool.err" url="" pid status
+  echo "== MockKit.Tool: dotnet tool install --tool-path"
+  (cd "$work" && dotnet tool install MockKit.Tool --tool-path "$tools" --version "$version")
+  "$tools/mockkit" --version
+  mkdir -p "$stubs"
+  cat > "$stubs/hello.json" <<'JSON'
+{"format": "mockkit-stubs/1", "routes": [{"method": "GET", "path": "/hello/{name}", "response": {"body": "hello from the packed tool"}}]}
+JSON
+  "$tools/mockkit" serve --stubs "$stubs" >"$out" 2>"$err" &
+  pid=$!
+  for _ in $(seq 1 300); do
+    url=$(sed -n 's/^MockKit listening on //p' "$out")
+    [ -n "$url" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$url" ]; then
+    echo "the installed tool printed no ready line; stderr:" >&2
+    cat "$err" >&2
+    kill "$pid" 2>/dev/null || true
+    exit 1
+  fi
+  body=$(curl --silent --show-error --max-time 20 "${url}hello/team")
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  if [ "$body" != "hello from the packed tool" ] || [ "$status" != 0 ]; then
+    echo "tool check failed: body '$body', exit $status; stderr:" >&2
+    cat "$err" >&2
+    exit 1
+  fi
+  echo "tool ok: $url answered the stub, SIGTERM exited 0"
+}
+
 try_factory_consumer
+try_tool
 base_version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$mockkit_root/Directory.Build.props" | head -n 1)
 new_team_check

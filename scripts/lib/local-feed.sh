@@ -13,11 +13,11 @@ mockkit_local_version() {
   echo "$base-local.$(date +%Y%m%d%H%M%S).$$"
 }
 
-# mockkit_pack FEED VERSION: every shipped package and the template package, into FEED.
+# mockkit_pack FEED VERSION: every shipped package, the `mockkit` tool and the template package, into FEED.
 mockkit_pack() {
   local feed=$1 version=$2 project
   for project in src/Client/MockKit.Client src/MockServer/MockKit.MockServer src/Client/MockKit.Extensions.Http src/MockServer/MockKit.Grpc src/Assertions/MockKit.Assertions \
-                 src/Assertions/MockKit.Xunit src/Assertions/MockKit.Xunit.V3 templates; do
+                 src/Assertions/MockKit.Xunit src/Assertions/MockKit.Xunit.V3 src/MockServer/MockKit.Tool templates; do
     dotnet pack "$mockkit_root/$project" -c Release -o "$feed" --nologo -v quiet -p:Version="$version"
   done
 }
@@ -41,7 +41,7 @@ XML
 mockkit_forget() {
   local version=$1 packages id
   packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
-  for id in mockkit.client mockkit.mockserver mockkit.extensions.http mockkit.grpc mockkit.assertions mockkit.xunit mockkit.xunit.v3 mockkit.templates; do
+  for id in mockkit.client mockkit.mockserver mockkit.extensions.http mockkit.grpc mockkit.assertions mockkit.xunit mockkit.xunit.v3 mockkit.tool mockkit.templates; do
     rm -rf "${packages:?}/$id/$version"
   done
 }

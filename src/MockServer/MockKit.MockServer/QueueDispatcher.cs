@@ -226,6 +226,15 @@ public class QueueDispatcher : Dispatcher
         }
     }
 
+    /// <summary>Takes the head of the queue without waiting (FailFast not consulted), or null when empty.</summary>
+    internal MockResponse? TryTake()
+    {
+        lock (_lock)
+        {
+            return TakeFirst();
+        }
+    }
+
     // Guarded by _lock (called with it held).
     private MockResponse? TakeFirst()
     {

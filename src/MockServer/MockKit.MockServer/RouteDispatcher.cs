@@ -69,6 +69,15 @@ public sealed class RouteDispatcher : Dispatcher
     /// <see cref="UnmatchedLimit"/> of them. Later misses are only counted (<see cref="UnmatchedCount"/>),
     /// and each is still recorded with its <see cref="RecordedRequest.Failure"/> on the server.
     /// </summary>
+    /// <summary>
+    /// When set, a request no rule matches takes this queue's next pending response (without
+    /// waiting) before it counts as unmatched: the standalone server's routes, then queue, then
+    /// near-miss order. Its claim on arrival is made from the queue too, so a queued response's early
+    /// policies apply to the request that takes it. Null (the default): rules only.
+    /// </summary>
+    internal QueueDispatcher? UnmatchedQueue { get; init; }
+
+    /// <summary>The requests no rule matched, in the order they were dispatched (a snapshot).</summary>
     public IReadOnlyList<RecordedRequest> Unmatched
     {
         get
@@ -166,6 +175,11 @@ public sealed class RouteDispatcher : Dispatcher
             }
 
             return ValueTask.FromResult(rule.Respond(reserved, request, new RouteValues(values)));
+        }
+
+        if (UnmatchedQueue?.TryTake() is { } queued)
+        {
+            return ValueTask.FromResult(queued);
         }
 
         var report = NearMissReport.Build(request, rules, misses);
@@ -318,7 +332,9 @@ public sealed class RouteDispatcher : Dispatcher
             }
         }
 
-        return null;
+        // No rule can match this head, even after its body: the queue's turn (a claim it owns, so
+        // dispatch and release go to the queue).
+        return UnmatchedQueue?.Claim(request, wanted);
     }
 
     internal override void Release(ResponseClaim claim)

@@ -22,6 +22,13 @@ public sealed class ForwardAndReplayTests
         var path = Path.Combine(Path.GetTempPath(), $"mockkit-forward-{Guid.NewGuid():N}.json");
         try
         {
+            // A recording is added when the relay saw the response end, which may be just after the
+            // client read it: wait for it (ForwardingDispatcher.Recordings documents the lag).
+            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            {
+                await forward.WaitForRecordingsAsync(1, deadline.Token);
+            }
+
             forward.Recordings.ShouldHaveSingleItem();
             forward.SaveRecordings(path);
             await using var replaying = new MockWebServer { Dispatcher = Dispatcher.Replay(path) };

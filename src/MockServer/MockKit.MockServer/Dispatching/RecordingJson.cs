@@ -109,7 +109,7 @@ internal static class RecordingJson
     }
 
     /// <summary>Text when the bytes are valid UTF-8 without control characters other than tab, CR and LF.</summary>
-    private static bool IsText(ReadOnlySpan<byte> body, out string text)
+    internal static bool IsText(ReadOnlySpan<byte> body, out string text)
     {
         text = string.Empty;
         try

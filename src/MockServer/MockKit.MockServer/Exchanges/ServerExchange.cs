@@ -36,8 +36,14 @@ internal static partial class ServerExchange
     /// <returns>The claim, or null (nothing to claim, or claimed later in the exchange).</returns>
     public static ResponseClaim? ClaimOnArrival(IExchangeTransport transport)
     {
-        var dispatcher = transport.Connection.Server.Dispatcher;
-        return dispatcher.ClaimRunsUserCode ? null : Claim(transport, dispatcher);
+        var server = transport.Connection.Server;
+        var dispatcher = server.Dispatcher;
+        if (dispatcher.ClaimRunsUserCode || (server.HostEndpoint is { } host && host.Owns(transport.BuildHead())))
+        {
+            return null; // Claimed in the exchange, or a host request, which never claims (see HostEndpoint).
+        }
+
+        return Claim(transport, dispatcher);
     }
 
     /// <summary>Claims in the exchange: the dispatcher's claim may run user code here.</summary>
@@ -51,6 +57,12 @@ internal static partial class ServerExchange
     /// <returns>True when the connection carries another exchange (HTTP/1 keep-alive).</returns>
     public static async Task<bool> RunAsync(IExchangeTransport transport, ResponseClaim? claim, CancellationToken ct)
     {
+        // The host's own requests (an admin API) leave the pipeline here: never claimed, recorded or dispatched.
+        if (claim is null && transport.Connection.Server.HostEndpoint is { } host && host.Owns(transport.BuildHead()))
+        {
+            return await ServeHostAsync(transport, host, ct).ConfigureAwait(false);
+        }
+
         var exchange = new ExchangeState(claim);
         try
         {

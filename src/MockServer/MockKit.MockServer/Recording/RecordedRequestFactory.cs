@@ -93,6 +93,25 @@ internal static class RecordedRequestFactory
     public static RecordedRequest Bookkeeping(int sequence, int connectionIndex, Protocol protocol, TlsHandshake? handshake, Exception failure) =>
         new(RecordedHead.Empty, new RecordingContext(connectionIndex, handshake, string.Empty), [], 0, [], sequence, protocol, failure);
 
+    /// <summary>A request recorded by another process (a standalone server), rebuilt from its JSON by <see cref="RemoteMockServer"/>.</summary>
+    public static RecordedRequest Remote(
+        string requestLine,
+        string method,
+        string target,
+        Uri? url,
+        IEnumerable<KeyValuePair<string, string>> headers,
+        byte[] body,
+        long bodySize,
+        List<KeyValuePair<string, string>>? trailers,
+        int sequence,
+        int connectionIndex,
+        Protocol protocol,
+        Exception? failure) =>
+        new(
+            new RecordedHead(requestLine, method, target, url, new RecordedHeaders(headers)),
+            new RecordingContext(connectionIndex, null, url?.Authority ?? string.Empty),
+            body, bodySize, [], sequence, protocol, failure, Trailers(trailers));
+
     /// <summary>An entry for input that could not be parsed into a request.</summary>
     public static RecordedRequest Malformed(string firstLine, int sequence, int connectionIndex, Protocol protocol, TlsHandshake? handshake, Exception failure) =>
         new(

@@ -1,0 +1,56 @@
+using System.Globalization;
+using MockKit.MockServer.Policies;
+
+namespace MockKit.MockServer.Exchanges;
+
+/// <summary>The pipeline's side door for a <see cref="HostEndpoint"/>: read the body, ask the host, write its answer.</summary>
+internal static partial class ServerExchange
+{
+    /// <summary>
+    /// Serves a request the host owns. Only framing runs: the body is read (a malformed one is
+    /// recorded and answered by the protocol, as for any request), the response written; no claim,
+    /// no record, no dispatch, no policy, no traffic log line, no metric.
+    /// </summary>
+    /// <returns>True when the connection carries another exchange.</returns>
+    private static async Task<bool> ServeHostAsync(IExchangeTransport transport, HostEndpoint host, CancellationToken ct)
+    {
+        // An oversized body is still read (and dropped past the server's BodyLimit) so the client, which
+        // is usually still sending it, gets the 413 instead of a connection reset: closing a socket with
+        // unread input makes the kernel send RST, and the runtime's HttpClient then reports the reset,
+        // not the answer. Only a body too large to be worth reading is refused unread.
+        if (DeclaredLength(transport.BuildHead()) > UnreadBodyThreshold)
+        {
+            // Refused unread, as DoNotReadRequestBody does it: HTTP/1 closes the connection after the
+            // response (the unread body makes it unusable), HTTP/2 resets the stream with NO_ERROR
+            // (RFC 9113 section 8.1). The refusal is the one host answer the traffic log shows.
+            var refusal = TooLarge(host);
+            var unread = await transport.ReadBodyAsync(refusal.Effective, ct).ConfigureAwait(false);
+            return unread != RequestBodyOutcome.Failed
+                && await RespondAsync(transport, refusal, null, bodyUnread: true, ct).ConfigureAwait(false);
+        }
+
+        var body = await transport.ReadBodyAsync(PolicyTriggers.None, ct).ConfigureAwait(false);
+        if (body == RequestBodyOutcome.Failed)
+        {
+            return false;
+        }
+
+        var request = transport.BuildRequest(null);
+        var response = request.BodySize > host.MaxBodyBytes ? TooLarge(host) : await host.ServeAsync(request, ct).ConfigureAwait(false);
+        await transport.WriteResponseAsync(response, PolicyTriggers.None, ct).ConfigureAwait(false);
+        return await transport.FinishAsync(response, PolicyTriggers.None, bodyUnread: false).ConfigureAwait(false);
+    }
+
+    /// <summary>Declared bodies above this (64 MiB) are refused without reading them.</summary>
+    private const long UnreadBodyThreshold = 64L * 1024 * 1024;
+
+    private static long DeclaredLength(RecordedRequest head) =>
+        long.TryParse(head.Headers["Content-Length"], NumberStyles.None, CultureInfo.InvariantCulture, out var length) ? length : 0;
+
+    private static MockResponse TooLarge(HostEndpoint host) =>
+        new(413, $"{{\"error\": \"request body larger than {host.MaxBodyBytes} bytes\"}}\n")
+        {
+            Headers = { { "Content-Type", "application/json" } },
+            SocketPolicy = SocketPolicy.DoNotReadRequestBody(),
+        };
+}
