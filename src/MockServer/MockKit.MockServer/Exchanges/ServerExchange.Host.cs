@@ -24,21 +24,36 @@ internal static partial class ServerExchange
             // response (the unread body makes it unusable), HTTP/2 resets the stream with NO_ERROR
             // (RFC 9113 section 8.1). The refusal is the one host answer the traffic log shows.
             var refusal = TooLarge(host);
-            var unread = await transport.ReadBodyAsync(refusal.Effective, ct).ConfigureAwait(false);
-            return unread != RequestBodyOutcome.Failed
-                && await RespondAsync(transport, refusal, null, bodyUnread: true, ct).ConfigureAwait(false);
+            var (unread, unreadFailure) = await transport.ReadBodyAsync(refusal.Effective, ct).ConfigureAwait(false);
+            if (unread == RequestBodyOutcome.Failed)
+            {
+                return await FailHostBodyAsync(transport, unreadFailure).ConfigureAwait(false);
+            }
+
+            return await RespondAsync(transport, new ExchangeState(null), refusal, bodyUnread: true, liveBody: null, ct).ConfigureAwait(false);
         }
 
-        var body = await transport.ReadBodyAsync(PolicyTriggers.None, ct).ConfigureAwait(false);
+        var (body, failure) = await transport.ReadBodyAsync(PolicyTriggers.None, ct).ConfigureAwait(false);
         if (body == RequestBodyOutcome.Failed)
         {
-            return false;
+            return await FailHostBodyAsync(transport, failure).ConfigureAwait(false);
         }
 
         var request = transport.BuildRequest(null);
         var response = request.BodySize > host.MaxBodyBytes ? TooLarge(host) : await host.ServeAsync(request, ct).ConfigureAwait(false);
         await transport.WriteResponseAsync(response, PolicyTriggers.None, ct).ConfigureAwait(false);
         return await transport.FinishAsync(response, PolicyTriggers.None, bodyUnread: false).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A malformed body is recorded and answered by the protocol as for any request (the one kind of
+    /// host request that is recorded: the input never became an admin call).
+    /// </summary>
+    private static async Task<bool> FailHostBodyAsync(IExchangeTransport transport, Exception? failure)
+    {
+        Record(transport, transport.BuildRequest(failure));
+        await transport.AnswerFailedBodyAsync().ConfigureAwait(false);
+        return false;
     }
 
     /// <summary>Declared bodies above this (64 MiB) are refused without reading them.</summary>
