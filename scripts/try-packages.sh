@@ -48,7 +48,9 @@ echo "ok"
 
 echo "== checking the protocol core ships inside MockKit.Client only"
 # MockKit.Http.dll (the core both ends build on) is in MockKit.Client's lib/ with its XML docs;
-# no package depends on a MockKit.Http package and no other package carries a copy.
+# no package depends on a MockKit.Http package and no other library package carries a copy in its
+# lib/ (the mockkit tool package carries its whole dependency closure under tools/, the core included:
+# a tool is run, never referenced, so that copy cannot meet MockKit.Client's in one application).
 core_files=$(unzip -l "$feed/MockKit.Client.$version.nupkg" | grep -c 'lib/net10.0/MockKit\.Http\.\(dll\|xml\)$' || true)
 if [ "$core_files" != 2 ]; then
   echo "MockKit.Client.$version.nupkg lacks lib/net10.0/MockKit.Http.dll or .xml:" >&2
@@ -57,7 +59,7 @@ if [ "$core_files" != 2 ]; then
 fi
 for package in "$feed"/*."$version".nupkg; do
   case $(basename "$package") in MockKit.Client.*|MockKit.Templates.*) continue ;; esac
-  if unzip -l "$package" | grep -q 'MockKit\.Http\.dll$' \
+  if unzip -l "$package" | grep -q 'lib/.*MockKit\.Http\.dll$' \
      || unzip -p "$package" '*.nuspec' | grep -q '<dependency id="MockKit.Http"'; then
     echo "$(basename "$package") carries or depends on MockKit.Http; only MockKit.Client should" >&2
     exit 1
