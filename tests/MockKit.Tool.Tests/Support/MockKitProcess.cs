@@ -70,13 +70,19 @@ internal sealed class MockKitProcess : IAsyncDisposable
 
     private static MockKitProcess Launch(string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env --default-signal (GNU coreutils): a test run started as a background job of a
+        // non-interactive shell inherits SIGINT and SIGQUIT ignored (POSIX, "Asynchronous Lists"), exec
+        // keeps them ignored and the .NET runtime honours that, so the tool would never see the Ctrl+C
+        // these tests send. A user's foreground mockkit has default dispositions; so does this one.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT,QUIT,TERM");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(ToolPaths.ToolDll);
         foreach (var argument in arguments)
         {
