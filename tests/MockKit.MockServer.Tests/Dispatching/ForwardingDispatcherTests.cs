@@ -194,6 +194,7 @@ public sealed class ForwardingDispatcherTests : IAsyncLifetime
                 await using var raw = await Support.RawConnection.OpenAsync(server);
                 await raw.SendAsync("GET /hello/caf%C3%A9 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nCookie: id=42\r\nProxy-Authorization: Basic cHc=\r\nConnection: close\r\n\r\n");
                 (await raw.ReadToEndAsync()).ShouldStartWith("HTTP/1.1 200 OK\r\n"); // RawConnection reads Latin-1: the body is checked in the file below.
+                await forward.WaitForRecordingsAsync(1); // Recorded once the relayed body ended, which may follow the client's read.
             }
 
             forward.SaveRecordings(path);

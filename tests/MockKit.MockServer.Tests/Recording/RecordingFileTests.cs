@@ -49,6 +49,9 @@ public sealed class RecordingFileTests : IAsyncLifetime
             request.Headers.Add("X-Api-Key", "SECRET-KEY");
             (await (await client.SendAsync(request)).Content.ReadAsStringAsync()).ShouldBe("called back");
             await client.GetStringAsync(server.Url("/login"));
+            // A forwarded exchange is recorded once its relayed body ended, which can be after the
+            // client read it: wait for both before saving (1 run in 20 saved only the first).
+            await forward.WaitForRecordingsAsync(2);
         }
 
         var byDefault = Save(forward, new RecordingOptions());
