@@ -15,7 +15,8 @@ namespace MockKit.Client.Connections;
 internal sealed class Exchange
 {
     private CancellationTokenSource _cts;
-    private readonly ExchangeTimeout _timeout = new(); // Travels with this object when it is reused (Begin).
+    private ExchangeTimeout _timeout; // Travels with this object when it is reused (Begin); else rented from the connection.
+    private int _timeoutLease; // This use's lease on _timeout (ExchangeTimeout.Lease).
     private CancellationTokenRegistration _callRegistration;
     private IExchangeOwner? _owner;
     private volatile string? _armed;
@@ -82,7 +83,7 @@ internal sealed class Exchange
 
     /// <summary>Sets every field for a new use: nothing of a previous exchange may survive (each flag, the
     /// armed timeout, the reader's cancellation, the released state).</summary>
-    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(Pool), nameof(Connection), nameof(Settings), nameof(_cts))]
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(Pool), nameof(Connection), nameof(Settings), nameof(_cts), nameof(_timeout))]
     private void Start(
         ConnectionPool pool,
         PooledConnection connection,
@@ -107,6 +108,8 @@ internal sealed class Exchange
         RequestStarted = false;
         Lease++;
         _cts = connection.RentTimeoutSource(settings.TimeProvider);
+        _timeout ??= connection.RentExchangeTimeout();
+        _timeoutLease = _timeout.Lease();
         Volatile.Write(ref _released, 0);
         // Registered last: the callback may run at once (a canceled token) and must see a started exchange.
         _callRegistration = callToken.UnsafeRegister(static s => ((Exchange)s!).Abort(), this);
@@ -134,7 +137,7 @@ internal sealed class Exchange
         }
 
         _armed = what;
-        _timeout.Arm(timeout, _cts, Settings.TimeProvider);
+        _timeout.Arm(_timeoutLease, timeout, _cts, Settings.TimeProvider);
     }
 
     /// <summary>
@@ -148,7 +151,7 @@ internal sealed class Exchange
             return;
         }
 
-        if (_timeout.Disarm() || _cts.IsCancellationRequested)
+        if (_timeout.Disarm(_timeoutLease) || _cts.IsCancellationRequested)
         {
             return; // Expired (or aborted): _armed stays for MapFailure's message.
         }
@@ -202,7 +205,7 @@ internal sealed class Exchange
         }
 
         _callRegistration.Dispose();
-        _timeout.Disarm(); // Settles a timer racing the release: expired means aborted, below.
+        _timeout.Disarm(_timeoutLease); // Settles a timer racing the release: expired means aborted, below.
         var aborted = _cts.IsCancellationRequested;
         var connection = Connection;
         var clean = reusable && !aborted;
@@ -225,11 +228,17 @@ internal sealed class Exchange
         // Last: from here on the object may start the connection's next exchange (Begin), so nothing
         // above may run after this line. The connection may already carry another exchange (it went
         // idle in EndExchange); that one then simply had no spare.
-        if (!clean || !connection.ReturnSpareExchange(this))
+        if (!clean)
+        {
+            _timeout.Dispose(); // Its timer may have fired for this exchange: not handed on.
+        }
+        else if (!connection.ReturnSpareExchange(this))
         {
             // Not kept for the connection's next exchange (kept, the object may already be in use
-            // again, so nothing may touch it here): its timer goes with it.
-            _timeout.Dispose();
+            // again, so nothing may touch it here): its timeout (settled by the Disarm above) is
+            // offered to the connection's next exchange instead. Late Arm/Disarm calls of this
+            // exchange hold an old lease and are ignored once another exchange took it.
+            connection.ReturnExchangeTimeout(_timeout);
         }
     }
 

@@ -14,6 +14,13 @@ namespace MockKit.Client.Connections;
 /// either way before it returns: when it returns false no callback of that arming will cancel; when
 /// it returns true the source is already canceled. A callback that finds a later arming not yet due
 /// (a stale callback, or a timer that fired a tick early) moves the timer to that arming's due time.
+/// <para>One object (and its timer) serves many exchanges in turn: the HTTP/1 exchange object that a
+/// connection reuses carries it along, and a connection keeps those of clean exchanges for its next
+/// ones (<see cref="PooledConnection.RentExchangeTimeout"/>), so an HTTP/2 stream does not make a
+/// timeout, its lock and its timer each time. Each user takes a <see cref="Lease"/> first and passes
+/// it to <see cref="Arm"/> and <see cref="Disarm"/>: a late call from a previous user (an operation
+/// racing its exchange's release) finds a newer lease and does nothing, so it can neither cancel nor
+/// disarm the current user's operation.</para>
 /// </remarks>
 internal sealed class ExchangeTimeout : IDisposable
 {
@@ -24,12 +31,31 @@ internal sealed class ExchangeTimeout : IDisposable
     private long _dueTimestamp; // Guarded by _lock: when the current arming expires, on _time's clock.
     private bool _armed; // Guarded by _lock.
     private bool _fired; // Guarded by _lock: the current arming expired (its cancel is running or done).
+    private int _lease; // Guarded by _lock: the current user's lease.
 
-    /// <summary>Starts the timeout: <paramref name="target"/> is canceled if <see cref="Disarm"/> does not come within <paramref name="timeout"/>.</summary>
-    public void Arm(TimeSpan timeout, CancellationTokenSource target, TimeProvider time)
+    /// <summary>Starts a new user's lease: whatever the previous user armed is void, and its late calls are ignored.</summary>
+    /// <returns>The lease to pass to <see cref="Arm"/> and <see cref="Disarm"/>.</returns>
+    public int Lease()
     {
         lock (_lock)
         {
+            _armed = false; // A callback already dispatched for the previous user finds nothing armed.
+            _fired = false;
+            _target = null;
+            return ++_lease;
+        }
+    }
+
+    /// <summary>Starts the timeout for the holder of <paramref name="lease"/>: <paramref name="target"/> is canceled if <see cref="Disarm"/> does not come within <paramref name="timeout"/>.</summary>
+    public void Arm(int lease, TimeSpan timeout, CancellationTokenSource target, TimeProvider time)
+    {
+        lock (_lock)
+        {
+            if (lease != _lease)
+            {
+                return; // A previous user's late call: the timeout serves someone else now.
+            }
+
             if (_timer is null || !ReferenceEquals(_time, time))
             {
                 _timer?.Dispose();
@@ -47,11 +73,16 @@ internal sealed class ExchangeTimeout : IDisposable
 
     /// <summary>Stops the timeout.</summary>
     /// <returns>True when it had already expired: the target is canceled by the time this returns.</returns>
-    public bool Disarm()
+    public bool Disarm(int lease)
     {
         CancellationTokenSource? expired;
         lock (_lock)
         {
+            if (lease != _lease)
+            {
+                return false; // A previous user's late call: nothing of its own is armed any more.
+            }
+
             expired = _fired ? _target : null;
             _armed = false;
             _fired = false;

@@ -22,6 +22,12 @@ internal abstract class PooledConnection
     private bool _everAllocated; // Guarded by _lock.
     private DateTimeOffset? _idleSince; // Guarded by _lock.
 
+    // Spare exchange timeouts (RentExchangeTimeout). Their own lock, taken with no other held: the
+    // exchange rents and returns outside the pool's and this connection's allocation lock.
+    private const int MaxSpareTimeouts = 128; // Above any SETTINGS_MAX_CONCURRENT_STREAMS seen in practice (100).
+    private readonly Lock _timeoutsLock = new();
+    private Stack<ExchangeTimeout>? _spareTimeouts; // Guarded by _timeoutsLock.
+
     protected PooledConnection(long id, Address address, Route route, TlsHandshake? handshake, int firstSequenceNumber, long createdTimestamp)
     {
         Id = id;
@@ -65,6 +71,43 @@ internal abstract class PooledConnection
 
     /// <summary>Takes back a clean exchange's cancellation source, to keep or dispose; disposed by default.</summary>
     internal virtual void ReturnTimeoutSource(CancellationTokenSource source) => source.Dispose();
+
+    /// <summary>
+    /// A read/write timeout for a new exchange: one a previous clean exchange left (with its lock and
+    /// timer), or a new one. HTTP/2 begins a new exchange object per stream, so without this each stream
+    /// made a timeout, a lock and a timer (about 230 bytes and a timer-queue insert); HTTP/1's reused
+    /// exchange object keeps its own and rarely comes here.
+    /// </summary>
+    internal ExchangeTimeout RentExchangeTimeout()
+    {
+        lock (_timeoutsLock)
+        {
+            if (_spareTimeouts is { Count: > 0 } spares)
+            {
+                return spares.Pop();
+            }
+        }
+
+        return new ExchangeTimeout();
+    }
+
+    /// <summary>Keeps a clean exchange's timeout (disarmed, not expired) for a later exchange, up to <see cref="MaxSpareTimeouts"/>.</summary>
+    internal void ReturnExchangeTimeout(ExchangeTimeout timeout)
+    {
+        lock (_timeoutsLock)
+        {
+            _spareTimeouts ??= new Stack<ExchangeTimeout>();
+            if (_spareTimeouts.Count < MaxSpareTimeouts)
+            {
+                // Kept even after the connection closed: an idle timeout's timer is not in the runtime's
+                // timer queue, so the connection's garbage takes the spares with it.
+                _spareTimeouts.Push(timeout);
+                return;
+            }
+        }
+
+        timeout.Dispose();
+    }
 
     /// <summary>This connection's share of its maker's metrics; set once, when the connection joins the pool.</summary>
     public Diagnostics.ConnectionMetrics? Metrics { get; set; }
