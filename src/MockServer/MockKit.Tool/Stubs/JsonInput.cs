@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MockKit.MockServer.Standalone;
+namespace MockKit.Tool.Stubs;
 
 /// <summary>
 /// A parsed JSON input with the position of every value, and typed, checked access to its members:
@@ -111,6 +111,14 @@ internal static class JsonInput
         return value.TryGetInt32(out var number) && number >= min && number <= max
             ? number
             : throw new JsonValueException($"{pointer}/{name}", $"{value.GetRawText()} is not a whole number from {min} to {max}.");
+    }
+
+    /// <summary>Quotes a value for an error message, shortened so a huge value cannot flood it.</summary>
+    public static string Quote(string value)
+    {
+        const int Max = 80;
+        var shown = value.Length <= Max ? value : string.Concat(value.AsSpan(0, Max), "…");
+        return "\"" + shown.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
     }
 
     public static string Describe(JsonValueKind kind) => kind switch
