@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json;
 using MockKit.MockServer;
+using MockKit.MockServer.Dispatching;
 
 namespace MockKit.Tool;
 
@@ -18,8 +18,6 @@ namespace MockKit.Tool;
 /// </summary>
 internal static class RecordedRequestJson
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     public static void Write(Utf8JsonWriter json, RecordedRequest request)
     {
         json.WriteStartObject();
@@ -31,10 +29,10 @@ internal static class RecordedRequestJson
             json.WriteString("url", url.AbsoluteUri);
         }
 
-        WriteFields(json, "headers", request.Headers);
+        JsonText.WriteFields(json, "headers", request.Headers);
         if (request.Body.Length > 0)
         {
-            if (IsText(request.Body, out var text))
+            if (JsonText.IsText(request.Body, out var text))
             {
                 json.WriteString("body", text);
             }
@@ -47,7 +45,7 @@ internal static class RecordedRequestJson
         json.WriteNumber("bodySize", request.BodySize);
         if (request.Trailers.Count > 0)
         {
-            WriteFields(json, "trailers", request.Trailers);
+            JsonText.WriteFields(json, "trailers", request.Trailers);
         }
 
         json.WriteNumber("sequenceNumber", request.SequenceNumber);
@@ -65,46 +63,5 @@ internal static class RecordedRequestJson
         }
 
         json.WriteEndObject();
-    }
-
-    private static void WriteFields(Utf8JsonWriter json, string name, IEnumerable<KeyValuePair<string, string>> fields)
-    {
-        json.WriteStartArray(name);
-        foreach (var (field, value) in fields)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", field);
-            json.WriteString("value", value);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-    }
-
-    /// <summary>
-    /// The recordings rule for a body written as text: valid UTF-8 without control characters other than
-    /// tab, CR and LF; anything else is written as base64 so it crosses byte for byte.
-    /// </summary>
-    private static bool IsText(ReadOnlySpan<byte> body, out string text)
-    {
-        text = string.Empty;
-        try
-        {
-            text = StrictUtf8.GetString(body);
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
-        }
-
-        foreach (var c in text)
-        {
-            if (char.IsControl(c) && c is not ('\t' or '\r' or '\n'))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

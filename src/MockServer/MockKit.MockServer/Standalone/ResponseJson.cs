@@ -35,10 +35,10 @@ internal static class ResponseJson
             json.WriteString("reason", reason);
         }
 
-        WriteFields(json, "headers", response.Headers);
+        JsonText.WriteFields(json, "headers", response.Headers);
         if (!response.Body.Content.IsEmpty)
         {
-            if (RecordingJson.IsText(response.Body.Content.Span, out var text))
+            if (JsonText.IsText(response.Body.Content.Span, out var text))
             {
                 json.WriteString("body", text);
             }
@@ -50,7 +50,7 @@ internal static class ResponseJson
 
         if (response.Trailers.Count > 0)
         {
-            WriteFields(json, "trailers", response.Trailers);
+            JsonText.WriteFields(json, "trailers", response.Trailers);
         }
 
         WriteDelay(json, "delayMs", response.HeadersDelay);
@@ -104,19 +104,5 @@ internal static class ResponseJson
         {
             json.WriteNumber(name, (long)Math.Ceiling(delay.TotalMilliseconds));
         }
-    }
-
-    private static void WriteFields(Utf8JsonWriter json, string name, IEnumerable<KeyValuePair<string, string>> fields)
-    {
-        json.WriteStartArray(name);
-        foreach (var (field, value) in fields)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", field);
-            json.WriteString("value", value);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
     }
 }

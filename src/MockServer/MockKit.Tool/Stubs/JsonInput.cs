@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MockKit.MockServer.Dispatching;
 
 namespace MockKit.Tool.Stubs;
 
@@ -54,7 +55,7 @@ internal static class JsonInput
     {
         if (value.ValueKind != kind)
         {
-            throw new JsonValueException(pointer, $"must be {Describe(kind)}, not {Describe(value.ValueKind)}.");
+            throw new JsonValueException(pointer, $"must be {JsonText.Describe(kind)}, not {JsonText.Describe(value.ValueKind)}.");
         }
     }
 
@@ -120,14 +121,4 @@ internal static class JsonInput
         var shown = value.Length <= Max ? value : string.Concat(value.AsSpan(0, Max), "…");
         return "\"" + shown.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
     }
-
-    public static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 }
