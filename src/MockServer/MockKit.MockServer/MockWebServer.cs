@@ -220,7 +220,7 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
     /// <see cref="Dispose"/>, or a <see cref="SocketPolicy.ShutdownServerAfterResponse"/> response. A program
     /// hosting the server waits on it to end when the server does (then awaits <see cref="ShutdownAsync"/>
     /// for the end of shutdown); background work tied to the server stops on it. A callback registered
-    /// on it must not throw: shutdown reports that as a failure of user code. Never cancelled before start.
+    /// on it must not throw: shutdown reports that as a failure of user code.
     /// </summary>
     public CancellationToken ShutdownToken => _shutdown.Token;
 
