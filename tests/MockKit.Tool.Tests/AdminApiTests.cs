@@ -116,6 +116,22 @@ public sealed class AdminApiTests : IAsyncLifetime
         (await GetAsync("health")).GetProperty("queued").GetInt32().ShouldBe(0);
     }
 
+    [Fact]
+    public async Task Routes_are_listed_as_given_and_a_listed_route_can_be_posted_back()
+    {
+        const string Route = """{"path": "/orders/{id}", "query": {"expand": "lines"}, "response": {"bodyJson": {"id": 7, "lines": []}, "socketPolicy": "DisconnectAtEnd"}}""";
+        (await SendAsync(HttpMethod.Post, "routes", Route)).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var listed = (await GetAsync("routes")).GetProperty("routes").EnumerateArray().Last();
+        listed.GetProperty("source").GetString().ShouldBe("admin");
+        listed.GetProperty("response").GetProperty("bodyJson").GetProperty("id").GetInt32().ShouldBe(7); // Not rewritten to "body".
+        listed.TryGetProperty("method", out _).ShouldBeFalse(); // Nothing added that was not given.
+
+        // Without "source", the listing is stub syntax the reader takes back.
+        var resent = JsonSerializer.Serialize(listed.EnumerateObject().Where(m => m.Name != "source").ToDictionary(m => m.Name, m => m.Value));
+        (await SendAsync(HttpMethod.Post, "routes", resent)).StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
     private Uri Url(string path) => new(_tool.Url, path);
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string adminPath, string? json)

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Json.Schema;
 using MockKit.MockServer;
-using MockKit.MockServer.Standalone;
+using MockKit.Tool.Stubs;
 using MockKit.Tool.Tests.Support;
 
 namespace MockKit.Tool.Tests;

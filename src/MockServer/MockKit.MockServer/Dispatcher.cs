@@ -109,11 +109,7 @@ public abstract class Dispatcher
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = File.OpenRead(path);
         var routes = new RouteDispatcher();
-        foreach (var exchange in RecordingJsonReader.Read(file, path))
-        {
-            routes.MapRecorded(exchange).Times(1).Respond(exchange.Response);
-        }
-
+        routes.MapReplay(file, path);
         return routes;
     }
 

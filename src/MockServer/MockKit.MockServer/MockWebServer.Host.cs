@@ -1,18 +1,18 @@
-using MockKit.MockServer.Exchanges;
-
 namespace MockKit.MockServer;
 
-/// <summary>The hook a hosting program (the standalone <c>mockkit</c> server) serves its own paths through.</summary>
+/// <summary>The hook a hosting program (such as the standalone <c>mockkit</c> server) serves its own paths through.</summary>
 public sealed partial class MockWebServer
 {
     private HostEndpoint? _hostEndpoint;
 
     /// <summary>
-    /// Requests under this endpoint's path are served by the host and bypass claim, record and
-    /// dispatch (see <see cref="Exchanges.HostEndpoint"/>). Null (the default): every request is the
+    /// Paths the hosting program serves itself: requests under the endpoint's
+    /// <see cref="MockServer.HostEndpoint.PathPrefix"/> are answered by it and bypass claim, record and
+    /// dispatch (see <see cref="MockServer.HostEndpoint"/>). Null (the default): every request is the
     /// server's. Frozen at start.
     /// </summary>
-    internal HostEndpoint? HostEndpoint
+    /// <exception cref="InvalidOperationException">Set after the server started.</exception>
+    public HostEndpoint? HostEndpoint
     {
         get => _hostEndpoint;
         set

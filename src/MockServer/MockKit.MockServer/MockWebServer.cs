@@ -215,7 +215,14 @@ public sealed partial class MockWebServer : IAsyncDisposable, IDisposable
         }
     }
 
-    internal CancellationToken ShutdownToken => _shutdown.Token;
+    /// <summary>
+    /// Cancelled when the server begins to shut down: <see cref="ShutdownAsync"/>, <see cref="DisposeAsync"/>,
+    /// <see cref="Dispose"/>, or a <see cref="SocketPolicy.ShutdownServerAfterResponse"/> response. A program
+    /// hosting the server waits on it to end when the server does (then awaits <see cref="ShutdownAsync"/>
+    /// for the end of shutdown); background work tied to the server stops on it. A callback registered
+    /// on it must not throw: shutdown reports that as a failure of user code.
+    /// </summary>
+    public CancellationToken ShutdownToken => _shutdown.Token;
 
     /// <summary>
     /// Accepts one socket from the listener; a test seam (e.g. to inject descriptor exhaustion).

@@ -70,12 +70,16 @@ public sealed class RouteDispatcher : Dispatcher
     /// and each is still recorded with its <see cref="RecordedRequest.Failure"/> on the server.
     /// </summary>
     /// <summary>
-    /// When set, a request no rule matches takes this queue's next pending response (without
-    /// waiting) before it counts as unmatched: the standalone server's routes, then queue, then
-    /// near-miss order. Its claim on arrival is made from the queue too, so a queued response's early
-    /// policies apply to the request that takes it. Null (the default): rules only.
+    /// A queue that answers what no rule matches: such a request takes the queue's next pending
+    /// response (never waiting, and without the queue's <see cref="QueueDispatcher.FailFast"/>) and
+    /// only when the queue is empty counts as unmatched and gets <see cref="Fallback"/>. So routes
+    /// serve the steady traffic while a test enqueues one-off answers for the rest (the standalone
+    /// server's order: routes, then queue, then the near-miss 404). A queued response is taken as
+    /// the request head arrives, so its early policies apply to the request that gets it. Null (the
+    /// default): rules only. Enqueue to the queue itself; it is not installed as the server's
+    /// <see cref="MockWebServer.Dispatcher"/>.
     /// </summary>
-    internal QueueDispatcher? UnmatchedQueue { get; init; }
+    public QueueDispatcher? UnmatchedQueue { get; init; }
 
     /// <summary>The requests no rule matched, in the order they were dispatched (a snapshot).</summary>
     public IReadOnlyList<RecordedRequest> Unmatched
@@ -237,6 +241,35 @@ public sealed class RouteDispatcher : Dispatcher
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Adds, after the rules this dispatcher has, one rule per exchange of a recordings file (the
+    /// <c>mockkit-recordings/1</c> JSON that <see cref="ForwardingDispatcher.SaveRecordings(string)"/>
+    /// writes), as <see cref="Dispatcher.Replay(string)"/> does: each answers its recorded method and
+    /// target (and body, when one was recorded) once, in recorded order. Use it to put hand-written
+    /// rules before a replay, or to rebuild the same dispatcher from recordings read once.
+    /// </summary>
+    /// <param name="recordings">The recordings, read to its end; not disposed.</param>
+    /// <param name="sourceName">Names the recordings in error messages, e.g. the file's path.</param>
+    /// <returns>How many rules were added (the recorded exchanges).</returns>
+    /// <remarks>
+    /// The whole input is read and checked before any rule is added: a malformed file adds none. Matching
+    /// is as <see cref="Dispatcher.Replay(string)"/> describes (redacted query values, JSON bodies,
+    /// truncated bodies). Safe to call while the dispatcher serves; a request matches the rules added so far.
+    /// </remarks>
+    /// <exception cref="FormatException">The input is not a valid recordings file: the message names <paramref name="sourceName"/>, the place (exchange and field, or line and byte) and the problem.</exception>
+    public int MapReplay(Stream recordings, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(recordings);
+        ArgumentException.ThrowIfNullOrEmpty(sourceName);
+        var exchanges = RecordingJsonReader.Read(recordings, sourceName);
+        foreach (var exchange in exchanges)
+        {
+            MapRecorded(exchange).Times(1).Respond(exchange.Response);
+        }
+
+        return exchanges.Count;
     }
 
     /// <summary>

@@ -5,8 +5,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using MockKit.MockServer;
-using MockKit.MockServer.Exchanges;
-using MockKit.MockServer.Standalone;
+using MockKit.Tool.Stubs;
 
 namespace MockKit.Tool;
 
@@ -168,8 +167,8 @@ internal sealed class AdminApi
         }
 
         var responses = JsonInput.Parse(request.Body, "request body", root => root.ValueKind == JsonValueKind.Array
-            ? root.EnumerateArray().Select((item, i) => ResponseJson.Read(item, $"/{i}")).ToList()
-            : [ResponseJson.Read(root, string.Empty)]);
+            ? root.EnumerateArray().Select((item, i) => StubResponse.Read(item, $"/{i}")).ToList()
+            : [StubResponse.Read(root, string.Empty)]);
         foreach (var response in responses)
         {
             _routes.Queue.Enqueue(response);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using MockKit.MockServer;
-using MockKit.MockServer.Dispatching;
 using MockKit.Tls;
 
 namespace MockKit.Tool;
@@ -32,14 +31,13 @@ internal static class ServeCommand
         }
 
         List<SourcedRoute> stubs;
-        List<ReplayedExchange> replayed = [];
+        Replay? replayed = null;
         try
         {
             stubs = StubFiles.Load(settings.Stubs);
             if (settings.Replay is { } replay)
             {
-                await using var file = File.OpenRead(replay);
-                replayed = RecordingJsonReader.Read(file, replay);
+                replayed = await Replay.LoadAsync(replay).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)

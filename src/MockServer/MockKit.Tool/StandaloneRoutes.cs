@@ -1,6 +1,5 @@
 using MockKit.MockServer;
-using MockKit.MockServer.Dispatching;
-using MockKit.MockServer.Standalone;
+using MockKit.Tool.Stubs;
 
 namespace MockKit.Tool;
 
@@ -18,7 +17,7 @@ internal sealed class StandaloneRoutes
     private readonly Lock _lock = new();
     private readonly MockWebServer _server;
     private readonly IReadOnlyList<SourcedRoute> _startup;
-    private readonly IReadOnlyList<ReplayedExchange> _replayed;
+    private readonly Replay? _replay;
 
     // Guarded by _lock.
     private readonly List<SourcedRoute> _added = [];
@@ -29,11 +28,11 @@ internal sealed class StandaloneRoutes
     // Guarded by _lock (written); the server's Dispatcher is the same object.
     private RouteDispatcher _routes;
 
-    public StandaloneRoutes(MockWebServer server, IReadOnlyList<SourcedRoute> startup, IReadOnlyList<ReplayedExchange> replayed)
+    public StandaloneRoutes(MockWebServer server, IReadOnlyList<SourcedRoute> startup, Replay? replay)
     {
         _server = server;
         _startup = startup;
-        _replayed = replayed;
+        _replay = replay;
         _routes = Build();
         server.Dispatcher = _routes;
     }
@@ -54,7 +53,7 @@ internal sealed class StandaloneRoutes
     }
 
     /// <summary>How many exchanges <c>--replay</c> serves (each once).</summary>
-    public int ReplayedCount => _replayed.Count;
+    public int ReplayedCount => _replay?.Count ?? 0;
 
     /// <summary>Every request no route matched and the queue could not answer, oldest first.</summary>
     public IReadOnlyList<RecordedRequest> Unmatched
@@ -122,9 +121,10 @@ internal sealed class StandaloneRoutes
             route.Route.AddTo(routes);
         }
 
-        foreach (var exchange in _replayed)
+        if (_replay is { } replay)
         {
-            routes.MapRecorded(exchange).Times(1).Respond(exchange.Response);
+            // Read from memory: checked when it was loaded, so this cannot fail.
+            routes.MapReplay(new MemoryStream(replay.Recordings, writable: false), replay.Source);
         }
 
         foreach (var route in _added)

@@ -1,4 +1,4 @@
-using MockKit.MockServer.Standalone;
+using MockKit.Tool.Stubs;
 
 namespace MockKit.Tool;
 

@@ -1,61 +1,25 @@
 using System.Text.Json;
-using MockKit.MockServer.Standalone;
+using MockKit.Tool.Stubs;
 
 namespace MockKit.Tool;
 
-/// <summary>A route as <c>GET routes</c> lists it: the stub-file syntax it was read from, plus <c>"source"</c> (a file path or <c>admin</c>).</summary>
+/// <summary>
+/// A route as <c>GET routes</c> lists it: the route object as it was given (stub-file syntax, so it
+/// can be sent back to <c>POST routes</c> as it is), plus <c>"source"</c> (a file path or <c>admin</c>).
+/// </summary>
 internal static class StubRouteJson
 {
     public static void Write(Utf8JsonWriter json, StubRoute route, string source)
     {
         json.WriteStartObject();
-        json.WriteString("method", route.Method);
-        json.WriteString("path", route.Path);
-        WriteMap(json, "headers", route.Headers);
-        WriteMap(json, "query", route.Query);
-        if (route.BodyContains is { } text)
-        {
-            json.WriteString("bodyContains", text);
-        }
 
-        if (route.Times is { } times)
+        // The reader refused unknown members, so the definition has no "source" of its own.
+        foreach (var member in route.Definition.EnumerateObject())
         {
-            json.WriteNumber("times", times);
-        }
-
-        if (route.InOrder)
-        {
-            json.WriteStartArray("responses");
-            foreach (var response in route.Responses)
-            {
-                ResponseJson.Write(json, response);
-            }
-
-            json.WriteEndArray();
-        }
-        else
-        {
-            json.WritePropertyName("response");
-            ResponseJson.Write(json, route.Responses[0]);
+            member.WriteTo(json);
         }
 
         json.WriteString("source", source);
-        json.WriteEndObject();
-    }
-
-    private static void WriteMap(Utf8JsonWriter json, string name, IReadOnlyList<KeyValuePair<string, string>> pairs)
-    {
-        if (pairs.Count == 0)
-        {
-            return;
-        }
-
-        json.WriteStartObject(name);
-        foreach (var (key, value) in pairs)
-        {
-            json.WriteString(key, value);
-        }
-
         json.WriteEndObject();
     }
 }

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using MockKit.Http1;
 
 namespace MockKit.Client.Connections;
 
@@ -286,12 +285,12 @@ internal sealed class Exchange
 
         return e switch
         {
-            // The end of the stream inside or before the response head (Http1Connection), ResponseEnded
-            // as the runtime reports it; retryable while nothing of the response arrived.
+            // The end of the stream inside or before the response head, as the connection reports it
+            // (ResponseEnded, as the runtime does); retryable while nothing of the response arrived. A
+            // protocol's own errors are its connection's to map (a malformed HTTP/1 response:
+            // Http1Connection.MapFailure); this passes them through unchanged.
             HttpIOException ended => new ExchangeException(
                 $"The connection to {route} failed while {phase}: {e.Message}", e, ended.HttpRequestError, beforeResponseBytes: !ResponseBytesReceived),
-            Http1ParseException parse => new ExchangeException(
-                $"Protocol error from {route} while {phase}: {parse.Message}", e, HttpRequestError.InvalidResponse, beforeResponseBytes: false),
             IOException or SocketException or ObjectDisposedException or OperationCanceledException => new ExchangeException(
                 $"The connection to {route} failed while {phase}: {e.Message}",
                 e,

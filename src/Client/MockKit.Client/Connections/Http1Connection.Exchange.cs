@@ -30,7 +30,7 @@ internal sealed partial class Http1Connection
         }
         catch (Exception e)
         {
-            return ValueTask.FromException<(HttpResponseMessage, IResponseBody)>(exchange.MapFailure(e, "writing the request headers"));
+            return ValueTask.FromException<(HttpResponseMessage, IResponseBody)>(MapFailure(exchange, e, "writing the request headers"));
         }
 
         if (!write.IsCompletedSuccessfully)
@@ -51,7 +51,7 @@ internal sealed partial class Http1Connection
         }
         catch (Exception e)
         {
-            throw exchange.MapFailure(e, "writing the request headers");
+            throw MapFailure(exchange, e, "writing the request headers");
         }
 
         return await ReadFinalHead(request, exchange).ConfigureAwait(false);
@@ -94,7 +94,7 @@ internal sealed partial class Http1Connection
         }
         catch (Exception e)
         {
-            return ValueTask.FromException<(HttpResponseMessage, IResponseBody)>(exchange.MapFailure(e, "reading the response headers"));
+            return ValueTask.FromException<(HttpResponseMessage, IResponseBody)>(MapFailure(exchange, e, "reading the response headers"));
         }
     }
 
@@ -165,7 +165,7 @@ internal sealed partial class Http1Connection
                 _ = ObserveAsync(pendingHead);
             }
 
-            throw exchange.MapFailure(e, phase);
+            throw MapFailure(exchange, e, phase);
         }
     }
 
@@ -257,7 +257,7 @@ internal sealed partial class Http1Connection
                 _ = ObserveAsync(pendingHead); // As in SendAsync: the abandoned head read's outcome.
             }
 
-            throw exchange.MapFailure(e, phase);
+            throw MapFailure(exchange, e, phase);
         }
     }
 

@@ -110,7 +110,7 @@ internal sealed partial class Http1Connection
             catch (Exception e)
             {
                 Clear();
-                _core.SetException(exchange.MapFailure(e, "reading the response headers"));
+                _core.SetException(MapFailure(exchange, e, "reading the response headers"));
                 return;
             }
 

@@ -109,7 +109,7 @@ internal sealed partial class Http1ResponseStream : ProtocolStream, IResponseBod
         catch (Exception e)
         {
             registration.Dispose();
-            var mapped = _exchange.MapFailure(e, "reading the response body", cancellationToken);
+            var mapped = Http1Connection.MapFailure(_exchange, e, "reading the response body", cancellationToken);
             Finish(reusable: false, completed: false);
             if (mapped is OperationCanceledException)
             {

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -108,30 +107,6 @@ internal static class RecordingJson
         }
     }
 
-    /// <summary>Text when the bytes are valid UTF-8 without control characters other than tab, CR and LF.</summary>
-    internal static bool IsText(ReadOnlySpan<byte> body, out string text)
-    {
-        text = string.Empty;
-        try
-        {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body);
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
-        }
-
-        foreach (var c in text)
-        {
-            if (char.IsControl(c) && c is not ('\t' or '\r' or '\n'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>
     /// Says when a body was cut to <see cref="MockWebServer.BodyLimit"/> for the record: the kept
     /// prefix is the body written above, <c>bodySize</c> the size received. Absent for whole bodies.
@@ -153,7 +128,7 @@ internal static class RecordingJson
             return;
         }
 
-        if (IsText(body, out var text))
+        if (JsonText.IsText(body, out var text))
         {
             json.WriteString("body", text);
         }

@@ -47,7 +47,7 @@ internal static class RecordingJsonReader
                 var where = $"{source}: exchange {index++}";
                 if (exchange.ValueKind != JsonValueKind.Object)
                 {
-                    throw new FormatException($"{where} must be an object, not {Describe(exchange.ValueKind)}.");
+                    throw new FormatException($"{where} must be an object, not {JsonText.Describe(exchange.ValueKind)}.");
                 }
 
                 result.Add(ReadExchange(exchange, where));
@@ -162,7 +162,7 @@ internal static class RecordingJsonReader
             var fieldWhere = $"{where} {name}[{index++}]";
             if (field.ValueKind != JsonValueKind.Object)
             {
-                throw new FormatException($"{fieldWhere} must be an object with \"name\" and \"value\", not {Describe(field.ValueKind)}.");
+                throw new FormatException($"{fieldWhere} must be an object with \"name\" and \"value\", not {JsonText.Describe(field.ValueKind)}.");
             }
 
             var fieldName = String(field, "name", fieldWhere);
@@ -207,18 +207,8 @@ internal static class RecordingJsonReader
 
         return value.ValueKind == kind || value.ValueKind == alsoKind
             ? value
-            : throw new FormatException($"{where}: \"{name}\" must be {Describe(kind)}, not {Describe(value.ValueKind)}.");
+            : throw new FormatException($"{where}: \"{name}\" must be {JsonText.Describe(kind)}, not {JsonText.Describe(value.ValueKind)}.");
     }
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 }
 
 /// <summary>One exchange read back from a recordings file.</summary>

@@ -40,7 +40,25 @@ internal static partial class ServerExchange
         }
 
         var request = transport.BuildRequest(null);
-        var response = request.BodySize > host.MaxBodyBytes ? TooLarge(host) : await host.ServeAsync(request, ct).ConfigureAwait(false);
+        MockResponse response;
+        if (request.BodySize > host.MaxBodyBytes)
+        {
+            response = TooLarge(host);
+        }
+        else
+        {
+            try
+            {
+                response = await host.ServeAsync(request, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
+            {
+                // The host's code is user code: its failure is an answer, never an exception on the server's
+                // threads (which would end the whole connection).
+                response = HostFailed(e);
+            }
+        }
+
         await transport.WriteResponseAsync(response, PolicyTriggers.None, ct).ConfigureAwait(false);
         return await transport.FinishAsync(response, PolicyTriggers.None, bodyUnread: false).ConfigureAwait(false);
     }
@@ -67,5 +85,11 @@ internal static partial class ServerExchange
         {
             Headers = { { "Content-Type", "application/json" } },
             SocketPolicy = SocketPolicy.DoNotReadRequestBody(),
+        };
+
+    private static MockResponse HostFailed(Exception failure) =>
+        new(500, $"host endpoint failed: {failure.GetType().Name}: {failure.Message}\n")
+        {
+            Headers = { { "Content-Type", "text/plain; charset=utf-8" } },
         };
 }

@@ -1,12 +1,12 @@
 using System.Text.Json;
-using MockKit.MockServer.Dispatching;
 using MockKit.MockServer.Recording;
 
 namespace MockKit.MockServer.Standalone;
 
 /// <summary>
-/// A <see cref="RecordedRequest"/> as the admin API's <c>GET requests</c> and <c>GET unmatched</c>
-/// give it, and as <see cref="RemoteMockServer.TakeRequestAsync"/> reads it back:
+/// A <see cref="RecordedRequest"/> read back by <see cref="RemoteMockServer.TakeRequestAsync"/> as the
+/// standalone server's admin API (<c>GET requests</c>, <c>GET unmatched</c>; the <c>mockkit</c> tool's
+/// <c>RecordedRequestJson</c> writes it) gives it:
 /// <code>
 /// {"method": "GET", "target": "/a?b=c", "requestLine": "GET /a?b=c HTTP/1.1", "url": "http://127.0.0.1:8080/a?b=c",
 ///  "headers": [{"name": "Host", "value": "…"}], "body": "…" | "bodyBase64": "…", "bodySize": 0,
@@ -18,53 +18,6 @@ namespace MockKit.MockServer.Standalone;
 /// </summary>
 internal static class RecordedRequestJson
 {
-    public static void Write(Utf8JsonWriter json, RecordedRequest request)
-    {
-        json.WriteStartObject();
-        json.WriteString("method", request.Method);
-        json.WriteString("target", request.Target);
-        json.WriteString("requestLine", request.RequestLine);
-        if (request.Url is { } url)
-        {
-            json.WriteString("url", url.AbsoluteUri);
-        }
-
-        ResponseJson.WriteFields(json, "headers", request.Headers);
-        if (request.Body.Length > 0)
-        {
-            if (RecordingJson.IsText(request.Body, out var text))
-            {
-                json.WriteString("body", text);
-            }
-            else
-            {
-                json.WriteBase64String("bodyBase64", request.Body);
-            }
-        }
-
-        json.WriteNumber("bodySize", request.BodySize);
-        if (request.Trailers.Count > 0)
-        {
-            ResponseJson.WriteFields(json, "trailers", request.Trailers);
-        }
-
-        json.WriteNumber("sequenceNumber", request.SequenceNumber);
-        json.WriteNumber("connectionIndex", request.ConnectionIndex);
-        json.WriteString("protocol", request.Protocol.ToString());
-        if (request.Failure is { } failure)
-        {
-            json.WriteString("failure", failure.Message);
-            json.WriteString("failureType", failure.GetType().Name);
-        }
-        else
-        {
-            json.WriteNull("failure");
-            json.WriteNull("failureType");
-        }
-
-        json.WriteEndObject();
-    }
-
     /// <summary>
     /// Rebuilds a request the standalone server recorded. Its <see cref="RecordedRequest.Failure"/> is an
     /// <see cref="UnmatchedRequestException"/> for a route miss (the same report) and an

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using MockKit.MockServer.Dispatching;
 
-namespace MockKit.MockServer.Standalone;
+namespace MockKit.Tool.Stubs;
 
 /// <summary>
 /// A parsed JSON input with the position of every value, and typed, checked access to its members:
@@ -54,7 +55,7 @@ internal static class JsonInput
     {
         if (value.ValueKind != kind)
         {
-            throw new JsonValueException(pointer, $"must be {Describe(kind)}, not {Describe(value.ValueKind)}.");
+            throw new JsonValueException(pointer, $"must be {JsonText.Describe(kind)}, not {JsonText.Describe(value.ValueKind)}.");
         }
     }
 
@@ -113,13 +114,11 @@ internal static class JsonInput
             : throw new JsonValueException($"{pointer}/{name}", $"{value.GetRawText()} is not a whole number from {min} to {max}.");
     }
 
-    public static string Describe(JsonValueKind kind) => kind switch
+    /// <summary>Quotes a value for an error message, shortened so a huge value cannot flood it.</summary>
+    public static string Quote(string value)
     {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
+        const int Max = 80;
+        var shown = value.Length <= Max ? value : string.Concat(value.AsSpan(0, Max), "…");
+        return "\"" + shown.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
+    }
 }

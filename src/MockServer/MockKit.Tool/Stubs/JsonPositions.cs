@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MockKit.MockServer.Standalone;
+namespace MockKit.Tool.Stubs;
 
 /// <summary>
 /// Where each value of a JSON text starts, by JSON Pointer (RFC 6901: <c>/routes/0/response</c>), so

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MockKit.MockServer.Standalone;
+namespace MockKit.Tool.Stubs;
 
 /// <summary>
 /// The stub format, <c>mockkit-stubs/1</c> (schema: <c>docs/stubs.schema.json</c>):

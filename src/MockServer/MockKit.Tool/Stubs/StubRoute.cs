@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using MockKit.Http1;
-using MockKit.MockServer.Dispatching;
+using MockKit.MockServer;
 
-namespace MockKit.MockServer.Standalone;
+namespace MockKit.Tool.Stubs;
 
 /// <summary>
 /// One route of a stub file (<c>mockkit-stubs/1</c>) or of an admin <c>POST routes</c>, in
@@ -19,6 +19,7 @@ namespace MockKit.MockServer.Standalone;
 /// <param name="Times">How many matches the route serves, or null for no limit.</param>
 /// <param name="Responses">The response (one) or responses in order (<paramref name="InOrder"/>).</param>
 /// <param name="InOrder">True for <c>responses</c>: each served once, in order, then the route stops matching.</param>
+/// <param name="Definition">The route object as it was given (a detached copy), which <c>GET routes</c> lists.</param>
 internal sealed record StubRoute(
     string Method,
     string Path,
@@ -27,7 +28,8 @@ internal sealed record StubRoute(
     string? BodyContains,
     int? Times,
     IReadOnlyList<MockResponse> Responses,
-    bool InOrder)
+    bool InOrder,
+    JsonElement Definition)
 {
     private static readonly string[] Members = ["method", "path", "headers", "query", "bodyContains", "times", "response", "responses"];
 
@@ -47,7 +49,7 @@ internal sealed record StubRoute(
 
         if (BodyContains is { } text)
         {
-            builder.WithBody(body => body.Contains(text, StringComparison.Ordinal), $"body contains {RouteCondition.Quote(text)}");
+            builder.WithBody(body => body.Contains(text, StringComparison.Ordinal), $"body contains {JsonInput.Quote(text)}");
         }
 
         if (Times is { } times)
@@ -73,13 +75,15 @@ internal sealed record StubRoute(
         var method = JsonInput.String(obj, "method", pointer) ?? "*";
         if (method != "*" && !HttpFieldSyntax.IsToken(Encoding.UTF8.GetBytes(method)))
         {
-            throw new JsonValueException($"{pointer}/method", $"{RouteCondition.Quote(method)} is not an HTTP method token (RFC 9110 section 9.1) or \"*\".");
+            throw new JsonValueException($"{pointer}/method", $"{JsonInput.Quote(method)} is not an HTTP method token (RFC 9110 section 9.1) or \"*\".");
         }
 
         var path = JsonInput.String(obj, "path", pointer) ?? throw new JsonValueException(pointer, "has no \"path\" (a path template such as \"/users/{id}\").");
         try
         {
-            PathTemplate.Parse(path);
+            // Checks the template as the route will use it: Map parses it and adds nothing until a
+            // Respond call, so the scratch dispatcher is only a checker.
+            new RouteDispatcher().Map(method, path);
         }
         catch (ArgumentException e)
         {
@@ -100,14 +104,14 @@ internal sealed record StubRoute(
         List<MockResponse> responses = [];
         if (single is { } one)
         {
-            responses.Add(ResponseJson.Read(one, $"{pointer}/response"));
+            responses.Add(StubResponse.Read(one, $"{pointer}/response"));
         }
         else
         {
             var index = 0;
             foreach (var item in several!.Value.EnumerateArray())
             {
-                responses.Add(ResponseJson.Read(item, $"{pointer}/responses/{index++}"));
+                responses.Add(StubResponse.Read(item, $"{pointer}/responses/{index++}"));
             }
 
             if (responses.Count == 0)
@@ -116,7 +120,7 @@ internal sealed record StubRoute(
             }
         }
 
-        return new StubRoute(method, path, headers, query, bodyContains, times, responses, InOrder: several is not null);
+        return new StubRoute(method, path, headers, query, bodyContains, times, responses, InOrder: several is not null, obj.Clone());
     }
 
     private static List<KeyValuePair<string, string>> Pairs(JsonElement obj, string name, string pointer, bool validateHeader)
@@ -132,9 +136,9 @@ internal sealed record StubRoute(
             var at = $"{pointer}/{name}/{JsonPositions.Escape(member.Name)}";
             JsonInput.Expect(member.Value, JsonValueKind.String, at);
             var value = member.Value.GetString()!;
-            if (member.Name.Length == 0 || (validateHeader && (!HttpFieldSyntax.IsValidFieldName(member.Name) || !ResponseJson.IsWireSafe(value))))
+            if (member.Name.Length == 0 || (validateHeader && (!HttpFieldSyntax.IsValidFieldName(member.Name) || !StubResponse.IsWireSafe(value))))
             {
-                throw new JsonValueException(at, $"{RouteCondition.Quote(member.Name)}: {RouteCondition.Quote(value)} is not a valid {(validateHeader ? "header field (RFC 9110 section 5)" : "query parameter")}.");
+                throw new JsonValueException(at, $"{JsonInput.Quote(member.Name)}: {JsonInput.Quote(value)} is not a valid {(validateHeader ? "header field (RFC 9110 section 5)" : "query parameter")}.");
             }
 
             pairs.Add(new(member.Name, value));

@@ -1,6 +1,7 @@
 using System.Globalization;
+using MockKit.MockServer;
 
-namespace MockKit.MockServer.Standalone;
+namespace MockKit.Tool.Stubs;
 
 /// <summary>
 /// Every named <see cref="SocketPolicy"/> by its <see cref="SocketPolicy.Name"/>, for stub files and

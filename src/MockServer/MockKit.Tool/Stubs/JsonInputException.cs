@@ -1,4 +1,4 @@
-namespace MockKit.MockServer.Standalone;
+namespace MockKit.Tool.Stubs;
 
 /// <summary>
 /// A stub file, stub text or admin request body that cannot be used: <see cref="Exception.Message"/>
