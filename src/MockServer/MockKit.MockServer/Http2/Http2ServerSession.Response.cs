@@ -231,27 +231,8 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Writer loop: the frames staged by <see cref="QueueResponse"/>.</summary>
-    internal void WriteStagedResponse(IBufferWriter<byte> output, Http2ServerStream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream)
-    {
-        var headersEnd = endStream && body.IsEmpty;
-        try
-        {
-            if (_core.TryBeginSend(stream, Http2FrameType.Headers, headersEnd))
-            {
-                _frames.HeaderBlocks.WriteHeaders(output, stream.Id, fields, headersEnd, _core.PeerMaxFrameSize);
-            }
-        }
-        catch
-        {
-            _core.SendWindow.Return(body.Length); // The DATA will not be written: the connection keeps its credit.
-            throw;
-        }
-
-        if (!body.IsEmpty)
-        {
-            _core.WriteDataFrame(output, stream, body, endStream);
-        }
-    }
+    internal void WriteStagedResponse(IBufferWriter<byte> output, Http2ServerStream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream) =>
+        _core.WriteHeadersAndData(output, stream, fields, body, endStream);
 
     /// <summary>:status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2).</summary>
     private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength)

@@ -78,13 +78,35 @@ public sealed partial class Http2ConnectionCore
     public void QueueHeaders(IHttp2Stream stream, List<HpackHeaderField> fields, bool endStream)
     {
         stream.EndStreamQueued |= endStream;
-        _frames.Queue(w =>
+        _frames.Queue(w => WriteHeadersAndData(w, stream, fields, ReadOnlyMemory<byte>.Empty, endStream));
+    }
+
+    /// <summary>
+    /// Writer loop: a field block (HEADERS + CONTINUATION, HPACK-encoded now, section 4.3) and, when
+    /// <paramref name="body"/> is not empty, one DATA frame whose credit is already taken, END_STREAM
+    /// on the last of them; each frame dropped when <see cref="TryBeginSend"/> refuses it. A role's
+    /// own producer calls this to queue a response head and a small body as one writer item.
+    /// </summary>
+    public void WriteHeadersAndData(IBufferWriter<byte> output, IHttp2Stream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream)
+    {
+        var headersEnd = endStream && body.IsEmpty;
+        try
         {
-            if (TryBeginSend(stream, Http2FrameType.Headers, endStream))
+            if (TryBeginSend(stream, Http2FrameType.Headers, headersEnd))
             {
-                _frames.HeaderBlocks.WriteHeaders(w, stream.Id, fields, endStream, PeerMaxFrameSize);
+                _frames.HeaderBlocks.WriteHeaders(output, stream.Id, fields, headersEnd, PeerMaxFrameSize);
             }
-        });
+        }
+        catch
+        {
+            SendWindow.Return(body.Length); // The DATA will not be written (a field HPACK cannot carry): the connection keeps its credit.
+            throw;
+        }
+
+        if (!body.IsEmpty)
+        {
+            WriteDataFrame(output, stream, body, endStream);
+        }
     }
 
     /// <summary>
