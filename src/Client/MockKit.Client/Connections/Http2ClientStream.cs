@@ -30,6 +30,9 @@ internal sealed class Http2ClientStream(Exchange exchange) : IHttp2Stream
 
     public Http2InboundWindow? ReceiveWindow { get; set; }
 
+    /// <summary>True once a frame with END_STREAM was queued (set by the connection core's send path).</summary>
+    public bool EndStreamQueued { get; set; }
+
     public Http2ReceiveBuffer Body { get; } = new();
 
     /// <summary>Completed by the writer loop once the HEADERS frame is in the output (or failed when it could not be opened).</summary>

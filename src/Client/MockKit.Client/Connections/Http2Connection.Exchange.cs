@@ -1,6 +1,5 @@
 using System.Net;
 using MockKit.Http2;
-using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
@@ -130,18 +129,6 @@ internal sealed partial class Http2Connection
         if (open)
         {
             QueueWindowUpdate(stream.Id, increment); // No credit for a stream the server has finished.
-        }
-    }
-
-    /// <summary>Sends one chunk of the request body, waiting for stream then connection credit.</summary>
-    internal async ValueTask WriteBodyAsync(Http2ClientStream stream, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        while (!data.IsEmpty)
-        {
-            var wanted = Math.Min(data.Length, _core.PeerMaxFrameSize);
-            var credit = await Http2SendCredit.AcquireAsync(stream.SendWindow!, _core.SendWindow, wanted, cancellationToken).ConfigureAwait(false);
-            QueueData(stream, data[..credit].ToArray(), endStream: false);
-            data = data[credit..];
         }
     }
 

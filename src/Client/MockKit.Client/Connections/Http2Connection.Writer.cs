@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using MockKit.Http2;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
@@ -100,52 +101,24 @@ internal sealed partial class Http2Connection
         }
     }
 
-    /// <summary>Queues DATA for an open stream; dropped if the stream was reset meanwhile.</summary>
-    private void QueueData(Http2ClientStream stream, ReadOnlyMemory<byte> data, bool endStream)
+    /// <summary>Queues one DATA frame (credit taken) for an open stream; dropped if the stream was reset meanwhile.</summary>
+    private void QueueData(Http2ClientStream stream, ReadOnlyMemory<byte> data, bool endStream) => _core.QueueData(stream, data, endStream);
+
+    /// <summary>Queues RST_STREAM for a stream we abandon (section 6.4) and forgets it; nothing when it is not open.</summary>
+    private void QueueReset(Http2ClientStream stream, Http2ErrorCode code) => _core.QueueReset(stream, code);
+
+    private void QueueWindowUpdate(int streamId, int increment) => _core.QueueWindowUpdate(streamId, increment, provoked: false);
+
+    /// <summary>
+    /// The write side of a stream (a request body, an extended CONNECT's DATA): each write is copied,
+    /// since the caller reuses its buffer once the write returns while queued frames reference their
+    /// bytes; a flush returns at once, as the writer loop flushes whenever its queue runs empty.
+    /// </summary>
+    internal Http2DataWriteStream DataWriter(Http2ClientStream stream) => new(_core, stream)
     {
-        Queue(w =>
-        {
-            lock (_lock)
-            {
-                if (stream.State is not { State: Http2StreamState.Open or Http2StreamState.HalfClosedRemote } state)
-                {
-                    return;
-                }
-
-                state.OnSend(Http2FrameType.Data, endStream);
-                RemoveIfClosedLocked(stream);
-            }
-
-            Http2FrameWriter.WriteData(w, stream.Id, data.Span, endStream);
-            _budget.Credit(2); // Room for the stream and connection WINDOW_UPDATEs that answer it.
-        });
-    }
-
-    /// <summary>Queues RST_STREAM for a stream we abandon (section 6.4) and forgets it.</summary>
-    private void QueueReset(Http2ClientStream stream, Http2ErrorCode code)
-    {
-        lock (_lock)
-        {
-            if (stream.State is not { } state || state.State == Http2StreamState.Closed)
-            {
-                return;
-            }
-
-            state.OnSend(Http2FrameType.RstStream, false);
-            _streams.Remove(stream.Id);
-        }
-
-        var id = stream.Id;
-        Queue(w => Http2FrameWriter.WriteRstStream(w, id, code));
-    }
-
-    private void QueueWindowUpdate(int streamId, int increment)
-    {
-        if (increment > 0)
-        {
-            Queue(w => Http2FrameWriter.WriteWindowUpdate(w, streamId, increment));
-        }
-    }
+        CopiesWrites = true,
+        FlushWaitsForWriter = false,
+    };
 
     private ExchangeException NotProcessed(string why) =>
         new($"The request was not processed by {Route}: {why}.", null, HttpRequestError.ConnectionError, beforeResponseBytes: true, unprocessed: true);

@@ -88,8 +88,12 @@ internal sealed partial class Http2Connection : PooledConnection
         _time = time;
         _lastReceivedTimestamp = time.GetTimestamp();
         _frames = new Http2FrameQueue(stream, MaxQueuedControlFrames, OnControlQueueFull);
-        _core = new Http2ConnectionCore(Http2Role.Client, this, _streams, _lock, _frames, new HpackDecoder(maxHeaderListSize: MaxResponseHeaderListSize), ConnectionWindowSize);
+        _core = new Http2ConnectionCore(Http2Role.Client, this, _streams, _lock, _frames, new HpackDecoder(maxHeaderListSize: MaxResponseHeaderListSize), ConnectionWindowSize)
+        {
+            ForgetStreamsClosedBySend = true, // A closed stream is forgotten at once (RemoveIfClosedLocked does the same on receive).
+        };
         _budget = new Http2FloodGuard("PING, SETTINGS, RST_STREAM, WINDOW_UPDATE, PRIORITY, PUSH_PROMISE, unknown or empty DATA", FloodBudget, window: null, time);
+        _core.CreditOnDataSent(_budget, 2); // Room for the stream and connection WINDOW_UPDATEs that answer our DATA.
     }
 
     /// <summary><see cref="Protocol.Http2"/> over TLS, <see cref="Protocol.H2PriorKnowledge"/> for cleartext (as MockWebServer records it).</summary>

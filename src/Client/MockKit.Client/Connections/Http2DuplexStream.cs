@@ -1,3 +1,5 @@
+using MockKit.Http2.Connection;
+
 namespace MockKit.Client.Connections;
 
 /// <summary>
@@ -21,6 +23,7 @@ internal sealed class Http2DuplexStream : DuplexResponseStream
 {
     private readonly Http2Connection _connection;
     private readonly Http2ClientStream _stream;
+    private readonly Http2DataWriteStream _writer;
     private readonly CancellationTokenRegistration _registration;
 
     public Http2DuplexStream(Http2Connection connection, Http2ClientStream stream, CancellationTokenRegistration registration)
@@ -28,6 +31,7 @@ internal sealed class Http2DuplexStream : DuplexResponseStream
     {
         _connection = connection;
         _stream = stream;
+        _writer = connection.DataWriter(stream);
         _registration = registration;
     }
 
@@ -69,7 +73,7 @@ internal sealed class Http2DuplexStream : DuplexResponseStream
         Exchange.Arm(Exchange.Settings.WriteTimeout, "write"); // Waiting for credit is this protocol's write.
         try
         {
-            await _connection.WriteBodyAsync(_stream, buffer, Exchange.Token).ConfigureAwait(false);
+            await _writer.WriteAsync(buffer, Exchange.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -1,11 +1,13 @@
+using MockKit.Http2.Connection;
 using MockKit.Transport;
 
 namespace MockKit.Client.Connections;
 
 /// <summary>
-/// The write side of a request body on an HTTP/2 stream: each write becomes DATA frames no larger
-/// than the server's SETTINGS_MAX_FRAME_SIZE, each waiting for stream and connection credit
-/// (RFC 9113 section 6.9), so a large upload paces itself to the server's WINDOW_UPDATEs.
+/// The write side of a request body on an HTTP/2 stream: the core's DATA writer
+/// (<see cref="Http2DataWriteStream"/>: frames no larger than the server's SETTINGS_MAX_FRAME_SIZE,
+/// each waiting for stream and connection credit, RFC 9113 section 6.9, so a large upload paces
+/// itself to the server's WINDOW_UPDATEs) under the client's write timeout.
 /// </summary>
 /// <remarks>
 /// Waiting for credit is this protocol's "socket write": each write obeys
@@ -16,9 +18,10 @@ namespace MockKit.Client.Connections;
 /// </remarks>
 internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2ClientStream stream) : ProtocolStream
 {
+    private readonly Http2DataWriteStream _data = connection.DataWriter(stream);
     private CancellationTokenSource? _writeTimeout;
 
-    public long BytesWritten { get; private set; }
+    public long BytesWritten => _data.BytesWritten;
 
     public override bool CanRead => false;
 
@@ -30,7 +33,7 @@ internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2Cl
         var timeout = exchange.Settings.WriteTimeout;
         if (timeout == Timeout.InfiniteTimeSpan)
         {
-            await connection.WriteBodyAsync(stream, buffer, cancellationToken).ConfigureAwait(false);
+            await _data.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -40,7 +43,7 @@ internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2Cl
             using var link = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _writeTimeout);
             try
             {
-                await connection.WriteBodyAsync(stream, buffer, _writeTimeout.Token).ConfigureAwait(false);
+                await _data.WriteAsync(buffer, _writeTimeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && _writeTimeout.IsCancellationRequested)
             {
@@ -58,8 +61,6 @@ internal sealed class Http2RequestBodyStream(Http2Connection connection, Http2Cl
                 }
             }
         }
-
-        BytesWritten += buffer.Length;
     }
 
     protected override string AsyncOnlyMessage => "The request body is written asynchronously.";

@@ -42,7 +42,7 @@ internal sealed partial class Http2ServerSession
             promised.AddRange(headers.Select(h => new HpackHeaderField(h.Key, Latin1(h.Value))));
             Queue(w =>
             {
-                if (!BeginSend(stream, Http2FrameType.PushPromise, false))
+                if (!_core.TryBeginSend(stream, Http2FrameType.PushPromise, false))
                 {
                     return;
                 }

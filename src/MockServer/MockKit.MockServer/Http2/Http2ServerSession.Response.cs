@@ -78,12 +78,12 @@ internal sealed partial class Http2ServerSession
             {
                 QueueResponse(stream, fields, ReadOnlyMemory<byte>.Empty, endStream: false);
                 granted = await credit.ConfigureAwait(false);
-                QueueData(stream, body[..granted], endStream: !hasTrailers && granted == body.Length);
+                _core.QueueData(stream, body[..granted], endStream: !hasTrailers && granted == body.Length);
             }
 
             if (granted < body.Length)
             {
-                await WriteDataAsync(stream, body[granted..], endStream: !hasTrailers, ct).ConfigureAwait(false);
+                await _core.WriteDataAsync(stream, body[granted..], endStream: !hasTrailers, ct).ConfigureAwait(false);
             }
 
             if (!hasTrailers)
@@ -106,7 +106,7 @@ internal sealed partial class Http2ServerSession
 
         if (streamed is null && events is null && response.Throttle is null && triggers.OnResponseBody is null && !paced)
         {
-            await WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
+            await _core.WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
             if (!hasTrailers)
             {
                 return; // Flushed by the writer once its queue runs empty (see the headers-only case).
@@ -115,7 +115,7 @@ internal sealed partial class Http2ServerSession
         else
         {
             // Decorators, outermost first: trigger (counts body bytes) → throttle → DATA frames.
-            Stream sink = new Http2DataStream(this, stream);
+            Stream sink = DataSink(stream, tunnel: false);
             if (response.Throttle is { } throttle)
             {
                 sink = new ThrottledStream(sink, throttle, _server.TimeProvider);
@@ -162,7 +162,7 @@ internal sealed partial class Http2ServerSession
 
             if (!hasTrailers)
             {
-                await WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
+                await _core.WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
             }
         }
 
@@ -192,7 +192,7 @@ internal sealed partial class Http2ServerSession
         stream.EndStreamQueued = true;
         Queue(w =>
         {
-            if (!BeginSend(stream, Http2FrameType.Headers, endStream: false) || !BeginSend(stream, Http2FrameType.Data, endStream: true))
+            if (!_core.TryBeginSend(stream, Http2FrameType.Headers, endStream: false) || !_core.TryBeginSend(stream, Http2FrameType.Data, endStream: true))
             {
                 _core.SendWindow.Return(credit); // Reset meanwhile: nothing is sent, the connection keeps the credit.
                 return;
@@ -219,59 +219,6 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>
-    /// Sends <paramref name="data"/> as DATA frames no larger than the client's SETTINGS_MAX_FRAME_SIZE,
-    /// each within both flow-control windows (section 5.2): stream credit first, then connection credit
-    /// for at most that much, the stream's surplus returned.
-    /// </summary>
-    internal async Task WriteDataAsync(Http2ServerStream stream, ReadOnlyMemory<byte> data, bool endStream, CancellationToken ct)
-    {
-        if (data.IsEmpty)
-        {
-            if (endStream)
-            {
-                QueueData(stream, data, endStream: true);
-            }
-
-            return;
-        }
-
-        while (!data.IsEmpty)
-        {
-            var wanted = Math.Min(data.Length, _core.PeerMaxFrameSize);
-            var granted = await Http2SendCredit.AcquireAsync(stream.SendWindow, _core.SendWindow, wanted, ct).ConfigureAwait(false);
-            var chunk = data[..granted];
-            data = data[granted..];
-            QueueData(stream, chunk, endStream && data.IsEmpty);
-        }
-    }
-
-    private void QueueData(Http2ServerStream stream, ReadOnlyMemory<byte> chunk, bool endStream)
-    {
-        stream.EndStreamQueued |= endStream;
-        Queue(w => WriteDataFrame(w, stream, chunk, endStream));
-    }
-
-    /// <summary>Writer loop: one DATA frame whose credit was taken, unless the stream was reset meanwhile.</summary>
-    private void WriteDataFrame(IBufferWriter<byte> output, Http2ServerStream stream, ReadOnlyMemory<byte> chunk, bool endStream)
-    {
-        if (BeginSend(stream, Http2FrameType.Data, endStream))
-        {
-            Http2FrameWriter.WriteData(output, stream.Id, chunk.Span, endStream);
-            if (!chunk.IsEmpty)
-            {
-                // The peer answers DATA with WINDOW_UPDATE (stream and connection) and, in
-                // clients like SocketsHttpHandler, with PINGs that estimate bandwidth.
-                _windowUpdates.Credit(2);
-                _pings.Credit(1);
-            }
-        }
-        else
-        {
-            _core.SendWindow.Return(chunk.Length); // Not sent (the stream was reset): the connection keeps the credit.
-        }
-    }
-
-    /// <summary>
     /// Queues the response HEADERS and, when <paramref name="body"/> is not empty, one DATA frame
     /// whose credit is already taken, as one writer item: the stream itself is the producer
     /// (<see cref="Http2ServerStream.WriteFrames"/>), so nothing is allocated per frame.
@@ -284,27 +231,8 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Writer loop: the frames staged by <see cref="QueueResponse"/>.</summary>
-    internal void WriteStagedResponse(IBufferWriter<byte> output, Http2ServerStream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream)
-    {
-        var headersEnd = endStream && body.IsEmpty;
-        try
-        {
-            if (BeginSend(stream, Http2FrameType.Headers, headersEnd))
-            {
-                _frames.HeaderBlocks.WriteHeaders(output, stream.Id, fields, headersEnd, _core.PeerMaxFrameSize);
-            }
-        }
-        catch
-        {
-            _core.SendWindow.Return(body.Length); // The DATA will not be written: the connection keeps its credit.
-            throw;
-        }
-
-        if (!body.IsEmpty)
-        {
-            WriteDataFrame(output, stream, body, endStream);
-        }
-    }
+    internal void WriteStagedResponse(IBufferWriter<byte> output, Http2ServerStream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream) =>
+        _core.WriteHeadersAndData(output, stream, fields, body, endStream);
 
     /// <summary>:status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2).</summary>
     private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength)

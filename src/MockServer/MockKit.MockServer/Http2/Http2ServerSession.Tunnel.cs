@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
@@ -79,7 +80,7 @@ internal sealed partial class Http2ServerSession
         await FlushAsync(ct).ConfigureAwait(false);
         _server.OnResponseSent(_connection, stream.Sequence, 200, Protocol.Http2);
         _connection.State = "HTTP/2: WebSocket";
-        var upgraded = new StreamPair(tunnel ?? Stream.Null, new Http2TunnelWriteStream(ResponseSink(stream, response.Effective, ct, out _)));
+        var upgraded = new StreamPair(tunnel ?? Stream.Null, ResponseSink(stream, response.Effective, ct, out _));
         await WebSocketSession.RunAsync(upgraded, subprotocol, handler, request, line => Log($"stream {stream.Id}: {line}"), ct).ConfigureAwait(false);
         await EndStreamQuietlyAsync(stream, ct).ConfigureAwait(false);
     }
@@ -92,7 +93,7 @@ internal sealed partial class Http2ServerSession
         QueueHeaders(stream, ResponseFields(response, addLength: false), endStream: false);
         await FlushAsync(ct).ConfigureAwait(false);
         _connection.State = "HTTP/2: duplex";
-        var sink = new Http2TunnelWriteStream(ResponseSink(stream, triggers, ct, out var trigger));
+        var sink = ResponseSink(stream, triggers, ct, out var trigger);
         MockHeaders? decided;
         try
         {
@@ -119,7 +120,7 @@ internal sealed partial class Http2ServerSession
         }
         else
         {
-            await WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
+            await _core.WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
         }
 
         await FlushAsync(ct).ConfigureAwait(false);
@@ -130,10 +131,13 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    /// <summary>DATA frames on the stream, behind the OnResponseBody counter when one is set.</summary>
+    /// <summary>
+    /// The write side a WebSocket or duplex handler gets: DATA frames on the stream (copied and
+    /// flushed per write, see <see cref="DataSink"/>), behind the OnResponseBody counter when one is set.
+    /// </summary>
     private Stream ResponseSink(Http2ServerStream stream, PolicyTriggers triggers, CancellationToken ct, out ResponseBodyTriggerStream? trigger)
     {
-        Stream sink = new Http2DataStream(this, stream);
+        Stream sink = DataSink(stream, tunnel: true);
         trigger = null;
         if (triggers.OnResponseBody is { } bodyEffect)
         {
@@ -142,6 +146,21 @@ internal sealed partial class Http2ServerSession
 
         return sink;
     }
+
+    /// <summary>
+    /// The bottom of a response body's decorator stack: writes become DATA frames on the stream
+    /// (flow control respected, never END_STREAM), flushes wait for the writer loop. A tunnel's
+    /// handler (a WebSocket, a duplex handler) gets each write copied, since queued frames
+    /// reference their bytes until the writer sends them and the runtime's WebSocket reuses its
+    /// buffer as soon as a write returns, and flushed, so a message is on the wire when its send
+    /// completes. A scripted body's sources hand over fresh buffers, so nothing is copied.
+    /// </summary>
+    private Http2DataWriteStream DataSink(Http2ServerStream stream, bool tunnel) => new(_core, stream)
+    {
+        CopiesWrites = tunnel,
+        FlushesEachWrite = tunnel,
+        SynchronousWriteMessage = "The server writes asynchronously only.",
+    };
 
     /// <summary>400, or 426 with <c>sec-websocket-version: 13</c>, with the reason as text.</summary>
     private async Task RefuseAsync(Http2ServerStream stream, WebSocketHandshakeException e, CancellationToken ct)
@@ -156,7 +175,7 @@ internal sealed partial class Http2ServerSession
         fields.Add(new("content-type", "text/plain; charset=utf-8"));
         fields.Add(new("content-length", message.Length.ToString(CultureInfo.InvariantCulture)));
         QueueHeaders(stream, fields, endStream: false);
-        await WriteDataAsync(stream, message, endStream: true, ct).ConfigureAwait(false);
+        await _core.WriteDataAsync(stream, message, endStream: true, ct).ConfigureAwait(false);
         await FlushAsync(ct).ConfigureAwait(false);
     }
 
@@ -165,7 +184,7 @@ internal sealed partial class Http2ServerSession
     {
         try
         {
-            await WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
+            await _core.WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
             await FlushAsync(ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ExchangeTerminatedException or IOException or ObjectDisposedException)

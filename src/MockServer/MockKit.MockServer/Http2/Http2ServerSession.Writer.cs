@@ -44,10 +44,7 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Completes once everything queued before it has been written and flushed.</summary>
-    private Task FlushAsync(CancellationToken cancellationToken) => _frames.FlushAsync(cancellationToken);
-
-    /// <summary>The flush of <see cref="Http2DataStream"/>.</summary>
-    internal Task FlushForStreamAsync(CancellationToken cancellationToken) => FlushAsync(cancellationToken);
+    private Task FlushAsync(CancellationToken cancellationToken) => _core.FlushAsync(cancellationToken);
 
     /// <summary>Writes everything queued so far, then closes the socket (on the writer loop, so no write races the close).</summary>
     private Task QueueCloseAsync()
@@ -95,7 +92,7 @@ internal sealed partial class Http2ServerSession
             _resetStreams.OnResetByUs(streamId);
         }
 
-        QueueControl(w => Http2FrameWriter.WriteRstStream(w, streamId, code));
+        _core.QueueResetFrame(streamId, code, provoked: true);
     }
 
     /// <summary>Queues GOAWAY naming the last client stream we will process (section 6.8); later ones are refused.</summary>
@@ -126,42 +123,7 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Queues a HEADERS block (with CONTINUATIONs as needed) for a stream, unless the stream was reset meanwhile.</summary>
-    private void QueueHeaders(Http2ServerStream stream, List<HpackHeaderField> fields, bool endStream)
-    {
-        stream.EndStreamQueued |= endStream;
-        Queue(w =>
-        {
-            if (!BeginSend(stream, Http2FrameType.Headers, endStream))
-            {
-                return;
-            }
-
-            _frames.HeaderBlocks.WriteHeaders(w, stream.Id, fields, endStream, _core.PeerMaxFrameSize);
-        });
-    }
-
-    /// <summary>Applies a send to the stream state (under _lock); false when the stream is closed (reset) and the frame must be dropped.</summary>
-    private bool BeginSend(Http2ServerStream stream, Http2FrameType type, bool endStream)
-    {
-        lock (_lock)
-        {
-            if (stream.State.State == Http2StreamState.Closed)
-            {
-                return false;
-            }
-
-            try
-            {
-                stream.State.OnSend(type, endStream);
-                return true;
-            }
-            catch (InvalidOperationException)
-            {
-                // Not legal in this state (section 5.1), e.g. the exchange ended its side already: drop it.
-                return false;
-            }
-        }
-    }
+    private void QueueHeaders(Http2ServerStream stream, List<HpackHeaderField> fields, bool endStream) => _core.QueueHeaders(stream, fields, endStream);
 
     private async Task RunWriterAsync()
     {

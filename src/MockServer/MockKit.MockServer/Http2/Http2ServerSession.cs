@@ -139,6 +139,11 @@ internal sealed partial class Http2ServerSession : IDisposable
         _frames = new Http2FrameQueue(connection.Transport, MaxQueuedControlFrames, OnWriteQueueFull);
         _core = new Http2ConnectionCore(Http2Role.Server, this, _streams, _lock, _frames,
             new HpackDecoder(Http2Constants.DefaultHeaderTableSize, _server.MaxRequestHeadBytes), Http2Constants.DefaultInitialWindowSize);
+
+        // The client answers our DATA with WINDOW_UPDATE (stream and connection) and, in clients
+        // like SocketsHttpHandler, with PINGs that estimate bandwidth.
+        _core.CreditOnDataSent(_windowUpdates, 2);
+        _core.CreditOnDataSent(_pings, 1);
         _runExchange = stream => RunExchangeAsync((Http2ServerStream)stream!);
         _runTooLarge = stream => TooLargeAsync((Http2ServerStream)stream!);
     }

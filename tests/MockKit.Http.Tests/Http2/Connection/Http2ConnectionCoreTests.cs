@@ -253,6 +253,8 @@ public sealed class Http2ConnectionCoreTests
 
         public Http2OutboundWindow SendWindow { get; } = new(id, Http2Constants.DefaultInitialWindowSize);
 
+        public bool EndStreamQueued { get; set; }
+
         Http2StreamStateMachine? IHttp2Stream.State => State;
 
         Http2OutboundWindow? IHttp2Stream.SendWindow => SendWindow;

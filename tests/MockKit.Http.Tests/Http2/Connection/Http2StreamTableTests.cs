@@ -60,5 +60,7 @@ public sealed class Http2StreamTableTests
         public Http2StreamStateMachine? State => null;
 
         public Http2OutboundWindow? SendWindow => null;
+
+        public bool EndStreamQueued { get; set; }
     }
 }

@@ -12,4 +12,10 @@ public interface IHttp2Stream
 
     /// <summary>The stream's send window (WINDOW_UPDATE credits it); null until the stream is opened.</summary>
     Http2OutboundWindow? SendWindow { get; }
+
+    /// <summary>
+    /// True once a frame with END_STREAM was queued on this stream (the writer applies it to
+    /// <see cref="State"/> when it writes it). Set by the core's send path; read by the exchange.
+    /// </summary>
+    bool EndStreamQueued { get; set; }
 }

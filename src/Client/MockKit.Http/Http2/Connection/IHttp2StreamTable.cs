@@ -14,4 +14,7 @@ public interface IHttp2StreamTable
 
     /// <summary>A copy of the open streams (to act on outside the lock).</summary>
     IHttp2Stream[] Snapshot();
+
+    /// <summary>Forgets a stream (a frame we sent closed it, see <see cref="Http2ConnectionCore.ForgetStreamsClosedBySend"/>); false when it was not in the table.</summary>
+    bool Remove(int streamId);
 }
