@@ -228,7 +228,7 @@ public sealed class Http2ProtocolErrorTests
         await peer.VerifyResetAsync(1, Http2ErrorCode.ProtocolError);
         var request = server.TakeRequest();
         request.RequestLine.ShouldBe("POST /cl HTTP/2");
-        request.Failure!.Message.ShouldContain("content-length 10");
+        request.Failure!.Message.ShouldContain("the stream ended after 5 of its content-length of 10 bytes");
     }
 
     [Fact]

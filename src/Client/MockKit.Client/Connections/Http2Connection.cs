@@ -90,6 +90,7 @@ internal sealed partial class Http2Connection : PooledConnection
         _frames = new Http2FrameQueue(stream, MaxQueuedControlFrames, OnControlQueueFull);
         _core = new Http2ConnectionCore(Http2Role.Client, this, _streams, _lock, _frames, new HpackDecoder(maxHeaderListSize: MaxResponseHeaderListSize), ConnectionWindowSize);
         _budget = new Http2FloodGuard("PING, SETTINGS, RST_STREAM, WINDOW_UPDATE, PRIORITY, PUSH_PROMISE, unknown or empty DATA", FloodBudget, window: null, time);
+        _core.EmptyDataGuard = _budget; // The core counts empty DATA (CVE-2019-9518) against the one budget.
     }
 
     /// <summary><see cref="Protocol.Http2"/> over TLS, <see cref="Protocol.H2PriorKnowledge"/> for cleartext (as MockWebServer records it).</summary>

@@ -14,10 +14,11 @@ public sealed partial class Http2ConnectionCore
     void IHttp2FrameSink.OnUnknownFrame(in Http2Frame frame) =>
         _listener.OnFrameReceived(frame); // Section 5.5: ignored and discarded, though the role may count it.
 
-    void IHttp2FrameSink.OnStreamError(Http2StreamException exception) => _listener.OnStreamError(exception);
+    void IHttp2FrameSink.OnStreamError(Http2StreamException exception) => OnStreamError(exception);
 
     void IHttp2FrameSink.OnFrame(in Http2Frame frame)
     {
+        _receiving = null;
         _listener.OnFrameReceived(frame);
         switch (frame.Type)
         {
@@ -25,7 +26,7 @@ public sealed partial class Http2ConnectionCore
                 // Section 6.9.1: every DATA frame counts against the connection window, whatever its
                 // stream (padding included); the role returns the credit as it consumes.
                 ReceiveWindow.OnDataReceived(frame.Header.Length);
-                _listener.OnData(frame);
+                OnData(frame);
                 break;
 
             case Http2FrameType.Headers:
@@ -67,7 +68,7 @@ public sealed partial class Http2ConnectionCore
                 break;
 
             case Http2FrameType.RstStream:
-                _listener.OnReset(frame.StreamId, Http2FrameReader.ReadRstStream(frame));
+                OnReset(frame.StreamId, Http2FrameReader.ReadRstStream(frame));
                 break;
 
             case Http2FrameType.Settings:
@@ -130,7 +131,24 @@ public sealed partial class Http2ConnectionCore
             throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "PUSH_PROMISE received although SETTINGS_ENABLE_PUSH is 0.");
         }
 
-        _listener.OnFieldBlock(first, promised, _fields.Fields, tooLarge);
+        if (tooLarge is not null && Role == Http2Role.Client)
+        {
+            // Section 10.5.1: "A client can discard responses that it cannot process." The decoder
+            // finished the block (the context is intact), so only this stream is reset, before the
+            // block moves its state. (A server records such a request and answers it: the role's.)
+            throw new Http2StreamException(
+                first.StreamId,
+                Http2ErrorCode.Cancel,
+                $"The response header list is larger than the client's limit of {tooLarge.Limit} bytes (SETTINGS_MAX_HEADER_LIST_SIZE): {tooLarge.Message}");
+        }
+
+        Http2Stream? stream = null;
+        if (first.Type == Http2FrameType.Headers && !TryReceiveHeaders(first.StreamId, first.HasFlag(Http2FrameFlags.EndStream), out stream))
+        {
+            return; // A late block on a closed stream (section 5.1), decoded to keep the context, then dropped.
+        }
+
+        _listener.OnFieldBlock(first, stream, promised, _fields.Fields, tooLarge);
     }
 
     private void OnSettings(in Http2Frame frame)

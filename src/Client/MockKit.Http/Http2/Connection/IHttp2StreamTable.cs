@@ -12,6 +12,9 @@ public interface IHttp2StreamTable
     /// <summary>The peer's SETTINGS_INITIAL_WINDOW_SIZE, where new streams' send windows start.</summary>
     int PeerInitialWindowSize { get; set; }
 
+    /// <summary>Removes a stream (the client's, once closed); false when it was not in the table.</summary>
+    bool Remove(int streamId);
+
     /// <summary>A copy of the open streams (to act on outside the lock).</summary>
     IHttp2Stream[] Snapshot();
 }
