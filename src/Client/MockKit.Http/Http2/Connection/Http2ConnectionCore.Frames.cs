@@ -211,15 +211,9 @@ public sealed partial class Http2ConnectionCore
         IHttp2Stream? stream;
         lock (_streamLock)
         {
-            stream = _streams.Find(streamId);
+            stream = FindLocked(streamId, Http2FrameType.WindowUpdate);
             if (stream is null)
             {
-                if (_streams.IsIdle(streamId))
-                {
-                    // Section 5.1: only HEADERS and PRIORITY may arrive on an idle stream.
-                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"WINDOW_UPDATE on idle stream {streamId}.");
-                }
-
                 return; // Closed streams: WINDOW_UPDATE may still be in flight (section 6.9).
             }
 

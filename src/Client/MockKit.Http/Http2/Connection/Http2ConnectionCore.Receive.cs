@@ -168,16 +168,16 @@ public sealed partial class Http2ConnectionCore
     }
 
     /// <summary>
-    /// The one lookup of a received frame's stream (under the stream lock), then its section 5.1
-    /// transition; null when the frame is to be ignored. A stream the transition closes leaves the
+    /// The stream of a received DATA or HEADERS frame (<see cref="FindLocked"/>, then the late-frame
+    /// rule for a closed one) after its section 5.1 transition; null when the frame is to be ignored. A stream the transition closes leaves the
     /// client's table at once (the server's leaves when its exchange ends).
     /// </summary>
     private Http2Stream? ReceiveLocked(int streamId, Http2FrameType type, bool endStream)
     {
-        var found = _streams.Find(streamId);
+        var found = FindLocked(streamId, type);
         if (found is null)
         {
-            OnMissingStreamLocked(streamId, type);
+            OnClosedStreamFrameLocked(streamId, type);
             return null;
         }
 
@@ -196,16 +196,26 @@ public sealed partial class Http2ConnectionCore
         return stream;
     }
 
-    /// <summary>A frame on a stream not in the table: idle (connection error) or closed (section 5.1's late-frame rule).</summary>
-    private void OnMissingStreamLocked(int streamId, Http2FrameType type)
+    /// <summary>
+    /// The one lookup of a received frame's stream (under the stream lock): the stream in the table,
+    /// or null for a closed one; a frame other than HEADERS or PRIORITY on an idle id is a connection
+    /// error PROTOCOL_ERROR (section 5.1; section 6.4 says it of RST_STREAM, 6.9 of WINDOW_UPDATE).
+    /// Every even id is idle to a client that refuses push.
+    /// </summary>
+    private IHttp2Stream? FindLocked(int streamId, Http2FrameType type)
     {
-        if (_streams.IsIdle(streamId))
+        var found = _streams.Find(streamId);
+        if (found is null && _streams.IsIdle(streamId))
         {
-            // Section 5.1: only HEADERS and PRIORITY may arrive on an idle stream (every even id is idle
-            // to a client that refuses push; section 6.4 says the same of RST_STREAM).
             throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"{WireName(type)} on idle stream {streamId}.");
         }
 
+        return found;
+    }
+
+    /// <summary>DATA or HEADERS on a stream that is closed (not in the table, not idle): section 5.1's late-frame rule.</summary>
+    private void OnClosedStreamFrameLocked(int streamId, Http2FrameType type)
+    {
         if (IgnoresLateFrames)
         {
             return;
@@ -238,15 +248,9 @@ public sealed partial class Http2ConnectionCore
         bool closedNow;
         lock (_streamLock)
         {
-            found = _streams.Find(streamId);
+            found = FindLocked(streamId, Http2FrameType.RstStream);
             if (found is null)
             {
-                if (_streams.IsIdle(streamId))
-                {
-                    // Section 6.4: RST_STREAM on an idle stream is a connection error of type PROTOCOL_ERROR.
-                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"RST_STREAM on idle stream {streamId}.");
-                }
-
                 return; // Already closed: a reset crossing ours, or a late one (section 5.1 allows it).
             }
 
