@@ -113,6 +113,25 @@ public sealed class Http2ProtocolErrorTests
         await AnotherConnectionStillWorksAsync(server);
     }
 
+    [Fact]
+    public async Task An_hpack_bomb_on_a_stream_the_server_reset_still_ends_the_connection()
+    {
+        // Late field blocks on a stream we reset are decoded (the HPACK context must stay in sync,
+        // RFC 9113 section 4.3) and then dropped; a bomb must not hide behind that drop.
+        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], MaxRequestHeadBytes = 16 * 1024 };
+        await using var peer = await Http2TestPeer.HandshakeAsync(server);
+        await peer.SendHeadersAsync(1, [(":method", "GET"), (":scheme", "http"), (":authority", "x")], endStream: false); // No :path: malformed.
+        await peer.VerifyResetAsync(1, Http2ErrorCode.ProtocolError);
+
+        var insert = peer.Encode([("x-bomb", new string('a', 4000))]);
+        var block = new byte[insert.Length + 20_000];
+        insert.CopyTo(block, 0);
+        block.AsSpan(insert.Length).Fill(0x80 | 62); // Indexed field 62: the newest dynamic entry.
+        await peer.SendFrameAsync(w => Http2FrameWriter.WriteHeaderBlock(w, 1, block, endStream: true, maxFrameSize: 16_384));
+        await peer.VerifyGoAwayAsync(1, Http2ErrorCode.EnhanceYourCalm);
+        await AnotherConnectionStillWorksAsync(server);
+    }
+
     [Theory]
     [InlineData("PING")]
     [InlineData("SETTINGS")]
@@ -228,7 +247,7 @@ public sealed class Http2ProtocolErrorTests
         await peer.VerifyResetAsync(1, Http2ErrorCode.ProtocolError);
         var request = server.TakeRequest();
         request.RequestLine.ShouldBe("POST /cl HTTP/2");
-        request.Failure!.Message.ShouldContain("content-length 10");
+        request.Failure!.Message.ShouldContain("the stream ended after 5 of its content-length of 10 bytes");
     }
 
     [Fact]

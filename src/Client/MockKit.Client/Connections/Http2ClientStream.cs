@@ -14,7 +14,7 @@ namespace MockKit.Client.Connections;
 /// connection's <c>_lock</c>; the windows and the buffer have their own locks; tasks are completed
 /// outside every lock.
 /// </remarks>
-internal sealed class Http2ClientStream(Exchange exchange) : IHttp2Stream
+internal sealed class Http2ClientStream(Exchange exchange) : Http2Stream, IHttp2Stream
 {
     private bool _responseStarted;
 
@@ -27,8 +27,6 @@ internal sealed class Http2ClientStream(Exchange exchange) : IHttp2Stream
     public Http2StreamStateMachine? State { get; set; }
 
     public Http2OutboundWindow? SendWindow { get; set; }
-
-    public Http2InboundWindow? ReceiveWindow { get; set; }
 
     /// <summary>True once a frame with END_STREAM was queued (set by the connection core's send path).</summary>
     public bool EndStreamQueued { get; set; }
@@ -49,12 +47,6 @@ internal sealed class Http2ClientStream(Exchange exchange) : IHttp2Stream
     /// RFC 9110 sections 8.6 and 9.3.6).
     /// </summary>
     public bool ContentLengthApplies { get; init; } = true;
-
-    /// <summary>The final response's content-length, or -1 when it has none that counts (reader loop only).</summary>
-    public long DeclaredContentLength { get; set; } = -1;
-
-    /// <summary>DATA payload bytes received so far, padding excluded (reader loop only).</summary>
-    public long ContentReceived { get; set; }
 
     /// <summary>Set by the reader loop before the body ends.</summary>
     public List<HpackHeaderField>? Trailers { get; set; }

@@ -9,66 +9,41 @@ namespace MockKit.Client.Connections;
 // under _lock and completes tasks, fails streams and calls the pool after releasing it.
 internal sealed partial class Http2Connection
 {
-    void IHttp2ConnectionListener.OnReset(int streamId, Http2ErrorCode code)
+    Exception IHttp2ConnectionListener.OnReset(Http2Stream received, Http2ErrorCode code, bool closedByIt)
     {
-        Http2ClientStream? stream;
-        lock (_lock)
-        {
-            if (_streams.Remove(streamId, out stream))
-            {
-                stream.State!.OnReceive(Http2FrameType.RstStream, false);
-            }
-            else if (_streams.IsIdle(streamId))
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"RST_STREAM on idle stream {streamId}.");
-            }
-        }
-
-        if (stream is null)
-        {
-            return;
-        }
-
+        // The core found the stream, closed it and took it out of the table; it aborts the request
+        // body's send window with what this returns.
+        var stream = (Http2ClientStream)received;
         if (code == Http2ErrorCode.NoError && stream.Body.HasEnded)
         {
             // Section 8.1: after a complete response, RST_STREAM(NO_ERROR) asks us to stop sending the
             // request body; the response stands.
-            stream.SendWindow?.Abort(new OperationCanceledException($"The server completed stream {streamId} before the request body was sent."));
-            return;
+            return new OperationCanceledException($"The server completed stream {stream.Id} before the request body was sent.");
         }
 
         Exception failure = code == Http2ErrorCode.RefusedStream && !stream.ResponseStarted
-            ? NotProcessed($"the server refused stream {streamId} (REFUSED_STREAM)")
-            : new Http2StreamResetException(code, $"The server reset stream {streamId} on {Route} with {code}.");
+            ? NotProcessed($"the server refused stream {stream.Id} (REFUSED_STREAM)")
+            : new Http2StreamResetException(code, $"The server reset stream {stream.Id} on {Route} with {code}.");
         ReturnCredit(stream.Fail(failure));
+        return failure;
     }
 
-    void IHttp2ConnectionListener.OnStreamError(Http2StreamException e)
+    void IHttp2ConnectionListener.OnStreamError(Http2StreamException e, Http2Stream? received, bool inTable)
     {
-        Http2ClientStream? stream;
-        lock (_lock)
+        if (received is not Http2ClientStream stream)
         {
-            stream = _streams.GetValueOrDefault(e.StreamId);
-        }
-
-        // The frame in error may have ended its stream (END_STREAM closed it and took it out of the
-        // table): it is still the reader's current stream, and its caller must fail, not wait. No
-        // RST_STREAM then: section 5.1 allows nothing but PRIORITY on a closed stream.
-        if (stream is null && _receiving is { } current && current.Id == e.StreamId)
-        {
-            ReturnCredit(current.Fail(ProtocolFailure(e)));
+            QueueControl(w => Http2FrameWriter.WriteRstStream(w, e.StreamId, e.ErrorCode));
             return;
         }
 
-        if (stream is not null)
+        // A stream the frame in error closed (END_STREAM took it out of the table) gets no RST_STREAM:
+        // section 5.1 allows nothing but PRIORITY on a closed stream. Its caller must fail, not wait.
+        if (inTable)
         {
             QueueReset(stream, e.ErrorCode);
-            ReturnCredit(stream.Fail(ProtocolFailure(e)));
         }
-        else
-        {
-            QueueControl(w => Http2FrameWriter.WriteRstStream(w, e.StreamId, e.ErrorCode));
-        }
+
+        ReturnCredit(stream.Fail(ProtocolFailure(e)));
     }
 
     private ExchangeException ProtocolFailure(Http2StreamException e) =>
@@ -79,7 +54,7 @@ internal sealed partial class Http2Connection
     {
         if (bytes > 0)
         {
-            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed(bytes));
+            _core.ReturnConnectionCredit(bytes);
         }
     }
 

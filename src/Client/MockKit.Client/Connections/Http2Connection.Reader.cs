@@ -23,7 +23,6 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
     // by work only (streams opened, DATA sent or received), so a long-lived connection on a frozen
     // manual clock is never killed for being old, and a flood is caught whatever the clock says.
     private readonly Http2FloodGuard _budget;                     // Counted by the reader loop, credited by both loops.
-    private Http2ClientStream? _receiving;                         // Reader loop only: the stream of the frame being processed.
 
     private async Task RunReaderAsync()
     {
@@ -81,7 +80,6 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
     void IHttp2ConnectionListener.OnFrameReceived(in Http2Frame frame)
     {
         Interlocked.Exchange(ref _lastReceivedTimestamp, _time.GetTimestamp());
-        _receiving = null;
         if (!frame.Header.IsKnownType
             || frame.Type is Http2FrameType.Ping or Http2FrameType.Settings or Http2FrameType.RstStream or Http2FrameType.WindowUpdate
                 or Http2FrameType.Priority or Http2FrameType.PushPromise)
@@ -92,58 +90,22 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
         }
     }
 
-    void IHttp2ConnectionListener.OnData(in Http2Frame frame) => OnData(frame);
-
-    private void OnData(in Http2Frame frame)
+    void IHttp2ConnectionListener.OnData(Http2Stream received, in ReadOnlySequence<byte> data, bool endStream)
     {
-        var length = frame.Header.Length;
-        var data = Http2FrameReader.ReadData(frame);
-        var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
-        if (data.Length == 0 && !endStream)
-        {
-            _budget.Count(); // Empty DATA carries nothing (CVE-2019-9518).
-        }
-        else if (data.Length > 0)
-        {
-            _budget.Credit(1); // Paid for with flow-control window.
-        }
-
-        var stream = Receive(frame.StreamId, Http2FrameType.Data, endStream);
-        if (stream is null)
-        {
-            // A stream we reset or finished: nobody will read it, credit the connection at once (section 6.9).
-            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed(length));
-            return;
-        }
-
-        stream.ReceiveWindow!.OnDataReceived(length);
+        // The core moved the state, charged both windows, credited the padding and checked the
+        // content-length; what is left is the response's.
+        var stream = (Http2ClientStream)received;
         stream.ResponseStarted = true;
         if (!stream.Head.Task.IsCompleted)
         {
             throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "DATA before the response HEADERS (RFC 9113 section 8.1).");
         }
 
-        var padding = length - (int)data.Length;
-        if (padding > 0)
-        {
-            // Padding never reaches the application: it counts as consumed now.
-            QueueWindowUpdate(stream.Id, stream.ReceiveWindow.OnDataConsumed(padding));
-            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed(padding));
-        }
-
-        stream.ContentReceived += data.Length;
-        if (!ContentLengthHolds(stream, endStream))
-        {
-            // The stream is reset; nobody reads these bytes, so the connection gets its credit back (section 6.9).
-            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed((int)data.Length));
-            throw ContentLengthMismatch(stream);
-        }
-
         if (data.Length > 0 && !stream.Body.Append(data.ToArray()))
         {
-            // Abandoned between Receive and here (a dispose on another thread): nobody will read these
-            // bytes, so they go back to the connection window now (section 6.9).
-            QueueWindowUpdate(0, _core.ReceiveWindow.OnDataConsumed((int)data.Length));
+            // Abandoned meanwhile (a dispose on another thread): nobody will read these bytes, so they
+            // go back to the connection window now (section 6.9).
+            _core.ReturnConnectionCredit((int)data.Length);
         }
 
         if (endStream)
@@ -152,18 +114,8 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
         }
     }
 
-    void IHttp2ConnectionListener.OnFieldBlock(in Http2FrameHeader header, int promisedStreamId, List<HpackHeaderField> decoded, HpackHeaderListTooLargeException? tooLarge)
+    void IHttp2ConnectionListener.OnFieldBlock(in Http2FrameHeader header, Http2Stream? received, int promisedStreamId, List<HpackHeaderField> decoded, HpackHeaderListTooLargeException? tooLarge)
     {
-        if (tooLarge is not null)
-        {
-            // Section 10.5.1: "A client can discard responses that it cannot process." The decoder
-            // finished the block (the context is intact), so only this stream is reset.
-            throw new Http2StreamException(
-                header.StreamId,
-                Http2ErrorCode.Cancel,
-                $"The response header list is larger than the client's limit of {MaxResponseHeaderListSize} bytes (SETTINGS_MAX_HEADER_LIST_SIZE): {tooLarge.Message}");
-        }
-
         if (header.Type == Http2FrameType.PushPromise)
         {
             // We refuse push (SETTINGS_ENABLE_PUSH = 0); until that is acknowledged the server may not
@@ -173,16 +125,13 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
             return;
         }
 
+        // The core found the stream (idle: a connection error; closed: ignored), moved its state, and
+        // checked a block after the final head as trailers (END_STREAM, content-length).
+        var stream = (Http2ClientStream)received!;
         List<HpackHeaderField> fields = [.. decoded]; // The core reuses its list; the response keeps these.
         var endStream = header.HasFlag(Http2FrameFlags.EndStream);
-        var stream = Receive(header.StreamId, Http2FrameType.Headers, endStream);
-        if (stream is null)
-        {
-            return;
-        }
-
         stream.ResponseStarted = true;
-        if (!stream.Head.Task.IsCompleted)
+        if (!stream.HeadReceived)
         {
             Http2FieldValidation.CheckResponse(stream.Id, fields); // Sections 8.2 and 8.3, as the server checks requests.
             var status = fields.Find(f => f.Name == ":status").Value;
@@ -209,12 +158,13 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
                 return; // Interim responses (RFC 9110 section 15.2) are skipped.
             }
 
+            stream.HeadReceived = true;
             if (stream.ContentLengthApplies && code is not (204 or 304))
             {
                 stream.DeclaredContentLength = DeclaredContentLength(fields);
-                if (endStream && !ContentLengthHolds(stream, endStream: true))
+                if (endStream && !stream.ContentLengthHolds(endStream: true))
                 {
-                    throw ContentLengthMismatch(stream); // END_STREAM on the HEADERS: no content at all.
+                    throw stream.ContentLengthMismatch(stream.Id, "response"); // END_STREAM on the HEADERS: no content at all.
                 }
             }
 
@@ -222,18 +172,7 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
         }
         else
         {
-            if (!endStream)
-            {
-                throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "Trailers without END_STREAM (RFC 9113 section 8.1).");
-            }
-
-            if (!ContentLengthHolds(stream, endStream: true))
-            {
-                throw ContentLengthMismatch(stream);
-            }
-
             Http2FieldValidation.CheckTrailers(stream.Id, fields, "response");
-
             stream.Trailers = fields;
         }
 
@@ -242,17 +181,6 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
             stream.Body.End();
         }
     }
-
-    // Section 8.1.1: "A request or response is also malformed if the value of a content-length header
-    // field does not equal the sum of the DATA frame payload lengths that form the content."
-    private static bool ContentLengthHolds(Http2ClientStream stream, bool endStream) =>
-        stream.DeclaredContentLength < 0
-        || (endStream ? stream.ContentReceived == stream.DeclaredContentLength : stream.ContentReceived <= stream.DeclaredContentLength);
-
-    private static Http2StreamException ContentLengthMismatch(Http2ClientStream stream) =>
-        new(stream.Id, Http2ErrorCode.ProtocolError, stream.ContentReceived > stream.DeclaredContentLength
-            ? $"Malformed response (RFC 9113 section 8.1.1): DATA past its content-length of {stream.DeclaredContentLength} bytes ({stream.ContentReceived} received)."
-            : $"Malformed response (RFC 9113 section 8.1.1): the stream ended after {stream.ContentReceived} of its content-length of {stream.DeclaredContentLength} bytes.");
 
     /// <summary>The one content-length of a final response, or -1 when there is none (or more than one: then nothing is enforced).</summary>
     private static long DeclaredContentLength(List<HpackHeaderField> fields)
@@ -270,34 +198,6 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
         }
 
         return declared;
-    }
-
-    /// <summary>Applies a received frame to its stream's state; null when the frame is to be ignored.</summary>
-    private Http2ClientStream? Receive(int streamId, Http2FrameType type, bool endStream)
-    {
-        lock (_lock)
-        {
-            if (!_streams.TryGetValue(streamId, out var stream))
-            {
-                if (_streams.IsIdle(streamId))
-                {
-                    // Section 5.1: frames other than PRIORITY on an idle stream are a PROTOCOL_ERROR (every
-                    // even id is idle to us: we refuse push).
-                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"{type} on idle stream {streamId}.");
-                }
-
-                return null; // Closed or reset by us: late frames are ignored (section 5.1).
-            }
-
-            if (!stream.State!.OnReceive(type, endStream))
-            {
-                return null;
-            }
-
-            RemoveIfClosedLocked(stream);
-            _receiving = stream;
-            return stream;
-        }
     }
 
     private void RemoveIfClosedLocked(Http2ClientStream stream)

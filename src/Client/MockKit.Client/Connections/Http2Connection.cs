@@ -94,6 +94,7 @@ internal sealed partial class Http2Connection : PooledConnection
         };
         _budget = new Http2FloodGuard("PING, SETTINGS, RST_STREAM, WINDOW_UPDATE, PRIORITY, PUSH_PROMISE, unknown or empty DATA", FloodBudget, window: null, time);
         _core.CreditOnDataSent(_budget, 2); // Room for the stream and connection WINDOW_UPDATEs that answer our DATA.
+        _core.EmptyDataGuard = _budget; // The core counts empty DATA (CVE-2019-9518) against the one budget.
     }
 
     /// <summary><see cref="Protocol.Http2"/> over TLS, <see cref="Protocol.H2PriorKnowledge"/> for cleartext (as MockWebServer records it).</summary>

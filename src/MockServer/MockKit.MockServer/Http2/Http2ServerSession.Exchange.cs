@@ -37,6 +37,7 @@ internal sealed partial class Http2ServerSession
             lock (_lock)
             {
                 stream.ReadsBody = false;
+                stream.DeclaredContentLength = -1; // Unread DATA is not counted: its content-length cannot be checked.
             }
 
             return (RequestBodyOutcome.NotRead, null);

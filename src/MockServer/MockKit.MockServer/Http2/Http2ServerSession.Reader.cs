@@ -55,8 +55,6 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
         }
     }
 
-    void IHttp2ConnectionListener.OnData(in Http2Frame frame) => OnData(frame);
-
     void IHttp2ConnectionListener.OnGoAway(Http2GoAwayPayload goAway)
     {
         Log($"client sent GOAWAY({goAway.ErrorCode}, last stream {goAway.LastStreamId})");
@@ -95,34 +93,22 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
 
         foreach (var stream in open)
         {
-            stream.ReceiveWindow.AdjustInitialSize(initialWindowDelta);
+            stream.ReceiveWindow!.AdjustInitialSize(initialWindowDelta);
         }
     }
 
-    void IHttp2ConnectionListener.OnReset(int streamId, Http2ErrorCode code)
+    Exception IHttp2ConnectionListener.OnReset(Http2Stream received, Http2ErrorCode code, bool closedByIt)
     {
-        Http2ServerStream? stream;
+        // The core found the stream, moved its state and remembered the reset (section 5.1); it aborts
+        // the stream's send window with what this returns.
+        var stream = (Http2ServerStream)received;
         TaskCompletionSource? waiter = null;
         lock (_lock)
         {
-            if (!_streams.TryGetValue(streamId, out stream))
-            {
-                if (_streams.IsIdle(streamId))
-                {
-                    // Section 6.4: RST_STREAM on an idle stream is a connection error of type PROTOCOL_ERROR.
-                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"RST_STREAM on idle stream {streamId}.");
-                }
-
-                return;
-            }
-
-            // False when the stream was already closed (our END_STREAM or RST_STREAM crossed this
-            // one): then the peer's reset changes nothing about later frames (section 5.1).
-            if (stream.State.OnReceive(Http2FrameType.RstStream, false))
+            if (closedByIt)
             {
                 stream.ResetByPeer = true;
                 stream.PeerResetCode = code;
-                _resetStreams.OnResetByPeer(stream.Id);
             }
 
             if (!stream.RequestEnded)
@@ -132,22 +118,26 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
             }
         }
 
-        Log($"client reset stream {streamId} ({code})");
+        Log($"client reset stream {stream.Id} ({code})");
         waiter?.TrySetResult();
-        stream.SendWindow.Abort(new IOException($"The client reset stream {stream.Id} with {code}."));
+
+        // The sender first, then the exchange's token: a write waiting for credit fails with the reset, not a cancellation.
+        var failure = new IOException($"The client reset stream {stream.Id} with {code}.");
+        stream.SendWindow.Abort(failure);
         stream.Abort();
+        return failure;
     }
 
     /// <summary>A stream error found while reading: record why, reset the stream, carry on.</summary>
-    void IHttp2ConnectionListener.OnStreamError(Http2StreamException e)
+    void IHttp2ConnectionListener.OnStreamError(Http2StreamException e, Http2Stream? received, bool inTable)
     {
         _resets.Count(); // A reset the client provoked ("MadeYouReset") costs as much as one it sends.
         Log(e.Message);
-        Http2ServerStream? stream;
+        var stream = inTable ? (Http2ServerStream?)received : null;
         TaskCompletionSource? waiter = null;
-        lock (_lock)
+        if (stream is not null)
         {
-            if (_streams.TryGetValue(e.StreamId, out stream))
+            lock (_lock)
             {
                 stream.RequestFailure ??= new System.Net.ProtocolViolationException(e.Message);
                 waiter = stream.TakeWaiterIfSatisfied();

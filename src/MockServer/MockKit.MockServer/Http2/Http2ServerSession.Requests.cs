@@ -1,3 +1,4 @@
+using System.Buffers;
 using MockKit.Http2;
 using MockKit.Http2.Connection;
 using MockKit.Http2.Hpack;
@@ -13,45 +14,19 @@ namespace MockKit.MockServer.Http2;
 internal sealed partial class Http2ServerSession
 {
     /// <summary>A complete request (or trailer) field block arrived, decoded by the core: open or finish the stream.</summary>
-    void IHttp2ConnectionListener.OnFieldBlock(in Http2FrameHeader first, int promisedStreamId, List<HpackHeaderField> fields, HpackHeaderListTooLargeException? tooLarge)
+    void IHttp2ConnectionListener.OnFieldBlock(in Http2FrameHeader first, Http2Stream? stream, int promisedStreamId, List<HpackHeaderField> fields, HpackHeaderListTooLargeException? tooLarge)
     {
+        // An HPACK bomb (a list many times the limit) already ended the connection in the core.
         var id = first.StreamId;
-        var endStream = first.HasFlag(Http2FrameFlags.EndStream);
-        if (tooLarge is not null && tooLarge.Size > 16 * tooLarge.Limit)
+        // The core did the lookup: null is a new stream on an idle id; otherwise these are trailers,
+        // already checked for END_STREAM and content-length (section 8.1) and the state moved.
+        if (stream is null)
         {
-            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm,
-                $"A field block on stream {id} decodes to {tooLarge.Size} bytes of fields (limit {tooLarge.Limit}): an HPACK bomb.", tooLarge);
-        }
-
-        Http2ServerStream? stream;
-        bool isNew;
-        lock (_lock)
-        {
-            isNew = _streams.IsIdle(id);
-            _streams.TryGetValue(id, out stream);
-            if (!isNew && stream is null)
-            {
-                switch (_resetStreams.Of(id))
-                {
-                    case Http2ResetStreams.ResetBy.Us:
-                        return; // Section 5.1: frames after our RST_STREAM are ignored.
-                    case Http2ResetStreams.ResetBy.Peer:
-                        // Section 5.1: "any frame other than PRIORITY after receiving a RST_STREAM" is a stream error.
-                        throw new Http2StreamException(id, Http2ErrorCode.StreamClosed, $"HEADERS on stream {id} after the client reset it.");
-                }
-
-                // Section 5.1: a HEADERS frame on a closed stream; section 5.1.1 makes lower unused ids closed too.
-                throw new Http2ConnectionException(Http2ErrorCode.StreamClosed, $"HEADERS on closed stream {id}.");
-            }
-        }
-
-        if (isNew)
-        {
-            OpenStream(id, endStream, fields, tooLarge);
+            OpenStream(id, first.HasFlag(Http2FrameFlags.EndStream), fields, tooLarge);
         }
         else
         {
-            OnTrailers(stream!, endStream, fields);
+            OnTrailers((Http2ServerStream)stream, fields);
         }
     }
 
@@ -68,6 +43,7 @@ internal sealed partial class Http2ServerSession
             stream = new Http2ServerStream(this, id, sequence, state, _streams.PeerInitialWindowSize, _core.LocalSettings.InitialWindowSize, _server.BodyLimit)
             {
                 RequestEnded = endStream,
+                HeadReceived = true, // A further field block is trailers (section 8.1).
             };
 
             // A body that may go to a streaming dispatcher is piped from its first DATA frame on
@@ -94,6 +70,7 @@ internal sealed partial class Http2ServerSession
         try
         {
             stream.Head = Http2RequestHead.Parse(id, fields, out partial, _server.Http2EnableConnectProtocol);
+            stream.DeclaredContentLength = stream.Head.ContentLength ?? -1; // Section 8.1.1, checked by the core as DATA arrives.
         }
         catch (Http2StreamException e)
         {
@@ -176,117 +153,54 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    private void OnTrailers(Http2ServerStream stream, bool endStream, List<HpackHeaderField> fields)
+    private void OnTrailers(Http2ServerStream stream, List<HpackHeaderField> fields)
     {
+        var trailers = Http2RequestHead.ParseTrailers(stream.Id, fields);
         TaskCompletionSource? waiter;
         lock (_lock)
         {
-            if (!stream.State.OnReceive(Http2FrameType.Headers, endStream))
-            {
-                return;
-            }
-
-            if (!endStream)
-            {
-                // Section 8.1: a second HEADERS (trailers) must carry END_STREAM.
-                throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "Malformed request (RFC 9113 section 8.1): trailers without END_STREAM.");
-            }
-
-            stream.Trailers = Http2RequestHead.ParseTrailers(stream.Id, fields);
+            stream.Trailers = trailers;
             stream.RequestEnded = true;
-            CheckContentLength(stream);
             waiter = stream.TakeWaiterIfSatisfied();
         }
 
         waiter?.TrySetResult();
     }
 
-    private void OnData(in Http2Frame frame)
+    /// <summary>
+    /// DATA for a request stream, already through the core (state, windows, padding credited,
+    /// empty-DATA flood, content-length): record it, and pipe it to a streaming dispatcher.
+    /// </summary>
+    void IHttp2ConnectionListener.OnData(Http2Stream received, in ReadOnlySequence<byte> data, bool endStream)
     {
-        var id = frame.StreamId;
-        var length = frame.Header.Length;
-        var endStream = frame.Header.HasFlag(Http2FrameFlags.EndStream);
+        var stream = (Http2ServerStream)received;
 
-        if (length == 0 && !endStream)
-        {
-            // Empty DATA without END_STREAM does nothing but cost a frame (CVE-2019-9518).
-            _emptyData.Count();
-        }
-        else if (length > 0)
-        {
-            _emptyData.Credit(1);
-        }
-
-        // The core charged the connection window (section 6.9.1); recording is consuming, so the
-        // connection's credit goes back at once.
-        ReturnConnectionCredit(length);
-
-        Http2ServerStream? stream;
-        TaskCompletionSource? waiter = null;
+        // Recording is consuming: the connection's credit goes back at once (section 6.9.1).
+        _core.ReturnConnectionCredit((int)data.Length);
+        TaskCompletionSource? waiter;
         var streamCredit = 0;
         lock (_lock)
         {
-            if (!_streams.TryGetValue(id, out stream))
-            {
-                if (_streams.IsIdle(id))
-                {
-                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"DATA on idle stream {id}.");
-                }
-
-                if (_resetStreams.Of(id) == Http2ResetStreams.ResetBy.Us)
-                {
-                    return; // Section 5.1: frames after our RST_STREAM are ignored.
-                }
-
-                // Section 6.1: DATA on a stream neither open nor half-closed (local), after the client's
-                // reset (section 5.1) or its END_STREAM, is a stream error STREAM_CLOSED.
-                throw new Http2StreamException(id, Http2ErrorCode.StreamClosed, $"DATA on closed stream {id}.");
-            }
-
-            if (!stream.State.OnReceive(Http2FrameType.Data, endStream))
-            {
-                return;
-            }
-
-            stream.ReceiveWindow.OnDataReceived(length);
-            var data = Http2FrameReader.ReadData(frame);
             if (stream.ReadsBody)
             {
                 stream.Body.Append(data);
                 if (stream.BodyPipe is { } pipe && pipe.TryWrite(data))
                 {
-                    // Streamed: the data's credit returns as the dispatcher reads it (section 5.2:
-                    // a slow consumer holds the client back); the padding's at once.
-                    if (!endStream && length > data.Length)
-                    {
-                        streamCredit = stream.ReceiveWindow.OnDataConsumed(length - (int)data.Length);
-                    }
+                    // Streamed: the data's credit returns as the dispatcher reads it (section 5.2: a
+                    // slow consumer holds the client back).
                 }
                 else if (!endStream)
                 {
-                    // Recording is consuming (section 5.2): give the stream its credit back, padding included.
-                    streamCredit = stream.ReceiveWindow.OnDataConsumed(length);
+                    // Recording is consuming (section 5.2): give the stream its credit back.
+                    streamCredit = stream.ReceiveWindow!.OnDataConsumed((int)data.Length);
                 }
             }
 
             stream.RequestEnded |= endStream;
-
-            // A body the exchange chose not to read (DoNotReadRequestBody) is not counted, so its
-            // content-length cannot be checked: DATA arriving after that choice must not reset the
-            // stream with PROTOCOL_ERROR under the response being written.
-            if (stream.ReadsBody && (endStream || (stream.Head?.ContentLength is { } declared && stream.Body.Size > declared)))
-            {
-                CheckContentLength(stream);
-            }
-
             waiter = stream.TakeWaiterIfSatisfied();
         }
 
-        if (streamCredit > 0)
-        {
-            QueueControl(w => Http2FrameWriter.WriteWindowUpdate(w, id, streamCredit));
-        }
-
+        _core.QueueWindowUpdate(stream.Id, streamCredit, provoked: true);
         waiter?.TrySetResult();
     }
 
@@ -302,14 +216,10 @@ internal sealed partial class Http2ServerSession
                 return;
             }
 
-            credit = stream.ReceiveWindow.OnDataConsumed(count);
+            credit = stream.ReceiveWindow!.OnDataConsumed(count);
         }
 
-        if (credit > 0)
-        {
-            var id = stream.Id;
-            QueueControl(w => Http2FrameWriter.WriteWindowUpdate(w, id, credit));
-        }
+        _core.QueueWindowUpdate(stream.Id, credit, provoked: true);
     }
 
     /// <summary>
@@ -329,29 +239,6 @@ internal sealed partial class Http2ServerSession
         {
             pipe.Complete();
             pipe.Reader.Dispose(); // Reports what it held as consumed: OnStreamBodyConsumed credits it.
-        }
-    }
-
-    /// <summary>Section 8.1.1: a content-length that does not match the DATA received makes the request malformed. Under _lock.</summary>
-    private static void CheckContentLength(Http2ServerStream stream)
-    {
-        if (stream.Head?.ContentLength is { } declared && stream.Body.Size != declared && (stream.RequestEnded || stream.Body.Size > declared))
-        {
-            var message = $"Malformed request (RFC 9113 section 8.1.1): content-length {declared} but {stream.Body.Size} body bytes{(stream.RequestEnded ? string.Empty : " so far")}.";
-
-            // Set the failure under the same lock that may just have marked the request ended:
-            // the exchange task must never see the end without the failure and record it clean.
-            stream.RequestFailure ??= new System.Net.ProtocolViolationException(message);
-            throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, message);
-        }
-    }
-
-    private void ReturnConnectionCredit(int length)
-    {
-        var increment = _core.ReceiveWindow.OnDataConsumed(length);
-        if (increment > 0)
-        {
-            QueueControl(w => Http2FrameWriter.WriteWindowUpdate(w, 0, increment));
         }
     }
 }

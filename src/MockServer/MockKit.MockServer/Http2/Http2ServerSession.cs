@@ -104,7 +104,7 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly PipeReader _input;
     private readonly Http2ConnectionCore _core;                             // Settings, PING, connection windows, the frame switch.
     private readonly Http2StreamTable<Http2ServerStream> _streams = new(Http2Role.Server); // Guarded by _lock.
-    private readonly Http2ResetStreams _resetStreams = new();                // Guarded by _lock: who reset the streams no longer in _streams.
+    private readonly Http2ResetStreams _resetStreams;                        // Guarded by _lock: who reset the streams no longer in _streams (the core's).
     private readonly Dictionary<int, Task<Task>> _exchanges = [];           // Guarded by _lock: StartNew's task, whose result is the exchange.
     private readonly Func<object?, Task> _runExchange;                      // Made once: starting an exchange allocates no delegate.
     private readonly Func<object?, Task> _runTooLarge;
@@ -144,6 +144,8 @@ internal sealed partial class Http2ServerSession : IDisposable
         // like SocketsHttpHandler, with PINGs that estimate bandwidth.
         _core.CreditOnDataSent(_windowUpdates, 2);
         _core.CreditOnDataSent(_pings, 1);
+        _core.EmptyDataGuard = _emptyData; // The core counts empty DATA (CVE-2019-9518).
+        _resetStreams = _core.ResetStreams; // The core applies section 5.1's late-frame rule; we record the resets we send.
         _runExchange = stream => RunExchangeAsync((Http2ServerStream)stream!);
         _runTooLarge = stream => TooLargeAsync((Http2ServerStream)stream!);
     }

@@ -20,7 +20,7 @@ namespace MockKit.MockServer.Http2;
 /// (<see cref="Http2ServerSession.StreamLock"/>): the reader loop writes them, the exchange task
 /// reads them. The body waiter is completed after the lock is released.
 /// </remarks>
-internal sealed partial class Http2ServerStream : ISocketEffectTarget, IHttp2FrameProducer, IHttp2Stream
+internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarget, IHttp2FrameProducer, IHttp2Stream
 {
     private readonly Http2ServerSession _session;
 
@@ -53,8 +53,6 @@ internal sealed partial class Http2ServerStream : ISocketEffectTarget, IHttp2Fra
     public Http2StreamStateMachine State { get; }
 
     public Http2OutboundWindow SendWindow { get; }
-
-    public Http2InboundWindow ReceiveWindow { get; }
 
     /// <summary>Cancelled when the stream is reset (either side) or the session ends.</summary>
     public CancellationTokenSource Lifetime { get; }

@@ -202,17 +202,15 @@ public sealed class Http2ConnectionCoreSendTests
         {
         }
 
-        public void OnData(in Http2Frame frame)
+        public void OnData(Http2Stream stream, in ReadOnlySequence<byte> data, bool endStream)
         {
         }
 
-        public void OnFieldBlock(in Http2FrameHeader first, int promisedStreamId, List<HpackHeaderField> fields, HpackHeaderListTooLargeException? tooLarge)
+        public void OnFieldBlock(in Http2FrameHeader first, Http2Stream? stream, int promisedStreamId, List<HpackHeaderField> fields, HpackHeaderListTooLargeException? tooLarge)
         {
         }
 
-        public void OnReset(int streamId, Http2ErrorCode code)
-        {
-        }
+        public Exception OnReset(Http2Stream stream, Http2ErrorCode code, bool closedByIt) => new IOException($"Reset with {code}.");
 
         public void OnPeerSettings()
         {
@@ -226,7 +224,7 @@ public sealed class Http2ConnectionCoreSendTests
         {
         }
 
-        public void OnStreamError(Http2StreamException exception)
+        public void OnStreamError(Http2StreamException exception, Http2Stream? stream, bool inTable)
         {
         }
 
@@ -239,7 +237,7 @@ public sealed class Http2ConnectionCoreSendTests
         }
     }
 
-    private sealed class TestStream(int id, int sendWindow) : IHttp2Stream
+    private sealed class TestStream(int id, int sendWindow) : Http2Stream, IHttp2Stream
     {
         public int Id { get; } = id;
 

@@ -12,7 +12,7 @@ namespace MockKit.Http2.Connection.Tests;
 /// section 6.5.3), PING (6.7), WINDOW_UPDATE and idle streams (5.1, 6.9), and the role rules
 /// (parity 5.1.1, PUSH_PROMISE 6.6 and 8.4).
 /// </summary>
-public sealed class Http2ConnectionCoreTests
+public sealed partial class Http2ConnectionCoreTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
@@ -179,6 +179,8 @@ public sealed class Http2ConnectionCoreTests
 
         public List<string> Events { get; } = [];
 
+        public List<Http2StreamException> StreamErrors { get; } = [];
+
         public bool StopReading => false;
 
         /// <summary>Opens the next stream of ours and puts it in the table.</summary>
@@ -221,12 +223,17 @@ public sealed class Http2ConnectionCoreTests
         {
         }
 
-        public void OnData(in Http2Frame frame) => Events.Add($"data on {frame.StreamId}");
+        public void OnData(Http2Stream stream, in ReadOnlySequence<byte> data, bool endStream) =>
+            Events.Add($"data on {((IHttp2Stream)stream).Id}: {data.Length} bytes{(endStream ? ", end" : "")}");
 
-        public void OnFieldBlock(in Http2FrameHeader first, int promisedStreamId, List<HpackHeaderField> fields, HpackHeaderListTooLargeException? tooLarge) =>
-            Events.Add($"field block {first.Type} on {first.StreamId}, promised {promisedStreamId}, {(tooLarge is null ? $"{fields.Count} fields" : "too large")}");
+        public void OnFieldBlock(in Http2FrameHeader first, Http2Stream? stream, int promisedStreamId, List<HpackHeaderField> fields, HpackHeaderListTooLargeException? tooLarge) =>
+            Events.Add($"field block {first.Type} on {first.StreamId}{(stream is null ? "" : " (open)")}, promised {promisedStreamId}, {(tooLarge is null ? $"{fields.Count} fields" : "too large")}");
 
-        public void OnReset(int streamId, Http2ErrorCode code) => Events.Add($"reset {streamId} {code}");
+        public Exception OnReset(Http2Stream stream, Http2ErrorCode code, bool closedByIt)
+        {
+            Events.Add($"reset {((IHttp2Stream)stream).Id} {code}{(closedByIt ? "" : " (already closed)")}");
+            return new IOException($"reset {code}");
+        }
 
         public void OnPeerSettings() => Events.Add($"peer settings, new streams start at {Streams.PeerInitialWindowSize}");
 
@@ -234,7 +241,11 @@ public sealed class Http2ConnectionCoreTests
 
         public void OnGoAway(Http2GoAwayPayload goAway) => Events.Add($"goaway {goAway.ErrorCode}");
 
-        public void OnStreamError(Http2StreamException error) => Events.Add($"stream error {error.StreamId} {error.ErrorCode}");
+        public void OnStreamError(Http2StreamException error, Http2Stream? stream, bool inTable)
+        {
+            StreamErrors.Add(error);
+            Events.Add($"stream error {error.StreamId} {error.ErrorCode}{(stream is null ? "" : inTable ? " (open)" : " (closed by it)")}");
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -245,13 +256,21 @@ public sealed class Http2ConnectionCoreTests
         }
     }
 
-    private sealed class TestStream(int id) : IHttp2Stream
+    private sealed class TestStream : Http2Stream, IHttp2Stream
     {
-        public int Id { get; } = id;
+        public TestStream(int id)
+        {
+            Id = id;
+            State = OpenState(id);
+            SendWindow = new(id, Http2Constants.DefaultInitialWindowSize);
+            ReceiveWindow = new(id, Http2Constants.DefaultInitialWindowSize);
+        }
 
-        public Http2StreamStateMachine State { get; } = OpenState(id);
+        public int Id { get; }
 
-        public Http2OutboundWindow SendWindow { get; } = new(id, Http2Constants.DefaultInitialWindowSize);
+        public Http2StreamStateMachine State { get; }
+
+        public Http2OutboundWindow SendWindow { get; }
 
         public bool EndStreamQueued { get; set; }
 

@@ -14,10 +14,11 @@ public sealed partial class Http2ConnectionCore
     void IHttp2FrameSink.OnUnknownFrame(in Http2Frame frame) =>
         _listener.OnFrameReceived(frame); // Section 5.5: ignored and discarded, though the role may count it.
 
-    void IHttp2FrameSink.OnStreamError(Http2StreamException exception) => _listener.OnStreamError(exception);
+    void IHttp2FrameSink.OnStreamError(Http2StreamException exception) => OnStreamError(exception);
 
     void IHttp2FrameSink.OnFrame(in Http2Frame frame)
     {
+        _receiving = null;
         _listener.OnFrameReceived(frame);
         switch (frame.Type)
         {
@@ -25,7 +26,7 @@ public sealed partial class Http2ConnectionCore
                 // Section 6.9.1: every DATA frame counts against the connection window, whatever its
                 // stream (padding included); the role returns the credit as it consumes.
                 ReceiveWindow.OnDataReceived(frame.Header.Length);
-                _listener.OnData(frame);
+                OnData(frame);
                 break;
 
             case Http2FrameType.Headers:
@@ -67,7 +68,7 @@ public sealed partial class Http2ConnectionCore
                 break;
 
             case Http2FrameType.RstStream:
-                _listener.OnReset(frame.StreamId, Http2FrameReader.ReadRstStream(frame));
+                OnReset(frame.StreamId, Http2FrameReader.ReadRstStream(frame));
                 break;
 
             case Http2FrameType.Settings:
@@ -130,7 +131,33 @@ public sealed partial class Http2ConnectionCore
             throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "PUSH_PROMISE received although SETTINGS_ENABLE_PUSH is 0.");
         }
 
-        _listener.OnFieldBlock(first, promised, _fields.Fields, tooLarge);
+        if (tooLarge is not null && Role == Http2Role.Client)
+        {
+            // Section 10.5.1: "A client can discard responses that it cannot process." The decoder
+            // finished the block (the context is intact), so only this stream is reset, before the
+            // block moves its state. (A server records such a request and answers it: the role's.)
+            throw new Http2StreamException(
+                first.StreamId,
+                Http2ErrorCode.Cancel,
+                $"The response header list is larger than the client's limit of {tooLarge.Limit} bytes (SETTINGS_MAX_HEADER_LIST_SIZE): {tooLarge.Message}");
+        }
+
+        if (tooLarge is not null && Role == Http2Role.Server && tooLarge.Size > 16 * tooLarge.Limit)
+        {
+            // Section 10.5.1: a field block that decodes to many times the advertised limit is an
+            // attack on the decoder (an HPACK bomb), whatever stream it names, a reset one included:
+            // the connection ends before the lookup, so a late block cannot dodge the check.
+            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm,
+                $"A field block on stream {first.StreamId} decodes to {tooLarge.Size} bytes of fields (limit {tooLarge.Limit}): an HPACK bomb.", tooLarge);
+        }
+
+        Http2Stream? stream = null;
+        if (first.Type == Http2FrameType.Headers && !TryReceiveHeaders(first.StreamId, first.HasFlag(Http2FrameFlags.EndStream), out stream))
+        {
+            return; // A late block on a closed stream (section 5.1), decoded to keep the context, then dropped.
+        }
+
+        _listener.OnFieldBlock(first, stream, promised, _fields.Fields, tooLarge);
     }
 
     private void OnSettings(in Http2Frame frame)
@@ -193,15 +220,9 @@ public sealed partial class Http2ConnectionCore
         IHttp2Stream? stream;
         lock (_streamLock)
         {
-            stream = _streams.Find(streamId);
+            stream = FindLocked(streamId, Http2FrameType.WindowUpdate);
             if (stream is null)
             {
-                if (_streams.IsIdle(streamId))
-                {
-                    // Section 5.1: only HEADERS and PRIORITY may arrive on an idle stream.
-                    throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, $"WINDOW_UPDATE on idle stream {streamId}.");
-                }
-
                 return; // Closed streams: WINDOW_UPDATE may still be in flight (section 6.9).
             }
 

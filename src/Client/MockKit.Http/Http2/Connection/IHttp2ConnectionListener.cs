@@ -1,3 +1,4 @@
+using System.Buffers;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.Http2.Connection;
@@ -23,21 +24,42 @@ public interface IHttp2ConnectionListener
     /// </summary>
     void OnFrameReceived(in Http2Frame frame);
 
-    /// <summary>A DATA frame (section 6.1), already charged to <see cref="Http2ConnectionCore.ReceiveWindow"/>.</summary>
-    void OnData(in Http2Frame frame);
+    /// <summary>
+    /// DATA for one of the role's streams (section 6.1), already through the core: the stream's state
+    /// moved, both windows charged, padding credited back, empty-DATA flood and content-length
+    /// (section 8.1.1) checked. The role stores the data and returns its credit as it is consumed
+    /// (<see cref="Http2ConnectionCore.ReturnConnectionCredit"/>, <see cref="Http2ConnectionCore.QueueWindowUpdate(int, int, bool)"/>).
+    /// </summary>
+    /// <param name="stream">The role's stream (its own type).</param>
+    /// <param name="data">The payload, padding removed; valid only during the call.</param>
+    /// <param name="endStream">True when the frame carried END_STREAM.</param>
+    void OnData(Http2Stream stream, in ReadOnlySequence<byte> data, bool endStream);
 
     /// <summary>
     /// A complete, decoded field block (HEADERS or PUSH_PROMISE with its CONTINUATIONs, sections
     /// 6.2, 6.6, 6.10). The HPACK context is already up to date whatever the role decides.
     /// </summary>
     /// <param name="first">The header of the block's first frame (type, flags, stream id).</param>
+    /// <param name="stream">
+    /// For HEADERS, the stream the block continues, its state already moved (and, once
+    /// <see cref="Http2Stream.HeadReceived"/>, checked as trailers: END_STREAM, content-length); null
+    /// for a server's new stream on an idle id, which the role opens. Null for PUSH_PROMISE.
+    /// </param>
     /// <param name="promisedStreamId">For a PUSH_PROMISE, the promised stream; otherwise 0.</param>
     /// <param name="fields">The decoded fields; reused by the next block, so copy what must outlive the call.</param>
     /// <param name="tooLarge">Set when the list exceeded the decoder's limit (<paramref name="fields"/> is then partial).</param>
-    void OnFieldBlock(in Http2FrameHeader first, int promisedStreamId, List<HpackHeaderField> fields, HpackHeaderListTooLargeException? tooLarge);
+    void OnFieldBlock(in Http2FrameHeader first, Http2Stream? stream, int promisedStreamId, List<HpackHeaderField> fields, HpackHeaderListTooLargeException? tooLarge);
 
-    /// <summary>RST_STREAM (section 6.4).</summary>
-    void OnReset(int streamId, Http2ErrorCode code);
+    /// <summary>
+    /// The peer reset one of the role's streams (section 6.4): the core found it, moved its state,
+    /// remembered the reset (section 5.1) and took a client's stream out of the table; what the reset
+    /// means is the role's. The core then aborts the stream's send window with the failure returned.
+    /// </summary>
+    /// <param name="stream">The role's stream.</param>
+    /// <param name="code">The peer's error code.</param>
+    /// <param name="closedByIt">False when the stream had already closed (the reset crossed our END_STREAM or RST_STREAM).</param>
+    /// <returns>Why the stream's sender stops.</returns>
+    Exception OnReset(Http2Stream stream, Http2ErrorCode code, bool closedByIt);
 
     /// <summary>
     /// The peer's SETTINGS were applied to <see cref="Http2ConnectionCore.PeerSettings"/> and to the open
@@ -53,5 +75,8 @@ public interface IHttp2ConnectionListener
     void OnGoAway(Http2GoAwayPayload goAway);
 
     /// <summary>A stream error found while reading (section 5.4.2): reset the stream, fail its exchange.</summary>
-    void OnStreamError(Http2StreamException exception);
+    /// <param name="exception">The error.</param>
+    /// <param name="stream">The stream, when still in the table or closed by the very frame in error; otherwise null.</param>
+    /// <param name="inTable">True when <paramref name="stream"/> is still in the table (a stream closed by the frame in error needs no RST_STREAM, section 5.1).</param>
+    void OnStreamError(Http2StreamException exception, Http2Stream? stream, bool inTable);
 }

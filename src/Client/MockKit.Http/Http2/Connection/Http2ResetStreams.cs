@@ -1,4 +1,4 @@
-namespace MockKit.MockServer.Http2;
+namespace MockKit.Http2.Connection;
 
 /// <summary>
 /// Which side reset the recently closed streams, remembered after they leave the stream table,
@@ -9,10 +9,12 @@ namespace MockKit.MockServer.Http2;
 /// <item>the peer sent it: "An endpoint that receives any frame other than PRIORITY after receiving a
 /// RST_STREAM MUST treat that as a stream error (Section 5.4.2) of type STREAM_CLOSED".</item>
 /// </list>
-/// The first reset decides (crossing resets: ours was on the wire first as far as we know). Not
-/// thread-safe: guarded by the session's lock.
+/// The first reset decides (crossing resets: ours was on the wire first as far as we know).
+/// <see cref="Http2ConnectionCore"/> records the peer's resets as it receives them and applies the rule
+/// to late frames; the role records its own as it queues RST_STREAM. Not thread-safe: guarded by the
+/// connection's stream lock (the role's lock).
 /// </summary>
-internal sealed class Http2ResetStreams
+public sealed class Http2ResetStreams
 {
     /// <summary>
     /// Streams remembered; the oldest is forgotten first. A forgotten stream is treated as closed by
