@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using MockKit.Http1;
+using MockKit.MockServer.Standalone;
 
 namespace MockKit.MockServer.Dispatching;
 
@@ -47,7 +48,7 @@ internal static class RecordingJsonReader
                 var where = $"{source}: exchange {index++}";
                 if (exchange.ValueKind != JsonValueKind.Object)
                 {
-                    throw new FormatException($"{where} must be an object, not {Describe(exchange.ValueKind)}.");
+                    throw new FormatException($"{where} must be an object, not {JsonInput.Describe(exchange.ValueKind)}.");
                 }
 
                 result.Add(ReadExchange(exchange, where));
@@ -162,7 +163,7 @@ internal static class RecordingJsonReader
             var fieldWhere = $"{where} {name}[{index++}]";
             if (field.ValueKind != JsonValueKind.Object)
             {
-                throw new FormatException($"{fieldWhere} must be an object with \"name\" and \"value\", not {Describe(field.ValueKind)}.");
+                throw new FormatException($"{fieldWhere} must be an object with \"name\" and \"value\", not {JsonInput.Describe(field.ValueKind)}.");
             }
 
             var fieldName = String(field, "name", fieldWhere);
@@ -207,18 +208,8 @@ internal static class RecordingJsonReader
 
         return value.ValueKind == kind || value.ValueKind == alsoKind
             ? value
-            : throw new FormatException($"{where}: \"{name}\" must be {Describe(kind)}, not {Describe(value.ValueKind)}.");
+            : throw new FormatException($"{where}: \"{name}\" must be {JsonInput.Describe(kind)}, not {JsonInput.Describe(value.ValueKind)}.");
     }
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 }
 
 /// <summary>One exchange read back from a recordings file.</summary>

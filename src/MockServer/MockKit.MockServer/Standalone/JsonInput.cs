@@ -113,6 +113,7 @@ internal static class JsonInput
             : throw new JsonValueException($"{pointer}/{name}", $"{value.GetRawText()} is not a whole number from {min} to {max}.");
     }
 
+    /// <summary>How an error message names a JSON value of <paramref name="kind"/> ("an object", "a string"); also the recordings file reader's (Dispatcher.Replay).</summary>
     public static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
