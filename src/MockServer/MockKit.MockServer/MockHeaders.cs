@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.InteropServices;
 
 namespace MockKit.MockServer;
 
@@ -23,18 +24,7 @@ public sealed class MockHeaders : IEnumerable<KeyValuePair<string, string>>
     /// <param name="name">The field name, case-insensitive.</param>
     public string? this[string name]
     {
-        get
-        {
-            for (var i = _fields.Count - 1; i >= 0; i--)
-            {
-                if (_fields[i].Key.Equals(name, StringComparison.OrdinalIgnoreCase))
-                {
-                    return _fields[i].Value;
-                }
-            }
-
-            return null;
-        }
+        get => HeaderFieldLookup.LastValue(CollectionsMarshal.AsSpan(_fields), name);
 
         set
         {
@@ -65,38 +55,12 @@ public sealed class MockHeaders : IEnumerable<KeyValuePair<string, string>>
     /// <summary>True when a field named <paramref name="name"/> is present.</summary>
     /// <param name="name">The field name, case-insensitive.</param>
     /// <returns>Whether it is present.</returns>
-    public bool Contains(string name)
-    {
-        // A loop, not Exists with a lambda: this runs for every HTTP/2 response (content-length).
-        foreach (var field in _fields)
-        {
-            if (field.Key.Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool Contains(string name) => HeaderFieldLookup.Contains(CollectionsMarshal.AsSpan(_fields), name);
 
     /// <summary>Every value of <paramref name="name"/>, in order.</summary>
     /// <param name="name">The field name, case-insensitive.</param>
     /// <returns>The values (empty when absent).</returns>
-    public IReadOnlyList<string> GetValues(string name)
-    {
-        // A loop, not LINQ: the servers look fields up per request, and the iterators and the
-        // closure cost more than the answer.
-        List<string>? values = null;
-        foreach (var (key, value) in _fields)
-        {
-            if (key.Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                (values ??= new List<string>(1)).Add(value);
-            }
-        }
-
-        return values ?? (IReadOnlyList<string>)[];
-    }
+    public IReadOnlyList<string> GetValues(string name) => HeaderFieldLookup.Values(CollectionsMarshal.AsSpan(_fields), name);
 
     /// <inheritdoc />
     public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => _fields.GetEnumerator();

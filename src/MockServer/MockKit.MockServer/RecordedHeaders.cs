@@ -30,46 +30,17 @@ public sealed class RecordedHeaders : IReadOnlyList<KeyValuePair<string, string>
 
     /// <summary>The last value of <paramref name="name"/>, or null when absent.</summary>
     /// <param name="name">The field name, case-insensitive.</param>
-    public string? this[string name]
-    {
-        get
-        {
-            for (var i = _fields.Length - 1; i >= 0; i--)
-            {
-                if (_fields[i].Key.Equals(name, StringComparison.OrdinalIgnoreCase))
-                {
-                    return _fields[i].Value;
-                }
-            }
-
-            return null;
-        }
-    }
+    public string? this[string name] => HeaderFieldLookup.LastValue(_fields, name);
 
     /// <summary>Every value of <paramref name="name"/>, in wire order (empty when absent).</summary>
     /// <param name="name">The field name, case-insensitive.</param>
     /// <returns>The values.</returns>
-    public IReadOnlyList<string> GetValues(string name)
-    {
-        // A loop, not LINQ: the servers look fields up per request, and the iterators and the
-        // closure cost more than the answer.
-        List<string>? values = null;
-        foreach (var (key, value) in _fields)
-        {
-            if (key.Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                (values ??= new List<string>(1)).Add(value);
-            }
-        }
-
-        return values ?? (IReadOnlyList<string>)[];
-    }
+    public IReadOnlyList<string> GetValues(string name) => HeaderFieldLookup.Values(_fields, name);
 
     /// <summary>True when a field named <paramref name="name"/> was sent.</summary>
     /// <param name="name">The field name, case-insensitive.</param>
     /// <returns>Whether it was sent.</returns>
-    public bool Contains(string name) =>
-        Array.Exists(_fields, f => f.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+    public bool Contains(string name) => HeaderFieldLookup.Contains(_fields, name);
 
     /// <inheritdoc />
     public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, string>>)_fields).GetEnumerator();
