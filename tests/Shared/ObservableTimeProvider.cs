@@ -65,6 +65,24 @@ internal sealed class ObservableTimeProvider : FakeTimeProvider
     public Task WaitForTimerDueAsync(TimeSpan dueIn) =>
         WaitUntilAsync(() => _due.ContainsValue(GetUtcNow() + dueIn), $"a timer due in {dueIn}");
 
+    /// <summary>
+    /// Waits until a timer is armed (bounded: throws after 30 s), then advances the clock to the
+    /// earliest armed due time, firing that timer: the clock moves as far as the code under test
+    /// asked it to wait, no further, so a test can check <em>when</em> things happened.
+    /// </summary>
+    public async Task AdvanceToNextTimerAsync()
+    {
+        await WaitForTimerAsync();
+        DateTimeOffset next;
+        lock (_lock)
+        {
+            next = _due.Values.Where(d => d is not null).Min(d => d!.Value);
+        }
+
+        var by = next - GetUtcNow();
+        Advance(by > TimeSpan.Zero ? by : TimeSpan.Zero);
+    }
+
     /// <summary>Evaluated under _lock, after every timer change: no polling, no fixed sleeps.</summary>
     private async Task WaitUntilAsync(Func<bool> condition, string what)
     {

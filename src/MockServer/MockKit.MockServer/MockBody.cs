@@ -23,11 +23,11 @@ public sealed class MockBody
     private MockBody(StreamedBodySource source) => Source = source;
 
     private MockBody(EventStreamBody events) => Events = events;
-    private MockBody(ReadOnlyMemory<byte> content, int[] segmentEnds, TimeSpan interval)
+
+    private MockBody(PacedSegments pacing)
     {
-        Content = content;
-        SegmentEnds = segmentEnds;
-        Interval = interval;
+        Content = pacing.Content;
+        Pacing = pacing;
     }
 
     /// <summary>An empty body.</summary>
@@ -52,19 +52,20 @@ public sealed class MockBody
     internal string SentSize => Source is { } sent ? $"{sent.Size} body bytes"
         : Events is { } events ? $"an event stream of {events.Count} events"
         : $"{Content.Length} body bytes";
-    /// <summary>
-    /// For a paced body (<see cref="Paced"/>): where each segment of <see cref="Content"/> ends; the
-    /// writers send each segment, flush it, and wait <see cref="Interval"/> before the next. Null for
-    /// a body written in one go.
-    /// </summary>
-    internal int[]? SegmentEnds { get; }
 
-    /// <summary>For a paced body: the wait between two segments, on the server's TimeProvider.</summary>
-    internal TimeSpan Interval { get; }
+    /// <summary>For a paced body (<see cref="Paced"/>): its segments of <see cref="Content"/> and their interval; null for a body written in one go.</summary>
+    internal PacedSegments? Pacing { get; }
+
+    /// <summary>
+    /// For a paced body: where each segment of <see cref="Content"/> ends; null for a body written in
+    /// one go. The response writers test it to keep a paced body off their one-write fast paths.
+    /// </summary>
+    internal int[]? SegmentEnds => Pacing?.Ends;
 
     /// <summary>
     /// A body sent segment by segment: the first at once, each next one <paramref name="interval"/>
-    /// later, each flushed (e.g. one gRPC message or one event at a time). <see cref="Content"/> is the
+    /// later (segment <c>i</c> is due <c>i × interval</c> after the first, however long the writes
+    /// took), each flushed (e.g. one gRPC message or one event at a time). <see cref="Content"/> is the
     /// whole body, so length, OnResponseBody's threshold and the response's record stay as for any body.
     /// Reusable: nothing in it is consumed by sending.
     /// </summary>
@@ -82,34 +83,18 @@ public sealed class MockBody
             ends.Add(whole.WrittenCount);
         }
 
-        return new(whole.WrittenMemory.ToArray(), [.. ends], interval);
+        return new(new PacedSegments(whole.WrittenMemory.ToArray(), [.. ends], interval));
     }
 
     /// <summary>
-    /// Writes the body to <paramref name="sink"/>: at once, or for a paced body segment by segment,
-    /// flushing each and waiting <see cref="Interval"/> on <paramref name="time"/> between them.
+    /// Writes <paramref name="content"/> (this body's <see cref="Content"/>, or empty when the answer
+    /// carries none) to <paramref name="sink"/>: at once, or for a paced body segment by segment as
+    /// each is due on <paramref name="time"/> (<see cref="PacedSegments"/>).
     /// </summary>
-    internal async Task WriteAsync(Stream sink, ReadOnlyMemory<byte> content, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (SegmentEnds is not { } ends || content.Length != Content.Length)
-        {
-            await sink.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        var start = 0;
-        for (var i = 0; i < ends.Length; i++)
-        {
-            if (i > 0 && Interval > TimeSpan.Zero)
-            {
-                await Task.Delay(Interval, time, cancellationToken).ConfigureAwait(false);
-            }
-
-            await sink.WriteAsync(content[start..ends[i]], cancellationToken).ConfigureAwait(false);
-            await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
-            start = ends[i];
-        }
-    }
+    internal Task WriteAsync(Stream sink, ReadOnlyMemory<byte> content, TimeProvider time, CancellationToken cancellationToken) =>
+        Pacing is { } pacing && content.Length == Content.Length
+            ? pacing.WriteAsync(sink, pacing.Count, time, cancellationToken)
+            : sink.WriteAsync(content, cancellationToken).AsTask();
 
     /// <summary>A body relayed from <paramref name="source"/> as it arrives.</summary>
     internal static MockBody Streamed(StreamedBodySource source) => new(source);

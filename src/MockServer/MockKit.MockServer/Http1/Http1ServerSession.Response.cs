@@ -235,13 +235,26 @@ internal sealed partial class Http1ServerSession
     }
 
     /// <summary>Answers malformed input with its status and closes (the socket may already be gone).</summary>
-    private async Task RejectAsync(Http1ParseException e)
+    private Task RejectAsync(Http1ParseException e) => WriteClosingTextAsync(e.StatusCode, e.Message, extraField: null);
+
+    /// <summary>
+    /// Writes a <paramref name="statusCode"/> response whose body is <paramref name="text"/> (plain UTF-8,
+    /// one line) with <c>Connection: close</c>, and, when given, one more field before the framing ones:
+    /// the answer to a request the session will not serve, just before it closes the connection. The
+    /// client may be gone already; that failure is recorded elsewhere, so a write error is ignored here.
+    /// </summary>
+    private async Task WriteClosingTextAsync(int statusCode, string text, KeyValuePair<string, string>? extraField)
     {
         try
         {
-            var message = System.Text.Encoding.UTF8.GetBytes(e.Message + "\n");
+            var message = System.Text.Encoding.UTF8.GetBytes(text + "\n");
             using var buffer = new PooledBufferWriter(256 + message.Length);
-            Http1Writer.WriteStatusLine(buffer, Protocol.Http11, e.StatusCode, ReasonPhrases.For(e.StatusCode));
+            Http1Writer.WriteStatusLine(buffer, Protocol.Http11, statusCode, ReasonPhrases.For(statusCode));
+            if (extraField is { } field)
+            {
+                Http1Writer.WriteField(buffer, field.Key, field.Value);
+            }
+
             Http1Writer.WriteField(buffer, "Content-Type", "text/plain; charset=utf-8");
             Http1Writer.WriteField(buffer, "Content-Length", message.Length.ToString(CultureInfo.InvariantCulture));
             Http1Writer.WriteField(buffer, "Connection", "close");

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Net.WebSockets;
 using MockKit.Buffers;
 using MockKit.Http1;
@@ -93,28 +92,6 @@ internal sealed partial class Http1ServerSession
         || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>400, or 426 with the version the server speaks (RFC 6455 section 4.4); then the connection closes.</summary>
-    private async Task WriteHandshakeRefusalAsync(WebSocketHandshakeException e)
-    {
-        try
-        {
-            var message = System.Text.Encoding.UTF8.GetBytes(e.Message + "\n");
-            using var buffer = new PooledBufferWriter(256 + message.Length);
-            Http1Writer.WriteStatusLine(buffer, Protocol.Http11, e.StatusCode, ReasonPhrases.For(e.StatusCode));
-            if (e.StatusCode == 426)
-            {
-                Http1Writer.WriteField(buffer, "Sec-WebSocket-Version", WebSocketHandshake.Version);
-            }
-
-            Http1Writer.WriteField(buffer, "Content-Type", "text/plain; charset=utf-8");
-            Http1Writer.WriteField(buffer, "Content-Length", message.Length.ToString(CultureInfo.InvariantCulture));
-            Http1Writer.WriteField(buffer, "Connection", "close");
-            buffer.Write("\r\n"u8);
-            buffer.Write(message);
-            await WriteRawAsync(buffer.WrittenMemory).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            // The client is gone; the failure is already recorded.
-        }
-    }
+    private Task WriteHandshakeRefusalAsync(WebSocketHandshakeException e) =>
+        WriteClosingTextAsync(e.StatusCode, e.Message, e.StatusCode == 426 ? new("Sec-WebSocket-Version", WebSocketHandshake.Version) : null);
 }

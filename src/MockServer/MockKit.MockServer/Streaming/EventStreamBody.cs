@@ -5,21 +5,20 @@ namespace MockKit.MockServer.Streaming;
 /// <summary>
 /// The body of a <see cref="MockResponse.EventStream"/> response: Server-Sent Events written one at
 /// a time, each flushed as it is due on the server's <see cref="TimeProvider"/> (the first at once,
-/// event <c>i</c> at <c>i × interval</c> after the first). Both response writers hand it their
-/// decorated body sink, so throttles, chunk framing and OnResponseBody act on it as on any body.
+/// event <c>i</c> at <c>i × interval</c> after the first), by the one pacer, <see cref="PacedSegments"/>.
 /// </summary>
 /// <remarks>
 /// <para>Validated when made (<see cref="Create"/>), so data that the event-stream format cannot
 /// carry is refused at <see cref="MockResponse.EventStream"/> time, naming the event and the field.</para>
-/// <para>Each event is formatted once, by the runtime's <see cref="SseFormatter"/>, into its own
-/// array on first use and kept (a safe cache: racing first uses make equal arrays and one wins).
-/// The arrays are never written to again, so an HTTP/2 DATA frame may reference one while queued.</para>
+/// <para>The events are formatted once, by the runtime's <see cref="SseFormatter"/>, into one array
+/// (one segment per event) on first use and kept (a safe cache: racing first uses make equal arrays
+/// and one wins). The array is never written to again, so an HTTP/2 DATA frame may reference it while queued.</para>
 /// <para>Immutable apart from that cache; one instance may be served by many exchanges at once.</para>
 /// </remarks>
 internal sealed class EventStreamBody
 {
     private readonly SseItem<string>[] _events;
-    private byte[][]? _formatted;
+    private PacedSegments? _pacing;
 
     private EventStreamBody(SseItem<string>[] events, TimeSpan interval)
     {
@@ -51,7 +50,7 @@ internal sealed class EventStreamBody
 
     /// <summary>
     /// Writes the first <paramref name="count"/> events to <paramref name="sink"/>, each flushed when
-    /// due, waiting on <paramref name="time"/> in between.
+    /// due on <paramref name="time"/> (<see cref="PacedSegments"/>: one event a segment).
     /// </summary>
     /// <param name="sink">The decorated response body sink.</param>
     /// <param name="count">How many events to write (at most <see cref="Count"/>).</param>
@@ -59,35 +58,23 @@ internal sealed class EventStreamBody
     /// <param name="cancellationToken">Ends the wait and the writes (server shutdown, HTTP/2 stream reset).</param>
     public async Task WriteAsync(Stream sink, int count, TimeProvider time, CancellationToken cancellationToken)
     {
-        var formatted = _formatted ?? await FormatAsync(cancellationToken).ConfigureAwait(false);
-        var start = time.GetTimestamp();
-        for (var i = 0; i < count; i++)
-        {
-            // Due times are counted from the first event, not from the previous write, so a slow
-            // write (a throttle, a client behind on flow control) does not push every later event back.
-            var wait = Interval * i - time.GetElapsedTime(start);
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
-            }
-
-            await sink.WriteAsync(formatted[i], cancellationToken).ConfigureAwait(false);
-            await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
+        var pacing = _pacing ?? await FormatAsync(cancellationToken).ConfigureAwait(false);
+        await pacing.WriteAsync(sink, count, time, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The wire form of every event, made by the runtime's formatter, then cached.</summary>
-    private async Task<byte[][]> FormatAsync(CancellationToken cancellationToken)
+    /// <summary>The wire form of every event, back to back, made by the runtime's formatter, then cached.</summary>
+    private async Task<PacedSegments> FormatAsync(CancellationToken cancellationToken)
     {
-        var formatted = new byte[_events.Length][];
+        using var formatted = new MemoryStream();
+        var ends = new int[_events.Length];
         for (var i = 0; i < _events.Length; i++)
         {
-            using var one = new MemoryStream();
-            await SseFormatter.WriteAsync(new[] { _events[i] }.ToAsyncEnumerable(), one, cancellationToken).ConfigureAwait(false);
-            formatted[i] = one.ToArray();
+            await SseFormatter.WriteAsync(new[] { _events[i] }.ToAsyncEnumerable(), formatted, cancellationToken).ConfigureAwait(false);
+            ends[i] = checked((int)formatted.Length);
         }
 
-        return Interlocked.CompareExchange(ref _formatted, formatted, null) ?? formatted;
+        var pacing = new PacedSegments(formatted.ToArray(), ends, Interval);
+        return Interlocked.CompareExchange(ref _pacing, pacing, null) ?? pacing;
     }
 
     /// <summary>
