@@ -115,7 +115,7 @@ public sealed class Http2ConnectionCoreSendTests
         public Harness(bool forget)
         {
             _frames = new Http2FrameQueue(_output, 100, _ => { });
-            Streams = new Http2StreamTable<TestStream>(Http2Role.Server);
+            Streams = new Http2StreamTable<CoreTestStream>(Http2Role.Server);
             Core = new Http2ConnectionCore(Http2Role.Server, this, Streams, _lock, _frames, new HpackDecoder(), Http2Constants.DefaultInitialWindowSize)
             {
                 ForgetStreamsClosedBySend = forget,
@@ -133,7 +133,7 @@ public sealed class Http2ConnectionCoreSendTests
 
         public Http2ConnectionCore Core { get; }
 
-        public Http2StreamTable<TestStream> Streams { get; }
+        public Http2StreamTable<CoreTestStream> Streams { get; }
 
         /// <summary>The flood credit the core gave for DATA sent (probed: the frames the full guard now lets through).</summary>
         public int Credited
@@ -160,9 +160,9 @@ public sealed class Http2ConnectionCoreSendTests
         public bool StopReading => false;
 
         /// <summary>Opens a stream of the peer's (HEADERS received) and puts it in the table.</summary>
-        public TestStream Open(int streamWindow)
+        public CoreTestStream Open(int streamWindow)
         {
-            var stream = new TestStream(1, streamWindow);
+            var stream = new CoreTestStream(1, openedByPeer: true, streamWindow);
             Streams.OnPeerStreamOpened(1);
             Streams.Add(stream);
             return stream;
@@ -234,28 +234,6 @@ public sealed class Http2ConnectionCoreSendTests
             await (_writer ?? _frames.RunAsync(static _ => false)).WaitAsync(Deadline);
             Core.Dispose();
             _frames.Dispose();
-        }
-    }
-
-    private sealed class TestStream(int id, int sendWindow) : Http2Stream, IHttp2Stream
-    {
-        public int Id { get; } = id;
-
-        public Http2StreamStateMachine State { get; } = OpenState(id);
-
-        public Http2OutboundWindow SendWindow { get; } = new(id, sendWindow);
-
-        public bool EndStreamQueued { get; set; }
-
-        Http2StreamStateMachine? IHttp2Stream.State => State;
-
-        Http2OutboundWindow? IHttp2Stream.SendWindow => SendWindow;
-
-        private static Http2StreamStateMachine OpenState(int id)
-        {
-            var state = new Http2StreamStateMachine(id);
-            state.OnReceive(Http2FrameType.Headers, endStream: false);
-            return state;
         }
     }
 }

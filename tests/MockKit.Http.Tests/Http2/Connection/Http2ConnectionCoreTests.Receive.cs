@@ -141,12 +141,12 @@ public sealed partial class Http2ConnectionCoreTests
         await using var peer = new Harness(Http2Role.Server);
         var encoder = new HpackEncoder();
         var trailers = Encode(encoder, ("x-checksum", "1"));
-        var streams = new TestStream[3];
+        var streams = new CoreTestStream[3];
         for (var i = 0; i < streams.Length; i++)
         {
             var id = (2 * i) + 1;
             peer.Streams.OnPeerStreamOpened(id);
-            streams[i] = new TestStream(id) { HeadReceived = true, DeclaredContentLength = 4 };
+            streams[i] = new CoreTestStream(id, openedByPeer: false) { HeadReceived = true, DeclaredContentLength = 4 };
             peer.Streams.Add(streams[i]);
         }
 

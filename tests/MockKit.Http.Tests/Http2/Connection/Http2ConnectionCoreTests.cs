@@ -168,14 +168,14 @@ public sealed partial class Http2ConnectionCoreTests
         public Harness(Http2Role role, long maxHeaderListSize = long.MaxValue)
         {
             _frames = new Http2FrameQueue(_output, 100, _ => { });
-            Streams = new Http2StreamTable<TestStream>(role);
+            Streams = new Http2StreamTable<CoreTestStream>(role);
             Core = new Http2ConnectionCore(role, this, Streams, _lock, _frames, new HpackDecoder(maxHeaderListSize: maxHeaderListSize), Http2Constants.DefaultInitialWindowSize);
             _writer = _frames.RunAsync(static _ => false);
         }
 
         public Http2ConnectionCore Core { get; }
 
-        public Http2StreamTable<TestStream> Streams { get; }
+        public Http2StreamTable<CoreTestStream> Streams { get; }
 
         public List<string> Events { get; } = [];
 
@@ -184,9 +184,9 @@ public sealed partial class Http2ConnectionCoreTests
         public bool StopReading => false;
 
         /// <summary>Opens the next stream of ours and puts it in the table.</summary>
-        public TestStream Open()
+        public CoreTestStream Open()
         {
-            var stream = new TestStream(Streams.NextLocalStreamId());
+            var stream = new CoreTestStream(Streams.NextLocalStreamId(), openedByPeer: false);
             Streams.Add(stream);
             return stream;
         }
@@ -253,36 +253,6 @@ public sealed partial class Http2ConnectionCoreTests
             await _writer.WaitAsync(Deadline);
             Core.Dispose();
             _frames.Dispose();
-        }
-    }
-
-    private sealed class TestStream : Http2Stream, IHttp2Stream
-    {
-        public TestStream(int id)
-        {
-            Id = id;
-            State = OpenState(id);
-            SendWindow = new(id, Http2Constants.DefaultInitialWindowSize);
-            ReceiveWindow = new(id, Http2Constants.DefaultInitialWindowSize);
-        }
-
-        public int Id { get; }
-
-        public Http2StreamStateMachine State { get; }
-
-        public Http2OutboundWindow SendWindow { get; }
-
-        public bool EndStreamQueued { get; set; }
-
-        Http2StreamStateMachine? IHttp2Stream.State => State;
-
-        Http2OutboundWindow? IHttp2Stream.SendWindow => SendWindow;
-
-        private static Http2StreamStateMachine OpenState(int id)
-        {
-            var state = new Http2StreamStateMachine(id);
-            state.OnSend(Http2FrameType.Headers, endStream: false);
-            return state;
         }
     }
 }
