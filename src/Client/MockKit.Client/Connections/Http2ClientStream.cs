@@ -65,8 +65,8 @@ internal sealed class Http2ClientStream(Exchange exchange) : Http2Stream, IHttp2
         Opened.TrySetException(failure);
         Head.TrySetException(failure);
 
-        // Either may have no awaiter left (a bodyless request never awaits Opened; a canceled call
-        // stopped awaiting Head): mark them observed so no UnobservedTaskException is raised later.
+        // Either may have no awaiter left (a call canceled while its stream was being opened stopped
+        // awaiting Opened; one canceled later, Head): mark them observed so no UnobservedTaskException is raised.
         _ = Opened.Task.Exception;
         _ = Head.Task.Exception;
         SendWindow?.Abort(failure);

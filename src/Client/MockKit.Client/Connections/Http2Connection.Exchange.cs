@@ -30,11 +30,29 @@ internal sealed partial class Http2Connection
             listener.OnRequestHeadersStart(exchange.CallId);
             exchange.RequestStarted = true;
             QueueOpen(stream, fields, endStream: content is null && !extendedConnect); // An extended CONNECT's stream stays open for its DATA.
-            if (content is not null)
+            if (!stream.Opened.Task.IsCompleted)
             {
-                // The body needs the stream's id and windows, which the writer creates when it opens the
-                // stream. Without a body there is nothing to wait for: a failed open fails the head too.
-                await stream.Opened.Task.WaitAsync(exchange.Token).ConfigureAwait(false);
+                // Wait until the writer put the HEADERS on the wire (or failed to open the stream: GOAWAY
+                // first fails it unprocessed, so it is retried). The body needs the stream's id and
+                // windows; and the read timeout limits the wait for the server, so it starts only once
+                // the request head is sent, never while the head waits behind our own writer (a busy
+                // machine could otherwise time a request out before a byte of it left). Time in the
+                // writer's queue counts as writing.
+                // Awaited as is (no WaitAsync, which would allocate per request): cancelling the
+                // exchange (call token, this timeout) runs Cancel, which fails Opened.
+                exchange.Arm(exchange.Settings.WriteTimeout, "write");
+                try
+                {
+                    await stream.Opened.Task.ConfigureAwait(false);
+                }
+                finally
+                {
+                    exchange.Disarm();
+                }
+            }
+            else
+            {
+                await stream.Opened.Task.ConfigureAwait(false); // Throws when the open failed.
             }
 
             listener.OnRequestHeadersEnd(exchange.CallId, request);
