@@ -199,12 +199,4 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
 
         return declared;
     }
-
-    private void RemoveIfClosedLocked(Http2ClientStream stream)
-    {
-        if (stream.State!.State == Http2StreamState.Closed)
-        {
-            _streams.Remove(stream.Id);
-        }
-    }
 }

@@ -90,7 +90,7 @@ internal sealed partial class Http2Connection : PooledConnection
         _frames = new Http2FrameQueue(stream, MaxQueuedControlFrames, OnControlQueueFull);
         _core = new Http2ConnectionCore(Http2Role.Client, this, _streams, _lock, _frames, new HpackDecoder(maxHeaderListSize: MaxResponseHeaderListSize), ConnectionWindowSize)
         {
-            ForgetStreamsClosedBySend = true, // A closed stream is forgotten at once (RemoveIfClosedLocked does the same on receive).
+            ForgetsClosedStreams = true, // A closed stream leaves the table at once, whichever side closed it.
         };
         _budget = new Http2FloodGuard("PING, SETTINGS, RST_STREAM, WINDOW_UPDATE, PRIORITY, PUSH_PROMISE, unknown or empty DATA", FloodBudget, window: null, time);
         _core.CreditOnDataSent(_budget, 2); // Room for the stream and connection WINDOW_UPDATEs that answer our DATA.

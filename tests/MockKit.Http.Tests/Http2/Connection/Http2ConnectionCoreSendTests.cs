@@ -118,7 +118,7 @@ public sealed class Http2ConnectionCoreSendTests
             Streams = new Http2StreamTable<CoreTestStream>(Http2Role.Server);
             Core = new Http2ConnectionCore(Http2Role.Server, this, Streams, _lock, _frames, new HpackDecoder(), Http2Constants.DefaultInitialWindowSize)
             {
-                ForgetStreamsClosedBySend = forget,
+                ForgetsClosedStreams = forget,
             };
 
             // A guard that is full: each unit of credit then lets exactly one more frame be counted.

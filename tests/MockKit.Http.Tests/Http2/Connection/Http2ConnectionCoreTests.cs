@@ -169,7 +169,10 @@ public sealed partial class Http2ConnectionCoreTests
         {
             _frames = new Http2FrameQueue(_output, 100, _ => { });
             Streams = new Http2StreamTable<CoreTestStream>(role);
-            Core = new Http2ConnectionCore(role, this, Streams, _lock, _frames, new HpackDecoder(maxHeaderListSize: maxHeaderListSize), Http2Constants.DefaultInitialWindowSize);
+            Core = new Http2ConnectionCore(role, this, Streams, _lock, _frames, new HpackDecoder(maxHeaderListSize: maxHeaderListSize), Http2Constants.DefaultInitialWindowSize)
+            {
+                ForgetsClosedStreams = role == Http2Role.Client, // As each role sets it (Http2Connection, Http2ServerSession).
+            };
             _writer = _frames.RunAsync(static _ => false);
         }
 

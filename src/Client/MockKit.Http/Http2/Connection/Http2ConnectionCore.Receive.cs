@@ -154,8 +154,8 @@ public sealed partial class Http2ConnectionCore
 
     /// <summary>
     /// The stream of a received DATA or HEADERS frame (<see cref="FindLocked"/>, then the late-frame
-    /// rule for a closed one) after its section 5.1 transition; null when the frame is to be ignored. A stream the transition closes leaves the
-    /// client's table at once (the server's leaves when its exchange ends).
+    /// rule for a closed one) after its section 5.1 transition; null when the frame is to be ignored. A
+    /// stream the transition closes leaves the table at once when <see cref="ForgetsClosedStreams"/>.
     /// </summary>
     private Http2Stream? ReceiveLocked(int streamId, Http2FrameType type, bool endStream)
     {
@@ -171,7 +171,7 @@ public sealed partial class Http2ConnectionCore
             return null;
         }
 
-        if (Role == Http2Role.Client && found.State.State == Http2StreamState.Closed)
+        if (ForgetsClosedStreams && found.State.State == Http2StreamState.Closed)
         {
             _streams.Remove(streamId);
         }
@@ -247,7 +247,7 @@ public sealed partial class Http2ConnectionCore
                 ResetStreams.OnResetByPeer(streamId);
             }
 
-            if (Role == Http2Role.Client)
+            if (ForgetsClosedStreams)
             {
                 _streams.Remove(streamId);
             }

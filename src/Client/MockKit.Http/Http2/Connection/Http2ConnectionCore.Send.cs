@@ -18,11 +18,11 @@ public sealed partial class Http2ConnectionCore
     private (Http2FloodGuard Guard, int Units)[] _dataSentCredit = []; // Set before the loops start; read by the writer loop.
 
     /// <summary>
-    /// True for a role that forgets a stream as soon as a frame it sends closes it (section 5.1:
-    /// END_STREAM after the peer's, or RST_STREAM), as the client does; false for one that forgets
-    /// it when its exchange ends (the server, which counts its active streams there).
+    /// True for a role that forgets a stream as soon as it closes (section 5.1), whichever side's
+    /// frame closed it (END_STREAM both ways, or RST_STREAM), as the client does; false for one that
+    /// forgets it when its exchange ends (the server, which counts its active streams there).
     /// </summary>
-    public bool ForgetStreamsClosedBySend { get; init; }
+    public bool ForgetsClosedStreams { get; init; }
 
     /// <summary>
     /// Credits <paramref name="guard"/> with <paramref name="units"/> for every non-empty DATA frame
@@ -62,7 +62,7 @@ public sealed partial class Http2ConnectionCore
                 return false; // Not legal in this state (section 5.1): drop it.
             }
 
-            if (ForgetStreamsClosedBySend && state.State == Http2StreamState.Closed)
+            if (ForgetsClosedStreams && state.State == Http2StreamState.Closed)
             {
                 _streams.Remove(stream.Id);
             }
@@ -176,7 +176,7 @@ public sealed partial class Http2ConnectionCore
 
     /// <summary>
     /// Resets a stream we abandon (section 6.4): it is closed from now on (late DATA of ours is
-    /// dropped), forgotten when <see cref="ForgetStreamsClosedBySend"/>, and RST_STREAM is queued.
+    /// dropped), forgotten when <see cref="ForgetsClosedStreams"/>, and RST_STREAM is queued.
     /// False, and nothing queued, when the stream was not open (never opened, or already closed).
     /// </summary>
     public bool QueueReset(IHttp2Stream stream, Http2ErrorCode code)
@@ -189,7 +189,7 @@ public sealed partial class Http2ConnectionCore
             }
 
             state.OnSend(Http2FrameType.RstStream, false);
-            if (ForgetStreamsClosedBySend)
+            if (ForgetsClosedStreams)
             {
                 _streams.Remove(stream.Id);
             }

@@ -15,6 +15,6 @@ public interface IHttp2StreamTable
     /// <summary>A copy of the open streams (to act on outside the lock).</summary>
     IHttp2Stream[] Snapshot();
 
-    /// <summary>Forgets a stream (once closed: by a frame we sent, see <see cref="Http2ConnectionCore.ForgetStreamsClosedBySend"/>); false when it was not in the table.</summary>
+    /// <summary>Forgets a stream (once closed: by a frame we sent, see <see cref="Http2ConnectionCore.ForgetsClosedStreams"/>); false when it was not in the table.</summary>
     bool Remove(int streamId);
 }
