@@ -251,6 +251,24 @@ public sealed class Http2ProtocolErrorTests
     }
 
     [Fact]
+    public async Task A_content_length_on_headers_that_end_the_stream_is_a_stream_error_and_recorded()
+    {
+        await using var server = NewServer();
+        server.Enqueue(new MockResponse("fine"));
+        await using var peer = await Http2TestPeer.HandshakeAsync(server);
+        await peer.SendRequestAsync(1, "/cl", "POST", endStream: true, ("content-length", "10"));
+        await peer.VerifyResetAsync(1, Http2ErrorCode.ProtocolError);
+        var request = server.TakeRequest();
+        request.RequestLine.ShouldBe("POST /cl HTTP/2");
+        request.Failure.ShouldBeOfType<System.Net.ProtocolViolationException>().Message
+            .ShouldContain("the stream ended after 0 of its content-length of 10 bytes");
+
+        // The connection and the queued response are untouched: the next stream takes it.
+        await peer.SendRequestAsync(3, "/ok", "POST", endStream: true, ("content-length", "0"));
+        (await peer.ReadResponseAsync(3)).BodyText.ShouldBe("fine");
+    }
+
+    [Fact]
     public async Task A_client_reset_mid_request_is_recorded_with_a_failure()
     {
         await using var server = NewServer();

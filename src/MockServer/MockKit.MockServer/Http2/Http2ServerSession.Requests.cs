@@ -71,6 +71,12 @@ internal sealed partial class Http2ServerSession
         {
             stream.Head = Http2RequestHead.Parse(id, fields, out partial, _server.Http2EnableConnectProtocol);
             stream.DeclaredContentLength = stream.Head.ContentLength ?? -1; // Section 8.1.1, checked by the core as DATA arrives.
+            if (endStream && !stream.ContentLengthHolds(endStream: true))
+            {
+                // Section 8.1.1: END_STREAM on the HEADERS means no content at all, so a non-zero
+                // content-length is malformed here; no DATA frame will come for the core to check.
+                throw stream.ContentLengthMismatch(id, "request");
+            }
         }
         catch (Http2StreamException e)
         {
