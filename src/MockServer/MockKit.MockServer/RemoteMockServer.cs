@@ -109,7 +109,7 @@ public sealed class RemoteMockServer : IAsyncDisposable
             throw new TimeoutException($"No request arrived at {_baseUrl} within {wait.TotalSeconds:0.###} s.");
         }
 
-        return RecordedRequestJson.Read(document.RootElement[0]);
+        return RecordedRequestJsonReader.Read(document.RootElement[0]);
     }
 
     /// <summary>

@@ -268,7 +268,7 @@ internal sealed class AdminApi
             json.WriteStartArray();
             foreach (var request in requests)
             {
-                RecordedRequestJson.Write(json, request);
+                RecordedRequestJsonWriter.Write(json, request);
             }
 
             json.WriteEndArray();

@@ -16,7 +16,7 @@ namespace MockKit.Tool;
 /// Headers are in wire order as in recordings; a body is text when it is UTF-8 text (the recordings
 /// rule), base64 otherwise. <c>failure</c> is null when the request was answered.
 /// </summary>
-internal static class RecordedRequestJson
+internal static class RecordedRequestJsonWriter
 {
     public static void Write(Utf8JsonWriter json, RecordedRequest request)
     {

@@ -6,7 +6,7 @@ namespace MockKit.MockServer.Standalone;
 /// <summary>
 /// A <see cref="RecordedRequest"/> read back by <see cref="RemoteMockServer.TakeRequestAsync"/> as the
 /// standalone server's admin API (<c>GET requests</c>, <c>GET unmatched</c>; the <c>mockkit</c> tool's
-/// <c>RecordedRequestJson</c> writes it) gives it:
+/// <c>RecordedRequestJsonWriter</c> writes it) gives it:
 /// <code>
 /// {"method": "GET", "target": "/a?b=c", "requestLine": "GET /a?b=c HTTP/1.1", "url": "http://127.0.0.1:8080/a?b=c",
 ///  "headers": [{"name": "Host", "value": "…"}], "body": "…" | "bodyBase64": "…", "bodySize": 0,
@@ -16,7 +16,7 @@ namespace MockKit.MockServer.Standalone;
 /// Headers are in wire order as in recordings; a body is text when it is UTF-8 text (the recordings
 /// rule), base64 otherwise. <c>failure</c> is null when the request was answered.
 /// </summary>
-internal static class RecordedRequestJson
+internal static class RecordedRequestJsonReader
 {
     /// <summary>
     /// Rebuilds a request the standalone server recorded. Its <see cref="RecordedRequest.Failure"/> is an
