@@ -74,6 +74,14 @@ public sealed class StandaloneProcessTests
             forwarded.StandardOutput.ShouldBe("from upstream");
             upstream.TakeRequest().Target.ShouldBe("/weather?city=Oslo");
 
+            // A forwarding server has no routes or queue: changing them is a conflict, said in words.
+            foreach (var (method, path, body) in new[] { ("POST", "routes", "[]"), ("DELETE", "routes", ""), ("POST", "enqueue", "{}") })
+            {
+                var refused = await ExternalProcess.CurlAsync("-s", "-X", method, "-d", body, "-w", "\n%{http_code}", tool.Url + "__mockkit/" + path);
+                refused.StandardOutput.ShouldEndWith("\n409", customMessage: $"{method} {path}");
+                refused.StandardOutput.ShouldContain("this server forwards every request (--forward)", customMessage: $"{method} {path}");
+            }
+
             (await tool.TerminateAsync()).ShouldBe(0, tool.StandardError);
             var saved = await File.ReadAllTextAsync(recordTo);
             saved.ShouldContain("\"format\": \"mockkit-recordings/1\"");
