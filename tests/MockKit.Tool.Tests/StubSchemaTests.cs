@@ -71,6 +71,7 @@ public sealed class StubSchemaTests
                 .SelectMany(m => new[] { m.Name, ((SocketPolicy)m.Invoke(null, m.GetParameters().Select(p => p.DefaultValue).ToArray())!).Name }))
             .Concat(["DisconnectDuringResponseBody(100)", "ResetStreamAtStart(RefusedStream)", "DoNotReadRequestBody(Cancel)", "ResetStreamAtStart(Http11Required)"])
             .Distinct()
+            .Where(name => name != nameof(SocketPolicy.FailHandshake)) // Refused with a reason (below).
             .ToList();
         names.Count.ShouldBeGreaterThanOrEqualTo(20);
         foreach (var name in names)
@@ -81,6 +82,15 @@ public sealed class StubSchemaTests
             var policy = route.Responses[0].SocketPolicy;
             (policy.Name == name || policy.Name.StartsWith(name + "(", StringComparison.Ordinal)).ShouldBeTrue($"{name} read as {policy.Name}");
         }
+    }
+
+    [Fact]
+    public void FailHandshake_is_refused_by_both_with_the_reason_it_could_never_act()
+    {
+        const string Json = """{"format": "mockkit-stubs/1", "routes": [{"path": "/a", "response": {"socketPolicy": "FailHandshake"}}]}""";
+        Errors(Json).ShouldNotBeEmpty();
+        var refused = Should.Throw<JsonInputException>(() => StubDocument.ReadFile(Encoding.UTF8.GetBytes(Json), "inline.json"));
+        refused.Message.ShouldContain("/routes/0/response/socketPolicy: FailHandshake cannot act in the standalone server");
     }
 
     [Fact]

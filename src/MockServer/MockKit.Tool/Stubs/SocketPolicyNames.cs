@@ -20,7 +20,6 @@ internal static class SocketPolicyNames
         [nameof(SocketPolicy.DisconnectDuringRequestBody)] = SocketPolicy.DisconnectDuringRequestBody,
         [nameof(SocketPolicy.DisconnectAtEnd)] = SocketPolicy.DisconnectAtEnd,
         [nameof(SocketPolicy.UpgradeToSslAtEnd)] = SocketPolicy.UpgradeToSslAtEnd,
-        [nameof(SocketPolicy.FailHandshake)] = SocketPolicy.FailHandshake,
         [nameof(SocketPolicy.ShutdownInputAtEnd)] = SocketPolicy.ShutdownInputAtEnd,
         [nameof(SocketPolicy.ShutdownOutputAtEnd)] = SocketPolicy.ShutdownOutputAtEnd,
         [nameof(SocketPolicy.ShutdownServerAfterResponse)] = SocketPolicy.ShutdownServerAfterResponse,
@@ -29,6 +28,16 @@ internal static class SocketPolicyNames
         [nameof(SocketPolicy.ExpectContinue)] = SocketPolicy.ExpectContinue,
         [nameof(SocketPolicy.ContinueAlways)] = SocketPolicy.ContinueAlways,
     };
+
+    /// <summary>
+    /// Why a policy the standalone server cannot apply is refused, or null when it can. Responses
+    /// are claimed when a request head arrives (the next connection may be an admin call), so a
+    /// policy that acts on a connection's TLS handshake would never act: a stub naming it is an
+    /// error, not a silent no-op.
+    /// </summary>
+    public static string? NotApplicable(string name) => name == nameof(SocketPolicy.FailHandshake)
+        ? $"{nameof(SocketPolicy.FailHandshake)} cannot act in the standalone server: its responses are claimed when a request head arrives, after the TLS handshake. Use it with a MockWebServer in a test."
+        : null;
 
     /// <summary>Every accepted spelling's stem, for error messages and the schema.</summary>
     public static IEnumerable<string> All =>

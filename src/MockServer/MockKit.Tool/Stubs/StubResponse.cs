@@ -73,6 +73,11 @@ internal static class StubResponse
 
         if (JsonInput.String(obj, "socketPolicy", pointer) is { } policyName)
         {
+            if (SocketPolicyNames.NotApplicable(policyName) is { } why)
+            {
+                throw new JsonValueException($"{pointer}/socketPolicy", why);
+            }
+
             response.SocketPolicy = SocketPolicyNames.Parse(policyName) ?? throw new JsonValueException(
                 $"{pointer}/socketPolicy",
                 $"{JsonInput.Quote(policyName)} is not a socket policy; expected one of {string.Join(", ", SocketPolicyNames.All)} (DisconnectDuringResponseBody(n), ResetStreamAtStart(code) and DoNotReadRequestBody(code) take a parameter).");
