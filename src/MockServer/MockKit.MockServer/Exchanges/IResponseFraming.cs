@@ -28,8 +28,8 @@ internal interface IResponseFraming
     /// <summary>Pushes what was written so far to the wire (before a delay, or at the end).</summary>
     ValueTask FlushAsync(CancellationToken cancellationToken);
 
-    /// <summary>Writes the response broken as <paramref name="fault"/> says, with <paramref name="body"/> (empty when no content is due).</summary>
-    ValueTask WriteMalformedAsync(MockResponse response, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+    /// <summary>Writes the response broken as <paramref name="fault"/> says, with <paramref name="body"/> (empty unless content is due).</summary>
+    ValueTask WriteMalformedAsync(MockResponse response, ResponseContent content, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
 
     /// <summary>Writes the head and the trailer fields as the whole response, with no body (gRPC's Trailers-Only).</summary>
     ValueTask WriteTrailersOnlyAsync(MockResponse response, ResponseContent content, CancellationToken cancellationToken);

@@ -63,7 +63,7 @@ internal static class ResponseWriter
         var body = content == ResponseContent.Body ? response.Body.Content : ReadOnlyMemory<byte>.Empty;
         if (response.Malformed is { } fault)
         {
-            await framing.WriteMalformedAsync(response, fault, body, ct).ConfigureAwait(false);
+            await framing.WriteMalformedAsync(response, content, fault, body, ct).ConfigureAwait(false);
             return;
         }
 

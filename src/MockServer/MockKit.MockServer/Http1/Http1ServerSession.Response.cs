@@ -40,7 +40,8 @@ internal sealed partial class Http1ServerSession : IResponseFraming
 
     ValueTask IResponseFraming.FlushAsync(CancellationToken cancellationToken) => new(_connection.Transport.FlushAsync(cancellationToken));
 
-    ValueTask IResponseFraming.WriteMalformedAsync(MockResponse response, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+    // The fault writes its own (broken) framing fields, whatever the content.
+    ValueTask IResponseFraming.WriteMalformedAsync(MockResponse response, ResponseContent content, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         new(WriteMalformedAsync(response, fault, body));
 
     async ValueTask IResponseFraming.WriteTrailersOnlyAsync(MockResponse response, ResponseContent content, CancellationToken cancellationToken)

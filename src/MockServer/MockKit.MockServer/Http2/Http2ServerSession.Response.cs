@@ -130,9 +130,9 @@ internal sealed partial class Http2ServerSession
     /// once both flow-control windows (section 5.2) grant the DATA it sends; our side of the stream
     /// counts as ended after it, whatever the frames say.
     /// </summary>
-    internal async Task WriteMalformedAsync(Http2ServerStream stream, MockResponse response, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken ct)
+    internal async Task WriteMalformedAsync(Http2ServerStream stream, MockResponse response, ResponseContent content, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken ct)
     {
-        var fields = ResponseFields(response, addLength: true);
+        var fields = ResponseFields(response, addLength: content != ResponseContent.None);
         var credit = fault.Http2DataLength(body.Length);
         for (var taken = 0; taken < credit;)
         {
@@ -184,14 +184,17 @@ internal sealed partial class Http2ServerSession
     internal void WriteStagedResponse(IBufferWriter<byte> output, Http2ServerStream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream) =>
         _core.WriteHeadersAndData(output, stream, fields, body, endStream);
 
-    /// <summary>:status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2).</summary>
+    /// <summary>
+    /// :status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2);
+    /// with <paramref name="addLength"/> (the response may carry content, <see cref="ResponseContent"/>),
+    /// content-length when the body's length is known and no trailers follow it.
+    /// </summary>
     private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength)
     {
         // Sized for :status, the scripted fields and content-length: no regrowth per response.
         var fields = new List<HpackHeaderField>(response.Headers.Count + 2) { new(":status", response.Code.ToString(CultureInfo.InvariantCulture)) };
         Fields(response.Headers, fields);
-        if (addLength && response.Code is >= 200 and not 204 and not 304 && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length")
-            && response.Body.Length >= 0)
+        if (addLength && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length") && response.Body.Length >= 0)
         {
             fields.Add(new("content-length", response.Body.Length.ToString(CultureInfo.InvariantCulture)));
         }

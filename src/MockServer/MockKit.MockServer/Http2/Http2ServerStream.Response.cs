@@ -24,8 +24,8 @@ internal sealed partial class Http2ServerStream : IResponseFraming
 
     ValueTask IResponseFraming.FlushAsync(CancellationToken cancellationToken) => new(_session.FlushAsync(this, cancellationToken));
 
-    ValueTask IResponseFraming.WriteMalformedAsync(MockResponse response, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
-        new(_session.WriteMalformedAsync(this, response, fault, body, cancellationToken));
+    ValueTask IResponseFraming.WriteMalformedAsync(MockResponse response, ResponseContent content, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        new(_session.WriteMalformedAsync(this, response, content, fault, body, cancellationToken));
 
     ValueTask IResponseFraming.WriteTrailersOnlyAsync(MockResponse response, ResponseContent content, CancellationToken cancellationToken)
     {
