@@ -1,4 +1,5 @@
 using System.Net.ServerSentEvents;
+using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Streaming;
 
 namespace MockKit.MockServer;
@@ -87,8 +88,7 @@ public sealed partial class MockResponse
     /// <param name="method">The request method, or null when unknown (then taken to allow content).</param>
     internal (int Count, bool Cut) EventPlan(string? method)
     {
-        if (Body.Events is not { } events || method == "HEAD" || Code is < 200 or 204 or 304
-            || (method == "CONNECT" && Code < 300))
+        if (Body.Events is not { } events || ResponseWriter.ContentOf(method ?? string.Empty, Code) != ResponseContent.Body)
         {
             return (0, false);
         }

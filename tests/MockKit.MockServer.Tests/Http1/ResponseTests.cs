@@ -165,6 +165,30 @@ public sealed class ResponseTests
     }
 
     [Fact]
+    public async Task Body_trigger_counts_body_bytes_above_the_chunk_framing_the_throttle_paces()
+    {
+        // The decorators' order: OnResponseBody counts body bytes (not chunk lines), the throttle
+        // paces the bytes on the wire (chunk lines included), and the trigger fires once they are out.
+        var time = new ObservableTimeProvider();
+        await using var server = new MockWebServer { TimeProvider = time };
+        server.Enqueue(new MockResponse("abcdef")
+        {
+            ChunkSize = 2,
+            Throttle = new Throttle(4, TimeSpan.FromSeconds(1)),
+            OnResponseBody = new SocketEffect.CloseSocket(),
+            OnResponseBodyAfterBytes = 2,
+        });
+        await using var raw = await RawConnection.OpenAsync(server);
+        await raw.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        (await raw.ReadUntilAsync("\r\n\r\n")).ShouldBe("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        (await raw.ReadExactlyAsync(4)).ShouldBe("2\r\na");
+        await time.WaitForTimerAsync();
+        time.Advance(TimeSpan.FromSeconds(1));
+        (await raw.ReadToEndAsync()).ShouldBe("b\r\n");
+    }
+
+    [Fact]
     public async Task Large_bodies_stream_intact()
     {
         var body = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 100_000).Select(i => (char)('a' + (i % 26)))));

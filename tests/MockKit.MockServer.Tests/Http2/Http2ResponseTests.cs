@@ -36,6 +36,30 @@ public sealed class Http2ResponseTests
     }
 
     [Fact]
+    public async Task Body_trigger_counts_data_bytes_and_fires_after_the_throttle_sent_them()
+    {
+        // The decorators' order: OnResponseBody counts DATA payload bytes above the throttle, and
+        // fires once the throttled frames are out.
+        var time = new ObservableTimeProvider();
+        await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge], TimeProvider = time };
+        server.Enqueue(new MockResponse("abcdef")
+        {
+            Throttle = new Throttle(3, TimeSpan.FromSeconds(1)),
+            OnResponseBody = new SocketEffect.CloseStream(Http2ErrorCode.InternalError),
+            OnResponseBodyAfterBytes = 4,
+        });
+        await using var peer = await Http2TestPeer.HandshakeAsync(server);
+        await peer.SendRequestAsync(1);
+
+        await peer.ExpectFrameAsync(Http2FrameType.Headers, Http2FrameFlags.EndHeaders, 1);
+        (await peer.ExpectFrameAsync(Http2FrameType.Data, Http2FrameFlags.None, 1)).Payload.ShouldBe("abc"u8.ToArray());
+        await time.WaitForTimerAsync();
+        time.Advance(TimeSpan.FromSeconds(1));
+        (await peer.ExpectFrameAsync(Http2FrameType.Data, Http2FrameFlags.None, 1)).Payload.ShouldBe("d"u8.ToArray());
+        await peer.VerifyResetAsync(1, Http2ErrorCode.InternalError);
+    }
+
+    [Fact]
     public async Task Data_frames_respect_the_clients_stream_window()
     {
         await using var server = new MockWebServer { Protocols = [Protocol.H2PriorKnowledge] };

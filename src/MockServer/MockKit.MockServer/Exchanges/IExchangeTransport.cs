@@ -5,12 +5,13 @@ namespace MockKit.MockServer.Exchanges;
 
 /// <summary>
 /// What one protocol supplies to <see cref="ServerExchange"/> for one exchange: framing I/O and
-/// nothing else. The sequence (claim, triggers, recording, dispatch, which kind of response) is the
-/// pipeline's; each member here reads, writes or describes bytes in the protocol's own way.
-/// HTTP/1.1 implements it on its session (one exchange at a time per connection), HTTP/2 on the
-/// stream. Members run on the exchange's task, never on an HTTP/2 reader loop.
+/// nothing else. The sequence (claim, triggers, recording, dispatch, which kind of response, and the
+/// order a response's parts are written in, <see cref="ResponseWriter"/>) is the pipeline's; each
+/// member here and in <see cref="IResponseFraming"/> reads, writes or describes bytes in the
+/// protocol's own way. HTTP/1.1 implements it on its session (one exchange at a time per
+/// connection), HTTP/2 on the stream. Members run on the exchange's task, never on an HTTP/2 reader loop.
 /// </summary>
-internal interface IExchangeTransport
+internal interface IExchangeTransport : IResponseFraming
 {
     /// <summary>The connection the exchange arrived on.</summary>
     ServerConnection Connection { get; }
@@ -21,8 +22,8 @@ internal interface IExchangeTransport
     /// <summary>Cancelled when the connection (HTTP/2: its session) or the server ends; outlives a reset stream.</summary>
     CancellationToken ConnectionToken { get; }
 
-    /// <summary>What effects act on: the HTTP/1 connection, or the HTTP/2 stream.</summary>
-    ISocketEffectTarget EffectTarget { get; }
+    /// <summary>The request's method, as its head says (what the response may carry depends on it).</summary>
+    string RequestMethod { get; }
 
     /// <summary>How the protocol names the request head in messages ("request head", "request headers").</summary>
     string HeadName { get; }
@@ -101,8 +102,11 @@ internal interface IExchangeTransport
     /// <returns>True when the response was written to its end.</returns>
     Task<bool> ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken);
 
-    /// <summary>Writes a scripted (or streamed) response: interim responses, head, body with OnResponseBody, trailers.</summary>
-    Task WriteResponseAsync(MockResponse response, PolicyTriggers triggers, CancellationToken cancellationToken);
+    /// <summary>
+    /// Just before <see cref="ResponseWriter"/> writes a scripted (or streamed) response: HTTP/2 sends the
+    /// response's server pushes first (RFC 9113 section 8.4.1: a PUSH_PROMISE precedes the response that refers to it).
+    /// </summary>
+    ValueTask BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken);
 
     /// <summary>The response was written: logged and counted.</summary>
     void OnResponseSent(MockResponse response);

@@ -59,7 +59,8 @@ internal static partial class ServerExchange
             }
         }
 
-        await transport.WriteResponseAsync(response, PolicyTriggers.None, ct).ConfigureAwait(false);
+        await transport.BeforeWriteResponseAsync(response, ct).ConfigureAwait(false);
+        await ResponseWriter.WriteAsync(transport, transport.RequestMethod, response, PolicyTriggers.None, ct).ConfigureAwait(false);
         return await transport.FinishAsync(response, PolicyTriggers.None, bodyUnread: false).ConfigureAwait(false);
     }
 

@@ -46,8 +46,9 @@ internal static partial class ServerExchange
                     && await transport.FinishAsync(response, triggers, bodyUnread).ConfigureAwait(false);
             }
 
-            // Scripted, streamed or an event stream: the session writes the head and the body.
-            await transport.WriteResponseAsync(response, triggers, ct).ConfigureAwait(false);
+            // Scripted, streamed or an event stream: the pipeline's writer, through the protocol's framing.
+            await transport.BeforeWriteResponseAsync(response, ct).ConfigureAwait(false);
+            await ResponseWriter.WriteAsync(transport, transport.RequestMethod, response, triggers, ct).ConfigureAwait(false);
             exchange.ResponseWritten = true;
             if (!bodyUnread)
             {

@@ -26,7 +26,7 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
 
     CancellationToken IExchangeTransport.ConnectionToken => ShutdownToken;
 
-    ISocketEffectTarget IExchangeTransport.EffectTarget => _connection;
+    string IExchangeTransport.RequestMethod => _head.Method;
 
     string IExchangeTransport.HeadName => "request head";
 
@@ -114,10 +114,10 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
     async Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken) =>
         _duplexResponded = await WriteDuplexResponseAsync(_head, _sequence, response, requestBody).ConfigureAwait(false);
 
-    Task IExchangeTransport.WriteResponseAsync(MockResponse response, PolicyTriggers triggers, CancellationToken cancellationToken)
+    ValueTask IExchangeTransport.BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken)
     {
         _connection.State = "writing the response";
-        return WriteResponseAsync(_head, response, triggers);
+        return ValueTask.CompletedTask;
     }
 
     void IExchangeTransport.OnResponseSent(MockResponse response)

@@ -2,12 +2,17 @@ using System.Buffers;
 using System.Globalization;
 using MockKit.Buffers;
 using MockKit.Http1;
+using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
 
 namespace MockKit.MockServer.Http1;
 
-/// <summary>Response writing: informational responses, delays, framing, and the body decorators.</summary>
-internal sealed partial class Http1ServerSession
+/// <summary>
+/// Response framing (<see cref="IResponseFraming"/>; the order is <see cref="ResponseWriter"/>'s): status
+/// lines, fields, Content-Length or the chunked coding (RFC 9112 sections 6 and 7.1), and the head and a
+/// small body coalesced into one write.
+/// </summary>
+internal sealed partial class Http1ServerSession : IResponseFraming
 {
     // Bodies up to this size go out in the same write as the head when nothing paces them.
     private const int CoalesceLimit = 16 * 1024;
@@ -15,62 +20,115 @@ internal sealed partial class Http1ServerSession
     // The response head (and a coalesced body) of the exchange being served; returned to the pool when the session ends.
     private PooledBufferWriter? _responseHead;
 
-    private async Task WriteResponseAsync(Http1RequestHead request, MockResponse response, PolicyTriggers triggers)
+    // The framing the head chose for the response being written (one at a time): the chunk size, or null for Content-Length.
+    private int? _chunkSize;
+
+    TimeProvider IResponseFraming.Time => _server.TimeProvider;
+
+    ISocketEffectTarget IResponseFraming.EffectTarget => _connection;
+
+    // Each write reaches the socket (or its buffer) before it returns.
+    bool IResponseFraming.BodySinkKeepsWrites => false;
+
+    async ValueTask IResponseFraming.WriteInformationalAsync(MockResponse informational, CancellationToken cancellationToken)
     {
-        var ct = ShutdownToken;
+        using var info = new PooledBufferWriter();
+        Http1Writer.WriteStatusLine(info, Protocol.Http11, informational.Code, informational.EffectiveReason);
+        Http1Writer.WriteFields(info, informational.Headers);
+        await _connection.Transport.WriteAsync(info.WrittenMemory, cancellationToken).ConfigureAwait(false);
+    }
+
+    ValueTask IResponseFraming.FlushAsync(CancellationToken cancellationToken) => new(_connection.Transport.FlushAsync(cancellationToken));
+
+    // The fault writes its own (broken) framing fields, whatever the content.
+    ValueTask IResponseFraming.WriteMalformedAsync(MockResponse response, ResponseContent content, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        new(WriteMalformedAsync(response, fault, body));
+
+    async ValueTask IResponseFraming.WriteTrailersOnlyAsync(MockResponse response, ResponseContent content, CancellationToken cancellationToken)
+    {
+        // The head is the whole response: its fields and the trailer fields, no body.
+        using var only = new PooledBufferWriter(256);
+        Http1Writer.WriteStatusLine(only, Protocol.Http11, response.Code, response.EffectiveReason);
+        foreach (var (name, value) in response.Headers.Concat(response.Trailers))
+        {
+            Http1Writer.WriteField(only, name, value);
+        }
+
+        if (content != ResponseContent.None && !response.Headers.Contains("Content-Length"))
+        {
+            Http1Writer.WriteField(only, "Content-Length", "0");
+        }
+
+        only.Write("\r\n"u8);
+        await WriteRawAsync(only.WrittenMemory).ConfigureAwait(false);
+    }
+
+    // A fixed-length body small enough to share the head's write (one syscall, one TLS record).
+    bool IResponseFraming.CanWriteWhole(MockResponse response, ReadOnlyMemory<byte> body, ResponseContent content) =>
+        body.Length <= CoalesceLimit && response.Body.Source is null && response.Body.Events is null && ChunkSizeFor(response) is null;
+
+    ValueTask IResponseFraming.WriteWholeAsync(MockResponse response, ReadOnlyMemory<byte> body, ResponseContent content, CancellationToken cancellationToken)
+    {
+        var head = WriteHead(response, content, chunkSize: null, body.Length);
+        head.Write(body.Span);
+        return new(WriteRawAsync(head.WrittenMemory));
+    }
+
+    ValueTask IResponseFraming.WriteHeadAsync(MockResponse response, ResponseContent content, CancellationToken cancellationToken)
+    {
+        _chunkSize = ChunkSizeFor(response);
+        var head = WriteHead(response, content, _chunkSize, 0);
+        return _connection.Transport.WriteAsync(head.WrittenMemory, cancellationToken);
+    }
+
+    async ValueTask IResponseFraming.WriteBodyAsync(MockResponse response, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
         var transport = _connection.Transport;
-        // Indexed: a foreach over the IList would box its enumerator for every response, 1xx or not.
-        var informationalResponses = response.InformationalResponses;
-        for (var i = 0; i < informationalResponses.Count; i++)
+        if (_chunkSize is { } size)
         {
-            var informational = informationalResponses[i];
-            using var info = new PooledBufferWriter();
-            Http1Writer.WriteStatusLine(info, Protocol.Http11, informational.Code, informational.EffectiveReason);
-            Http1Writer.WriteFields(info, informational.Headers);
-            await transport.WriteAsync(info.WrittenMemory, ct).ConfigureAwait(false);
+            var chunked = new ChunkedEncodingStream(transport, size);
+            await chunked.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+            await chunked.CompleteAsync(response.Trailers, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await transport.WriteAsync(body, cancellationToken).ConfigureAwait(false);
         }
 
-        if (response.HeadersDelay > TimeSpan.Zero)
+        await transport.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    Stream IResponseFraming.OpenBody(MockResponse response, Throttle? throttle)
+    {
+        // Chunk framing above the throttle: the pacing counts the bytes on the wire, chunk lines included.
+        Stream sink = _connection.Transport;
+        if (throttle is not null)
         {
-            await transport.FlushAsync(ct).ConfigureAwait(false);
-            await Task.Delay(response.HeadersDelay, _server.TimeProvider, ct).ConfigureAwait(false);
+            sink = new ThrottledStream(sink, throttle, _server.TimeProvider);
         }
 
-        var body = response.Body.Content;
-        var streamed = response.Body.Source;
-        var sendsBody = request.Method != "HEAD" && !IsBodiless(request.Method, response.Code);
-        if (response.Malformed is { } fault)
+        return _chunkSize is { } size ? new ChunkedEncodingStream(sink, size) : sink;
+    }
+
+    async ValueTask IResponseFraming.EndBodyAsync(MockResponse response, Stream body, CancellationToken cancellationToken)
+    {
+        if (body is ChunkedEncodingStream chunked)
         {
-            await WriteMalformedAsync(response, fault, sendsBody ? body : ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
-            return;
+            // The last chunk and the trailer section (RFC 9112 section 7.1.2).
+            await chunked.CompleteAsync(response.Trailers, cancellationToken).ConfigureAwait(false);
         }
 
-        if (response.TrailersOnly)
-        {
-            // The head is the whole response: its fields and the trailer fields, no body.
-            using var only = new PooledBufferWriter(256);
-            Http1Writer.WriteStatusLine(only, Protocol.Http11, response.Code, response.EffectiveReason);
-            foreach (var (name, value) in response.Headers.Concat(response.Trailers))
-            {
-                Http1Writer.WriteField(only, name, value);
-            }
+        await _connection.Transport.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
 
-            if (!IsBodiless(request.Method, response.Code) && !response.Headers.Contains("Content-Length"))
-            {
-                Http1Writer.WriteField(only, "Content-Length", "0");
-            }
-
-            only.Write("\r\n"u8);
-            await transport.WriteAsync(only.WrittenMemory, ct).ConfigureAwait(false);
-            await transport.FlushAsync(ct).ConfigureAwait(false);
-            return;
-        }
-
-        var events = response.Body.Events;
-        var chunkSize = streamed is null && events is null ? ChunkSizeFor(response, body.Length) : StreamedChunkSizeFor(response);
-
+    /// <summary>
+    /// The status line and fields, with Content-Length or chunked unless the response chose its own
+    /// framing or may carry none (RFC 9110 section 6.4.1), in the session's one head buffer.
+    /// </summary>
+    private PooledBufferWriter WriteHead(MockResponse response, ResponseContent content, int? chunkSize, int bodyLength)
+    {
         // The session's own writer, cleared: one exchange at a time writes a response head, so one buffer serves them all.
-        var head = _responseHead ??= new PooledBufferWriter(256 + (body.Length <= CoalesceLimit ? body.Length : 0));
+        var head = _responseHead ??= new PooledBufferWriter(256 + bodyLength);
         head.Clear();
         Http1Writer.WriteStatusLine(head, Protocol.Http11, response.Code, response.EffectiveReason);
         foreach (var (name, value) in response.Headers.Fields)
@@ -78,8 +136,7 @@ internal sealed partial class Http1ServerSession
             Http1Writer.WriteField(head, name, value);
         }
 
-        if (!response.Headers.Contains("Content-Length") && !response.Headers.Contains("Transfer-Encoding")
-            && !IsBodiless(request.Method, response.Code))
+        if (content != ResponseContent.None && !response.Headers.Contains("Content-Length") && !response.Headers.Contains("Transfer-Encoding"))
         {
             if (chunkSize is not null)
             {
@@ -92,89 +149,12 @@ internal sealed partial class Http1ServerSession
         }
 
         head.Write("\r\n"u8);
-
-        var simple = streamed is null && events is null && chunkSize is null && response.Throttle is null && triggers.OnResponseBody is null
-            && response.BodyDelay <= TimeSpan.Zero && body.Length <= CoalesceLimit && response.Body.SegmentEnds is null;
-        if (simple)
-        {
-            if (sendsBody)
-            {
-                head.Write(body.Span);
-            }
-
-            await transport.WriteAsync(head.WrittenMemory, ct).ConfigureAwait(false);
-            await transport.FlushAsync(ct).ConfigureAwait(false);
-            return;
-        }
-
-        await transport.WriteAsync(head.WrittenMemory, ct).ConfigureAwait(false);
-        if (!sendsBody)
-        {
-            await transport.FlushAsync(ct).ConfigureAwait(false);
-            return;
-        }
-
-        if (response.BodyDelay > TimeSpan.Zero)
-        {
-            await transport.FlushAsync(ct).ConfigureAwait(false);
-            await Task.Delay(response.BodyDelay, _server.TimeProvider, ct).ConfigureAwait(false);
-        }
-
-        // Decorators, outermost first: trigger (counts body bytes) → chunk framing → throttle → socket.
-        Stream sink = transport;
-        if (response.Throttle is { } throttle)
-        {
-            sink = new ThrottledStream(sink, throttle, _server.TimeProvider);
-        }
-
-        ChunkedEncodingStream? chunked = null;
-        if (chunkSize is { } size)
-        {
-            sink = chunked = new ChunkedEncodingStream(sink, size);
-        }
-
-        ResponseBodyTriggerStream? trigger = null;
-        if (triggers.OnResponseBody is { } bodyEffect)
-        {
-            var after = triggers.OnResponseBodyAfterBytes >= 0 ? triggers.OnResponseBodyAfterBytes : response.Body.HalfLength;
-            sink = trigger = new ResponseBodyTriggerStream(sink, after, bodyEffect, _connection, ct);
-        }
-
-        if (streamed is not null)
-        {
-            // Relayed as it arrives: each read goes out (framed, paced, counted) before the next.
-            await streamed.CopyToAsync(sink, freshBuffers: false, ct).ConfigureAwait(false);
-        }
-        else if (events is not null)
-        {
-            var (count, cut) = response.EventPlan(request.Method);
-            await events.WriteAsync(sink, count, _server.TimeProvider, ct).ConfigureAwait(false);
-            if (cut)
-            {
-                // DisconnectAfterEvents: no last chunk, so the body never ends cleanly; the pipeline
-                // cuts the exchange next (ServerExchange.CutEventStreamAsync).
-                await transport.FlushAsync(ct).ConfigureAwait(false);
-                return;
-            }
-        }
-        else
-        {
-            // A paced body goes out segment by segment, each flushed (MockBody.Paced).
-            await response.Body.WriteAsync(sink, body, _server.TimeProvider, ct).ConfigureAwait(false);
-        }
-
-        if (trigger is not null)
-        {
-            await trigger.CompleteAsync(ct).ConfigureAwait(false);
-        }
-
-        if (chunked is not null)
-        {
-            await chunked.CompleteAsync(response.Trailers, ct).ConfigureAwait(false);
-        }
-
-        await transport.FlushAsync(ct).ConfigureAwait(false);
+        return head;
     }
+
+    /// <summary>The chunk size the body is framed with, or null for Content-Length.</summary>
+    private static int? ChunkSizeFor(MockResponse response) =>
+        response.Body.Source is null && response.Body.Events is null ? ChunkSizeFor(response, response.Body.Content.Length) : StreamedChunkSizeFor(response);
 
     /// <summary>
     /// Writes the response with its <see cref="MalformedResponse"/> fault in one write, then shuts the
@@ -189,11 +169,6 @@ internal sealed partial class Http1ServerSession
         _server.Log(_connection.Index, $"{fault}: {bytes.WrittenCount} bytes of a malformed response, then close");
         _connection.ShutdownSocket(input: true, output: true);
     }
-
-    // RFC 9110 sections 6.4.1 and 9.3.6: 1xx, 204, 304 and a 2xx to CONNECT carry no content
-    // and no framing headers.
-    private static bool IsBodiless(string method, int code) =>
-        code is < 200 or 204 or 304 || (method == "CONNECT" && code is >= 200 and < 300);
 
     /// <summary>
     /// A streamed body's framing: its declared length when it has one (and the response says

@@ -171,15 +171,10 @@ internal sealed partial class Http2ServerSession
         return false; // A stream carries one exchange.
     }
 
-    internal async Task WriteResponseAsync(Http2ServerStream stream, MockResponse response, PolicyTriggers triggers, CancellationToken ct)
+    internal ValueTask BeforeWriteResponseAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
     {
         _connection.State = "HTTP/2: writing a response";
-        if (response.PushPromises.Count > 0)
-        {
-            await PushAsync(stream, response, ct).ConfigureAwait(false);
-        }
-
-        await WriteResponseAsync(stream, stream.Head!.Method!, response, triggers, ct).ConfigureAwait(false);
+        return response.PushPromises.Count > 0 ? new(PushAsync(stream, response, ct)) : ValueTask.CompletedTask;
     }
 
     internal void OnResponseSent(Http2ServerStream stream, MockResponse response)

@@ -1,5 +1,6 @@
 using MockKit.Http2;
 using MockKit.Http2.Hpack;
+using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Recording;
 
@@ -52,7 +53,7 @@ internal sealed partial class Http2ServerSession
             try
             {
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, pushed.Lifetime.Token);
-                await WriteResponseAsync(pushed, push.Method, push.Response, PolicyTriggers.None, linked.Token).ConfigureAwait(false);
+                await ResponseWriter.WriteAsync(pushed, push.Method, push.Response, PolicyTriggers.None, linked.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException && !ct.IsCancellationRequested)
             {

@@ -4,175 +4,125 @@ using System.Text;
 using MockKit.Http2;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
+using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
 
 namespace MockKit.MockServer.Http2;
 
 /// <summary>
-/// Writing a scripted response on a stream (the pipeline's WriteResponseAsync): 1xx HEADERS, delays,
-/// HEADERS, DATA under both flow-control windows (through the throttle and OnResponseBody
-/// decorators when set), and trailers.
+/// A response's framing on a stream (<see cref="IResponseFraming"/>, through <see cref="Http2ServerStream"/>;
+/// the order is <see cref="ResponseWriter"/>'s): 1xx HEADERS, HEADERS, DATA under both flow-control
+/// windows, trailers, and HEADERS with one DATA frame queued as one writer item.
 /// </summary>
 internal sealed partial class Http2ServerSession
 {
-    private async Task WriteResponseAsync(Http2ServerStream stream, string method, MockResponse response, PolicyTriggers triggers, CancellationToken ct)
+    /// <summary>The server's clock, which a response's delays and pacing wait on.</summary>
+    internal TimeProvider TimeProvider => _server.TimeProvider;
+
+    internal void WriteInformational(Http2ServerStream stream, MockResponse informational) =>
+        QueueHeaders(stream, ResponseFields(informational, addLength: false), endStream: false);
+
+    internal void WriteTrailersOnly(Http2ServerStream stream, MockResponse response)
     {
-        foreach (var informational in response.InformationalResponses)
-        {
-            QueueHeaders(stream, ResponseFields(informational, addLength: false), endStream: false);
-        }
+        // gRPC's Trailers-Only response (PROTOCOL-HTTP2, "Responses"): the head and the trailer
+        // fields in one HEADERS frame with END_STREAM, no DATA and no content-length.
+        var only = ResponseFields(response, addLength: false);
+        QueueResponse(stream, Fields(response.Trailers, only), ReadOnlyMemory<byte>.Empty, endStream: true);
+    }
 
-        if (response.HeadersDelay > TimeSpan.Zero)
-        {
-            await FlushAsync(ct).ConfigureAwait(false);
-            await Task.Delay(response.HeadersDelay, _server.TimeProvider, ct).ConfigureAwait(false);
-        }
+    // HEADERS alone (no content, or an empty body without trailers), or HEADERS and a body that fits one DATA frame.
+    internal bool CanWriteWhole(MockResponse response, ReadOnlyMemory<byte> body, ResponseContent content) =>
+        content != ResponseContent.Body || (body.IsEmpty ? response.Trailers.Count == 0 : body.Length <= _core.PeerMaxFrameSize);
 
-        var bodiless = method == "HEAD" || response.Code is 204 or 304;
-        var body = bodiless ? ReadOnlyMemory<byte>.Empty : response.Body.Content;
-        if (response.Malformed is { } fault)
+    internal ValueTask WriteWholeAsync(Http2ServerStream stream, MockResponse response, ReadOnlyMemory<byte> body, ResponseContent content, CancellationToken ct)
+    {
+        var fields = ResponseFields(response, addLength: content != ResponseContent.None);
+        if (content != ResponseContent.Body || body.IsEmpty)
         {
-            await WriteMalformedAsync(stream, response, fault, body, ct).ConfigureAwait(false);
-            return;
-        }
-
-        if (response.TrailersOnly)
-        {
-            // gRPC's Trailers-Only response (PROTOCOL-HTTP2, "Responses"): the head and the trailer
-            // fields in one HEADERS frame with END_STREAM, no DATA and no content-length.
-            var only = ResponseFields(response, addLength: false);
-            QueueResponse(stream, Fields(response.Trailers, only), ReadOnlyMemory<byte>.Empty, endStream: true);
-            return;
-        }
-
-        var streamed = bodiless ? null : response.Body.Source;
-        var events = bodiless ? null : response.Body.Events;
-        var hasTrailers = response.Trailers.Count > 0;
-        var headersOnly = body.IsEmpty && streamed is null && events is null && !hasTrailers && triggers.OnResponseBody is null;
-        var fields = ResponseFields(response, addLength: true);
-
-        // The end of a plain response is not awaited: the writer flushes whenever its queue runs
-        // empty (Http2FrameQueue), so waiting would only cost a hop per stream; whatever must follow
-        // the bytes on the wire (OnResponseEnd, delays) awaits its own flush.
-        if (headersOnly)
-        {
+            // The end of a plain response is not awaited: the writer flushes whenever its queue runs
+            // empty (Http2FrameQueue), so waiting would only cost a hop per stream; whatever must follow
+            // the bytes on the wire (OnResponseEnd, delays) awaits its own flush.
             QueueResponse(stream, fields, ReadOnlyMemory<byte>.Empty, endStream: true);
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        var paced = response.Body.SegmentEnds is not null;
-        if (!body.IsEmpty && body.Length <= _core.PeerMaxFrameSize && response.BodyDelay <= TimeSpan.Zero
-            && streamed is null && response.Throttle is null && triggers.OnResponseBody is null && !paced)
+        return WriteOneDataFrameAsync(stream, response, fields, body, ct);
+    }
+
+    /// <summary>
+    /// A body that fits one DATA frame: when both windows grant it at once (section 5.2), HEADERS and
+    /// DATA go to the writer as one queued item. HEADERS never waits for credit: without it they are
+    /// queued alone and the DATA follows as credit arrives.
+    /// </summary>
+    private async ValueTask WriteOneDataFrameAsync(Http2ServerStream stream, MockResponse response, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        var hasTrailers = response.Trailers.Count > 0;
+        var credit = Http2SendCredit.AcquireAsync(stream.SendWindow, _core.SendWindow, body.Length, ct);
+        int granted;
+        if (credit.IsCompletedSuccessfully)
         {
-            // A body that fits one DATA frame: when both windows grant it at once (section 5.2),
-            // HEADERS and DATA go to the writer as one queued item. HEADERS never waits for credit:
-            // without it they are queued alone and the DATA follows as credit arrives.
-            var credit = Http2SendCredit.AcquireAsync(stream.SendWindow, _core.SendWindow, body.Length, ct);
-            int granted;
-            if (credit.IsCompletedSuccessfully)
-            {
-                granted = credit.Result;
-                QueueResponse(stream, fields, body[..granted], endStream: !hasTrailers && granted == body.Length);
-            }
-            else
-            {
-                QueueResponse(stream, fields, ReadOnlyMemory<byte>.Empty, endStream: false);
-                granted = await credit.ConfigureAwait(false);
-                _core.QueueData(stream, body[..granted], endStream: !hasTrailers && granted == body.Length);
-            }
-
-            if (granted < body.Length)
-            {
-                await _core.WriteDataAsync(stream, body[granted..], endStream: !hasTrailers, ct).ConfigureAwait(false);
-            }
-
-            if (!hasTrailers)
-            {
-                return;
-            }
-
-            // Section 8.1: trailers are a HEADERS frame with END_STREAM after the DATA.
-            QueueHeaders(stream, Fields(response.Trailers, []), endStream: true);
-            await FlushAsync(ct).ConfigureAwait(false);
-            return;
-        }
-
-        QueueHeaders(stream, fields, endStream: false);
-        if (response.BodyDelay > TimeSpan.Zero)
-        {
-            await FlushAsync(ct).ConfigureAwait(false);
-            await Task.Delay(response.BodyDelay, _server.TimeProvider, ct).ConfigureAwait(false);
-        }
-
-        if (streamed is null && events is null && response.Throttle is null && triggers.OnResponseBody is null && !paced)
-        {
-            await _core.WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
-            if (!hasTrailers)
-            {
-                return; // Flushed by the writer once its queue runs empty (see the headers-only case).
-            }
+            granted = credit.Result;
+            QueueResponse(stream, fields, body[..granted], endStream: !hasTrailers && granted == body.Length);
         }
         else
         {
-            // Decorators, outermost first: trigger (counts body bytes) → throttle → DATA frames.
-            Stream sink = DataSink(stream, tunnel: false);
-            if (response.Throttle is { } throttle)
-            {
-                sink = new ThrottledStream(sink, throttle, _server.TimeProvider);
-            }
+            QueueResponse(stream, fields, ReadOnlyMemory<byte>.Empty, endStream: false);
+            granted = await credit.ConfigureAwait(false);
+            _core.QueueData(stream, body[..granted], endStream: !hasTrailers && granted == body.Length);
+        }
 
-            ResponseBodyTriggerStream? trigger = null;
-            if (triggers.OnResponseBody is { } bodyEffect)
-            {
-                var after = triggers.OnResponseBodyAfterBytes >= 0 ? triggers.OnResponseBodyAfterBytes : response.Body.HalfLength;
-                sink = trigger = new ResponseBodyTriggerStream(sink, after, bodyEffect, stream, ct);
-            }
-
-            if (streamed is not null)
-            {
-                // Relayed as it arrives, as DATA frames within the windows; each read's frames are
-                // queued before the next read (fresh buffers: queued frames reference them).
-                await streamed.CopyToAsync(sink, freshBuffers: true, ct).ConfigureAwait(false);
-
-                // The source's end may have brought trailers (a forwarded upstream's arrive after its body).
-                hasTrailers = response.Trailers.Count > 0;
-            }
-            else if (events is not null)
-            {
-                var (count, cut) = response.EventPlan(method);
-                await events.WriteAsync(sink, count, _server.TimeProvider, ct).ConfigureAwait(false);
-                if (cut)
-                {
-                    // DisconnectAfterEvents: no END_STREAM; the pipeline resets the stream next
-                    // (ServerExchange.CutEventStreamAsync), after these DATA frames.
-                    await FlushAsync(ct).ConfigureAwait(false);
-                    return;
-                }
-            }
-            else
-            {
-                // A paced body goes out segment by segment, each flushed (MockBody.Paced).
-                await response.Body.WriteAsync(sink, body, _server.TimeProvider, ct).ConfigureAwait(false);
-            }
-
-            if (trigger is not null)
-            {
-                await trigger.CompleteAsync(ct).ConfigureAwait(false);
-            }
-
-            if (!hasTrailers)
-            {
-                await _core.WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
-            }
+        if (granted < body.Length)
+        {
+            await _core.WriteDataAsync(stream, body[granted..], endStream: !hasTrailers, ct).ConfigureAwait(false);
         }
 
         if (hasTrailers)
         {
-            // Section 8.1: trailers are a HEADERS frame with END_STREAM after the DATA.
-            QueueHeaders(stream, Fields(response.Trailers, []), endStream: true);
+            await WriteTrailersAsync(stream, response, ct).ConfigureAwait(false);
+        }
+    }
+
+    // Without content, the HEADERS frame ends the stream (section 8.1).
+    internal void WriteHead(Http2ServerStream stream, MockResponse response, ResponseContent content) =>
+        QueueHeaders(stream, ResponseFields(response, addLength: content != ResponseContent.None), endStream: content != ResponseContent.Body);
+
+    internal async ValueTask WriteBodyAsync(Http2ServerStream stream, MockResponse response, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        // END_STREAM on the last DATA frame unless trailers follow; flushed by the writer once its
+        // queue runs empty (see WriteWholeAsync).
+        var hasTrailers = response.Trailers.Count > 0;
+        await _core.WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
+        if (hasTrailers)
+        {
+            await WriteTrailersAsync(stream, response, ct).ConfigureAwait(false);
+        }
+    }
+
+    internal Stream OpenBody(Http2ServerStream stream, Throttle? throttle)
+    {
+        // The throttle paces DATA payload bytes; frame headers are the writer's.
+        Stream sink = DataSink(stream, tunnel: false);
+        return throttle is null ? sink : new ThrottledStream(sink, throttle, _server.TimeProvider);
+    }
+
+    internal async ValueTask EndBodyAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
+    {
+        // Read now: a streamed source's end may have brought trailers (a forwarded upstream's arrive after its body).
+        if (response.Trailers.Count > 0)
+        {
+            await WriteTrailersAsync(stream, response, ct).ConfigureAwait(false);
+            return;
         }
 
+        await _core.WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
         await FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Section 8.1: trailers are a HEADERS frame with END_STREAM after the DATA.</summary>
+    private Task WriteTrailersAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
+    {
+        QueueHeaders(stream, Fields(response.Trailers, []), endStream: true);
+        return FlushAsync(ct);
     }
 
     /// <summary>
@@ -180,9 +130,9 @@ internal sealed partial class Http2ServerSession
     /// once both flow-control windows (section 5.2) grant the DATA it sends; our side of the stream
     /// counts as ended after it, whatever the frames say.
     /// </summary>
-    private async Task WriteMalformedAsync(Http2ServerStream stream, MockResponse response, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken ct)
+    internal async Task WriteMalformedAsync(Http2ServerStream stream, MockResponse response, ResponseContent content, MalformedResponse fault, ReadOnlyMemory<byte> body, CancellationToken ct)
     {
-        var fields = ResponseFields(response, addLength: true);
+        var fields = ResponseFields(response, addLength: content != ResponseContent.None);
         var credit = fault.Http2DataLength(body.Length);
         for (var taken = 0; taken < credit;)
         {
@@ -234,14 +184,17 @@ internal sealed partial class Http2ServerSession
     internal void WriteStagedResponse(IBufferWriter<byte> output, Http2ServerStream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream) =>
         _core.WriteHeadersAndData(output, stream, fields, body, endStream);
 
-    /// <summary>:status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2).</summary>
+    /// <summary>
+    /// :status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2);
+    /// with <paramref name="addLength"/> (the response may carry content, <see cref="ResponseContent"/>),
+    /// content-length when the body's length is known and no trailers follow it.
+    /// </summary>
     private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength)
     {
         // Sized for :status, the scripted fields and content-length: no regrowth per response.
         var fields = new List<HpackHeaderField>(response.Headers.Count + 2) { new(":status", response.Code.ToString(CultureInfo.InvariantCulture)) };
         Fields(response.Headers, fields);
-        if (addLength && response.Code is >= 200 and not 204 and not 304 && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length")
-            && response.Body.Length >= 0)
+        if (addLength && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length") && response.Body.Length >= 0)
         {
             fields.Add(new("content-length", response.Body.Length.ToString(CultureInfo.InvariantCulture)));
         }

@@ -16,7 +16,7 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
 
     CancellationToken IExchangeTransport.ConnectionToken => _session.SessionToken;
 
-    ISocketEffectTarget IExchangeTransport.EffectTarget => this;
+    string IExchangeTransport.RequestMethod => Head!.Method!;
 
     string IExchangeTransport.HeadName => "request headers";
 
@@ -67,8 +67,8 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
     Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken) =>
         _session.ServeDuplexAsync(this, response, requestBody, cancellationToken);
 
-    Task IExchangeTransport.WriteResponseAsync(MockResponse response, PolicyTriggers triggers, CancellationToken cancellationToken) =>
-        _session.WriteResponseAsync(this, response, triggers, cancellationToken);
+    ValueTask IExchangeTransport.BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken) =>
+        _session.BeforeWriteResponseAsync(this, response, cancellationToken);
 
     void IExchangeTransport.OnResponseSent(MockResponse response) => _session.OnResponseSent(this, response);
 
