@@ -56,9 +56,14 @@ public sealed class StandaloneProcessTests
         miss.StandardOutput.ShouldContain("GET /users/{id}: path /users/7/orders has 3 segments, the template 2");
         miss.StandardOutput.ShouldEndWith("404");
 
-        // The traffic log on stderr is the TrafficLog text.
-        await WaitUntilAsync(() => tool.StandardError.Contains("GET /users/7/orders HTTP/1.1", StringComparison.Ordinal));
-        tool.StandardError.ShouldContain("No route matched GET /users/7/orders HTTP/1.1");
+        // The traffic log on stderr is the TrafficLog text: the request line, and the near-miss line.
+        // They are separate writes, read from the pipe as they come, so the wait is for both (waiting
+        // for the request line alone raced the near-miss line).
+        await WaitUntilAsync(() => LogLines(tool).Any(IsRequestLine) && LogLines(tool).Any(line => line.Contains("No route matched GET /users/7/orders HTTP/1.1", StringComparison.Ordinal)));
+
+        static IEnumerable<string> LogLines(MockKitProcess tool) => tool.StandardError.Split('\n');
+        static bool IsRequestLine(string line) =>
+            line.Contains("GET /users/7/orders HTTP/1.1", StringComparison.Ordinal) && !line.Contains("No route matched", StringComparison.Ordinal);
     }
 
     [Fact]
