@@ -32,7 +32,7 @@ internal sealed partial class Http2Connection
     {
         if (received is not Http2ClientStream stream)
         {
-            QueueControl(w => Http2FrameWriter.WriteRstStream(w, e.StreamId, e.ErrorCode));
+            _core.QueueResetReply(e.StreamId, e.ErrorCode); // A stream no longer in the table: the RST_STREAM alone.
             return;
         }
 

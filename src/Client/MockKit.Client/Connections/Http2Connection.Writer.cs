@@ -20,9 +20,6 @@ internal sealed partial class Http2Connection
 
     private void Queue(Action<IBufferWriter<byte>> frame) => _frames.Queue(frame);
 
-    /// <summary>A reply the server provoked: counted against <see cref="MaxQueuedControlFrames"/>.</summary>
-    private void QueueControl(Action<IBufferWriter<byte>> frame) => _frames.QueueControl(frame);
-
     private void OnControlQueueFull(int queued) =>
         Shutdown(new IOException($"The HTTP/2 connection to {Route} was closed: {queued} replies are queued for a server that does not read them."), sendGoAway: false);
     /// <summary>Preface (section 3.4), our SETTINGS (section 6.5) and the connection window raise (section 6.9).</summary>
@@ -39,7 +36,7 @@ internal sealed partial class Http2Connection
             MaxFrameSize = Http2Constants.DefaultMaxFrameSize,
             MaxHeaderListSize = MaxResponseHeaderListSize,
         });
-        Queue(static w => Http2FrameWriter.WriteWindowUpdate(w, 0, ConnectionWindowSize - Http2Constants.DefaultInitialWindowSize));
+        _core.QueueWindowUpdate(0, ConnectionWindowSize - Http2Constants.DefaultInitialWindowSize, provoked: false);
     }
 
     /// <summary>
@@ -86,13 +83,7 @@ internal sealed partial class Http2Connection
             if (!stream.Opened.TrySetResult())
             {
                 // Canceled while its HEADERS were being written: reset it right behind them (section 6.4).
-                lock (_lock)
-                {
-                    stream.State!.OnSend(Http2FrameType.RstStream, false);
-                    _streams.Remove(stream.Id);
-                }
-
-                Http2FrameWriter.WriteRstStream(w, stream.Id, Http2ErrorCode.Cancel);
+                _core.WriteReset(w, stream, Http2ErrorCode.Cancel);
             }
         });
         if (!queued)

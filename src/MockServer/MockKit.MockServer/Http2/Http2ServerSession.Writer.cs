@@ -1,5 +1,6 @@
 using System.Buffers;
 using MockKit.Http2;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 using MockKit.Transport;
@@ -75,25 +76,10 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>
-    /// Queues RST_STREAM; the stream counts as reset by us from now on (late frames are ignored),
-    /// unless the peer reset it first: then it stays reset by the peer, and every late frame on it
-    /// is again a stream error STREAM_CLOSED (section 5.1), this RST_STREAM being one such answer.
+    /// Queues RST_STREAM through the core (<see cref="Http2ConnectionCore.QueueResetReply"/>): the stream
+    /// counts as reset by us from now on (late frames are ignored), unless the peer reset it first.
     /// </summary>
-    private void QueueReset(int streamId, Http2ErrorCode code, Http2ServerStream? stream = null)
-    {
-        lock (_lock)
-        {
-            stream ??= _streams.GetValueOrDefault(streamId);
-            if (stream is not { ResetByPeer: true })
-            {
-                stream?.State.OnSend(Http2FrameType.RstStream, false);
-            }
-
-            _resetStreams.OnResetByUs(streamId);
-        }
-
-        _core.QueueResetFrame(streamId, code, provoked: true);
-    }
+    private void QueueReset(int streamId, Http2ErrorCode code, Http2ServerStream? stream = null) => _core.QueueResetReply(streamId, code, stream);
 
     /// <summary>Queues GOAWAY naming the last client stream we will process (section 6.8); later ones are refused.</summary>
     private void QueueGoAway(Http2ErrorCode code, string? reason)
