@@ -56,7 +56,7 @@ internal sealed partial class Http2Connection
                     return; // Canceled before its turn: nothing was sent, nothing to reset.
                 }
 
-                if (_closedWith is not null || _goAwayReceived)
+                if (_closedWith is not null || _core.PeerGoingAway)
                 {
                     refused = NotProcessed("the connection is shutting down (GOAWAY or closed) before the stream was opened");
                 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using MockKit.Http2;
 using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
@@ -81,27 +80,27 @@ internal sealed partial class Http2ServerSession
     /// </summary>
     private void QueueReset(int streamId, Http2ErrorCode code, Http2ServerStream? stream = null) => _core.QueueResetReply(streamId, code, stream);
 
-    /// <summary>Queues GOAWAY naming the last client stream we will process (section 6.8); later ones are refused.</summary>
+    /// <summary>
+    /// Queues GOAWAY through the core (<see cref="Http2ConnectionCore.QueueGoAway"/>: the last client
+    /// stream we will process, section 6.8; later ones are refused); a connection error's reason goes
+    /// in its debug data. After a graceful one with no stream open, the session ends now.
+    /// </summary>
     private void QueueGoAway(Http2ErrorCode code, string? reason)
     {
-        int last;
-        bool finish;
-        lock (_lock)
+        var debug = code == Http2ErrorCode.NoError || reason is null ? [] : System.Text.Encoding.UTF8.GetBytes(reason[..Math.Min(reason.Length, 200)]);
+        var last = _core.QueueGoAway(code, debug);
+        if (last < 0)
         {
-            if (_goAwaySent && code == Http2ErrorCode.NoError)
-            {
-                return;
-            }
-
-            _goAwaySent = true;
-            last = _streams.LastPeerStreamId;
-            finish = _streams.Count == 0;
+            return; // A graceful GOAWAY was already sent.
         }
 
         Log($"GOAWAY({code}, last stream {last}){(reason is null ? string.Empty : ": " + reason)}");
-        var debug = code == Http2ErrorCode.NoError || reason is null ? [] : System.Text.Encoding.UTF8.GetBytes(reason[..Math.Min(reason.Length, 200)]);
-        // A connection error's GOAWAY is the last frame (see Http2FrameQueue.QueueControl's final).
-        _frames.QueueControl(w => Http2FrameWriter.WriteGoAway(w, last, code, debug), final: code != Http2ErrorCode.NoError);
+        bool finish;
+        lock (_lock)
+        {
+            finish = _streams.Count == 0;
+        }
+
         if (finish && code == Http2ErrorCode.NoError)
         {
             _input.CancelPendingRead();

@@ -117,8 +117,6 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly string _fallbackAuthority;
     private int _activeClientStreams;  // Guarded by _lock.
     private int _maxConcurrentStreams; // Guarded by _lock: the latest value we announced.
-    private bool _goAwaySent;          // Guarded by _lock.
-    private bool _peerGoAway;          // Guarded by _lock.
 
     public Http2ServerSession(ServerConnection connection, Protocol protocol)
     {
@@ -385,7 +383,7 @@ internal sealed partial class Http2ServerSession : IDisposable
                 _resetStreams.OnResetByUs(stream.Id);
             }
 
-            finish = (_goAwaySent || _peerGoAway) && _streams.Count == 0;
+            finish = _core.GoingAway && _streams.Count == 0;
         }
 
         stream.Lifetime.Dispose();

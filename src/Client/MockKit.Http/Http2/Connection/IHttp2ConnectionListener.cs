@@ -71,7 +71,7 @@ public interface IHttp2ConnectionListener
     /// <param name="initialWindowDelta">The change of our SETTINGS_INITIAL_WINDOW_SIZE, for every open stream's receive window.</param>
     void OnLocalSettingsAcknowledged(int initialWindowDelta);
 
-    /// <summary>GOAWAY (section 6.8).</summary>
+    /// <summary>GOAWAY (section 6.8), already recorded (<see cref="Http2ConnectionCore.PeerGoingAway"/>, <see cref="Http2ConnectionCore.PeerGoAwayLastStreamId"/>).</summary>
     void OnGoAway(Http2GoAwayPayload goAway);
 
     /// <summary>A stream error found while reading (section 5.4.2): reset the stream, fail its exchange.</summary>
