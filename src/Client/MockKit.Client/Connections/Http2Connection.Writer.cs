@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 using MockKit.Http2;
 using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
@@ -131,18 +130,5 @@ internal sealed partial class Http2Connection
             _frames.Dispose();
             DisposeTransport();
         }
-    }
-
-    /// <summary>
-    /// After our GOAWAY is flushed: the staged close (<see cref="Http2StagedClose"/>). The reader
-    /// loop has ended by now (a closing GOAWAY is queued from it or after it), so nothing else reads.
-    /// </summary>
-    private Task LingerAsync()
-    {
-        var discard = new byte[4096];
-        return Http2StagedClose.DrainAsync(
-            flush: null, // It runs on the writer loop, right after the GOAWAY was flushed.
-            () => _socket.Shutdown(SocketShutdown.Send),
-            async ct => await _stream.ReadAsync(discard, ct).ConfigureAwait(false) > 0);
     }
 }

@@ -184,9 +184,11 @@ internal sealed partial class Http2Connection : PooledConnection
         }
 
         // Section 6.8: a client's GOAWAY names the last server-initiated stream it processed; with push
-        // disabled there is none, so 0 (the core's rule). The close runs once it is written.
-        _core.QueueGoAway(code);
-        if (_frames.QueueClose(null, LingerAsync) is null)
+        // disabled there is none, so 0 (the core's rule). The staged close runs on the writer loop once
+        // it is written; the reader loop has ended by now (a closing GOAWAY is queued from it or after
+        // it), so nothing else reads. The writer's end disposes the transport.
+        var discard = new byte[4096];
+        if (_core.QueueGoAwayAndClose(code, default, () => _socket.Shutdown(SocketShutdown.Send), async ct => await _stream.ReadAsync(discard, ct).ConfigureAwait(false) > 0) is null)
         {
             DisposeTransport();
         }

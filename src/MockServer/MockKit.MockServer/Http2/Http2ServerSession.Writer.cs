@@ -87,8 +87,7 @@ internal sealed partial class Http2ServerSession
     /// </summary>
     private void QueueGoAway(Http2ErrorCode code, string? reason)
     {
-        var debug = code == Http2ErrorCode.NoError || reason is null ? [] : System.Text.Encoding.UTF8.GetBytes(reason[..Math.Min(reason.Length, 200)]);
-        var last = _core.QueueGoAway(code, debug);
+        var last = _core.QueueGoAway(code, DebugData(code, reason));
         if (last < 0)
         {
             return; // A graceful GOAWAY was already sent.
@@ -106,6 +105,40 @@ internal sealed partial class Http2ServerSession
             _input.CancelPendingRead();
         }
     }
+
+    /// <summary>
+    /// After a connection error (section 5.4.1), through the core: GOAWAY with the reason as debug data,
+    /// then on the writer loop the staged close (<see cref="Http2StagedClose"/>: half-close, drain what
+    /// the client still sends for a bounded time) and the socket's close. The reader loop has ended.
+    /// </summary>
+    private Task GoAwayAndCloseAsync(Http2ErrorCode code, string? reason)
+    {
+        int last;
+        lock (_lock)
+        {
+            last = _streams.LastPeerStreamId; // What the GOAWAY names: no stream opens once the reader ended.
+        }
+
+        Log($"GOAWAY({code}, last stream {last}){(reason is null ? string.Empty : ": " + reason)}");
+        var debug = DebugData(code, reason);
+        if (WriteQueueFull)
+        {
+            _core.QueueGoAway(code, debug); // Dropped at the full queue, as any reply now: the socket is already closed.
+            return QueueCloseAsync();
+        }
+
+        if (_core.QueueGoAwayAndClose(code, debug, () => _connection.ShutdownSocket(input: false, output: true), DiscardInputAsync, () => _connection.CloseSocketAsync().AsTask()) is { } closed)
+        {
+            return closed;
+        }
+
+        _connection.Abort();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A connection error's reason for the peer (section 6.8's debug data, at most 200 characters); none for a graceful GOAWAY.</summary>
+    private static byte[] DebugData(Http2ErrorCode code, string? reason) =>
+        code == Http2ErrorCode.NoError || reason is null ? [] : System.Text.Encoding.UTF8.GetBytes(reason[..Math.Min(reason.Length, 200)]);
 
     /// <summary>Queues a HEADERS block (with CONTINUATIONs as needed) for a stream, unless the stream was reset meanwhile.</summary>
     private void QueueHeaders(Http2ServerStream stream, List<HpackHeaderField> fields, bool endStream) => _core.QueueHeaders(stream, fields, endStream);

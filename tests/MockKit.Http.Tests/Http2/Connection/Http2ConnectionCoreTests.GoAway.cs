@@ -36,6 +36,31 @@ public sealed partial class Http2ConnectionCoreTests
     }
 
     [Fact]
+    public async Task Goaway_and_close_writes_the_goaway_then_half_closes_drains_and_closes_on_the_writer_loop()
+    {
+        await using var peer = new Harness(Http2Role.Server);
+        peer.Streams.OnPeerStreamOpened(3);
+        List<string> steps = [];
+        var reads = 0;
+        var closed = peer.Core.QueueGoAwayAndClose(
+            Http2ErrorCode.FlowControlError,
+            default,
+            () => steps.Add("half-close"),
+            _ => ValueTask.FromResult(++reads < 3), // The peer sends twice more, then closes.
+            () =>
+            {
+                steps.Add("close");
+                return Task.CompletedTask;
+            });
+
+        await closed.ShouldNotBeNull().WaitAsync(Deadline);
+        steps.ShouldBe(["half-close", "close"]);
+        reads.ShouldBe(3);
+        GoAwayOf((await peer.WrittenAsync()).ShouldHaveSingleItem().Payload).ShouldBe((3, Http2ErrorCode.FlowControlError, ""));
+        peer.Core.QueueGoAwayAndClose(Http2ErrorCode.NoError, default, () => { }, _ => ValueTask.FromResult(false)).ShouldBeNull(); // The writer has ended.
+    }
+
+    [Fact]
     public async Task The_peers_goaway_is_recorded_before_the_role_hears_of_it_and_its_last_stream_id_only_goes_down()
     {
         await using var peer = new Harness(Http2Role.Client);

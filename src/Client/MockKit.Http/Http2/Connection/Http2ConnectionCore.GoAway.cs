@@ -1,3 +1,5 @@
+using MockKit.Http2.Engine;
+
 namespace MockKit.Http2.Connection;
 
 // GOAWAY (RFC 9113 section 6.8), once for both roles: the one we send (at most one graceful one,
@@ -55,6 +57,32 @@ public sealed partial class Http2ConnectionCore
         // it by an ending stream would only race the close and could destroy it unread at the peer.
         _frames.QueueControl(w => Http2FrameWriter.WriteGoAway(w, last, code, debugData.Span), final: code != Http2ErrorCode.NoError);
         return last;
+    }
+
+    /// <summary>
+    /// Ends the connection after GOAWAY, for both roles (section 6.8; after a connection error, section
+    /// 5.4.1: "MUST close the TCP connection"): <see cref="QueueGoAway"/>, then on the writer loop, once
+    /// everything queued before is flushed, the staged close (<see cref="Http2StagedClose"/>: half-close,
+    /// drain the peer for a bounded time) and <paramref name="close"/>; the writer ends there. Call it
+    /// once the reader loop has ended: the drain reads the input.
+    /// </summary>
+    /// <param name="code">NO_ERROR, or the connection error.</param>
+    /// <param name="debugData">Diagnostic bytes for the peer; not copied, so not reused.</param>
+    /// <param name="shutdownOutput">Sends FIN after the GOAWAY.</param>
+    /// <param name="readSome">Reads and discards some input; false once the peer closed.</param>
+    /// <param name="close">Closes the transport after the drain, when the role closes it here.</param>
+    /// <returns>Completes after the close; null when the writer had already ended (close the transport yourself).</returns>
+    public Task? QueueGoAwayAndClose(Http2ErrorCode code, ReadOnlyMemory<byte> debugData, Action shutdownOutput, Func<CancellationToken, ValueTask<bool>> readSome, Func<Task>? close = null)
+    {
+        QueueGoAway(code, debugData);
+        return _frames.QueueClose(null, async () =>
+        {
+            await Http2StagedClose.DrainAsync(shutdownOutput, readSome).ConfigureAwait(false);
+            if (close is not null)
+            {
+                await close().ConfigureAwait(false);
+            }
+        });
     }
 
     /// <summary>The peer's GOAWAY: recorded, then the role decides what it means to its streams.</summary>
