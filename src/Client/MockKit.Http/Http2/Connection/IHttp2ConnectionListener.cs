@@ -7,7 +7,8 @@ namespace MockKit.Http2.Connection;
 /// What one role (client connection, server session, test peer) does on top of the shared
 /// <see cref="Http2ConnectionCore"/>: what a stream means to it, its stream table, its flood
 /// accounting. The core handles the connection-level frames (SETTINGS and their ACKs, PING,
-/// GOAWAY parsing, connection WINDOW_UPDATE) and the field-block path, and calls these hooks.
+/// GOAWAY sent and received, connection WINDOW_UPDATE), every RST_STREAM and WINDOW_UPDATE sent,
+/// and the field-block path, and calls these hooks.
 /// </summary>
 /// <remarks>Every member runs on the reader loop: it must not block, wait for a write or run user code.</remarks>
 public interface IHttp2ConnectionListener
