@@ -32,7 +32,7 @@ internal sealed partial class Http2Connection
     {
         if (received is not Http2ClientStream stream)
         {
-            QueueControl(w => Http2FrameWriter.WriteRstStream(w, e.StreamId, e.ErrorCode));
+            _core.QueueResetReply(e.StreamId, e.ErrorCode); // A stream no longer in the table: the RST_STREAM alone.
             return;
         }
 
@@ -74,16 +74,15 @@ internal sealed partial class Http2Connection
 
     void IHttp2ConnectionListener.OnGoAway(Http2GoAwayPayload goAway)
     {
+        // The core recorded it (no new streams from now on, the lowest last stream id).
         List<Http2ClientStream> unprocessed = [];
         lock (_lock)
         {
-            _goAwayReceived = true;
             _goAwayDescription = goAway.Describe();
-            _goAwayErrorCode = goAway.ErrorCode;
-            _goAwayLastStreamId = Math.Min(_goAwayLastStreamId, goAway.LastStreamId);
+            var last = _core.PeerGoAwayLastStreamId;
             foreach (var stream in _streams.Values)
             {
-                if (stream.Id > _goAwayLastStreamId)
+                if (stream.Id > last)
                 {
                     unprocessed.Add(stream);
                 }

@@ -121,7 +121,7 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
             // We refuse push (SETTINGS_ENABLE_PUSH = 0); until that is acknowledged the server may not
             // have seen it (after the ACK the core made it a connection error, section 6.6): reset
             // just the promised stream (section 8.4: "reset the promised stream").
-            Queue(w => Http2FrameWriter.WriteRstStream(w, promisedStreamId, Http2ErrorCode.RefusedStream));
+            _core.QueueResetFrame(promisedStreamId, Http2ErrorCode.RefusedStream, provoked: false);
             return;
         }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 using MockKit.Http2;
 using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
@@ -20,9 +19,6 @@ internal sealed partial class Http2Connection
 
     private void Queue(Action<IBufferWriter<byte>> frame) => _frames.Queue(frame);
 
-    /// <summary>A reply the server provoked: counted against <see cref="MaxQueuedControlFrames"/>.</summary>
-    private void QueueControl(Action<IBufferWriter<byte>> frame) => _frames.QueueControl(frame);
-
     private void OnControlQueueFull(int queued) =>
         Shutdown(new IOException($"The HTTP/2 connection to {Route} was closed: {queued} replies are queued for a server that does not read them."), sendGoAway: false);
     /// <summary>Preface (section 3.4), our SETTINGS (section 6.5) and the connection window raise (section 6.9).</summary>
@@ -39,7 +35,7 @@ internal sealed partial class Http2Connection
             MaxFrameSize = Http2Constants.DefaultMaxFrameSize,
             MaxHeaderListSize = MaxResponseHeaderListSize,
         });
-        Queue(static w => Http2FrameWriter.WriteWindowUpdate(w, 0, ConnectionWindowSize - Http2Constants.DefaultInitialWindowSize));
+        _core.QueueWindowUpdate(0, ConnectionWindowSize - Http2Constants.DefaultInitialWindowSize, provoked: false);
     }
 
     /// <summary>
@@ -59,7 +55,7 @@ internal sealed partial class Http2Connection
                     return; // Canceled before its turn: nothing was sent, nothing to reset.
                 }
 
-                if (_closedWith is not null || _goAwayReceived)
+                if (_closedWith is not null || _core.PeerGoingAway)
                 {
                     refused = NotProcessed("the connection is shutting down (GOAWAY or closed) before the stream was opened");
                 }
@@ -86,13 +82,7 @@ internal sealed partial class Http2Connection
             if (!stream.Opened.TrySetResult())
             {
                 // Canceled while its HEADERS were being written: reset it right behind them (section 6.4).
-                lock (_lock)
-                {
-                    stream.State!.OnSend(Http2FrameType.RstStream, false);
-                    _streams.Remove(stream.Id);
-                }
-
-                Http2FrameWriter.WriteRstStream(w, stream.Id, Http2ErrorCode.Cancel);
+                _core.WriteReset(w, stream, Http2ErrorCode.Cancel);
             }
         });
         if (!queued)
@@ -140,18 +130,5 @@ internal sealed partial class Http2Connection
             _frames.Dispose();
             DisposeTransport();
         }
-    }
-
-    /// <summary>
-    /// After our GOAWAY is flushed: the staged close (<see cref="Http2StagedClose"/>). The reader
-    /// loop has ended by now (a closing GOAWAY is queued from it or after it), so nothing else reads.
-    /// </summary>
-    private Task LingerAsync()
-    {
-        var discard = new byte[4096];
-        return Http2StagedClose.DrainAsync(
-            flush: null, // It runs on the writer loop, right after the GOAWAY was flushed.
-            () => _socket.Shutdown(SocketShutdown.Send),
-            async ct => await _stream.ReadAsync(discard, ct).ConfigureAwait(false) > 0);
     }
 }

@@ -70,10 +70,7 @@ internal sealed partial class Http2Connection : PooledConnection
     private readonly TimeProvider _time;
     private readonly Http2StreamTable<Http2ClientStream> _streams = new(Http2Role.Client); // Guarded by _lock.
     private readonly Http2ConnectionCore _core;
-    private int _goAwayLastStreamId = int.MaxValue; // Guarded by _lock.
-    private bool _goAwayReceived;             // Guarded by _lock.
     private string? _goAwayDescription;       // Guarded by _lock: the last GOAWAY received, for the message of the connection's end.
-    private Http2ErrorCode? _goAwayErrorCode; // Guarded by _lock: the code of the last GOAWAY received.
     private Exception? _closedWith;           // Guarded by _lock.
     private volatile int _maxConcurrentStreams = int.MaxValue;
     private long _lastReceivedTimestamp;
@@ -121,7 +118,7 @@ internal sealed partial class Http2Connection : PooledConnection
     {
         lock (_lock)
         {
-            if (_closedWith is not null || _goAwayReceived)
+            if (_closedWith is not null || _core.PeerGoingAway)
             {
                 return false;
             }
@@ -180,9 +177,18 @@ internal sealed partial class Http2Connection : PooledConnection
         }
 
         _pool.MarkNoNewExchanges(this);
+        if (!sendGoAway)
+        {
+            DisposeTransport();
+            return;
+        }
+
         // Section 6.8: a client's GOAWAY names the last server-initiated stream it processed; with push
-        // disabled there is none, so 0.
-        if (!sendGoAway || _frames.QueueClose(w => Http2FrameWriter.WriteGoAway(w, 0, code), LingerAsync) is null)
+        // disabled there is none, so 0 (the core's rule). The staged close runs on the writer loop once
+        // it is written; the reader loop has ended by now (a closing GOAWAY is queued from it or after
+        // it), so nothing else reads. The writer's end disposes the transport.
+        var discard = new byte[4096];
+        if (_core.QueueGoAwayAndClose(code, default, () => _socket.Shutdown(SocketShutdown.Send), async ct => await _stream.ReadAsync(discard, ct).ConfigureAwait(false) > 0) is null)
         {
             DisposeTransport();
         }
@@ -216,7 +222,7 @@ internal sealed partial class Http2Connection : PooledConnection
         Http2ErrorCode? goAway;
         lock (_lock)
         {
-            goAway = _goAwayErrorCode;
+            goAway = _core.PeerGoAwayCode;
         }
 
         // A connection error the server's frames caused (HPACK's is COMPRESSION_ERROR, RFC 9113

@@ -51,6 +51,9 @@ public sealed class Http2StreamStateMachine
         State = initial;
     }
 
+    /// <summary>True when the peer's RST_STREAM closed the stream (section 5.1: late frames are then a stream error STREAM_CLOSED).</summary>
+    public bool ResetByPeer => _closeCause == CloseCause.ReceivedReset;
+
     private enum CloseCause
     {
         None,

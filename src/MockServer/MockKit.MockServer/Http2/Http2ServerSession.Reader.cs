@@ -58,10 +58,9 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
     void IHttp2ConnectionListener.OnGoAway(Http2GoAwayPayload goAway)
     {
         Log($"client sent GOAWAY({goAway.ErrorCode}, last stream {goAway.LastStreamId})");
-        bool finish;
+        bool finish; // The core recorded it: new streams are refused, the last exchange to end ends the session.
         lock (_lock)
         {
-            _peerGoAway = true;
             finish = _streams.Count == 0;
         }
 

@@ -56,7 +56,7 @@ internal sealed partial class Http2ServerSession
                     stream.BodyPipe.Complete(); // No body: the dispatcher reads its end at once.
                 }
             }
-            refusal = _goAwaySent || _peerGoAway ? "the connection is shutting down (GOAWAY)"
+            refusal = _core.GoingAway ? "the connection is shutting down (GOAWAY)"
                 : _activeClientStreams >= _maxConcurrentStreams ? $"SETTINGS_MAX_CONCURRENT_STREAMS is {_maxConcurrentStreams}"
                 : null;
             if (refusal is null)

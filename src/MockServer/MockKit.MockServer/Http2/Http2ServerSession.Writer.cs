@@ -1,5 +1,5 @@
 using System.Buffers;
-using MockKit.Http2;
+using MockKit.Http2.Connection;
 using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 using MockKit.Transport;
@@ -75,52 +75,70 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>
-    /// Queues RST_STREAM; the stream counts as reset by us from now on (late frames are ignored),
-    /// unless the peer reset it first: then it stays reset by the peer, and every late frame on it
-    /// is again a stream error STREAM_CLOSED (section 5.1), this RST_STREAM being one such answer.
+    /// Queues RST_STREAM through the core (<see cref="Http2ConnectionCore.QueueResetReply"/>): the stream
+    /// counts as reset by us from now on (late frames are ignored), unless the peer reset it first.
     /// </summary>
-    private void QueueReset(int streamId, Http2ErrorCode code, Http2ServerStream? stream = null)
-    {
-        lock (_lock)
-        {
-            stream ??= _streams.GetValueOrDefault(streamId);
-            if (stream is not { ResetByPeer: true })
-            {
-                stream?.State.OnSend(Http2FrameType.RstStream, false);
-            }
+    private void QueueReset(int streamId, Http2ErrorCode code, Http2ServerStream? stream = null) => _core.QueueResetReply(streamId, code, stream);
 
-            _resetStreams.OnResetByUs(streamId);
-        }
-
-        _core.QueueResetFrame(streamId, code, provoked: true);
-    }
-
-    /// <summary>Queues GOAWAY naming the last client stream we will process (section 6.8); later ones are refused.</summary>
+    /// <summary>
+    /// Queues GOAWAY through the core (<see cref="Http2ConnectionCore.QueueGoAway"/>: the last client
+    /// stream we will process, section 6.8; later ones are refused); a connection error's reason goes
+    /// in its debug data. After a graceful one with no stream open, the session ends now.
+    /// </summary>
     private void QueueGoAway(Http2ErrorCode code, string? reason)
     {
-        int last;
-        bool finish;
-        lock (_lock)
+        var last = _core.QueueGoAway(code, DebugData(code, reason));
+        if (last < 0)
         {
-            if (_goAwaySent && code == Http2ErrorCode.NoError)
-            {
-                return;
-            }
-
-            _goAwaySent = true;
-            last = _streams.LastPeerStreamId;
-            finish = _streams.Count == 0;
+            return; // A graceful GOAWAY was already sent.
         }
 
         Log($"GOAWAY({code}, last stream {last}){(reason is null ? string.Empty : ": " + reason)}");
-        var debug = code == Http2ErrorCode.NoError || reason is null ? [] : System.Text.Encoding.UTF8.GetBytes(reason[..Math.Min(reason.Length, 200)]);
-        // A connection error's GOAWAY is the last frame (see Http2FrameQueue.QueueControl's final).
-        _frames.QueueControl(w => Http2FrameWriter.WriteGoAway(w, last, code, debug), final: code != Http2ErrorCode.NoError);
+        bool finish;
+        lock (_lock)
+        {
+            finish = _streams.Count == 0;
+        }
+
         if (finish && code == Http2ErrorCode.NoError)
         {
             _input.CancelPendingRead();
         }
     }
+
+    /// <summary>
+    /// After a connection error (section 5.4.1), through the core: GOAWAY with the reason as debug data,
+    /// then on the writer loop the staged close (<see cref="Http2StagedClose"/>: half-close, drain what
+    /// the client still sends for a bounded time) and the socket's close. The reader loop has ended.
+    /// </summary>
+    private Task GoAwayAndCloseAsync(Http2ErrorCode code, string? reason)
+    {
+        int last;
+        lock (_lock)
+        {
+            last = _streams.LastPeerStreamId; // What the GOAWAY names: no stream opens once the reader ended.
+        }
+
+        Log($"GOAWAY({code}, last stream {last}){(reason is null ? string.Empty : ": " + reason)}");
+        var debug = DebugData(code, reason);
+        if (WriteQueueFull)
+        {
+            _core.QueueGoAway(code, debug); // Dropped at the full queue, as any reply now: the socket is already closed.
+            return QueueCloseAsync();
+        }
+
+        if (_core.QueueGoAwayAndClose(code, debug, () => _connection.ShutdownSocket(input: false, output: true), DiscardInputAsync, () => _connection.CloseSocketAsync().AsTask()) is { } closed)
+        {
+            return closed;
+        }
+
+        _connection.Abort();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A connection error's reason for the peer (section 6.8's debug data, at most 200 characters); none for a graceful GOAWAY.</summary>
+    private static byte[] DebugData(Http2ErrorCode code, string? reason) =>
+        code == Http2ErrorCode.NoError || reason is null ? [] : System.Text.Encoding.UTF8.GetBytes(reason[..Math.Min(reason.Length, 200)]);
 
     /// <summary>Queues a HEADERS block (with CONTINUATIONs as needed) for a stream, unless the stream was reset meanwhile.</summary>
     private void QueueHeaders(Http2ServerStream stream, List<HpackHeaderField> fields, bool endStream) => _core.QueueHeaders(stream, fields, endStream);

@@ -117,8 +117,6 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly string _fallbackAuthority;
     private int _activeClientStreams;  // Guarded by _lock.
     private int _maxConcurrentStreams; // Guarded by _lock: the latest value we announced.
-    private bool _goAwaySent;          // Guarded by _lock.
-    private bool _peerGoAway;          // Guarded by _lock.
 
     public Http2ServerSession(ServerConnection connection, Protocol protocol)
     {
@@ -239,9 +237,8 @@ internal sealed partial class Http2ServerSession : IDisposable
                 stream.Abort();
             }
 
-            QueueGoAway(code, reason);
-            await LingerAsync().ConfigureAwait(false);
-            await QueueCloseAsync().WaitAsync(CloseTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Bounded on real time: the staged close's own timeout, then the close itself.
+            await GoAwayAndCloseAsync(code, reason).WaitAsync(Http2StagedClose.Timeout + CloseTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await _sessionEnd.CancelAsync().ConfigureAwait(false);
@@ -272,27 +269,12 @@ internal sealed partial class Http2ServerSession : IDisposable
         await _input.CompleteAsync().ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// After a connection error's GOAWAY: flush it, then the staged close (<see cref="Http2StagedClose"/>):
-    /// half-close, and read (discarding) what the client still sends until it closes or the
-    /// timeout of real time passes.
-    /// </summary>
-    private async Task LingerAsync()
+    /// <summary>The staged close's drain (<see cref="Http2StagedClose"/>): reads and discards; false once the client closed.</summary>
+    private async ValueTask<bool> DiscardInputAsync(CancellationToken cancellationToken)
     {
-        if (WriteQueueFull)
-        {
-            return; // The peer does not read: the socket is already closed.
-        }
-
-        await Http2StagedClose.DrainAsync(
-            FlushAsync,
-            () => _connection.ShutdownSocket(input: false, output: true),
-            async ct =>
-            {
-                var result = await _input.ReadAsync(ct).ConfigureAwait(false);
-                _input.AdvanceTo(result.Buffer.End);
-                return !result.IsCompleted && !result.IsCanceled;
-            }).ConfigureAwait(false);
+        var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+        _input.AdvanceTo(result.Buffer.End);
+        return !result.IsCompleted && !result.IsCanceled;
     }
 
     /// <summary>Returns pooled buffers; call after <see cref="RunAsync"/> completed.</summary>
@@ -385,7 +367,7 @@ internal sealed partial class Http2ServerSession : IDisposable
                 _resetStreams.OnResetByUs(stream.Id);
             }
 
-            finish = (_goAwaySent || _peerGoAway) && _streams.Count == 0;
+            finish = _core.GoingAway && _streams.Count == 0;
         }
 
         stream.Lifetime.Dispose();

@@ -80,7 +80,7 @@ public sealed partial class Http2ConnectionCore
                 break;
 
             case Http2FrameType.GoAway:
-                _listener.OnGoAway(Http2FrameReader.ReadGoAway(frame));
+                OnGoAway(frame);
                 break;
 
             case Http2FrameType.WindowUpdate:

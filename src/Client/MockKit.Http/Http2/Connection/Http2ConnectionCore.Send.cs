@@ -188,15 +188,65 @@ public sealed partial class Http2ConnectionCore
                 return false;
             }
 
-            state.OnSend(Http2FrameType.RstStream, false);
-            if (ForgetsClosedStreams)
-            {
-                _streams.Remove(stream.Id);
-            }
+            CloseByResetLocked(stream, state);
         }
 
         QueueResetFrame(stream.Id, code, provoked: false);
         return true;
+    }
+
+    /// <summary>
+    /// Resets a stream in answer to the peer (section 5.4.2: a stream error, a refused or malformed
+    /// stream), open or not: RST_STREAM is queued as a provoked reply; the stream, when known, is
+    /// closed by our reset unless the peer reset it first (then it stays reset by the peer, and this
+    /// RST_STREAM is one more answer to a late frame, section 5.1); and a role that applies section
+    /// 5.1's late-frame rule remembers the reset as ours (<see cref="ResetStreams"/>).
+    /// </summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="code">Why.</param>
+    /// <param name="stream">The stream when the caller has it (it may have left the table); otherwise looked up.</param>
+    public void QueueResetReply(int streamId, Http2ErrorCode code, IHttp2Stream? stream = null)
+    {
+        lock (_streamLock)
+        {
+            stream ??= _streams.Find(streamId);
+            if (stream?.State is { ResetByPeer: false } state)
+            {
+                CloseByResetLocked(stream, state);
+            }
+
+            if (!IgnoresLateFrames)
+            {
+                ResetStreams.OnResetByUs(streamId);
+            }
+        }
+
+        QueueResetFrame(streamId, code, provoked: true);
+    }
+
+    /// <summary>
+    /// Writer loop: RST_STREAM for <paramref name="stream"/> right behind the frames just written
+    /// into <paramref name="output"/> (a stream abandoned while its HEADERS were being written,
+    /// section 6.4), its state closed by it first.
+    /// </summary>
+    public void WriteReset(IBufferWriter<byte> output, IHttp2Stream stream, Http2ErrorCode code)
+    {
+        lock (_streamLock)
+        {
+            CloseByResetLocked(stream, stream.State ?? throw new InvalidOperationException($"Stream {stream.Id} was never opened: there is nothing to reset (section 6.4)."));
+        }
+
+        Http2FrameWriter.WriteRstStream(output, stream.Id, code);
+    }
+
+    /// <summary>Our RST_STREAM closes the stream (section 5.1); a role that forgets closed streams forgets it now.</summary>
+    private void CloseByResetLocked(IHttp2Stream stream, Http2StreamStateMachine state)
+    {
+        state.OnSend(Http2FrameType.RstStream, false);
+        if (ForgetsClosedStreams)
+        {
+            _streams.Remove(stream.Id);
+        }
     }
 
     /// <summary>Queues the RST_STREAM frame alone (the caller has applied it to the stream's state, if it has one).</summary>

@@ -8,7 +8,8 @@ namespace MockKit.Http2.Connection;
 /// The part of one HTTP/2 connection (RFC 9113) both roles share: the one frame switch (the
 /// <see cref="IHttp2FrameSink"/> of <see cref="Http2ReadLoop"/>), the settings in force in each
 /// direction with the queue of our unacknowledged SETTINGS (section 6.5.3), PING and its ACK
-/// (section 6.7), the connection's flow-control windows and its WINDOW_UPDATE (sections 6.9, 6.9.1),
+/// (section 6.7), GOAWAY both ways and the close after ours (section 6.8), the connection's
+/// flow-control windows and its WINDOW_UPDATE (sections 6.9, 6.9.1),
 /// the field-block path (HEADERS / PUSH_PROMISE + CONTINUATION, HPACK decoding, sections 4.3, 6.10)
 /// and the rules that depend only on the role: stream-id parity (section 5.1.1) and who may receive
 /// PUSH_PROMISE (sections 6.6, 8.4). What a stream means is the role's, through

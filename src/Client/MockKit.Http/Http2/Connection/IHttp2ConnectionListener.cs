@@ -7,7 +7,8 @@ namespace MockKit.Http2.Connection;
 /// What one role (client connection, server session, test peer) does on top of the shared
 /// <see cref="Http2ConnectionCore"/>: what a stream means to it, its stream table, its flood
 /// accounting. The core handles the connection-level frames (SETTINGS and their ACKs, PING,
-/// GOAWAY parsing, connection WINDOW_UPDATE) and the field-block path, and calls these hooks.
+/// GOAWAY sent and received, connection WINDOW_UPDATE), every RST_STREAM and WINDOW_UPDATE sent,
+/// and the field-block path, and calls these hooks.
 /// </summary>
 /// <remarks>Every member runs on the reader loop: it must not block, wait for a write or run user code.</remarks>
 public interface IHttp2ConnectionListener
@@ -71,7 +72,7 @@ public interface IHttp2ConnectionListener
     /// <param name="initialWindowDelta">The change of our SETTINGS_INITIAL_WINDOW_SIZE, for every open stream's receive window.</param>
     void OnLocalSettingsAcknowledged(int initialWindowDelta);
 
-    /// <summary>GOAWAY (section 6.8).</summary>
+    /// <summary>GOAWAY (section 6.8), already recorded (<see cref="Http2ConnectionCore.PeerGoingAway"/>, <see cref="Http2ConnectionCore.PeerGoAwayLastStreamId"/>).</summary>
     void OnGoAway(Http2GoAwayPayload goAway);
 
     /// <summary>A stream error found while reading (section 5.4.2): reset the stream, fail its exchange.</summary>

@@ -12,6 +12,9 @@ public interface IHttp2StreamTable
     /// <summary>The peer's SETTINGS_INITIAL_WINDOW_SIZE, where new streams' send windows start.</summary>
     int PeerInitialWindowSize { get; set; }
 
+    /// <summary>The highest stream id the peer opened (0 before any): what our GOAWAY names (section 6.8).</summary>
+    int LastPeerStreamId { get; }
+
     /// <summary>A copy of the open streams (to act on outside the lock).</summary>
     IHttp2Stream[] Snapshot();
 

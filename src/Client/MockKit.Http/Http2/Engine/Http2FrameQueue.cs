@@ -26,7 +26,8 @@ namespace MockKit.Http2.Engine;
 /// frame is dropped and <c>onControlQueueFull</c> runs once, as Go's server does with its queued
 /// control frames.</para>
 /// <para><b>Ending.</b> <see cref="QueueClose"/> writes everything queued before it and then runs
-/// the role's close (a staged close, <see cref="Http2StagedClose"/>, after an error GOAWAY);
+/// the role's close (after our GOAWAY, the staged close of <see cref="Http2StagedClose"/>, queued by
+/// <c>Http2ConnectionCore.QueueGoAwayAndClose</c>);
 /// the loop ends there. A write failure ends it too (the role is told once); producers queued after
 /// the end are not run, and every <see cref="FlushAsync"/> waiter is released.</para>
 /// </remarks>

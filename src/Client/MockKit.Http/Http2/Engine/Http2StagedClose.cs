@@ -20,23 +20,18 @@ public static class Http2StagedClose
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Waits for <paramref name="flush"/> (the GOAWAY on the wire), half-closes with
+    /// Once the GOAWAY is on the wire (the writer loop runs this right after flushing it, see
+    /// <see cref="Connection.Http2ConnectionCore.QueueGoAwayAndClose"/>): half-closes with
     /// <paramref name="shutdownOutput"/>, then drains with <paramref name="readSome"/> (false at the
-    /// end of input); all of it within one <see cref="Timeout"/>.
+    /// end of input) within one <see cref="Timeout"/>.
     /// </summary>
-    /// <param name="flush">Completes once the GOAWAY was written; null when it already was.</param>
     /// <param name="shutdownOutput">Sends FIN after what was written (the GOAWAY).</param>
     /// <param name="readSome">Reads and discards some input; false once the peer closed.</param>
-    public static async Task DrainAsync(Func<CancellationToken, Task>? flush, Action shutdownOutput, Func<CancellationToken, ValueTask<bool>> readSome)
+    public static async Task DrainAsync(Action shutdownOutput, Func<CancellationToken, ValueTask<bool>> readSome)
     {
         using var linger = new CancellationTokenSource(Timeout);
         try
         {
-            if (flush is not null)
-            {
-                await flush(linger.Token).ConfigureAwait(false);
-            }
-
             shutdownOutput();
             while (await readSome(linger.Token).ConfigureAwait(false))
             {
