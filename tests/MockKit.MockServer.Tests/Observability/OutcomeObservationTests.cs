@@ -108,9 +108,11 @@ public sealed class OutcomeObservationTests
         (await response.Content.ReadAsStringAsync()).ShouldBe("ping");
         server.TakeRequest().BodyText.ShouldBe("ping");
 
-        // Recorded (TakeRequest saw it) and observed just after: once observed, it must be the only observation.
+        // Recorded (TakeRequest saw it) and observed just after: once observed, it must be the only
+        // observation. The observation counts the metric, then writes the log entry, so the wait is
+        // for both (waiting for the metric alone raced the log entry).
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (requests.GetMeasurementSnapshot().Count == 0)
+        while (requests.GetMeasurementSnapshot().Count == 0 || !logger.Collector.GetSnapshot().Any(e => e.Id.Id is 2003 or 2004))
         {
             await Task.Delay(10, deadline.Token);
         }
