@@ -6,7 +6,8 @@ namespace MockKit.MockServer.Exchanges;
 /// <summary>
 /// What one protocol supplies to <see cref="ServerExchange"/> for one exchange: framing I/O and
 /// nothing else. The sequence (claim, triggers, recording, dispatch, which kind of response, and the
-/// order a response's parts are written in, <see cref="ResponseWriter"/>) is the pipeline's; each
+/// order a response's parts are written in, <see cref="ResponseWriter"/> and <see cref="DuplexResponseWriter"/>)
+/// is the pipeline's; each
 /// member here and in <see cref="IResponseFraming"/> reads, writes or describes bytes in the
 /// protocol's own way. HTTP/1.1 implements it on its session (one exchange at a time per
 /// connection), HTTP/2 on the stream. Members run on the exchange's task, never on an HTTP/2 reader loop.
@@ -74,7 +75,8 @@ internal interface IExchangeTransport : IResponseFraming
     /// After a body flow: the handler is done with it. HTTP/1 closes a connection whose response broke
     /// off (so the body read ends too); HTTP/2 tells a client still sending on a tunnel to stop.
     /// </summary>
-    ValueTask EndBodyFlowAsync();
+    /// <param name="responded">True when the response ended whole and its OnResponseEnd left the exchange going.</param>
+    ValueTask EndBodyFlowAsync(bool responded);
 
     /// <summary>
     /// Reads the request body, stopping at <see cref="PolicyTriggers.OnRequestBody"/>'s threshold when
@@ -96,20 +98,17 @@ internal interface IExchangeTransport : IResponseFraming
     Task ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Serves a duplex response: head, then the handler writing the body while it reads
-    /// <paramref name="requestBody"/> (the live body, or the recorded one when dispatched after it).
-    /// </summary>
-    /// <returns>True when the response was written to its end.</returns>
-    Task<bool> ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken);
-
-    /// <summary>
     /// Just before <see cref="ResponseWriter"/> writes a scripted (or streamed) response: HTTP/2 sends the
     /// response's server pushes first (RFC 9113 section 8.4.1: a PUSH_PROMISE precedes the response that refers to it).
     /// </summary>
     ValueTask BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken);
 
-    /// <summary>The response was written: logged and counted.</summary>
-    void OnResponseSent(MockResponse response);
+    /// <summary>
+    /// The response was written: counted, and, unless <paramref name="duplex"/>, logged with what its
+    /// body sent (a duplex body is the handler's: the log has no size for it) and, on HTTP/2, credited
+    /// to the flood guards (a duplex stream never was; kept so).
+    /// </summary>
+    void OnResponseSent(MockResponse response, bool duplex);
 
     /// <summary>Pushes what was written to the wire before OnResponseEnd acts.</summary>
     ValueTask FlushBeforeEndAsync(CancellationToken cancellationToken);

@@ -15,7 +15,8 @@ namespace MockKit.MockServer.Http2;
 /// WebSocket (<see cref="MockResponse.WebSocketHandler"/>: <c>:status 200</c>, then the stream's DATA
 /// in both directions is the WebSocket's byte stream), and a <see cref="MockResponse.DuplexHandler"/>
 /// (HEADERS first, then the handler reads the body through the stream's <see cref="RequestBodyPipe"/>,
-/// whose credit returns as it reads, while it writes DATA under the send windows).
+/// whose credit returns as it reads, while it writes DATA under the send windows; the order is the
+/// pipeline's, Exchanges/DuplexResponseWriter.cs).
 /// </summary>
 internal sealed partial class Http2ServerSession
 {
@@ -85,51 +86,15 @@ internal sealed partial class Http2ServerSession
         await EndStreamQuietlyAsync(stream, ct).ConfigureAwait(false);
     }
 
-    /// <summary>HEADERS, then the duplex handler writing DATA while it reads <paramref name="requestBody"/>, then END_STREAM (or trailers).</summary>
-    private async Task RunDuplexAsync(Http2ServerStream stream, Stream requestBody, MockResponse response, CancellationToken ct)
+    /// <summary>A duplex response's HEADERS, without content-length: the length is whatever the handler writes.</summary>
+    internal void WriteDuplexHead(Http2ServerStream stream, MockResponse response)
     {
-        var triggers = response.Effective;
-        // No content-length: the length is whatever the handler writes.
         QueueHeaders(stream, ResponseFields(response, addLength: false), endStream: false);
-        await FlushAsync(ct).ConfigureAwait(false);
         _connection.State = "HTTP/2: duplex";
-        var sink = ResponseSink(stream, triggers, ct, out var trigger);
-        MockHeaders? decided;
-        try
-        {
-            // WaitAsync: a handler that ignores its token must not hold the stream past a reset or shutdown.
-            decided = await response.RunDuplexAsync(requestBody, sink, ct).WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not (ExchangeTerminatedException or OperationCanceledException) && !ct.IsCancellationRequested)
-        {
-            // Section 8.1: a response cut short is a reset stream, never a clean END_STREAM.
-            _server.Log($"[conn {_connection.Index} stream {stream.Id}] duplex handler failed, stream reset: {e}");
-            await ResetStreamAsync(stream, Http2ErrorCode.InternalError).ConfigureAwait(false);
-            return;
-        }
-
-        if (trigger is not null)
-        {
-            await trigger.CompleteAsync(ct).ConfigureAwait(false); // A body shorter than the threshold: it fires at the end.
-        }
-
-        var trailers = response.TrailersWith(decided);
-        if (trailers.Count > 0)
-        {
-            QueueHeaders(stream, Fields(trailers, []), endStream: true);
-        }
-        else
-        {
-            await _core.WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
-        }
-
-        await FlushAsync(ct).ConfigureAwait(false);
-        _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
-        if (triggers.OnResponseEnd is { } endEffect)
-        {
-            await endEffect.ApplyAsync(stream, ct).ConfigureAwait(false);
-        }
     }
+
+    /// <summary>A duplex handler's write side: DATA frames on the stream, each write copied and flushed (<see cref="DataSink"/>).</summary>
+    internal Stream OpenDuplexBody(Http2ServerStream stream) => DataSink(stream, tunnel: true);
 
     /// <summary>
     /// The write side a WebSocket or duplex handler gets: DATA frames on the stream (copied and

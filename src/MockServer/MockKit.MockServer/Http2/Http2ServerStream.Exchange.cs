@@ -47,7 +47,7 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
 
     RequestBodyFlow IExchangeTransport.OpenBodyFlow() => _session.OpenBodyFlow(this);
 
-    ValueTask IExchangeTransport.EndBodyFlowAsync()
+    ValueTask IExchangeTransport.EndBodyFlowAsync(bool responded)
     {
         _session.EndBodyFlow(this);
         return ValueTask.CompletedTask;
@@ -64,13 +64,10 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
     Task IExchangeTransport.ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken) =>
         _session.ServeWebSocketAsync(this, response, request, tunnel, cancellationToken);
 
-    Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken) =>
-        _session.ServeDuplexAsync(this, response, requestBody, cancellationToken);
-
     ValueTask IExchangeTransport.BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken) =>
         _session.BeforeWriteResponseAsync(this, response, cancellationToken);
 
-    void IExchangeTransport.OnResponseSent(MockResponse response) => _session.OnResponseSent(this, response);
+    void IExchangeTransport.OnResponseSent(MockResponse response, bool duplex) => _session.OnResponseSent(this, response, duplex);
 
     ValueTask IExchangeTransport.FlushBeforeEndAsync(CancellationToken cancellationToken) =>
         new(_session.FlushAsync(this, cancellationToken));
