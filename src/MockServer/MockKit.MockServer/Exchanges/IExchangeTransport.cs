@@ -92,10 +92,35 @@ internal interface IExchangeTransport : IResponseFraming
     void BeforeResponse(MockResponse response);
 
     /// <summary>
-    /// Serves a WebSocket response (handshake or refusal, then the session); the exchange ends the
-    /// connection's HTTP use. <paramref name="tunnel"/> is the live request DATA of an extended CONNECT.
+    /// Checks the request as a WebSocket opening handshake for <paramref name="response"/> (HTTP/1.1:
+    /// an Upgrade, RFC 6455 section 4.2.1; HTTP/2: an extended CONNECT, RFC 8441 section 4).
     /// </summary>
-    Task ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken);
+    /// <returns>The subprotocol selected, or null for none.</returns>
+    /// <exception cref="WebSockets.WebSocketHandshakeException">The request is not a valid opening handshake.</exception>
+    string? ValidateWebSocketHandshake(MockResponse response);
+
+    /// <summary>
+    /// Refuses the handshake: 400, or 426 with the version the server speaks (RFC 6455 section 4.4),
+    /// the reason as text; HTTP/1.1 closes the connection after it.
+    /// </summary>
+    ValueTask RefuseWebSocketAsync(WebSockets.WebSocketHandshakeException refusal, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes and flushes the handshake response with the scripted fields (HTTP/1.1: 101 with Upgrade,
+    /// Connection and Sec-WebSocket-Accept; HTTP/2: <c>:status 200</c>), and counts it sent.
+    /// </summary>
+    ValueTask AcceptWebSocketAsync(MockResponse response, string? subprotocol, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The WebSocket's byte streams after the handshake: what the client sends (HTTP/1.1: the
+    /// connection, bytes already buffered first; HTTP/2: <paramref name="tunnel"/>, the live request
+    /// DATA) and where the server writes (the socket; the stream's DATA, each write copied and flushed).
+    /// </summary>
+    (Stream Input, Stream Output) OpenWebSocket(Stream? tunnel);
+
+    /// <summary>After the handler: ends what the protocol ends (HTTP/2: END_STREAM, unless a policy or a reset did).</summary>
+    /// <returns>True when OnResponseEnd acts next: HTTP/1.1; HTTP/2 never applied it to a WebSocket, kept so.</returns>
+    ValueTask<bool> EndWebSocketAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// Just before <see cref="ResponseWriter"/> writes a scripted (or streamed) response: HTTP/2 sends the

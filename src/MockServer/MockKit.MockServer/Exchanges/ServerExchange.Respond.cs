@@ -34,7 +34,7 @@ internal static partial class ServerExchange
 
             if (response.WebSocketHandler is not null)
             {
-                await transport.ServeWebSocketAsync(response, request, liveBody, ct).ConfigureAwait(false);
+                await ServeWebSocketAsync(transport, response, request, liveBody, ct).ConfigureAwait(false);
                 return false; // Never reused: the exchange carried a WebSocket (or a refused handshake).
             }
 

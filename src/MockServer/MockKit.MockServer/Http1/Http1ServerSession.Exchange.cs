@@ -107,9 +107,6 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
         // Nothing: HTTP/1 has no connection settings a response could carry.
     }
 
-    Task IExchangeTransport.ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken) =>
-        ServeWebSocketAsync(_head, _sequence, response, request);
-
     ValueTask IExchangeTransport.BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken)
     {
         _connection.State = "writing the response";

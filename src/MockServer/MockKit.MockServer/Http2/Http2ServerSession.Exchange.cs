@@ -162,9 +162,6 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    internal Task ServeWebSocketAsync(Http2ServerStream stream, MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken ct) =>
-        ServeWebSocketAsync(stream, request ?? Build(stream, null), response, tunnel, ct);
-
     internal ValueTask BeforeWriteResponseAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
     {
         _connection.State = "HTTP/2: writing a response";

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using MockKit.Http2.Connection;
 using MockKit.Http2.Hpack;
-using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Streaming;
 using MockKit.MockServer.WebSockets;
@@ -44,30 +43,9 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    /// <summary>
-    /// Serves a WebSocket response: the RFC 8441 handshake checked (refused with 400/426), then
-    /// <c>:status 200</c> and the handler over <paramref name="tunnel"/> (the live request DATA) and
-    /// this stream's DATA. The pipeline applied OnResponseStart before.
-    /// </summary>
-    private async Task ServeWebSocketAsync(Http2ServerStream stream, RecordedRequest request, MockResponse response, Stream? tunnel, CancellationToken ct)
+    /// <summary>The RFC 8441 handshake accepted: <c>:status 200</c> with the scripted fields, flushed, counted sent.</summary>
+    internal async Task AcceptWebSocketAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
     {
-        var head = stream.Head!;
-        var handler = response.WebSocketHandler!;
-        string? subprotocol;
-        try
-        {
-            subprotocol = WebSocketHandshake.ValidateExtendedConnect(head.Method!, head.Protocol, head.Fields, response);
-        }
-        catch (WebSocketHandshakeException e)
-        {
-            request.Failure ??= e; // Before any response byte, as a dispatcher's verdict would be.
-            _server.ObserveOutcome(request);
-            Log($"stream {stream.Id}: WebSocket handshake refused: {e.Message}");
-            await RefuseAsync(stream, e, ct).ConfigureAwait(false);
-            return;
-        }
-
-        _server.ObserveOutcome(request);
         List<HpackHeaderField> fields = [new(":status", "200")];
         foreach (var field in Fields(response.Headers, []))
         {
@@ -81,9 +59,6 @@ internal sealed partial class Http2ServerSession
         await FlushAsync(ct).ConfigureAwait(false);
         _server.OnResponseSent(_connection, stream.Sequence, 200, Protocol.Http2);
         _connection.State = "HTTP/2: WebSocket";
-        var upgraded = new StreamPair(tunnel ?? Stream.Null, ResponseSink(stream, response.Effective, ct, out _));
-        await WebSocketSession.RunAsync(upgraded, subprotocol, handler, request, line => Log($"stream {stream.Id}: {line}"), ct).ConfigureAwait(false);
-        await EndStreamQuietlyAsync(stream, ct).ConfigureAwait(false);
     }
 
     /// <summary>A duplex response's HEADERS, without content-length: the length is whatever the handler writes.</summary>
@@ -93,24 +68,8 @@ internal sealed partial class Http2ServerSession
         _connection.State = "HTTP/2: duplex";
     }
 
-    /// <summary>A duplex handler's write side: DATA frames on the stream, each write copied and flushed (<see cref="DataSink"/>).</summary>
-    internal Stream OpenDuplexBody(Http2ServerStream stream) => DataSink(stream, tunnel: true);
-
-    /// <summary>
-    /// The write side a WebSocket or duplex handler gets: DATA frames on the stream (copied and
-    /// flushed per write, see <see cref="DataSink"/>), behind the OnResponseBody counter when one is set.
-    /// </summary>
-    private Stream ResponseSink(Http2ServerStream stream, PolicyTriggers triggers, CancellationToken ct, out ResponseBodyTriggerStream? trigger)
-    {
-        Stream sink = DataSink(stream, tunnel: true);
-        trigger = null;
-        if (triggers.OnResponseBody is { } bodyEffect)
-        {
-            sink = trigger = new ResponseBodyTriggerStream(sink, triggers.OnResponseBodyAfterBytes, bodyEffect, stream, ct);
-        }
-
-        return sink;
-    }
+    /// <summary>A duplex or WebSocket handler's write side: DATA frames on the stream, each write copied and flushed (<see cref="DataSink"/>).</summary>
+    internal Stream OpenTunnelBody(Http2ServerStream stream) => DataSink(stream, tunnel: true);
 
     /// <summary>
     /// The bottom of a response body's decorator stack: writes become DATA frames on the stream
@@ -128,7 +87,7 @@ internal sealed partial class Http2ServerSession
     };
 
     /// <summary>400, or 426 with <c>sec-websocket-version: 13</c>, with the reason as text.</summary>
-    private async Task RefuseAsync(Http2ServerStream stream, WebSocketHandshakeException e, CancellationToken ct)
+    internal async Task RefuseAsync(Http2ServerStream stream, WebSocketHandshakeException e, CancellationToken ct)
     {
         var message = Encoding.UTF8.GetBytes(e.Message + "\n");
         List<HpackHeaderField> fields = [new(":status", e.StatusCode.ToString(CultureInfo.InvariantCulture))];
@@ -145,7 +104,7 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Ends our side of the stream unless a policy or a reset already did; a closed stream is fine.</summary>
-    private async Task EndStreamQuietlyAsync(Http2ServerStream stream, CancellationToken ct)
+    internal async Task EndStreamQuietlyAsync(Http2ServerStream stream, CancellationToken ct)
     {
         try
         {

@@ -59,7 +59,7 @@ internal sealed partial class Http2ServerStream : IResponseFraming
         return ValueTask.CompletedTask;
     }
 
-    Stream IResponseFraming.OpenDuplexBody() => _session.OpenDuplexBody(this);
+    Stream IResponseFraming.OpenDuplexBody() => _session.OpenTunnelBody(this);
 
     // Section 8.1: a response cut short is a reset stream, never a clean END_STREAM.
     ValueTask IResponseFraming.CutResponseAsync() => _session.ResetStreamAsync(this, Http2ErrorCode.InternalError);
