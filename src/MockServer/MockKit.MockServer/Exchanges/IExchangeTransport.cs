@@ -6,7 +6,8 @@ namespace MockKit.MockServer.Exchanges;
 /// <summary>
 /// What one protocol supplies to <see cref="ServerExchange"/> for one exchange: framing I/O and
 /// nothing else. The sequence (claim, triggers, recording, dispatch, which kind of response, and the
-/// order a response's parts are written in, <see cref="ResponseWriter"/>) is the pipeline's; each
+/// order a response's parts are written in, <see cref="ResponseWriter"/> and <see cref="DuplexResponseWriter"/>)
+/// is the pipeline's; each
 /// member here and in <see cref="IResponseFraming"/> reads, writes or describes bytes in the
 /// protocol's own way. HTTP/1.1 implements it on its session (one exchange at a time per
 /// connection), HTTP/2 on the stream. Members run on the exchange's task, never on an HTTP/2 reader loop.
@@ -74,7 +75,8 @@ internal interface IExchangeTransport : IResponseFraming
     /// After a body flow: the handler is done with it. HTTP/1 closes a connection whose response broke
     /// off (so the body read ends too); HTTP/2 tells a client still sending on a tunnel to stop.
     /// </summary>
-    ValueTask EndBodyFlowAsync();
+    /// <param name="responded">True when the response ended whole and its OnResponseEnd left the exchange going.</param>
+    ValueTask EndBodyFlowAsync(bool responded);
 
     /// <summary>
     /// Reads the request body, stopping at <see cref="PolicyTriggers.OnRequestBody"/>'s threshold when
@@ -90,17 +92,35 @@ internal interface IExchangeTransport : IResponseFraming
     void BeforeResponse(MockResponse response);
 
     /// <summary>
-    /// Serves a WebSocket response (handshake or refusal, then the session); the exchange ends the
-    /// connection's HTTP use. <paramref name="tunnel"/> is the live request DATA of an extended CONNECT.
+    /// Checks the request as a WebSocket opening handshake for <paramref name="response"/> (HTTP/1.1:
+    /// an Upgrade, RFC 6455 section 4.2.1; HTTP/2: an extended CONNECT, RFC 8441 section 4).
     /// </summary>
-    Task ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken);
+    /// <returns>The subprotocol selected, or null for none.</returns>
+    /// <exception cref="WebSockets.WebSocketHandshakeException">The request is not a valid opening handshake.</exception>
+    string? ValidateWebSocketHandshake(MockResponse response);
 
     /// <summary>
-    /// Serves a duplex response: head, then the handler writing the body while it reads
-    /// <paramref name="requestBody"/> (the live body, or the recorded one when dispatched after it).
+    /// Refuses the handshake: 400, or 426 with the version the server speaks (RFC 6455 section 4.4),
+    /// the reason as text; HTTP/1.1 closes the connection after it.
     /// </summary>
-    /// <returns>True when the response was written to its end.</returns>
-    Task<bool> ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken);
+    ValueTask RefuseWebSocketAsync(WebSockets.WebSocketHandshakeException refusal, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes and flushes the handshake response with the scripted fields (HTTP/1.1: 101 with Upgrade,
+    /// Connection and Sec-WebSocket-Accept; HTTP/2: <c>:status 200</c>), and counts it sent.
+    /// </summary>
+    ValueTask AcceptWebSocketAsync(MockResponse response, string? subprotocol, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The WebSocket's byte streams after the handshake: what the client sends (HTTP/1.1: the
+    /// connection, bytes already buffered first; HTTP/2: <paramref name="tunnel"/>, the live request
+    /// DATA) and where the server writes (the socket; the stream's DATA, each write copied and flushed).
+    /// </summary>
+    (Stream Input, Stream Output) OpenWebSocket(Stream? tunnel);
+
+    /// <summary>After the handler: ends what the protocol ends (HTTP/2: END_STREAM, unless a policy or a reset did).</summary>
+    /// <returns>True when OnResponseEnd acts next: HTTP/1.1; HTTP/2 never applied it to a WebSocket, kept so.</returns>
+    ValueTask<bool> EndWebSocketAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// Just before <see cref="ResponseWriter"/> writes a scripted (or streamed) response: HTTP/2 sends the
@@ -108,8 +128,12 @@ internal interface IExchangeTransport : IResponseFraming
     /// </summary>
     ValueTask BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken);
 
-    /// <summary>The response was written: logged and counted.</summary>
-    void OnResponseSent(MockResponse response);
+    /// <summary>
+    /// The response was written: counted, and, unless <paramref name="duplex"/>, logged with what its
+    /// body sent (a duplex body is the handler's: the log has no size for it) and, on HTTP/2, credited
+    /// to the flood guards (a duplex stream never was; kept so).
+    /// </summary>
+    void OnResponseSent(MockResponse response, bool duplex);
 
     /// <summary>Pushes what was written to the wire before OnResponseEnd acts.</summary>
     ValueTask FlushBeforeEndAsync(CancellationToken cancellationToken);

@@ -61,6 +61,30 @@ internal interface IResponseFraming
     /// </summary>
     Stream OpenBody(MockResponse response, Throttle? throttle);
 
-    /// <summary>Ends <paramref name="body"/>, the stream <see cref="OpenBody"/> returned, with the response's trailers, and flushes.</summary>
-    ValueTask EndBodyAsync(MockResponse response, Stream body, CancellationToken cancellationToken);
+    /// <summary>
+    /// Ends <paramref name="body"/>, the stream <see cref="OpenBody"/> or <see cref="OpenDuplexBody"/>
+    /// returned, with <paramref name="trailers"/> (the response's, or those a duplex handler decided), and flushes.
+    /// </summary>
+    ValueTask EndBodyAsync(Stream body, MockHeaders trailers, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the head of a duplex response, whose length is whatever its handler writes: HTTP/1.1
+    /// frames it chunked unless the script chose a length or another coding; HTTP/2 sends no content-length.
+    /// </summary>
+    ValueTask WriteDuplexHeadAsync(MockResponse response, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After the duplex head: the stream a duplex handler writes its body to, framed by the protocol.
+    /// HTTP/2 copies and flushes each write, as for a tunnel (the handler may reuse its buffer at once
+    /// and expects a message on the wire when its write completes). Writing never ends the body;
+    /// <see cref="EndBodyAsync"/> does.
+    /// </summary>
+    Stream OpenDuplexBody();
+
+    /// <summary>
+    /// A duplex handler failed part way: the response is cut short so the client cannot take it as
+    /// whole. HTTP/1.1 writes no last chunk and the connection closes once the pipeline returns;
+    /// HTTP/2 resets the stream with INTERNAL_ERROR (RFC 9113 section 8.1).
+    /// </summary>
+    ValueTask CutResponseAsync();
 }

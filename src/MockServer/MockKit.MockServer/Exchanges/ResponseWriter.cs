@@ -138,7 +138,7 @@ internal static class ResponseWriter
             await trigger.CompleteAsync(ct).ConfigureAwait(false);
         }
 
-        await framing.EndBodyAsync(response, framed, ct).ConfigureAwait(false);
+        await framing.EndBodyAsync(framed, response.Trailers, ct).ConfigureAwait(false);
     }
 
     /// <summary>True when nothing sits between the body and the protocol's framing.</summary>

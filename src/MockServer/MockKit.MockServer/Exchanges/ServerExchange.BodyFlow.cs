@@ -50,7 +50,7 @@ internal static partial class ServerExchange
         {
             // The handler is done with the body: the rest is only recorded (never a wait on a gone reader).
             await flow.Pipe.Reader.DisposeAsync().ConfigureAwait(false);
-            await transport.EndBodyFlowAsync().ConfigureAwait(false);
+            await transport.EndBodyFlowAsync(exchange.Finished).ConfigureAwait(false);
         }
 
         // HTTP/1 reads the next request only after this one's body.

@@ -34,7 +34,7 @@ internal static partial class ServerExchange
 
             if (response.WebSocketHandler is not null)
             {
-                await transport.ServeWebSocketAsync(response, request, liveBody, ct).ConfigureAwait(false);
+                await ServeWebSocketAsync(transport, response, request, liveBody, ct).ConfigureAwait(false);
                 return false; // Never reused: the exchange carried a WebSocket (or a refused handshake).
             }
 
@@ -42,26 +42,32 @@ internal static partial class ServerExchange
             {
                 // Live, or dispatched after the whole body (not claimed on arrival): then the handler reads it from the record.
                 using var recordedBody = liveBody is null ? new MemoryStream(request?.Body ?? [], writable: false) : null;
-                return await transport.ServeDuplexAsync(response, liveBody ?? recordedBody!, ct).ConfigureAwait(false)
-                    && await transport.FinishAsync(response, triggers, bodyUnread).ConfigureAwait(false);
-            }
+                if (!await DuplexResponseWriter.WriteAsync(transport, response, triggers, liveBody ?? recordedBody!, ct).ConfigureAwait(false))
+                {
+                    return false; // Cut short: the connection (HTTP/1) or the stream (HTTP/2) ends with it.
+                }
 
-            // Scripted, streamed or an event stream: the pipeline's writer, through the protocol's framing.
-            await transport.BeforeWriteResponseAsync(response, ct).ConfigureAwait(false);
-            await ResponseWriter.WriteAsync(transport, transport.RequestMethod, response, triggers, ct).ConfigureAwait(false);
-            exchange.ResponseWritten = true;
-            if (!bodyUnread)
-            {
-                // An unread body may be reset by the client after the response, which abandons nothing.
-                exchange.Responded = request;
+                transport.OnResponseSent(response, duplex: true);
             }
-
-            transport.OnResponseSent(response);
-            // DisconnectAfterEvents first: reading the record's Method materialises its head, which an
-            // untaken recording otherwise keeps as raw bytes (RecordingRetentionTests).
-            if (response.DisconnectAfterEvents is not null && response.EventPlan(request?.Method) is { Cut: true } events)
+            else
             {
-                return await CutEventStreamAsync(transport, request, events.Count, ct).ConfigureAwait(false);
+                // Scripted, streamed or an event stream: the pipeline's writer, through the protocol's framing.
+                await transport.BeforeWriteResponseAsync(response, ct).ConfigureAwait(false);
+                await ResponseWriter.WriteAsync(transport, transport.RequestMethod, response, triggers, ct).ConfigureAwait(false);
+                exchange.ResponseWritten = true;
+                if (!bodyUnread)
+                {
+                    // An unread body may be reset by the client after the response, which abandons nothing.
+                    exchange.Responded = request;
+                }
+
+                transport.OnResponseSent(response, duplex: false);
+                // DisconnectAfterEvents first: reading the record's Method materialises its head, which an
+                // untaken recording otherwise keeps as raw bytes (RecordingRetentionTests).
+                if (response.DisconnectAfterEvents is not null && response.EventPlan(request?.Method) is { Cut: true } events)
+                {
+                    return await CutEventStreamAsync(transport, request, events.Count, ct).ConfigureAwait(false);
+                }
             }
 
             if (triggers.OnResponseEnd is { } endEffect)
@@ -73,6 +79,7 @@ internal static partial class ServerExchange
                 }
             }
 
+            exchange.Finished = true;
             return await transport.FinishAsync(response, triggers, bodyUnread).ConfigureAwait(false);
         }
         finally

@@ -243,6 +243,12 @@ internal static partial class ServerExchange
         /// <summary>The request whose scripted or streamed response was written without an error (see <see cref="RespondAsync"/>).</summary>
         public RecordedRequest? Responded { get; set; }
 
+        /// <summary>
+        /// True once the response ended whole and OnResponseEnd left the exchange going: what remains
+        /// is the protocol's (<see cref="IExchangeTransport.FinishAsync"/>, the rest of a flowing body).
+        /// </summary>
+        public bool Finished { get; set; }
+
         public ResponseClaim? TakeClaim()
         {
             var taken = Claim;

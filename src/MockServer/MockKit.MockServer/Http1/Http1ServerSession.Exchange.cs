@@ -18,7 +18,6 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
     private int _sequence;
     private Http1BodyFraming _framing;
     private RequestBodyRead? _body;
-    private bool _duplexResponded;
 
     ServerConnection IExchangeTransport.Connection => _connection;
 
@@ -62,9 +61,9 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
         return new RequestBodyFlow(pipe, ReadFlowingBodyAsync(pipe));
     }
 
-    async ValueTask IExchangeTransport.EndBodyFlowAsync()
+    async ValueTask IExchangeTransport.EndBodyFlowAsync(bool responded)
     {
-        if (!_duplexResponded)
+        if (!responded)
         {
             // The response broke off (or never started): close, so the body read ends too (and records the break).
             await _connection.CloseSocketAsync().ConfigureAwait(false);
@@ -108,21 +107,15 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
         // Nothing: HTTP/1 has no connection settings a response could carry.
     }
 
-    Task IExchangeTransport.ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken) =>
-        ServeWebSocketAsync(_head, _sequence, response, request);
-
-    async Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken) =>
-        _duplexResponded = await WriteDuplexResponseAsync(_head, _sequence, response, requestBody).ConfigureAwait(false);
-
     ValueTask IExchangeTransport.BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken)
     {
         _connection.State = "writing the response";
         return ValueTask.CompletedTask;
     }
 
-    void IExchangeTransport.OnResponseSent(MockResponse response)
+    void IExchangeTransport.OnResponseSent(MockResponse response, bool duplex)
     {
-        if (_server.IsLogging)
+        if (!duplex && _server.IsLogging)
         {
             _server.Log(_connection.Index, _sequence, $"-> {response.Code} {response.EffectiveReason} ({response.Body.SentSize})");
         }

@@ -110,16 +110,40 @@ internal sealed partial class Http1ServerSession : IResponseFraming
         return _chunkSize is { } size ? new ChunkedEncodingStream(sink, size) : sink;
     }
 
-    async ValueTask IResponseFraming.EndBodyAsync(MockResponse response, Stream body, CancellationToken cancellationToken)
+    async ValueTask IResponseFraming.EndBodyAsync(Stream body, MockHeaders trailers, CancellationToken cancellationToken)
     {
         if (body is ChunkedEncodingStream chunked)
         {
             // The last chunk and the trailer section (RFC 9112 section 7.1.2).
-            await chunked.CompleteAsync(response.Trailers, cancellationToken).ConfigureAwait(false);
+            await chunked.CompleteAsync(trailers, cancellationToken).ConfigureAwait(false);
         }
 
         await _connection.Transport.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    ValueTask IResponseFraming.WriteDuplexHeadAsync(MockResponse response, CancellationToken cancellationToken)
+    {
+        _connection.State = "duplex: writing the response";
+
+        // A scripted "Transfer-Encoding: chunked" is a promise of chunk framing, kept here (not a
+        // licence to write the handler's bytes unframed); a scripted Content-Length or another coding
+        // leaves the body as the handler writes it. Otherwise RFC 9112 section 7.1: the length is
+        // unknown until the handler returns, so chunked, one chunk per write.
+        // (WriteHead adds Transfer-Encoding only when the script set neither framing field.) The
+        // handler may write whatever the status, so the head is framed as if content were due.
+        var fixedLength = !ScriptsChunked(response) && (response.Headers.Contains("Content-Length") || response.Headers.Contains("Transfer-Encoding"));
+        _chunkSize = fixedLength ? null : int.MaxValue;
+        var head = WriteHead(response, ResponseContent.Body, _chunkSize, 0);
+        return _connection.Transport.WriteAsync(head.WrittenMemory, cancellationToken);
+    }
+
+    // Straight to the socket: the handler's writes are neither paced nor coalesced.
+    Stream IResponseFraming.OpenDuplexBody() =>
+        _chunkSize is { } size ? new ChunkedEncodingStream(_connection.Transport, size) : _connection.Transport;
+
+    // No last chunk: the pipeline ends the exchange without EndBodyFlowAsync's "responded", so the
+    // connection closes and the client sees the body break off (RFC 9112 section 8).
+    ValueTask IResponseFraming.CutResponseAsync() => ValueTask.CompletedTask;
 
     /// <summary>
     /// The status line and fields, with Content-Length or chunked unless the response chose its own

@@ -135,7 +135,6 @@ internal sealed partial class Http1ServerSession
         _head = head;
         _sequence = sequence;
         _body = null;
-        _duplexResponded = false;
         try
         {
             if (head.Version == Protocol.Http10 && head.Headers.Exists(h => h.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)))

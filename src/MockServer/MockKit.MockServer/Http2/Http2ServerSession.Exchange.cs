@@ -162,23 +162,20 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    internal Task ServeWebSocketAsync(Http2ServerStream stream, MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken ct) =>
-        ServeWebSocketAsync(stream, request ?? Build(stream, null), response, tunnel, ct);
-
-    internal async Task<bool> ServeDuplexAsync(Http2ServerStream stream, MockResponse response, Stream requestBody, CancellationToken ct)
-    {
-        await RunDuplexAsync(stream, requestBody, response, ct).ConfigureAwait(false);
-        return false; // A stream carries one exchange.
-    }
-
     internal ValueTask BeforeWriteResponseAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
     {
         _connection.State = "HTTP/2: writing a response";
         return response.PushPromises.Count > 0 ? new(PushAsync(stream, response, ct)) : ValueTask.CompletedTask;
     }
 
-    internal void OnResponseSent(Http2ServerStream stream, MockResponse response)
+    internal void OnResponseSent(Http2ServerStream stream, MockResponse response, bool duplex)
     {
+        if (duplex)
+        {
+            _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
+            return;
+        }
+
         if (_server.IsLogging)
         {
             _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"-> {response.Code} ({response.Body.SentSize})");

@@ -78,7 +78,7 @@ internal sealed partial class Http2ServerSession
 
         if (hasTrailers)
         {
-            await WriteTrailersAsync(stream, response, ct).ConfigureAwait(false);
+            await WriteTrailersAsync(stream, response.Trailers, ct).ConfigureAwait(false);
         }
     }
 
@@ -94,7 +94,7 @@ internal sealed partial class Http2ServerSession
         await _core.WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
         if (hasTrailers)
         {
-            await WriteTrailersAsync(stream, response, ct).ConfigureAwait(false);
+            await WriteTrailersAsync(stream, response.Trailers, ct).ConfigureAwait(false);
         }
     }
 
@@ -105,12 +105,13 @@ internal sealed partial class Http2ServerSession
         return throttle is null ? sink : new ThrottledStream(sink, throttle, _server.TimeProvider);
     }
 
-    internal async ValueTask EndBodyAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
+    internal async ValueTask EndBodyAsync(Http2ServerStream stream, MockHeaders trailers, CancellationToken ct)
     {
-        // Read now: a streamed source's end may have brought trailers (a forwarded upstream's arrive after its body).
-        if (response.Trailers.Count > 0)
+        // Read by the writer only now: a streamed source's end may have brought trailers (a forwarded
+        // upstream's arrive after its body), a duplex handler's decided ones come with its end.
+        if (trailers.Count > 0)
         {
-            await WriteTrailersAsync(stream, response, ct).ConfigureAwait(false);
+            await WriteTrailersAsync(stream, trailers, ct).ConfigureAwait(false);
             return;
         }
 
@@ -119,9 +120,9 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Section 8.1: trailers are a HEADERS frame with END_STREAM after the DATA.</summary>
-    private Task WriteTrailersAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
+    private Task WriteTrailersAsync(Http2ServerStream stream, MockHeaders trailers, CancellationToken ct)
     {
-        QueueHeaders(stream, Fields(response.Trailers, []), endStream: true);
+        QueueHeaders(stream, Fields(trailers, []), endStream: true);
         return FlushAsync(ct);
     }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using MockKit.Http2.Connection;
 using MockKit.Http2.Hpack;
-using MockKit.MockServer.Connections;
 using MockKit.MockServer.Policies;
 using MockKit.MockServer.Streaming;
 using MockKit.MockServer.WebSockets;
@@ -15,7 +14,8 @@ namespace MockKit.MockServer.Http2;
 /// WebSocket (<see cref="MockResponse.WebSocketHandler"/>: <c>:status 200</c>, then the stream's DATA
 /// in both directions is the WebSocket's byte stream), and a <see cref="MockResponse.DuplexHandler"/>
 /// (HEADERS first, then the handler reads the body through the stream's <see cref="RequestBodyPipe"/>,
-/// whose credit returns as it reads, while it writes DATA under the send windows).
+/// whose credit returns as it reads, while it writes DATA under the send windows; the order is the
+/// pipeline's, Exchanges/DuplexResponseWriter.cs).
 /// </summary>
 internal sealed partial class Http2ServerSession
 {
@@ -43,30 +43,9 @@ internal sealed partial class Http2ServerSession
         }
     }
 
-    /// <summary>
-    /// Serves a WebSocket response: the RFC 8441 handshake checked (refused with 400/426), then
-    /// <c>:status 200</c> and the handler over <paramref name="tunnel"/> (the live request DATA) and
-    /// this stream's DATA. The pipeline applied OnResponseStart before.
-    /// </summary>
-    private async Task ServeWebSocketAsync(Http2ServerStream stream, RecordedRequest request, MockResponse response, Stream? tunnel, CancellationToken ct)
+    /// <summary>The RFC 8441 handshake accepted: <c>:status 200</c> with the scripted fields, flushed, counted sent.</summary>
+    internal async Task AcceptWebSocketAsync(Http2ServerStream stream, MockResponse response, CancellationToken ct)
     {
-        var head = stream.Head!;
-        var handler = response.WebSocketHandler!;
-        string? subprotocol;
-        try
-        {
-            subprotocol = WebSocketHandshake.ValidateExtendedConnect(head.Method!, head.Protocol, head.Fields, response);
-        }
-        catch (WebSocketHandshakeException e)
-        {
-            request.Failure ??= e; // Before any response byte, as a dispatcher's verdict would be.
-            _server.ObserveOutcome(request);
-            Log($"stream {stream.Id}: WebSocket handshake refused: {e.Message}");
-            await RefuseAsync(stream, e, ct).ConfigureAwait(false);
-            return;
-        }
-
-        _server.ObserveOutcome(request);
         List<HpackHeaderField> fields = [new(":status", "200")];
         foreach (var field in Fields(response.Headers, []))
         {
@@ -80,72 +59,17 @@ internal sealed partial class Http2ServerSession
         await FlushAsync(ct).ConfigureAwait(false);
         _server.OnResponseSent(_connection, stream.Sequence, 200, Protocol.Http2);
         _connection.State = "HTTP/2: WebSocket";
-        var upgraded = new StreamPair(tunnel ?? Stream.Null, ResponseSink(stream, response.Effective, ct, out _));
-        await WebSocketSession.RunAsync(upgraded, subprotocol, handler, request, line => Log($"stream {stream.Id}: {line}"), ct).ConfigureAwait(false);
-        await EndStreamQuietlyAsync(stream, ct).ConfigureAwait(false);
     }
 
-    /// <summary>HEADERS, then the duplex handler writing DATA while it reads <paramref name="requestBody"/>, then END_STREAM (or trailers).</summary>
-    private async Task RunDuplexAsync(Http2ServerStream stream, Stream requestBody, MockResponse response, CancellationToken ct)
+    /// <summary>A duplex response's HEADERS, without content-length: the length is whatever the handler writes.</summary>
+    internal void WriteDuplexHead(Http2ServerStream stream, MockResponse response)
     {
-        var triggers = response.Effective;
-        // No content-length: the length is whatever the handler writes.
         QueueHeaders(stream, ResponseFields(response, addLength: false), endStream: false);
-        await FlushAsync(ct).ConfigureAwait(false);
         _connection.State = "HTTP/2: duplex";
-        var sink = ResponseSink(stream, triggers, ct, out var trigger);
-        MockHeaders? decided;
-        try
-        {
-            // WaitAsync: a handler that ignores its token must not hold the stream past a reset or shutdown.
-            decided = await response.RunDuplexAsync(requestBody, sink, ct).WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not (ExchangeTerminatedException or OperationCanceledException) && !ct.IsCancellationRequested)
-        {
-            // Section 8.1: a response cut short is a reset stream, never a clean END_STREAM.
-            _server.Log($"[conn {_connection.Index} stream {stream.Id}] duplex handler failed, stream reset: {e}");
-            await ResetStreamAsync(stream, Http2ErrorCode.InternalError).ConfigureAwait(false);
-            return;
-        }
-
-        if (trigger is not null)
-        {
-            await trigger.CompleteAsync(ct).ConfigureAwait(false); // A body shorter than the threshold: it fires at the end.
-        }
-
-        var trailers = response.TrailersWith(decided);
-        if (trailers.Count > 0)
-        {
-            QueueHeaders(stream, Fields(trailers, []), endStream: true);
-        }
-        else
-        {
-            await _core.WriteDataAsync(stream, ReadOnlyMemory<byte>.Empty, endStream: true, ct).ConfigureAwait(false);
-        }
-
-        await FlushAsync(ct).ConfigureAwait(false);
-        _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
-        if (triggers.OnResponseEnd is { } endEffect)
-        {
-            await endEffect.ApplyAsync(stream, ct).ConfigureAwait(false);
-        }
     }
 
-    /// <summary>
-    /// The write side a WebSocket or duplex handler gets: DATA frames on the stream (copied and
-    /// flushed per write, see <see cref="DataSink"/>), behind the OnResponseBody counter when one is set.
-    /// </summary>
-    private Stream ResponseSink(Http2ServerStream stream, PolicyTriggers triggers, CancellationToken ct, out ResponseBodyTriggerStream? trigger)
-    {
-        Stream sink = DataSink(stream, tunnel: true);
-        trigger = null;
-        if (triggers.OnResponseBody is { } bodyEffect)
-        {
-            sink = trigger = new ResponseBodyTriggerStream(sink, triggers.OnResponseBodyAfterBytes, bodyEffect, stream, ct);
-        }
-
-        return sink;
-    }
+    /// <summary>A duplex or WebSocket handler's write side: DATA frames on the stream, each write copied and flushed (<see cref="DataSink"/>).</summary>
+    internal Stream OpenTunnelBody(Http2ServerStream stream) => DataSink(stream, tunnel: true);
 
     /// <summary>
     /// The bottom of a response body's decorator stack: writes become DATA frames on the stream
@@ -163,7 +87,7 @@ internal sealed partial class Http2ServerSession
     };
 
     /// <summary>400, or 426 with <c>sec-websocket-version: 13</c>, with the reason as text.</summary>
-    private async Task RefuseAsync(Http2ServerStream stream, WebSocketHandshakeException e, CancellationToken ct)
+    internal async Task RefuseAsync(Http2ServerStream stream, WebSocketHandshakeException e, CancellationToken ct)
     {
         var message = Encoding.UTF8.GetBytes(e.Message + "\n");
         List<HpackHeaderField> fields = [new(":status", e.StatusCode.ToString(CultureInfo.InvariantCulture))];
@@ -180,7 +104,7 @@ internal sealed partial class Http2ServerSession
     }
 
     /// <summary>Ends our side of the stream unless a policy or a reset already did; a closed stream is fine.</summary>
-    private async Task EndStreamQuietlyAsync(Http2ServerStream stream, CancellationToken ct)
+    internal async Task EndStreamQuietlyAsync(Http2ServerStream stream, CancellationToken ct)
     {
         try
         {

@@ -1,6 +1,7 @@
 using MockKit.MockServer.Connections;
 using MockKit.MockServer.Exchanges;
 using MockKit.MockServer.Policies;
+using MockKit.MockServer.WebSockets;
 
 namespace MockKit.MockServer.Http2;
 
@@ -47,7 +48,7 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
 
     RequestBodyFlow IExchangeTransport.OpenBodyFlow() => _session.OpenBodyFlow(this);
 
-    ValueTask IExchangeTransport.EndBodyFlowAsync()
+    ValueTask IExchangeTransport.EndBodyFlowAsync(bool responded)
     {
         _session.EndBodyFlow(this);
         return ValueTask.CompletedTask;
@@ -61,16 +62,27 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
 
     void IExchangeTransport.BeforeResponse(MockResponse response) => _session.BeforeResponse(response);
 
-    Task IExchangeTransport.ServeWebSocketAsync(MockResponse response, RecordedRequest? request, Stream? tunnel, CancellationToken cancellationToken) =>
-        _session.ServeWebSocketAsync(this, response, request, tunnel, cancellationToken);
+    string? IExchangeTransport.ValidateWebSocketHandshake(MockResponse response) =>
+        WebSocketHandshake.ValidateExtendedConnect(Head!.Method!, Head.Protocol, Head.Fields, response);
 
-    Task<bool> IExchangeTransport.ServeDuplexAsync(MockResponse response, Stream requestBody, CancellationToken cancellationToken) =>
-        _session.ServeDuplexAsync(this, response, requestBody, cancellationToken);
+    ValueTask IExchangeTransport.RefuseWebSocketAsync(WebSocketHandshakeException refusal, CancellationToken cancellationToken) =>
+        new(_session.RefuseAsync(this, refusal, cancellationToken));
+
+    ValueTask IExchangeTransport.AcceptWebSocketAsync(MockResponse response, string? subprotocol, CancellationToken cancellationToken) =>
+        new(_session.AcceptWebSocketAsync(this, response, cancellationToken));
+
+    (Stream Input, Stream Output) IExchangeTransport.OpenWebSocket(Stream? tunnel) => (tunnel ?? Stream.Null, _session.OpenTunnelBody(this));
+
+    async ValueTask<bool> IExchangeTransport.EndWebSocketAsync(CancellationToken cancellationToken)
+    {
+        await _session.EndStreamQuietlyAsync(this, cancellationToken).ConfigureAwait(false);
+        return false;
+    }
 
     ValueTask IExchangeTransport.BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken) =>
         _session.BeforeWriteResponseAsync(this, response, cancellationToken);
 
-    void IExchangeTransport.OnResponseSent(MockResponse response) => _session.OnResponseSent(this, response);
+    void IExchangeTransport.OnResponseSent(MockResponse response, bool duplex) => _session.OnResponseSent(this, response, duplex);
 
     ValueTask IExchangeTransport.FlushBeforeEndAsync(CancellationToken cancellationToken) =>
         new(_session.FlushAsync(this, cancellationToken));

@@ -50,6 +50,17 @@ internal sealed partial class Http2ServerStream : IResponseFraming
 
     Stream IResponseFraming.OpenBody(MockResponse response, Throttle? throttle) => _session.OpenBody(this, throttle);
 
-    ValueTask IResponseFraming.EndBodyAsync(MockResponse response, Stream body, CancellationToken cancellationToken) =>
-        _session.EndBodyAsync(this, response, cancellationToken);
+    ValueTask IResponseFraming.EndBodyAsync(Stream body, MockHeaders trailers, CancellationToken cancellationToken) =>
+        _session.EndBodyAsync(this, trailers, cancellationToken);
+
+    ValueTask IResponseFraming.WriteDuplexHeadAsync(MockResponse response, CancellationToken cancellationToken)
+    {
+        _session.WriteDuplexHead(this, response);
+        return ValueTask.CompletedTask;
+    }
+
+    Stream IResponseFraming.OpenDuplexBody() => _session.OpenTunnelBody(this);
+
+    // Section 8.1: a response cut short is a reset stream, never a clean END_STREAM.
+    ValueTask IResponseFraming.CutResponseAsync() => _session.ResetStreamAsync(this, Http2ErrorCode.InternalError);
 }
