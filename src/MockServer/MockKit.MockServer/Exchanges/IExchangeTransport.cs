@@ -129,9 +129,9 @@ internal interface IExchangeTransport : IResponseFraming
     ValueTask BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The response was written: counted, and, unless <paramref name="duplex"/>, logged with what its
-    /// body sent (a duplex body is the handler's: the log has no size for it) and, on HTTP/2, credited
-    /// to the flood guards (a duplex stream never was; kept so).
+    /// The response was written: counted, logged (with what its body sent, unless <paramref name="duplex"/>:
+    /// a duplex body is the handler's, so the log has no size for it) and, on HTTP/2, credited to the
+    /// flood guards like every served stream.
     /// </summary>
     void OnResponseSent(MockResponse response, bool duplex);
 

@@ -115,9 +115,12 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
 
     void IExchangeTransport.OnResponseSent(MockResponse response, bool duplex)
     {
-        if (!duplex && _server.IsLogging)
+        if (_server.IsLogging)
         {
-            _server.Log(_connection.Index, _sequence, $"-> {response.Code} {response.EffectiveReason} ({response.Body.SentSize})");
+            // A duplex body is whatever its handler wrote: no scripted size to report.
+            _server.Log(_connection.Index, _sequence, duplex
+                ? $"-> {response.Code} {response.EffectiveReason} (duplex)"
+                : $"-> {response.Code} {response.EffectiveReason} ({response.Body.SentSize})");
         }
 
         _server.OnResponseSent(_connection, _sequence, response.Code, _head.Version);

@@ -170,18 +170,15 @@ internal sealed partial class Http2ServerSession
 
     internal void OnResponseSent(Http2ServerStream stream, MockResponse response, bool duplex)
     {
-        if (duplex)
-        {
-            _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
-            return;
-        }
-
         if (_server.IsLogging)
         {
-            _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"-> {response.Code} ({response.Body.SentSize})");
+            // A duplex body is whatever its handler wrote: no scripted size to report.
+            _server.LogStream(_connection.Index, stream.Sequence, stream.Id, duplex ? $"-> {response.Code} (duplex)" : $"-> {response.Code} ({response.Body.SentSize})");
         }
 
         _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
+
+        // A duplex stream (a gRPC bidi call) is served like any other: it earns the flood budgets back.
         CreditServedStream();
     }
 
