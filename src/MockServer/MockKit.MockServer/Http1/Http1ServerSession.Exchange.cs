@@ -118,9 +118,14 @@ internal sealed partial class Http1ServerSession : IExchangeTransport
         if (_server.IsLogging)
         {
             // A duplex body is whatever its handler wrote: no scripted size to report.
-            _server.Log(_connection.Index, _sequence, duplex
-                ? $"-> {response.Code} {response.EffectiveReason} (duplex)"
-                : $"-> {response.Code} {response.EffectiveReason} ({response.Body.SentSize})");
+            if (duplex)
+            {
+                _server.Log(_connection.Index, _sequence, $"-> {response.Code} {response.EffectiveReason} (duplex)");
+            }
+            else
+            {
+                _server.Log(_connection.Index, _sequence, $"-> {response.Code} {response.EffectiveReason} ({response.Body.SentSize})");
+            }
         }
 
         _server.OnResponseSent(_connection, _sequence, response.Code, _head.Version);

@@ -173,7 +173,14 @@ internal sealed partial class Http2ServerSession
         if (_server.IsLogging)
         {
             // A duplex body is whatever its handler wrote: no scripted size to report.
-            _server.LogStream(_connection.Index, stream.Sequence, stream.Id, duplex ? $"-> {response.Code} (duplex)" : $"-> {response.Code} ({response.Body.SentSize})");
+            if (duplex)
+            {
+                _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"-> {response.Code} (duplex)");
+            }
+            else
+            {
+                _server.LogStream(_connection.Index, stream.Sequence, stream.Id, $"-> {response.Code} ({response.Body.SentSize})");
+            }
         }
 
         _server.OnResponseSent(_connection, stream.Sequence, response.Code, Protocol.Http2);
