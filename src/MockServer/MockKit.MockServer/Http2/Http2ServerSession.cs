@@ -274,7 +274,13 @@ internal sealed partial class Http2ServerSession : IDisposable
     {
         var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
         _input.AdvanceTo(result.Buffer.End);
-        return !result.IsCompleted && !result.IsCanceled;
+
+        // Only the client's close ends the drain (its own timeout bounds it). A cancelled read is not
+        // that: the last exchange to end after a GOAWAY cancels the pending read to stop the reader
+        // loop (OnExchangeEnded), and when that landed here the drain stopped early, so the socket
+        // closed over unread input and the TCP reset could destroy the GOAWAY at the client (seen once
+        // in a whole-suite run of the reset-flood test).
+        return !result.IsCompleted;
     }
 
     /// <summary>Returns pooled buffers; call after <see cref="RunAsync"/> completed.</summary>
