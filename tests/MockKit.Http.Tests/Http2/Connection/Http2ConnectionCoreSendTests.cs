@@ -173,15 +173,7 @@ public sealed class Http2ConnectionCoreSendTests
         {
             _writer ??= _frames.RunAsync(static _ => false);
             await Core.FlushAsync(CancellationToken.None).WaitAsync(Deadline);
-            var bytes = new ReadOnlySequence<byte>(_output.ToArray());
-            var frames = new List<(Http2FrameHeader, byte[])>();
-            while (Http2FrameReader.TryReadFrame(ref bytes, Http2Constants.DefaultMaxFrameSize, out var frame))
-            {
-                frames.Add((frame.Header, frame.Payload.ToArray()));
-            }
-
-            bytes.Length.ShouldBe(0);
-            return frames;
+            return WrittenFrames.Parse(_output.ToArray());
         }
 
         public static async Task WaitUntilAsync(Func<bool> condition)

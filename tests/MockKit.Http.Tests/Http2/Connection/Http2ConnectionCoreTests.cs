@@ -207,15 +207,7 @@ public sealed partial class Http2ConnectionCoreTests
         public async Task<List<(Http2FrameHeader Header, byte[] Payload)>> WrittenAsync()
         {
             await _frames.FlushAsync(CancellationToken.None).WaitAsync(Deadline);
-            var bytes = new ReadOnlySequence<byte>(_output.ToArray());
-            var frames = new List<(Http2FrameHeader, byte[])>();
-            while (Http2FrameReader.TryReadFrame(ref bytes, Http2Constants.DefaultMaxFrameSize, out var frame))
-            {
-                frames.Add((frame.Header, frame.Payload.ToArray()));
-            }
-
-            bytes.Length.ShouldBe(0);
-            return frames;
+            return WrittenFrames.Parse(_output.ToArray());
         }
 
         public void OnReading()
