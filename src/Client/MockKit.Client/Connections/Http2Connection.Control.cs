@@ -4,8 +4,8 @@ using MockKit.Http2.Connection;
 namespace MockKit.Client.Connections;
 
 // The client role's part of the control frames (the shared Http2ConnectionCore applies SETTINGS,
-// answers PING and keeps the connection window): RST_STREAM (section 6.4), what new SETTINGS mean
-// to the streams and the pool (6.5), GOAWAY (6.8) and stream WINDOW_UPDATE (6.9). Each decides
+// answers PING, keeps the connection window and sizes the streams' windows): RST_STREAM (section 6.4),
+// what the server's SETTINGS mean to the pool (6.5), GOAWAY (6.8). Each decides
 // under _lock and completes tasks, fails streams and calls the pool after releasing it.
 internal sealed partial class Http2Connection
 {
@@ -64,12 +64,6 @@ internal sealed partial class Http2Connection
         // calls to another connection from now on; streams already allocated above it may be refused
         // (REFUSED_STREAM) and are then retried.
         _maxConcurrentStreams = (int)Math.Min(_core.PeerSettings.MaxConcurrentStreams, int.MaxValue);
-    }
-
-    void IHttp2ConnectionListener.OnLocalSettingsAcknowledged(int initialWindowDelta)
-    {
-        // Our only SETTINGS is the preface's: its windows are in force from the start (section 6.9.2
-        // lets a receiver rely on them only after the ACK, and we never lower them).
     }
 
     void IHttp2ConnectionListener.OnGoAway(Http2GoAwayPayload goAway)

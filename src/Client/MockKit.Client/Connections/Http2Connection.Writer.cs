@@ -66,7 +66,7 @@ internal sealed partial class Http2Connection
                     stream.State = new Http2StreamStateMachine(id);
                     stream.State.OnSend(Http2FrameType.Headers, endStream);
                     stream.SendWindow = new Http2OutboundWindow(id, _streams.PeerInitialWindowSize);
-                    stream.ReceiveWindow = new Http2InboundWindow(id, StreamWindowSize);
+                    stream.ReceiveWindow = new Http2InboundWindow(id, _streams.LocalInitialWindowSize); // Our preface's, from its sending on (the core's rule).
                     _streams.Add(stream);
                     _budget.Credit(CreditPerStream);
                 }

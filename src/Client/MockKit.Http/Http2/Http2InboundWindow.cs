@@ -100,8 +100,8 @@ public sealed class Http2InboundWindow
     }
 
     /// <summary>
-    /// Applies a change of our SETTINGS_INITIAL_WINDOW_SIZE (stream windows only, once the peer
-    /// acknowledged it; section 6.9.2). The window may become negative.
+    /// Applies a change of our SETTINGS_INITIAL_WINDOW_SIZE (stream windows only; section 6.9.2). The
+    /// window may become negative.
     /// </summary>
     public void AdjustInitialSize(int delta)
     {
@@ -110,6 +110,18 @@ public sealed class Http2InboundWindow
         {
             _available += delta;
             _size += delta;
+        }
+    }
+
+    /// <summary>Moves the window to a new initial size (stream windows only): by the difference from its current one, as <see cref="AdjustInitialSize"/>.</summary>
+    /// <param name="initialSize">The new initial size.</param>
+    public void ResizeTo(int initialSize)
+    {
+        Debug.Assert(_streamId != 0, "SETTINGS_INITIAL_WINDOW_SIZE does not apply to the connection window.");
+        lock (_lock)
+        {
+            _available += initialSize - _size;
+            _size = initialSize;
         }
     }
 }

@@ -6,8 +6,8 @@ namespace MockKit.MockServer.Http2;
 
 /// <summary>
 /// The server role of the shared connection (<see cref="Http2ConnectionCore"/> runs the reader loop and
-/// the frame switch): flood budgets, GOAWAY, RST_STREAM, what new SETTINGS mean to the streams, stream
-/// errors (never user code, never a blocking write).
+/// the frame switch, and sizes the streams' windows): flood budgets, GOAWAY, RST_STREAM, stream errors
+/// (never user code, never a blocking write).
 /// </summary>
 internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
 {
@@ -73,27 +73,6 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
     void IHttp2ConnectionListener.OnPeerSettings()
     {
         // Nothing beyond the core's (windows, frame size, push): the server's streams follow them.
-    }
-
-    void IHttp2ConnectionListener.OnLocalSettingsAcknowledged(int initialWindowDelta)
-    {
-        if (initialWindowDelta == 0)
-        {
-            return;
-        }
-
-        // Our new SETTINGS_INITIAL_WINDOW_SIZE is in force: every open stream's receive window moves
-        // (section 6.9.2). New streams are opened on this same reader loop, after this.
-        Http2ServerStream[] open;
-        lock (_lock)
-        {
-            open = [.. _streams.Values];
-        }
-
-        foreach (var stream in open)
-        {
-            stream.ReceiveWindow!.AdjustInitialSize(initialWindowDelta);
-        }
     }
 
     Exception IHttp2ConnectionListener.OnReset(Http2Stream received, Http2ErrorCode code, bool closedByIt)

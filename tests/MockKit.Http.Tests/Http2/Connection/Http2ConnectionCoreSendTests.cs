@@ -208,10 +208,6 @@ public sealed class Http2ConnectionCoreSendTests
         {
         }
 
-        public void OnLocalSettingsAcknowledged(int initialWindowDelta)
-        {
-        }
-
         public void OnGoAway(Http2GoAwayPayload goAway)
         {
         }

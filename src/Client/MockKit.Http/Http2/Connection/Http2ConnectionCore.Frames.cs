@@ -173,9 +173,12 @@ public sealed partial class Http2ConnectionCore
 
             if (settings is not null)
             {
-                var localDelta = LocalSettings.Apply(settings);
+                LocalSettings.Apply(settings);
                 _localSettingsAcknowledged = true;
-                _listener.OnLocalSettingsAcknowledged(localDelta);
+                if (settings.InitialWindowSize is { } windowSize)
+                {
+                    ResizeStreamReceiveWindows(sent: null, acknowledged: windowSize); // A cut is in force from now (see QueueSettings).
+                }
             }
 
             return;

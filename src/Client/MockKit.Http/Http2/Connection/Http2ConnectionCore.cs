@@ -32,6 +32,8 @@ public sealed partial class Http2ConnectionCore : IHttp2FrameSink, IDisposable
     private readonly HpackDecoder _decoder;                                   // Reader loop only.
     private readonly Http2FieldCollector _fields = new();                     // Reader loop only.
     private readonly Queue<Http2Settings> _unacknowledged = new();            // Guarded by _lock.
+    private readonly List<int> _unacknowledgedWindowSizes = [];              // Guarded by _streamLock: our SETTINGS_INITIAL_WINDOW_SIZE values in flight.
+    private int _acknowledgedWindowSize = Http2Constants.DefaultInitialWindowSize; // Guarded by _streamLock.
     private readonly TaskCompletionSource _peerSettingsReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<bool>? _ping;                                // Guarded by _lock: our PING in flight.
     private ulong _pingPayload;                                               // Guarded by _lock.
@@ -105,6 +107,13 @@ public sealed partial class Http2ConnectionCore : IHttp2FrameSink, IDisposable
     /// Queues SETTINGS of ours (section 6.5); they apply to <see cref="LocalSettings"/> when the
     /// peer acknowledges them, in the order sent (section 6.5.3).
     /// </summary>
+    /// <remarks>
+    /// One rule for the streams' receive windows, both roles (section 6.9.2): the peer adjusts its
+    /// send windows when it reads our SETTINGS_INITIAL_WINDOW_SIZE, which may be before its ACK
+    /// reaches us, and keeps the old size until then. So every stream's receive window, open or new,
+    /// is sized at the largest of the acknowledged value and those still unacknowledged: a raise
+    /// counts from when it is sent, a cut from when it is acknowledged. Never stricter than the peer.
+    /// </remarks>
     /// <param name="settings">The settings.</param>
     /// <param name="enableConnectProtocol">Adds SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 section 3).</param>
     public void QueueSettings(Http2Settings settings, bool enableConnectProtocol = false)
@@ -115,6 +124,12 @@ public sealed partial class Http2ConnectionCore : IHttp2FrameSink, IDisposable
             entries.Add(new Http2Setting(Http2SettingId.EnableConnectProtocol, 1));
         }
 
+        if (settings.InitialWindowSize is { } windowSize)
+        {
+            // Before the frame is queued, so its ACK cannot be read first.
+            ResizeStreamReceiveWindows(sent: windowSize, acknowledged: null);
+        }
+
         lock (_lock)
         {
             // Enqueued and queued together (queuing is a non-blocking channel write, no I/O): two
@@ -122,6 +137,48 @@ public sealed partial class Http2ConnectionCore : IHttp2FrameSink, IDisposable
             // so each ACK applies the settings it acknowledges.
             _unacknowledged.Enqueue(settings);
             _frames.Queue(w => Http2FrameWriter.WriteSettings(w, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries)));
+        }
+    }
+
+    /// <summary>
+    /// Sizes every stream's receive window, and new streams', at the largest of our acknowledged
+    /// SETTINGS_INITIAL_WINDOW_SIZE and the unacknowledged ones (see <see cref="QueueSettings"/>).
+    /// Under the stream lock, so a stream opened meanwhile starts at the new size or is moved, never
+    /// both; each window's own lock is taken inside it (arithmetic only).
+    /// </summary>
+    /// <param name="sent">A size we are sending, or null.</param>
+    /// <param name="acknowledged">A size the peer acknowledged, or null.</param>
+    private void ResizeStreamReceiveWindows(int? sent, int? acknowledged)
+    {
+        lock (_streamLock)
+        {
+            if (sent is { } added)
+            {
+                _unacknowledgedWindowSizes.Add(added);
+            }
+
+            if (acknowledged is { } done)
+            {
+                _unacknowledgedWindowSizes.Remove(done);
+                _acknowledgedWindowSize = done;
+            }
+
+            var size = _acknowledgedWindowSize;
+            foreach (var pending in _unacknowledgedWindowSizes)
+            {
+                size = Math.Max(size, pending);
+            }
+
+            if (size == _streams.LocalInitialWindowSize)
+            {
+                return;
+            }
+
+            _streams.LocalInitialWindowSize = size;
+            foreach (var stream in _streams.Snapshot())
+            {
+                ((Http2Stream)stream).ReceiveWindow?.ResizeTo(size);
+            }
         }
     }
 

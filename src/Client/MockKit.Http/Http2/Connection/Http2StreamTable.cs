@@ -33,6 +33,9 @@ public sealed class Http2StreamTable<TStream> : IHttp2StreamTable
     /// </summary>
     public int PeerInitialWindowSize { get; set; } = Http2Constants.DefaultInitialWindowSize;
 
+    /// <inheritdoc/>
+    public int LocalInitialWindowSize { get; set; } = Http2Constants.DefaultInitialWindowSize;
+
     /// <summary>How many streams are in the table.</summary>
     public int Count => _streams.Count;
 

@@ -68,10 +68,6 @@ public interface IHttp2ConnectionListener
     /// </summary>
     void OnPeerSettings();
 
-    /// <summary>The peer acknowledged our oldest unacknowledged SETTINGS, now in <see cref="Http2ConnectionCore.LocalSettings"/> (section 6.5.3).</summary>
-    /// <param name="initialWindowDelta">The change of our SETTINGS_INITIAL_WINDOW_SIZE, for every open stream's receive window.</param>
-    void OnLocalSettingsAcknowledged(int initialWindowDelta);
-
     /// <summary>GOAWAY (section 6.8), already recorded (<see cref="Http2ConnectionCore.PeerGoingAway"/>, <see cref="Http2ConnectionCore.PeerGoAwayLastStreamId"/>).</summary>
     void OnGoAway(Http2GoAwayPayload goAway);
 

@@ -12,6 +12,12 @@ public interface IHttp2StreamTable
     /// <summary>The peer's SETTINGS_INITIAL_WINDOW_SIZE, where new streams' send windows start.</summary>
     int PeerInitialWindowSize { get; set; }
 
+    /// <summary>
+    /// Where new streams' receive windows start, set by the core: the largest of our acknowledged
+    /// SETTINGS_INITIAL_WINDOW_SIZE and any we sent that is not acknowledged yet (see <see cref="Http2ConnectionCore.QueueSettings"/>).
+    /// </summary>
+    int LocalInitialWindowSize { get; set; }
+
     /// <summary>The highest stream id the peer opened (0 before any): what our GOAWAY names (section 6.8).</summary>
     int LastPeerStreamId { get; }
 
