@@ -188,7 +188,7 @@ internal sealed partial class Http2Connection : PooledConnection
         // it is written; the reader loop has ended by now (a closing GOAWAY is queued from it or after
         // it), so nothing else reads. The writer's end disposes the transport.
         var discard = new byte[4096];
-        if (_core.QueueGoAwayAndClose(code, default, () => _socket.Shutdown(SocketShutdown.Send), async ct => await _stream.ReadAsync(discard, ct).ConfigureAwait(false) > 0) is null)
+        if (_core.QueueGoAwayAndClose(code, default, () => _socket.Shutdown(SocketShutdown.Send), async ct => await _stream.ReadAsync(discard, ct).ConfigureAwait(false) > 0, out _) is null)
         {
             DisposeTransport();
         }

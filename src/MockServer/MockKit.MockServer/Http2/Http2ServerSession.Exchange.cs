@@ -126,7 +126,7 @@ internal sealed partial class Http2ServerSession
     {
         lock (_lock)
         {
-            return stream.ResetByPeer ? $"the client reset the stream ({RfcName(stream.PeerResetCode)})" : null;
+            return stream.State.ResetByPeer ? $"the client reset the stream ({RfcName(stream.PeerResetCode)})" : null;
         }
     }
 

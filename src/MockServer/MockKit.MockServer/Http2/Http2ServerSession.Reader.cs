@@ -85,7 +85,6 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
         {
             if (closedByIt)
             {
-                stream.ResetByPeer = true;
                 stream.PeerResetCode = code;
             }
 

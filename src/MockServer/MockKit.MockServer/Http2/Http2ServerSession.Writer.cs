@@ -93,7 +93,7 @@ internal sealed partial class Http2ServerSession
             return; // A graceful GOAWAY was already sent.
         }
 
-        Log($"GOAWAY({code}, last stream {last}){(reason is null ? string.Empty : ": " + reason)}");
+        LogGoAway(code, last, reason);
         bool finish;
         lock (_lock)
         {
@@ -113,21 +113,17 @@ internal sealed partial class Http2ServerSession
     /// </summary>
     private Task GoAwayAndCloseAsync(Http2ErrorCode code, string? reason)
     {
-        int last;
-        lock (_lock)
-        {
-            last = _streams.LastPeerStreamId; // What the GOAWAY names: no stream opens once the reader ended.
-        }
-
-        Log($"GOAWAY({code}, last stream {last}){(reason is null ? string.Empty : ": " + reason)}");
         var debug = DebugData(code, reason);
         if (WriteQueueFull)
         {
-            _core.QueueGoAway(code, debug); // Dropped at the full queue, as any reply now: the socket is already closed.
+            // Dropped at the full queue, as any reply now: the socket is already closed.
+            LogGoAway(code, _core.QueueGoAway(code, debug), reason);
             return QueueCloseAsync();
         }
 
-        if (_core.QueueGoAwayAndClose(code, debug, () => _connection.ShutdownSocket(input: false, output: true), DiscardInputAsync, () => _connection.CloseSocketAsync().AsTask()) is { } closed)
+        var closed = _core.QueueGoAwayAndClose(code, debug, () => _connection.ShutdownSocket(input: false, output: true), DiscardInputAsync, out var last, () => _connection.CloseSocketAsync().AsTask());
+        LogGoAway(code, last, reason);
+        if (closed is not null)
         {
             return closed;
         }
@@ -135,6 +131,9 @@ internal sealed partial class Http2ServerSession
         _connection.Abort();
         return Task.CompletedTask;
     }
+
+    private void LogGoAway(Http2ErrorCode code, int lastStreamId, string? reason) =>
+        Log($"GOAWAY({code}, last stream {lastStreamId}){(reason is null ? string.Empty : ": " + reason)}");
 
     /// <summary>A connection error's reason for the peer (section 6.8's debug data, at most 200 characters); none for a graceful GOAWAY.</summary>
     private static byte[] DebugData(Http2ErrorCode code, string? reason) =>

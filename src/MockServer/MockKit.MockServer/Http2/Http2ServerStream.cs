@@ -76,12 +76,9 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
     public Exception? RequestFailure { get; set; }
 
     /// <summary>
-    /// True once the client's RST_STREAM closed this stream (section 5.1): our own RST_STREAM sent
-    /// afterwards (the answer to a late frame) does not make its late frames ignorable. Guarded by the session lock.
+    /// The code of the client's RST_STREAM when it closed this stream (the state machine's
+    /// <see cref="Http2StreamStateMachine.ResetByPeer"/>), for the abandoned exchange's record. Guarded by the session lock.
     /// </summary>
-    public bool ResetByPeer { get; set; }
-
-    /// <summary>The code of the client's RST_STREAM when <see cref="ResetByPeer"/>. Guarded by the session lock.</summary>
     public Http2ErrorCode PeerResetCode { get; set; }
 
     /// <summary>False once the exchange decided not to read the body (DoNotReadRequestBody). Guarded by the session lock.</summary>

@@ -47,17 +47,19 @@ public sealed partial class Http2ConnectionCoreTests
             default,
             () => steps.Add("half-close"),
             _ => ValueTask.FromResult(++reads < 3), // The peer sends twice more, then closes.
+            out var last,
             () =>
             {
                 steps.Add("close");
                 return Task.CompletedTask;
             });
 
+        last.ShouldBe(3);
         await closed.ShouldNotBeNull().WaitAsync(Deadline);
         steps.ShouldBe(["half-close", "close"]);
         reads.ShouldBe(3);
         GoAwayOf((await peer.WrittenAsync()).ShouldHaveSingleItem().Payload).ShouldBe((3, Http2ErrorCode.FlowControlError, ""));
-        peer.Core.QueueGoAwayAndClose(Http2ErrorCode.NoError, default, () => { }, _ => ValueTask.FromResult(false)).ShouldBeNull(); // The writer has ended.
+        peer.Core.QueueGoAwayAndClose(Http2ErrorCode.NoError, default, () => { }, _ => ValueTask.FromResult(false), out _).ShouldBeNull(); // The writer has ended.
     }
 
     [Fact]

@@ -70,11 +70,12 @@ public sealed partial class Http2ConnectionCore
     /// <param name="debugData">Diagnostic bytes for the peer; not copied, so not reused.</param>
     /// <param name="shutdownOutput">Sends FIN after the GOAWAY.</param>
     /// <param name="readSome">Reads and discards some input; false once the peer closed.</param>
+    /// <param name="lastStreamId">The last stream id the GOAWAY names (see <see cref="QueueGoAway"/>).</param>
     /// <param name="close">Closes the transport after the drain, when the role closes it here.</param>
     /// <returns>Completes after the close; null when the writer had already ended (close the transport yourself).</returns>
-    public Task? QueueGoAwayAndClose(Http2ErrorCode code, ReadOnlyMemory<byte> debugData, Action shutdownOutput, Func<CancellationToken, ValueTask<bool>> readSome, Func<Task>? close = null)
+    public Task? QueueGoAwayAndClose(Http2ErrorCode code, ReadOnlyMemory<byte> debugData, Action shutdownOutput, Func<CancellationToken, ValueTask<bool>> readSome, out int lastStreamId, Func<Task>? close = null)
     {
-        QueueGoAway(code, debugData);
+        lastStreamId = QueueGoAway(code, debugData);
         return _frames.QueueClose(null, async () =>
         {
             await Http2StagedClose.DrainAsync(shutdownOutput, readSome).ConfigureAwait(false);
