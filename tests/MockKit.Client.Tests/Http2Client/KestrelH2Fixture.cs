@@ -27,6 +27,8 @@ public sealed class KestrelH2Fixture : IAsyncLifetime
                 await context.Response.WriteAsync("with trailers");
                 context.Response.AppendTrailer("x-checksum", "abc");
             });
+            app.MapGet("/headers", (HttpContext context) =>
+                string.Join('\n', context.Request.Headers.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key.ToLowerInvariant()}: {h.Value}")));
             app.MapPost("/echo", async (HttpContext context) =>
             {
                 using var copy = new MemoryStream();

@@ -30,6 +30,33 @@ public sealed class KestrelH2Tests(KestrelH2Fixture kestrel) : IClassFixture<Kes
     }
 
     [Fact]
+    public async Task Request_fields_go_out_lower_case_without_the_connection_specific_ones()
+    {
+        // RFC 9113 section 8.2: Kestrel treats an upper-case name or a connection-specific field as a
+        // malformed request (a stream error), so the request succeeding is part of the check.
+        using var handler = new InstrumentedHandler { Protocols = [Protocol.H2PriorKnowledge] };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(kestrel.H2cUrl, "/headers"));
+        request.Headers.ConnectionClose = true;
+        request.Headers.TryAddWithoutValidation("Keep-Alive", "timeout=5");
+        request.Headers.TryAddWithoutValidation("Proxy-Connection", "keep-alive");
+        request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+        request.Headers.TryAddWithoutValidation("Proxy-Authorization", "Basic c2VjcmV0");
+        request.Headers.TryAddWithoutValidation("TE", "trailers");
+        request.Headers.TryAddWithoutValidation("X-Mixed-Case", "kept");
+        request.Headers.UserAgent.ParseAdd("mockkit-test/1");
+
+        using var response = await kestrel.Host.ExplainAsync(() => client.SendAsync(request));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var received = (await response.Content.ReadAsStringAsync()).Split('\n');
+        received.ShouldContain("x-mixed-case: kept");
+        received.ShouldContain("user-agent: mockkit-test/1");
+        received.ShouldContain("te: trailers");
+        received.ShouldNotContain(line => line.StartsWith("connection:") || line.StartsWith("keep-alive:") || line.StartsWith("proxy-connection:")
+            || line.StartsWith("upgrade:") || line.StartsWith("proxy-authorization:"));
+    }
+
+    [Fact]
     public async Task Trailers_and_a_large_echo_round_trip()
     {
         using var handler = new InstrumentedHandler { Certificates = HandshakeCertificates.Localhost() };

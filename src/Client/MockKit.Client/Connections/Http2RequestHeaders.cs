@@ -1,5 +1,6 @@
 using System.Globalization;
 using MockKit.Http1;
+using MockKit.Http2.Engine;
 using MockKit.Http2.Hpack;
 
 namespace MockKit.Client.Connections;
@@ -45,17 +46,17 @@ internal static class Http2RequestHeaders
     {
         foreach (var (name, values) in headers.NonValidated)
         {
-            var lower = name.ToLowerInvariant();
-            if (IsConnectionSpecific(lower))
+            var lower = Http2FieldNames.Lower(name);
+            if (IsHop(lower))
             {
                 continue;
             }
 
             foreach (var value in values)
             {
-                if (lower == "te" && !value.Equals("trailers", StringComparison.OrdinalIgnoreCase))
+                if (Http2FieldValidation.IsConnectionSpecific(lower, value))
                 {
-                    continue; // Section 8.2.2: TE may only carry "trailers".
+                    continue; // Section 8.2.2, the rule the server's responses and both roles' checks use (TE only as "trailers").
                 }
 
                 if (!HttpFieldSyntax.IsValidFieldValue(value))
@@ -68,8 +69,8 @@ internal static class Http2RequestHeaders
         }
     }
 
-    // Proxy-Authorization (RFC 9110 section 11.7.2) belongs to a proxy; HTTP/2 here always talks to the
-    // origin (directly or inside a CONNECT tunnel), so the proxy's credentials never go on a stream.
-    private static bool IsConnectionSpecific(string name) =>
-        name is "connection" or "keep-alive" or "proxy-connection" or "transfer-encoding" or "upgrade" or "host" or "proxy-authorization";
+    // Host is the :authority above (section 8.3.1). Proxy-Authorization (RFC 9110 section 11.7.2)
+    // belongs to a proxy; HTTP/2 here always talks to the origin (directly or inside a CONNECT
+    // tunnel), so the proxy's credentials never go on a stream.
+    private static bool IsHop(string name) => name is "host" or "proxy-authorization";
 }
