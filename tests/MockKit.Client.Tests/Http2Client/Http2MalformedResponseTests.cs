@@ -49,6 +49,33 @@ public sealed class Http2MalformedResponseTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Data_before_the_response_head_fails_its_call_and_resets_only_its_stream(bool afterInterimResponse)
+    {
+        // RFC 9113 section 8.1: the final head comes before any DATA; an interim (1xx) head is not it.
+        await using var peer = new Http2ServerPeer();
+        using var handler = new InstrumentedHandler { Protocols = [Protocol.H2PriorKnowledge] };
+        using var client = new HttpClient(handler);
+        var call = client.GetAsync(peer.Url("/early-data"));
+        var connection = await peer.AcceptAsync();
+        await connection.ExpectAsync(Http2FrameType.Headers, 1);
+        if (afterInterimResponse)
+        {
+            await connection.SendHeadersAsync(1, endStream: false, (":status", "103"), ("link", "</style.css>; rel=preload"));
+        }
+
+        await connection.SendAsync(w => Http2FrameWriter.WriteData(w, 1, "early"u8, endStream: false));
+
+        var failure = await Should.ThrowAsync<HttpRequestException>(() => call.WaitAsync(Deadline));
+        failure.ToString().ShouldContain("DATA before the response HEADERS");
+        var reset = await connection.ExpectAsync(Http2FrameType.RstStream, 1);
+        ((Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(reset.Payload)).ShouldBe(Http2ErrorCode.ProtocolError);
+        await AssertConnectionStillServesAsync(client, peer, connection);
+        handler.Pool.ConnectionCount.ShouldBe(1);
+    }
+
+    [Theory]
     [InlineData("te", "gzip", "te: gzip")]
     [InlineData(":status", "abc", "without a valid :status")]
     public async Task A_malformed_response_that_ends_its_stream_fails_its_call_instead_of_leaving_it_waiting(string name, string value, string problem)

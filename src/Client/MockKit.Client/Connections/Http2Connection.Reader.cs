@@ -92,15 +92,10 @@ internal sealed partial class Http2Connection : IHttp2ConnectionListener
 
     void IHttp2ConnectionListener.OnData(Http2Stream received, in ReadOnlySequence<byte> data, bool endStream)
     {
-        // The core moved the state, charged both windows, credited the padding and checked the
-        // content-length; what is left is the response's.
+        // The core moved the state, charged both windows, credited the padding and checked that the
+        // head came first and the content-length; what is left is the response's.
         var stream = (Http2ClientStream)received;
         stream.ResponseStarted = true;
-        if (!stream.Head.Task.IsCompleted)
-        {
-            throw new Http2StreamException(stream.Id, Http2ErrorCode.ProtocolError, "DATA before the response HEADERS (RFC 9113 section 8.1).");
-        }
-
         if (data.Length > 0 && !stream.Body.Append(data.ToArray()))
         {
             // Abandoned meanwhile (a dispose on another thread): nobody will read these bytes, so they

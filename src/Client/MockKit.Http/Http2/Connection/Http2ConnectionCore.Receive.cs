@@ -69,6 +69,13 @@ public sealed partial class Http2ConnectionCore
             lock (_streamLock)
             {
                 stream = ReceiveLocked(frame.StreamId, Http2FrameType.Data, endStream);
+                if (stream is { HeadReceived: false })
+                {
+                    // Section 8.1: a message is the head first, then DATA. A server's stream opens with
+                    // its request HEADERS; a client's may see DATA before the response's.
+                    throw new Http2StreamException(frame.StreamId, Http2ErrorCode.ProtocolError, $"Malformed {PeerMessage} (RFC 9113 section 8.1): DATA before the {PeerMessage} HEADERS.");
+                }
+
                 if (stream is not null)
                 {
                     stream.ReceiveWindow!.OnDataReceived(length); // Section 6.9.1; an overrun is a stream FLOW_CONTROL_ERROR.
