@@ -188,6 +188,9 @@ public sealed partial class MockResponse
     /// A response from a custom <see cref="Dispatcher"/> is dispatched after the whole request body,
     /// and the handler then reads that body from the record. The handler's token is cancelled when
     /// the server shuts down; write asynchronously (the streams do not support synchronous writes).
+    /// A response that may carry no content (to HEAD; 1xx, 204, 304: RFC 9110 sections 6.4.1, 9.3.2) is
+    /// its head alone: the handler still runs and reads the request body, but a write to the response
+    /// body throws <see cref="InvalidOperationException"/>, and no trailers are sent.
     /// </remarks>
     public Func<Stream, Stream, CancellationToken, Task>? DuplexHandler { get; init; }
 

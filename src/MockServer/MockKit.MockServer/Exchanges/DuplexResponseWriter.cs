@@ -8,6 +8,8 @@ namespace MockKit.MockServer.Exchanges;
 /// OnResponseBody trigger → the protocol's framing) while it reads the request body → the trigger's
 /// end → end of body with the trailers the handler decided → flush. A handler that fails cuts the
 /// response short instead. The protocol (<see cref="IResponseFraming"/>) only frames each part.
+/// A response that may carry no content (<see cref="ResponseWriter.ContentOf"/>) is its head alone,
+/// as a scripted one is: the handler still runs and reads the request body, but cannot write one.
 /// </summary>
 internal static class DuplexResponseWriter
 {
@@ -20,6 +22,12 @@ internal static class DuplexResponseWriter
     /// <returns>True when the response was written to its end; false when the handler failed and it was cut short.</returns>
     public static async Task<bool> WriteAsync(IExchangeTransport transport, MockResponse response, PolicyTriggers triggers, Stream requestBody, CancellationToken ct)
     {
+        var method = transport.RequestMethod;
+        if (ResponseWriter.ContentOf(method, response.Code) != ResponseContent.Body && !OpensTunnel(method, response.Code))
+        {
+            return await WriteWithoutContentAsync(transport, response, requestBody, ct).ConfigureAwait(false);
+        }
+
         await transport.WriteDuplexHeadAsync(response, ct).ConfigureAwait(false);
 
         // The head reaches the client before the handler runs: it may wait for the client's first
@@ -56,6 +64,47 @@ internal static class DuplexResponseWriter
         }
 
         await transport.EndBodyAsync(framed, response.TrailersWith(decided), ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// RFC 9110 section 9.3.6: a 2xx to CONNECT has no content because what follows it is the tunnel;
+    /// a duplex handler's bytes are that tunnel (HTTP/2: DATA on the stream, RFC 9113 section 8.5 and
+    /// RFC 8441 section 5), so the response is written as any duplex one (the head carries no length).
+    /// </summary>
+    private static bool OpensTunnel(string method, int code) => method == "CONNECT" && code is >= 200 and < 300;
+
+    /// <summary>
+    /// A response to HEAD, or a 1xx, 204 or 304: the head is the whole response (HTTP/1.1: no framing
+    /// fields, no body; HTTP/2: HEADERS with END_STREAM), then the handler runs with a body that refuses
+    /// writes (<see cref="NoContentBodyStream"/>); no trailers follow, nor does OnResponseBody count
+    /// anything, as for a scripted response without content.
+    /// </summary>
+    /// <returns>True when the handler returned; false when it failed (the response was already whole, so nothing is cut).</returns>
+    private static async Task<bool> WriteWithoutContentAsync(IExchangeTransport transport, MockResponse response, Stream requestBody, CancellationToken ct)
+    {
+        // ResponseContent.None even for HEAD: the framing fields a GET would get describe a length only
+        // the handler's end decides, which RFC 9110 section 9.3.2 lets a response to HEAD leave out.
+        await transport.WriteHeadAsync(response, ResponseContent.None, ct).ConfigureAwait(false);
+        await transport.FlushAsync(ct).ConfigureAwait(false);
+        MockHeaders? decided;
+        try
+        {
+            decided = await response.RunDuplexAsync(requestBody, new NoContentBodyStream(transport.RequestMethod, response.Code), ct).WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (ExchangeTerminatedException or OperationCanceledException) && !ct.IsCancellationRequested)
+        {
+            // The exchange ends here (HTTP/1: the connection closes, as the handler may have left the
+            // request body part read); the handler saw its error, and the log says it too.
+            transport.Log($"duplex handler failed after a {response.Code} response without content: {e}");
+            return false;
+        }
+
+        if (response.TrailersWith(decided).Count > 0)
+        {
+            transport.Log($"trailers not sent: the {response.Code} response to {transport.RequestMethod} ended with its head (no content, so no trailer section)");
+        }
+
         return true;
     }
 }

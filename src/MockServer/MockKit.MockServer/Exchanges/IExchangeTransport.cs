@@ -118,9 +118,12 @@ internal interface IExchangeTransport : IResponseFraming
     /// </summary>
     (Stream Input, Stream Output) OpenWebSocket(Stream? tunnel);
 
-    /// <summary>After the handler: ends what the protocol ends (HTTP/2: END_STREAM, unless a policy or a reset did).</summary>
-    /// <returns>True when OnResponseEnd acts next: HTTP/1.1; HTTP/2 never applied it to a WebSocket, kept so.</returns>
-    ValueTask<bool> EndWebSocketAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// After the handler: ends what the protocol ends (HTTP/1.1: nothing, the connection is the
+    /// WebSocket's; HTTP/2: END_STREAM, flushed, unless a policy or a reset ended the stream), so
+    /// OnResponseEnd acts after the response's end on both.
+    /// </summary>
+    ValueTask EndWebSocketAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// Just before <see cref="ResponseWriter"/> writes a scripted (or streamed) response: HTTP/2 sends the

@@ -70,6 +70,8 @@ internal interface IResponseFraming
     /// <summary>
     /// Writes the head of a duplex response, whose length is whatever its handler writes: HTTP/1.1
     /// frames it chunked unless the script chose a length or another coding; HTTP/2 sends no content-length.
+    /// Only for a response that may carry content: <see cref="DuplexResponseWriter"/> writes a response to
+    /// HEAD, a 1xx, 204 or 304 with <see cref="WriteHeadAsync"/> instead, the head being the whole response.
     /// </summary>
     ValueTask WriteDuplexHeadAsync(MockResponse response, CancellationToken cancellationToken);
 

@@ -1,4 +1,5 @@
 using MockKit.MockServer.Connections;
+using MockKit.MockServer.Policies;
 
 namespace MockKit.MockServer.Exchanges;
 
@@ -34,7 +35,13 @@ internal static partial class ServerExchange
 
             if (response.WebSocketHandler is not null)
             {
-                await ServeWebSocketAsync(transport, response, request, liveBody, ct).ConfigureAwait(false);
+                if (await ServeWebSocketAsync(transport, response, request, liveBody, ct).ConfigureAwait(false))
+                {
+                    // The WebSocket's end is the response's end, on either protocol (HTTP/1.1: after the
+                    // close frame on the upgraded connection; HTTP/2: after our END_STREAM, on the stream).
+                    await ApplyResponseEndAsync(transport, triggers, ct).ConfigureAwait(false);
+                }
+
                 return false; // Never reused: the exchange carried a WebSocket (or a refused handshake).
             }
 
@@ -70,13 +77,9 @@ internal static partial class ServerExchange
                 }
             }
 
-            if (triggers.OnResponseEnd is { } endEffect)
+            if (await ApplyResponseEndAsync(transport, triggers, ct).ConfigureAwait(false))
             {
-                await transport.FlushBeforeEndAsync(ct).ConfigureAwait(false);
-                if (await endEffect.ApplyAsync(transport.EffectTarget, ct).ConfigureAwait(false))
-                {
-                    return false;
-                }
+                return false;
             }
 
             exchange.Finished = true;
@@ -89,5 +92,18 @@ internal static partial class ServerExchange
                 await streamed.ReleaseAsync(transport.ConnectionToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>OnResponseEnd, once what the response wrote is on the wire.</summary>
+    /// <returns>True when the effect ended the exchange.</returns>
+    private static async ValueTask<bool> ApplyResponseEndAsync(IExchangeTransport transport, PolicyTriggers triggers, CancellationToken ct)
+    {
+        if (triggers.OnResponseEnd is not { } endEffect)
+        {
+            return false;
+        }
+
+        await transport.FlushBeforeEndAsync(ct).ConfigureAwait(false);
+        return await endEffect.ApplyAsync(transport.EffectTarget, ct).ConfigureAwait(false);
     }
 }

@@ -129,8 +129,8 @@ internal sealed partial class Http1ServerSession : IResponseFraming
         // licence to write the handler's bytes unframed); a scripted Content-Length or another coding
         // leaves the body as the handler writes it. Otherwise RFC 9112 section 7.1: the length is
         // unknown until the handler returns, so chunked, one chunk per write.
-        // (WriteHead adds Transfer-Encoding only when the script set neither framing field.) The
-        // handler may write whatever the status, so the head is framed as if content were due.
+        // (WriteHead adds Transfer-Encoding only when the script set neither framing field.) Only a
+        // response that may carry content comes here: DuplexResponseWriter writes the others as a head alone.
         var fixedLength = !ScriptsChunked(response) && (response.Headers.Contains("Content-Length") || response.Headers.Contains("Transfer-Encoding"));
         _chunkSize = fixedLength ? null : int.MaxValue;
         var head = WriteHead(response, ResponseContent.Body, _chunkSize, 0);

@@ -50,7 +50,7 @@ internal sealed partial class Http1ServerSession
     (Stream Input, Stream Output) IExchangeTransport.OpenWebSocket(Stream? tunnel) => (_input.AsStream(leaveOpen: true), _connection.Transport);
 
     // The connection is the WebSocket's: nothing HTTP ends here, and OnResponseEnd acts on the connection.
-    ValueTask<bool> IExchangeTransport.EndWebSocketAsync(CancellationToken cancellationToken) => ValueTask.FromResult(true);
+    ValueTask IExchangeTransport.EndWebSocketAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     private static bool IsHandshakeField(string name) =>
         name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)

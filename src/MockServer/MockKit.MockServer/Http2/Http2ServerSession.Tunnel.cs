@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MockKit.Http2;
 using MockKit.Http2.Connection;
 using MockKit.Http2.Hpack;
 using MockKit.MockServer.Policies;
@@ -120,13 +121,14 @@ internal sealed partial class Http2ServerSession
     /// <summary>
     /// After the tunnel's response ended: if the client has not ended its side, RST_STREAM(NO_ERROR)
     /// tells it to stop sending (RFC 9113 section 8.1: a complete response need not wait for the request).
+    /// A stream already closed (an OnResponseEnd CloseStream reset it) gets no second RST_STREAM.
     /// </summary>
     private void EndTunnel(Http2ServerStream stream)
     {
         bool open;
         lock (_lock)
         {
-            open = !stream.RequestEnded && _streams.ContainsKey(stream.Id);
+            open = !stream.RequestEnded && stream.State.State != Http2StreamState.Closed && _streams.ContainsKey(stream.Id);
         }
 
         DetachBodyPipe(stream);

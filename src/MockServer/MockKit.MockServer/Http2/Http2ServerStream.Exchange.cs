@@ -73,11 +73,8 @@ internal sealed partial class Http2ServerStream : IExchangeTransport
 
     (Stream Input, Stream Output) IExchangeTransport.OpenWebSocket(Stream? tunnel) => (tunnel ?? Stream.Null, _session.OpenTunnelBody(this));
 
-    async ValueTask<bool> IExchangeTransport.EndWebSocketAsync(CancellationToken cancellationToken)
-    {
-        await _session.EndStreamQuietlyAsync(this, cancellationToken).ConfigureAwait(false);
-        return false;
-    }
+    ValueTask IExchangeTransport.EndWebSocketAsync(CancellationToken cancellationToken) =>
+        new(_session.EndStreamQuietlyAsync(this, cancellationToken));
 
     ValueTask IExchangeTransport.BeforeWriteResponseAsync(MockResponse response, CancellationToken cancellationToken) =>
         _session.BeforeWriteResponseAsync(this, response, cancellationToken);

@@ -21,7 +21,8 @@ internal static class WebSocketSession
     /// <param name="request">The recorded request, whose failure a throwing handler sets.</param>
     /// <param name="log">Traffic log.</param>
     /// <param name="shutdownToken">Server shutdown: given to the handler, and ends the wait for it.</param>
-    public static async Task RunAsync(Stream stream, string? subprotocol, Func<WebSocket, CancellationToken, Task> handler,
+    /// <returns>True when the handler returned and the server's close went out: the WebSocket ended whole.</returns>
+    public static async Task<bool> RunAsync(Stream stream, string? subprotocol, Func<WebSocket, CancellationToken, Task> handler,
         RecordedRequest? request, Action<string> log, CancellationToken shutdownToken)
     {
         using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
@@ -41,6 +42,7 @@ internal static class WebSocketSession
             }
 
             log($"WebSocket ended ({socket.State}{(socket.CloseStatus is { } status ? $", close status {(int)status}" : string.Empty)})");
+            return true;
         }
         catch (Exception e) when (shutdownToken.IsCancellationRequested)
         {
@@ -63,6 +65,8 @@ internal static class WebSocketSession
         {
             socket.Abort();
         }
+
+        return false;
     }
 
     private static bool EndedByPolicy(Exception? e)
