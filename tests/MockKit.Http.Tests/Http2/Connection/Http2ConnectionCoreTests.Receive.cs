@@ -13,6 +13,7 @@ public sealed partial class Http2ConnectionCoreTests
     {
         await using var peer = new Harness(Http2Role.Client);
         var stream = peer.Open();
+        stream.HeadReceived = true; // The response's head came first (section 8.1).
 
         // 140 frames of 5 bytes + 1 + 250 bytes of padding: the padding alone passes half of each
         // window, so both WINDOW_UPDATEs are due without the application reading a byte.
@@ -33,6 +34,21 @@ public sealed partial class Http2ConnectionCoreTests
     }
 
     [Fact]
+    public async Task Data_before_the_head_is_a_stream_error_before_the_stream_is_charged()
+    {
+        // Section 8.1: a message is its head, then DATA. A client's stream sees the response's head
+        // after it opened the stream; a server's opens with the request's.
+        await using var peer = new Harness(Http2Role.Client);
+        var early = peer.Open();
+
+        await peer.ReadAsync(w => Http2FrameWriter.WriteData(w, early.Id, "early"u8, endStream: false));
+
+        peer.Events.ShouldBe(["stream error 1 ProtocolError (open)"]);
+        peer.StreamErrors[0].Message.ShouldContain("Malformed response (RFC 9113 section 8.1): DATA before the response HEADERS.");
+        early.ReceiveWindow!.Available.ShouldBe(Http2Constants.DefaultInitialWindowSize); // Refused before the stream's window was charged.
+    }
+
+    [Fact]
     public async Task A_content_length_mismatch_is_a_stream_error_before_the_role_sees_the_data()
     {
         await using var peer = new Harness(Http2Role.Client);
@@ -40,6 +56,7 @@ public sealed partial class Http2ConnectionCoreTests
         past.DeclaredContentLength = 5;
         var shortOne = peer.Open();
         shortOne.DeclaredContentLength = 5;
+        past.HeadReceived = shortOne.HeadReceived = true; // Their heads came first (section 8.1).
 
         await peer.ReadAsync(w =>
         {
