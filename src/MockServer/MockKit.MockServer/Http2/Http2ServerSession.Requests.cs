@@ -69,7 +69,7 @@ internal sealed partial class Http2ServerSession
         Http2RequestHead? partial = null;
         try
         {
-            stream.Head = Http2RequestHead.Parse(id, fields, out partial, _server.Http2EnableConnectProtocol);
+            stream.Head = _heads.Parse(id, fields, out partial, _server.Http2EnableConnectProtocol);
             stream.DeclaredContentLength = stream.Head.ContentLength ?? -1; // Section 8.1.1, checked by the core as DATA arrives.
             if (endStream && !stream.ContentLengthHolds(endStream: true))
             {
@@ -189,7 +189,7 @@ internal sealed partial class Http2ServerSession
         {
             if (stream.ReadsBody)
             {
-                stream.Body.Append(data);
+                stream.AppendBody(data);
                 if (stream.BodyPipe is { } pipe && pipe.TryWrite(data))
                 {
                     // Streamed: the data's credit returns as the dispatcher reads it (section 5.2: a

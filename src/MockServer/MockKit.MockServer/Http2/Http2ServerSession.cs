@@ -86,6 +86,9 @@ internal sealed partial class Http2ServerSession : IDisposable
     /// </summary>
     public const int MaxQueuedControlFrames = 10_000;
 
+    // The writer's list of response fields is shrunk back after a head with more fields than this.
+    private const int KeptWriterFields = 64;
+
     // Budget earned back per request served to the end, on every guard (see Http2FloodGuard).
     private const int CreditPerServedStream = 10;
 
@@ -115,6 +118,8 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly Http2FloodGuard _windowUpdates;
     private readonly Http2FloodGuard _priorities;
     private readonly string _fallbackAuthority;
+    private readonly List<HpackHeaderField> _writerFields = new(16);         // Writer loop only: the fields of each staged response head.
+    private readonly Http2RequestHeadCache _heads = new();                 // Reader loop only: a repeated request head is not parsed again.
     private int _activeClientStreams;  // Guarded by _lock.
     private int _maxConcurrentStreams; // Guarded by _lock: the latest value we announced.
 
