@@ -92,7 +92,7 @@ internal sealed partial class Http2ServerSession : IHttp2ConnectionListener
 
         foreach (var stream in open)
         {
-            stream.ReceiveWindow!.AdjustInitialSize(initialWindowDelta);
+            stream.ReceiveWindow?.AdjustInitialSize(initialWindowDelta); // None on a stream the client ended.
         }
     }
 

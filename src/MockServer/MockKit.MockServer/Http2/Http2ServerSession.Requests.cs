@@ -40,7 +40,7 @@ internal sealed partial class Http2ServerSession
             _streams.OnPeerStreamOpened(id);
             var state = new Http2StreamStateMachine(id);
             state.OnReceive(Http2FrameType.Headers, endStream);
-            stream = new Http2ServerStream(this, id, sequence, state, _streams.PeerInitialWindowSize, _core.LocalSettings.InitialWindowSize, _server.BodyLimit)
+            stream = new Http2ServerStream(this, id, sequence, state, _streams.PeerInitialWindowSize, endStream ? -1 : _core.LocalSettings.InitialWindowSize, _server.BodyLimit)
             {
                 RequestEnded = endStream,
                 HeadReceived = true, // A further field block is trailers (section 8.1).

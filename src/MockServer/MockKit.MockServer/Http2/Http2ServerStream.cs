@@ -47,6 +47,18 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
     private ExecutionContext? _exchangeContext; // Set by QueueExchange, taken by Execute.
     private bool _exchangeIsTooLarge;
 
+    /// <summary>Creates a stream.</summary>
+    /// <param name="session">The session.</param>
+    /// <param name="id">The stream id.</param>
+    /// <param name="sequence">The per-connection sequence number of its exchange.</param>
+    /// <param name="state">Its section 5.1 state.</param>
+    /// <param name="sendWindow">The peer's SETTINGS_INITIAL_WINDOW_SIZE.</param>
+    /// <param name="receiveWindow">
+    /// Our SETTINGS_INITIAL_WINDOW_SIZE; -1 when the client will send no DATA on it (its request ended
+    /// with the HEADERS, or a pushed stream): no receive window is made, since any DATA is a
+    /// STREAM_CLOSED stream error before a window is charged (section 5.1, half-closed remote).
+    /// </param>
+    /// <param name="bodyLimit">Request body bytes to keep.</param>
     public Http2ServerStream(Http2ServerSession session, int id, int sequence, Http2StreamStateMachine state, int sendWindow, int receiveWindow, long bodyLimit)
     {
         _session = session;
@@ -57,7 +69,7 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
         // stream): the reader already charges and credits the receive window under it, and the windows
         // hold it for arithmetic only (see Http2ServerSession's lock discipline).
         SendWindow = new Http2OutboundWindow(id, sendWindow, session.StreamLock);
-        ReceiveWindow = new Http2InboundWindow(id, receiveWindow, session.StreamLock);
+        ReceiveWindow = receiveWindow < 0 ? null : new Http2InboundWindow(id, receiveWindow, session.StreamLock);
         _bodyLimit = bodyLimit;
         Lifetime = CancellationTokenSource.CreateLinkedTokenSource(session.SessionToken);
     }
