@@ -79,7 +79,7 @@ internal sealed partial class Http2ServerSession
 
         if (hasTrailers)
         {
-            await WriteTrailersAsync(stream, response.Trailers, ct).ConfigureAwait(false);
+            QueueTrailers(stream, response.Trailers);
         }
     }
 
@@ -95,7 +95,7 @@ internal sealed partial class Http2ServerSession
         await _core.WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
         if (hasTrailers)
         {
-            await WriteTrailersAsync(stream, response.Trailers, ct).ConfigureAwait(false);
+            QueueTrailers(stream, response.Trailers);
         }
     }
 
@@ -123,9 +123,18 @@ internal sealed partial class Http2ServerSession
     /// <summary>Section 8.1: trailers are a HEADERS frame with END_STREAM after the DATA.</summary>
     private Task WriteTrailersAsync(Http2ServerStream stream, MockHeaders trailers, CancellationToken ct)
     {
-        QueueHeaders(stream, Fields(trailers, []), endStream: true);
+        QueueTrailers(stream, trailers);
         return FlushAsync(ct);
     }
+
+    /// <summary>
+    /// The trailers of a scripted body, not awaited: like the end of a plain response (see
+    /// <see cref="WriteWholeAsync"/>), the writer flushes them when its queue runs empty, and whatever
+    /// must follow them on the wire (OnResponseEnd, delays) awaits its own flush. A gRPC unary response
+    /// then completes without a wait, so its exchange allocates no state machines for it.
+    /// </summary>
+    private void QueueTrailers(Http2ServerStream stream, MockHeaders trailers) =>
+        QueueHeaders(stream, Fields(trailers, []), endStream: true);
 
     /// <summary>
     /// Writes the stream's frames with its <see cref="MalformedResponse"/> fault as one writer item,
