@@ -20,11 +20,8 @@ namespace MockKit.MockServer.Http2;
 /// (<see cref="Http2ServerSession.StreamLock"/>): the reader loop writes them, the exchange task
 /// reads them. The body waiter is completed after the lock is released.
 /// </remarks>
-internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarget, IHttp2FrameProducer, IHttp2Stream, IThreadPoolWorkItem
+internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarget, IHttp2FrameProducer, IHttp2Stream
 {
-    // Runs the exchange in the ExecutionContext the reader had when it queued it (QueueExchange).
-    private static readonly ContextCallback s_runExchange = static state => ((Http2ServerStream)state!).RunExchange();
-
     private readonly Http2ServerSession _session;
 
     // The response staged for the writer (Http2ServerSession.QueueResponse): set by the exchange,
@@ -44,8 +41,6 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
     private readonly long _bodyLimit; // MockWebServer.BodyLimit as the stream opened ("read when each request starts").
     private BodyRecorder? _body;
     private bool _bodyDetached;
-    private ExecutionContext? _exchangeContext; // Set by QueueExchange, taken by Execute.
-    private bool _exchangeIsTooLarge;
 
     /// <summary>Creates a stream.</summary>
     /// <param name="session">The session.</param>
@@ -189,37 +184,6 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
 
         return null;
     }
-
-    /// <summary>
-    /// Queues this stream's exchange to the thread pool with the stream itself as the work item
-    /// (nothing allocated per stream); once per stream, from the reader loop.
-    /// </summary>
-    /// <param name="tooLarge">Answer 431 (the header list was over the limit) instead of running the pipeline.</param>
-    public void QueueExchange(bool tooLarge)
-    {
-        _exchangeIsTooLarge = tooLarge;
-
-        // The exchange flows the reader's ExecutionContext as Task.Factory.StartNew did (capturing
-        // allocates nothing: it is the current context object).
-        _exchangeContext = ExecutionContext.Capture();
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-    }
-
-    void IThreadPoolWorkItem.Execute()
-    {
-        var context = _exchangeContext;
-        _exchangeContext = null;
-        if (context is null)
-        {
-            RunExchange(); // The reader ran with ExecutionContext flow suppressed.
-        }
-        else
-        {
-            ExecutionContext.Run(context, s_runExchange, this);
-        }
-    }
-
-    private void RunExchange() => _session.RunQueuedExchange(this, _exchangeIsTooLarge);
 
     /// <summary>
     /// Cancels <see cref="Lifetime"/>; safe to call from the reader loop after the exchange ended
