@@ -17,10 +17,10 @@ internal static class ServeMode
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
-        var variant = mode.EndsWith("-h2c", StringComparison.Ordinal) ? "h2c" : mode.EndsWith("-h2", StringComparison.Ordinal) ? "h2" : "h1";
+        var variant = mode.EndsWith("-h2c", StringComparison.Ordinal) ? "h2c" : mode.EndsWith("-h2", StringComparison.Ordinal) ? "h2" : mode.EndsWith("-grpc", StringComparison.Ordinal) ? "grpc" : "h1";
         switch (mode)
         {
-            case "serve-mock" or "serve-mock-h2c" or "serve-mock-h2":
+            case "serve-mock" or "serve-mock-h2c" or "serve-mock-h2" or "serve-mock-grpc":
                 // MOCKKIT_ALLOCATION_TYPES=1: also print which types make up the bytes per request.
                 using (var sampler = Environment.GetEnvironmentVariable("MOCKKIT_ALLOCATION_TYPES") == "1" ? new AllocationSampler() : null)
                 await using (var server = MockServerHost.Start(variant))

@@ -36,6 +36,31 @@ public class Http2FlowControlTests
     }
 
     [Fact]
+    public async Task Windows_sharing_a_lock_account_alike_and_may_be_called_with_it_held()
+    {
+        // A role's stream lock (the server's session lock) guards both windows of a stream; the role
+        // calls the receive window with it held, so the windows must re-enter it.
+        var shared = new Lock();
+        var inbound = new Http2InboundWindow(1, 1000, shared);
+        var outbound = new Http2OutboundWindow(1, 0, shared);
+        ValueTask<int> waiting = outbound.WaitForCreditAsync(10);
+        lock (shared)
+        {
+            inbound.OnDataReceived(900);
+            inbound.OnDataConsumed(499).ShouldBe(0);
+            inbound.OnDataConsumed(1).ShouldBe(500);
+            inbound.Available.ShouldBe(600);
+            outbound.WaiterCount.ShouldBe(1);
+        }
+
+        outbound.OnWindowUpdate(15); // Not under the lock: it completes the waiter.
+        (await waiting).ShouldBe(10);
+        outbound.Available.ShouldBe(5);
+        Should.Throw<ArgumentNullException>(() => new Http2InboundWindow(1, 10, null!));
+        Should.Throw<ArgumentNullException>(() => new Http2OutboundWindow(1, 10, null!));
+    }
+
+    [Fact]
     public async Task Outbound_credit_is_granted_at_once_when_available_and_capped_at_the_window()
     {
         var window = new Http2OutboundWindow(1, 100);

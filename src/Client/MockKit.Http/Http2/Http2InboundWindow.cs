@@ -19,7 +19,7 @@ namespace MockKit.Http2;
 /// </remarks>
 public sealed class Http2InboundWindow
 {
-    private readonly Lock _lock = new();
+    private readonly Lock _lock;
     private readonly int _streamId;
     private int _available;      // Guarded by _lock: bytes the peer may still send.
     private int _size;           // Guarded by _lock: the window we want the peer to have (our initial window size).
@@ -29,9 +29,23 @@ public sealed class Http2InboundWindow
     /// <param name="streamId">The stream, or 0 for the connection window (selects the error scope).</param>
     /// <param name="initialSize">Initial window, 0..2^31-1 (65535 unless SETTINGS says otherwise; the connection window always starts at 65535).</param>
     public Http2InboundWindow(int streamId, int initialSize)
+        : this(streamId, initialSize, new Lock())
+    {
+    }
+
+    /// <summary>Creates a window guarded by a lock it shares (no lock object of its own per stream).</summary>
+    /// <param name="streamId">The stream, or 0 for the connection window (selects the error scope).</param>
+    /// <param name="initialSize">Initial window, 0..2^31-1.</param>
+    /// <param name="sharedLock">
+    /// Guards this window's state instead of a lock of its own: e.g. the role's stream lock, when the role
+    /// already holds it around most calls (the lock is re-entrant, so calling under it is fine). The
+    /// window still holds it for arithmetic only, so this adds no lock order.
+    /// </param>
+    public Http2InboundWindow(int streamId, int initialSize, Lock sharedLock)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(streamId);
         ArgumentOutOfRangeException.ThrowIfNegative(initialSize);
+        _lock = sharedLock ?? throw new ArgumentNullException(nameof(sharedLock));
         _streamId = streamId;
         _available = initialSize;
         _size = initialSize;

@@ -22,7 +22,7 @@ namespace MockKit.Http2;
 /// </remarks>
 public sealed class Http2OutboundWindow
 {
-    private readonly Lock _lock = new();
+    private readonly Lock _lock;
     private readonly int _streamId;
     private LinkedList<Waiter>? _waiters; // Guarded by _lock; made on the first wait (most windows never wait: one per stream).
     private long _available;                               // Guarded by _lock; may be negative (section 6.9.2).
@@ -32,9 +32,23 @@ public sealed class Http2OutboundWindow
     /// <param name="streamId">The stream, or 0 for the connection window (selects the error scope).</param>
     /// <param name="initialSize">The peer's SETTINGS_INITIAL_WINDOW_SIZE for streams; 65535 for the connection.</param>
     public Http2OutboundWindow(int streamId, int initialSize)
+        : this(streamId, initialSize, new Lock())
+    {
+    }
+
+    /// <summary>Creates a window guarded by a lock it shares (no lock object of its own per stream).</summary>
+    /// <param name="streamId">The stream, or 0 for the connection window (selects the error scope).</param>
+    /// <param name="initialSize">The peer's SETTINGS_INITIAL_WINDOW_SIZE for streams; 65535 for the connection.</param>
+    /// <param name="sharedLock">
+    /// Guards this window's state instead of a lock of its own: e.g. the role's stream lock. The window
+    /// holds it for arithmetic only and completes waiters after releasing it, so callers must not hold
+    /// it either (as with a window's own lock, the rule is: call with no lock held).
+    /// </param>
+    public Http2OutboundWindow(int streamId, int initialSize, Lock sharedLock)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(streamId);
         ArgumentOutOfRangeException.ThrowIfNegative(initialSize);
+        _lock = sharedLock ?? throw new ArgumentNullException(nameof(sharedLock));
         _streamId = streamId;
         _available = initialSize;
     }

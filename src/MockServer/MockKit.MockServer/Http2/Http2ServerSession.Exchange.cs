@@ -289,7 +289,7 @@ internal sealed partial class Http2ServerSession
     {
         lock (_lock)
         {
-            return stream.Body.Size;
+            return stream.BodySize;
         }
     }
 
@@ -304,8 +304,8 @@ internal sealed partial class Http2ServerSession
         List<KeyValuePair<string, string>>? trailers;
         lock (_lock)
         {
-            body = stream.Body.Detach();
-            size = stream.Body.Size;
+            body = stream.DetachBody();
+            size = stream.BodySize;
             trailers = stream.Trailers;
         }
 

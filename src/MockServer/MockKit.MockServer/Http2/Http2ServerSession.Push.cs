@@ -34,7 +34,7 @@ internal sealed partial class Http2ServerSession
                 var id = _streams.NextLocalStreamId();
                 var state = new Http2StreamStateMachine(id);
                 state.Reserve(local: true);
-                pushed = new Http2ServerStream(this, id, sequence, state, _streams.PeerInitialWindowSize, 0, 0) { IsPush = true };
+                pushed = new Http2ServerStream(this, id, sequence, state, _streams.PeerInitialWindowSize, -1, 0) { IsPush = true };
                 _streams.Add(pushed);
             }
 

@@ -40,7 +40,7 @@ internal sealed partial class Http2ServerSession
             _streams.OnPeerStreamOpened(id);
             var state = new Http2StreamStateMachine(id);
             state.OnReceive(Http2FrameType.Headers, endStream);
-            stream = new Http2ServerStream(this, id, sequence, state, _streams.PeerInitialWindowSize, _streams.LocalInitialWindowSize, _server.BodyLimit)
+            stream = new Http2ServerStream(this, id, sequence, state, _streams.PeerInitialWindowSize, endStream ? -1 : _streams.LocalInitialWindowSize, _server.BodyLimit)
             {
                 RequestEnded = endStream,
                 HeadReceived = true, // A further field block is trailers (section 8.1).
@@ -69,7 +69,7 @@ internal sealed partial class Http2ServerSession
         Http2RequestHead? partial = null;
         try
         {
-            stream.Head = Http2RequestHead.Parse(id, fields, out partial, _server.Http2EnableConnectProtocol);
+            stream.Head = _heads.Parse(id, fields, out partial, _server.Http2EnableConnectProtocol);
             stream.DeclaredContentLength = stream.Head.ContentLength ?? -1; // Section 8.1.1, checked by the core as DATA arrives.
             if (endStream && !stream.ContentLengthHolds(endStream: true))
             {
@@ -96,7 +96,7 @@ internal sealed partial class Http2ServerSession
         {
             RecordFailure(stream, new System.Net.ProtocolViolationException(
                 $"The request header list exceeds MaxRequestHeadBytes ({_server.MaxRequestHeadBytes}): {tooLarge.Message}"));
-            StartExchange(stream, _runTooLarge);
+            StartExchange(stream, tooLarge: true);
             return;
         }
 
@@ -107,7 +107,7 @@ internal sealed partial class Http2ServerSession
         stream.ArrivalClaim = ServerExchange.ClaimOnArrival(stream);
 
         AttachTunnelPipe(stream, endStream);
-        StartExchange(stream, _runExchange);
+        StartExchange(stream, tooLarge: false);
     }
 
     // A method of its own: the lambda's closure would otherwise be made for every stream OpenStream opens.
@@ -143,20 +143,53 @@ internal sealed partial class Http2ServerSession
         stream.Lifetime.Dispose();
     }
 
-    private void StartExchange(Http2ServerStream stream, Func<object?, Task> exchange)
+    private void StartExchange(Http2ServerStream stream, bool tooLarge)
     {
         // On the thread pool: the exchange runs dispatchers and policies, which must never run on
-        // the reader loop. StartNew with the stream as state and a delegate made once per session
-        // (not Task.Run with a closure, whose Unwrap adds a promise): one task per stream. The
-        // outer task is kept; the session's end unwraps the few still running.
-        var task = Task.Factory.StartNew(exchange, stream, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        // the reader loop. The stream itself is the work item (Http2ServerStream.QueueExchange), so
+        // starting an exchange allocates nothing (Task.Factory.StartNew made a Task<Task> per
+        // stream); counted until it runs, so the session's end can wait for it (EndAsync).
         lock (_lock)
         {
-            if (!(task.IsCompleted && task.Result.IsCompleted) && _streams.ContainsKey(stream.Id))
+            _exchangesStarting++;
+        }
+
+        stream.QueueExchange(tooLarge);
+    }
+
+    /// <summary>A thread-pool thread: runs the exchange queued by <see cref="StartExchange"/> and keeps its task while it runs.</summary>
+    internal void RunQueuedExchange(Http2ServerStream stream, bool tooLarge)
+    {
+        Task task;
+        try
+        {
+            task = tooLarge ? TooLargeAsync(stream) : RunExchangeAsync(stream);
+        }
+        catch (Exception e)
+        {
+            // Nothing may escape a work item (it would end the process): the exchange's own catch ladder.
+            OnExchangeFailed(stream, e);
+            OnExchangeEnded(stream);
+            task = Task.CompletedTask;
+        }
+
+        TaskCompletionSource? started = null;
+        lock (_lock)
+        {
+            // An exchange that already ended (OnExchangeEnded took the stream out) is not kept.
+            if (!task.IsCompleted && _streams.ContainsKey(stream.Id))
             {
                 _exchanges[stream.Id] = task;
             }
+
+            if (--_exchangesStarting == 0)
+            {
+                started = _exchangesStarted;
+                _exchangesStarted = null;
+            }
         }
+
+        started?.TrySetResult();
     }
 
     private void OnTrailers(Http2ServerStream stream, List<HpackHeaderField> fields)
@@ -189,7 +222,7 @@ internal sealed partial class Http2ServerSession
         {
             if (stream.ReadsBody)
             {
-                stream.Body.Append(data);
+                stream.AppendBody(data);
                 if (stream.BodyPipe is { } pipe && pipe.TryWrite(data))
                 {
                     // Streamed: the data's credit returns as the dispatcher reads it (section 5.2: a

@@ -36,17 +36,18 @@ internal sealed partial class Http2ServerSession
 
     internal ValueTask WriteWholeAsync(Http2ServerStream stream, MockResponse response, ReadOnlyMemory<byte> body, ResponseContent content, CancellationToken ct)
     {
-        var fields = ResponseFields(response, addLength: content != ResponseContent.None);
+        // The head's fields are made by the writer loop, into its own list (WriteStagedResponse).
+        var addLength = content != ResponseContent.None;
         if (content != ResponseContent.Body || body.IsEmpty)
         {
             // The end of a plain response is not awaited: the writer flushes whenever its queue runs
             // empty (Http2FrameQueue), so waiting would only cost a hop per stream; whatever must follow
             // the bytes on the wire (OnResponseEnd, delays) awaits its own flush.
-            QueueResponse(stream, fields, ReadOnlyMemory<byte>.Empty, endStream: true);
+            QueueResponse(stream, response, addLength, ReadOnlyMemory<byte>.Empty, endStream: true);
             return ValueTask.CompletedTask;
         }
 
-        return WriteOneDataFrameAsync(stream, response, fields, body, ct);
+        return WriteOneDataFrameAsync(stream, response, addLength, body, ct);
     }
 
     /// <summary>
@@ -54,7 +55,7 @@ internal sealed partial class Http2ServerSession
     /// DATA go to the writer as one queued item. HEADERS never waits for credit: without it they are
     /// queued alone and the DATA follows as credit arrives.
     /// </summary>
-    private async ValueTask WriteOneDataFrameAsync(Http2ServerStream stream, MockResponse response, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, CancellationToken ct)
+    private async ValueTask WriteOneDataFrameAsync(Http2ServerStream stream, MockResponse response, bool addLength, ReadOnlyMemory<byte> body, CancellationToken ct)
     {
         var hasTrailers = response.Trailers.Count > 0;
         var credit = Http2SendCredit.AcquireAsync(stream.SendWindow, _core.SendWindow, body.Length, ct);
@@ -62,11 +63,11 @@ internal sealed partial class Http2ServerSession
         if (credit.IsCompletedSuccessfully)
         {
             granted = credit.Result;
-            QueueResponse(stream, fields, body[..granted], endStream: !hasTrailers && granted == body.Length);
+            QueueResponse(stream, response, addLength, body[..granted], endStream: !hasTrailers && granted == body.Length);
         }
         else
         {
-            QueueResponse(stream, fields, ReadOnlyMemory<byte>.Empty, endStream: false);
+            QueueResponse(stream, response, addLength, ReadOnlyMemory<byte>.Empty, endStream: false);
             granted = await credit.ConfigureAwait(false);
             _core.QueueData(stream, body[..granted], endStream: !hasTrailers && granted == body.Length);
         }
@@ -78,7 +79,7 @@ internal sealed partial class Http2ServerSession
 
         if (hasTrailers)
         {
-            await WriteTrailersAsync(stream, response.Trailers, ct).ConfigureAwait(false);
+            QueueTrailers(stream, response.Trailers);
         }
     }
 
@@ -94,7 +95,7 @@ internal sealed partial class Http2ServerSession
         await _core.WriteDataAsync(stream, body, endStream: !hasTrailers, ct).ConfigureAwait(false);
         if (hasTrailers)
         {
-            await WriteTrailersAsync(stream, response.Trailers, ct).ConfigureAwait(false);
+            QueueTrailers(stream, response.Trailers);
         }
     }
 
@@ -122,9 +123,18 @@ internal sealed partial class Http2ServerSession
     /// <summary>Section 8.1: trailers are a HEADERS frame with END_STREAM after the DATA.</summary>
     private Task WriteTrailersAsync(Http2ServerStream stream, MockHeaders trailers, CancellationToken ct)
     {
-        QueueHeaders(stream, Fields(trailers, []), endStream: true);
+        QueueTrailers(stream, trailers);
         return FlushAsync(ct);
     }
+
+    /// <summary>
+    /// The trailers of a scripted body, not awaited: like the end of a plain response (see
+    /// <see cref="WriteWholeAsync"/>), the writer flushes them when its queue runs empty, and whatever
+    /// must follow them on the wire (OnResponseEnd, delays) awaits its own flush. A gRPC unary response
+    /// then completes without a wait, so its exchange allocates no state machines for it.
+    /// </summary>
+    private void QueueTrailers(Http2ServerStream stream, MockHeaders trailers) =>
+        QueueHeaders(stream, Fields(trailers, []), endStream: true);
 
     /// <summary>
     /// Writes the stream's frames with its <see cref="MalformedResponse"/> fault as one writer item,
@@ -181,19 +191,52 @@ internal sealed partial class Http2ServerSession
         _frames.Queue(stream);
     }
 
-    /// <summary>Writer loop: the frames staged by <see cref="QueueResponse"/>.</summary>
+    /// <inheritdoc cref="QueueResponse(Http2ServerStream, List{HpackHeaderField}, ReadOnlyMemory{byte}, bool)"/>
+    /// <remarks>The fields of <paramref name="response"/>'s head are made by the writer loop (<see cref="ResponseFields(MockResponse, bool, List{HpackHeaderField})"/>).</remarks>
+    private void QueueResponse(Http2ServerStream stream, MockResponse response, bool addLength, ReadOnlyMemory<byte> body, bool endStream)
+    {
+        stream.EndStreamQueued |= endStream;
+        stream.StageResponse(response, addLength, body, endStream);
+        _frames.Queue(stream);
+    }
+
+    /// <summary>Writer loop: the frames staged by <see cref="QueueResponse(Http2ServerStream, List{HpackHeaderField}, ReadOnlyMemory{byte}, bool)"/>.</summary>
     internal void WriteStagedResponse(IBufferWriter<byte> output, Http2ServerStream stream, List<HpackHeaderField> fields, ReadOnlyMemory<byte> body, bool endStream) =>
         _core.WriteHeadersAndData(output, stream, fields, body, endStream);
+
+    /// <summary>Writer loop: a response head staged as its <see cref="MockResponse"/>, its fields made into the writer's own list.</summary>
+    internal void WriteStagedResponse(IBufferWriter<byte> output, Http2ServerStream stream, MockResponse response, bool addLength, ReadOnlyMemory<byte> body, bool endStream)
+    {
+        // One list for every response head of the connection: only the writer loop uses it, and the
+        // encoder has copied what it needs (the dynamic table keeps the strings) before it is cleared.
+        var fields = _writerFields;
+        try
+        {
+            _core.WriteHeadersAndData(output, stream, ResponseFields(response, addLength, fields), body, endStream);
+        }
+        finally
+        {
+            fields.Clear();
+            if (fields.Capacity > KeptWriterFields)
+            {
+                fields.Capacity = 16; // A head with many fields does not keep its list for the life of the connection.
+            }
+        }
+    }
 
     /// <summary>
     /// :status then the scripted fields, lower-cased, connection-specific ones dropped (section 8.2.2);
     /// with <paramref name="addLength"/> (the response may carry content, <see cref="ResponseContent"/>),
     /// content-length when the body's length is known and no trailers follow it.
     /// </summary>
-    private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength)
-    {
+    private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength) =>
         // Sized for :status, the scripted fields and content-length: no regrowth per response.
-        var fields = new List<HpackHeaderField>(response.Headers.Count + 2) { new(":status", response.Code.ToString(CultureInfo.InvariantCulture)) };
+        ResponseFields(response, addLength, new List<HpackHeaderField>(response.Headers.Count + 2));
+
+    /// <summary>The fields of <see cref="ResponseFields(MockResponse, bool)"/>, added to <paramref name="fields"/>.</summary>
+    private static List<HpackHeaderField> ResponseFields(MockResponse response, bool addLength, List<HpackHeaderField> fields)
+    {
+        fields.Add(new(":status", response.Code.ToString(CultureInfo.InvariantCulture)));
         Fields(response.Headers, fields);
         if (addLength && response.Trailers.Count == 0 && !response.Headers.Contains("Content-Length") && response.Body.Length >= 0)
         {

@@ -35,8 +35,8 @@ internal sealed partial class Http2ServerSession
                 return;
             }
 
-            var piped = stream;
-            stream.BodyPipe = new RequestBodyPipe(pauses: false, onConsumed: n => OnStreamBodyConsumed(piped, n));
+            // Through NewBodyPipe: a lambda here would make its closure on every call, before the return above.
+            stream.BodyPipe = NewBodyPipe(stream);
             if (endStream)
             {
                 stream.BodyPipe.Complete();

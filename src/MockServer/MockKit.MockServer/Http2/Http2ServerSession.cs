@@ -48,11 +48,12 @@ namespace MockKit.MockServer.Http2;
 /// <see cref="MockWebServer.MaxRequestHeadBytes"/> (an HPACK bomb).</para>
 /// <para><b>Lock discipline.</b> <c>_lock</c> guards the stream table, the stream states, each stream's
 /// request fields and the connection bookkeeping (last stream id, GOAWAY, pending SETTINGS). It is held
-/// only for bookkeeping: never across I/O, awaiting, or completing a task. Flow-control windows have
-/// their own locks. Lock order: <c>_lock</c> → a stream's <see cref="Http2InboundWindow"/> lock (the
-/// reader charges and credits DATA under <c>_lock</c>; that is arithmetic only). Outbound windows
-/// complete waiters' tasks, so they are called only with no lock held. No window calls back into the
-/// session, so the order cannot invert.</para>
+/// only for bookkeeping: never across I/O, awaiting, or completing a task. A stream's two flow-control
+/// windows are guarded by <c>_lock</c> too (shared, so a stream makes no lock objects of its own); the
+/// connection's windows have their own locks. The reader charges and credits a stream's DATA under
+/// <c>_lock</c>, which the receive window re-enters (arithmetic only). Outbound windows complete
+/// waiters' tasks after releasing their lock, so they are called only with no lock held. No window
+/// calls back into the session.</para>
 /// </remarks>
 internal sealed partial class Http2ServerSession : IDisposable
 {
@@ -86,6 +87,9 @@ internal sealed partial class Http2ServerSession : IDisposable
     /// </summary>
     public const int MaxQueuedControlFrames = 10_000;
 
+    // The writer's list of response fields is shrunk back after a head with more fields than this.
+    private const int KeptWriterFields = 64;
+
     // Budget earned back per request served to the end, on every guard (see Http2FloodGuard).
     private const int CreditPerServedStream = 10;
 
@@ -105,9 +109,7 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly Http2ConnectionCore _core;                             // Settings, PING, connection windows, the frame switch.
     private readonly Http2StreamTable<Http2ServerStream> _streams = new(Http2Role.Server); // Guarded by _lock.
     private readonly Http2ResetStreams _resetStreams;                        // Guarded by _lock: who reset the streams no longer in _streams (the core's).
-    private readonly Dictionary<int, Task<Task>> _exchanges = [];           // Guarded by _lock: StartNew's task, whose result is the exchange.
-    private readonly Func<object?, Task> _runExchange;                      // Made once: starting an exchange allocates no delegate.
-    private readonly Func<object?, Task> _runTooLarge;
+    private readonly Dictionary<int, Task> _exchanges = [];                 // Guarded by _lock: the exchange tasks still running.
     private readonly Http2FloodGuard _pings;
     private readonly Http2FloodGuard _settingsFrames;
     private readonly Http2FloodGuard _resets;
@@ -115,7 +117,11 @@ internal sealed partial class Http2ServerSession : IDisposable
     private readonly Http2FloodGuard _windowUpdates;
     private readonly Http2FloodGuard _priorities;
     private readonly string _fallbackAuthority;
+    private readonly List<HpackHeaderField> _writerFields = new(16);         // Writer loop only: the fields of each staged response head.
+    private readonly Http2RequestHeadCache _heads = new();                 // Reader loop only: a repeated request head is not parsed again.
     private int _activeClientStreams;  // Guarded by _lock.
+    private int _exchangesStarting;    // Guarded by _lock: exchanges queued to the thread pool, not yet in _exchanges.
+    private TaskCompletionSource? _exchangesStarted; // Guarded by _lock: made by EndAsync when it must wait for them.
     private int _maxConcurrentStreams; // Guarded by _lock: the latest value we announced.
 
     public Http2ServerSession(ServerConnection connection, Protocol protocol)
@@ -144,8 +150,6 @@ internal sealed partial class Http2ServerSession : IDisposable
         _core.CreditOnDataSent(_pings, 1);
         _core.EmptyDataGuard = _emptyData; // The core counts empty DATA (CVE-2019-9518).
         _resetStreams = _core.ResetStreams; // The core applies section 5.1's late-frame rule; we record the resets we send.
-        _runExchange = stream => RunExchangeAsync((Http2ServerStream)stream!);
-        _runTooLarge = stream => TooLargeAsync((Http2ServerStream)stream!);
     }
 
     public ServerConnection Connection => _connection;
@@ -244,12 +248,29 @@ internal sealed partial class Http2ServerSession : IDisposable
         await _sessionEnd.CancelAsync().ConfigureAwait(false);
         var closed = new IOException("The HTTP/2 connection ended.");
         _core.Close(closed);
+
+        // The reader loop has ended, so no exchange is queued any more; those queued but not yet
+        // started have no task to wait for until they run (bounded like the exchanges themselves).
+        Task? starting = null;
+        lock (_lock)
+        {
+            if (_exchangesStarting > 0)
+            {
+                starting = (_exchangesStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+
+        if (starting is not null)
+        {
+            await starting.WaitAsync(_server.ShutdownTimeout, TimeProvider.System).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         Task[] exchanges;
         Http2ServerStream[] open;
         lock (_lock)
         {
             open = [.. _streams.Values];
-            exchanges = [.. _exchanges.Values.Select(static t => t.Unwrap())];
+            exchanges = [.. _exchanges.Values];
         }
 
         foreach (var stream in open)

@@ -25,22 +25,47 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
     private readonly Http2ServerSession _session;
 
     // The response staged for the writer (Http2ServerSession.QueueResponse): set by the exchange,
-    // taken by the writer loop; the queue between them orders the two.
+    // taken by the writer loop; the queue between them orders the two. Either its fields, or the
+    // response whose fields the writer makes into a list of its own (no list per response).
     private List<HpackHeaderField>? _stagedFields;
+    private MockResponse? _stagedResponse;
+    private bool _stagedAddLength;
     private ReadOnlyMemory<byte> _stagedBody;
     private bool _stagedEndStream;
     private TaskCompletionSource? _bodyWaiter; // Guarded by the session lock.
     private long _bodyThreshold;               // Guarded by the session lock.
 
+    // Made by the first DATA frame: most requests (GETs) have none, and their record takes the empty
+    // array without a recorder. Guarded by the session lock, like the flag: once the record took the
+    // body, later bytes are only counted (BodyRecorder.Detach).
+    private readonly long _bodyLimit; // MockWebServer.BodyLimit as the stream opened ("read when each request starts").
+    private BodyRecorder? _body;
+    private bool _bodyDetached;
+
+    /// <summary>Creates a stream.</summary>
+    /// <param name="session">The session.</param>
+    /// <param name="id">The stream id.</param>
+    /// <param name="sequence">The per-connection sequence number of its exchange.</param>
+    /// <param name="state">Its section 5.1 state.</param>
+    /// <param name="sendWindow">The peer's SETTINGS_INITIAL_WINDOW_SIZE.</param>
+    /// <param name="receiveWindow">
+    /// Our SETTINGS_INITIAL_WINDOW_SIZE; -1 when the client will send no DATA on it (its request ended
+    /// with the HEADERS, or a pushed stream): no receive window is made, since any DATA is a
+    /// STREAM_CLOSED stream error before a window is charged (section 5.1, half-closed remote).
+    /// </param>
+    /// <param name="bodyLimit">Request body bytes to keep.</param>
     public Http2ServerStream(Http2ServerSession session, int id, int sequence, Http2StreamStateMachine state, int sendWindow, int receiveWindow, long bodyLimit)
     {
         _session = session;
         Id = id;
         Sequence = sequence;
         State = state;
-        SendWindow = new Http2OutboundWindow(id, sendWindow);
-        ReceiveWindow = new Http2InboundWindow(id, receiveWindow);
-        Body = new BodyRecorder(bodyLimit);
+        // Both windows are guarded by the session lock rather than a lock each (two objects per
+        // stream): the reader already charges and credits the receive window under it, and the windows
+        // hold it for arithmetic only (see Http2ServerSession's lock discipline).
+        SendWindow = new Http2OutboundWindow(id, sendWindow, session.StreamLock);
+        ReceiveWindow = receiveWindow < 0 ? null : new Http2InboundWindow(id, receiveWindow, session.StreamLock);
+        _bodyLimit = bodyLimit;
         Lifetime = CancellationTokenSource.CreateLinkedTokenSource(session.SessionToken);
     }
 
@@ -63,8 +88,24 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
     /// <summary>True for a stream the server promised (PUSH_PROMISE).</summary>
     public bool IsPush { get; init; }
 
-    /// <summary>The request body. Guarded by the session lock.</summary>
-    public BodyRecorder Body { get; }
+    /// <summary>Request body bytes received so far, kept or not. Guarded by the session lock.</summary>
+    public long BodySize => _body?.Size ?? 0;
+
+    /// <summary>Records request body bytes (the first <see cref="MockWebServer.BodyLimit"/> are kept). Guarded by the session lock.</summary>
+    public void AppendBody(in ReadOnlySequence<byte> data)
+    {
+        // Sized for the declared content-length when small (BodyRecorder); after the record took the
+        // body (no DATA had come), a recorder that keeps nothing only counts.
+        _body ??= new BodyRecorder(_bodyDetached ? 0 : _bodyLimit, Head?.ContentLength ?? -1);
+        _body.Append(data);
+    }
+
+    /// <summary>The retained body for the record, the same array on every call (<see cref="BodyRecorder.Detach"/>). Guarded by the session lock.</summary>
+    public byte[] DetachBody()
+    {
+        _bodyDetached = true;
+        return _body?.Detach() ?? [];
+    }
 
     /// <summary>Request trailers. Guarded by the session lock.</summary>
     public List<KeyValuePair<string, string>>? Trailers { get; set; }
@@ -107,7 +148,7 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
         TaskCompletionSource waiter;
         lock (_session.StreamLock)
         {
-            if (RequestEnded || RequestFailure is not null || Body.Size >= threshold)
+            if (RequestEnded || RequestFailure is not null || BodySize >= threshold)
             {
                 return;
             }
@@ -132,7 +173,7 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
             BodyPipe?.Complete();
         }
 
-        if (_bodyWaiter is { } waiter && (RequestEnded || RequestFailure is not null || Body.Size >= _bodyThreshold))
+        if (_bodyWaiter is { } waiter && (RequestEnded || RequestFailure is not null || BodySize >= _bodyThreshold))
         {
             _bodyWaiter = null;
             return waiter;
@@ -171,16 +212,34 @@ internal sealed partial class Http2ServerStream : Http2Stream, ISocketEffectTarg
         _stagedEndStream = endStream;
     }
 
+    /// <summary>
+    /// Stages the HEADERS of <paramref name="response"/> (see Http2ServerSession.ResponseFields), made
+    /// by the writer loop, and one DATA frame, credit taken, for <see cref="WriteFrames"/>; once per stream.
+    /// </summary>
+    public void StageResponse(MockResponse response, bool addLength, ReadOnlyMemory<byte> body, bool endStream)
+    {
+        _stagedResponse = response;
+        _stagedAddLength = addLength;
+        _stagedBody = body;
+        _stagedEndStream = endStream;
+    }
+
     /// <summary>Writer loop: writes the staged response and lets go of it.</summary>
     public void WriteFrames(IBufferWriter<byte> output)
     {
         var fields = _stagedFields;
+        var response = _stagedResponse;
         var body = _stagedBody;
         _stagedFields = null;
+        _stagedResponse = null;
         _stagedBody = default;
         if (fields is not null)
         {
             _session.WriteStagedResponse(output, this, fields, body, _stagedEndStream);
+        }
+        else if (response is not null)
+        {
+            _session.WriteStagedResponse(output, this, response, _stagedAddLength, body, _stagedEndStream);
         }
     }
 
