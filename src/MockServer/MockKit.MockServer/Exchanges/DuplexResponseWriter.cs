@@ -72,7 +72,49 @@ internal static class DuplexResponseWriter
     /// a duplex handler's bytes are that tunnel (HTTP/2: DATA on the stream, RFC 9113 section 8.5 and
     /// RFC 8441 section 5), so the response is written as any duplex one (the head carries no length).
     /// </summary>
-    private static bool OpensTunnel(string method, int code) => method == "CONNECT" && code is >= 200 and < 300;
+    public static bool OpensTunnel(string method, int code) => method == "CONNECT" && code is >= 200 and < 300;
+
+    /// <summary>
+    /// Runs the handler over a tunnel the protocol carries on the connection itself (HTTP/1.1, RFC 9110
+    /// section 9.3.6), its head already sent: it reads the client's raw bytes and writes raw bytes
+    /// (through the OnResponseBody trigger), then the server's side ends. A handler that fails leaves
+    /// the tunnel to the pipeline's close.
+    /// </summary>
+    /// <returns>True when the handler returned and the server's side ended; false when it failed.</returns>
+    public static async Task<bool> RunConnectionTunnelAsync(IExchangeTransport transport, MockResponse response, PolicyTriggers triggers, (Stream Input, Stream Output) tunnel, CancellationToken ct)
+    {
+        var sink = tunnel.Output;
+        ResponseBodyTriggerStream? trigger = null;
+        if (triggers.OnResponseBody is { } bodyEffect)
+        {
+            // Counted from the first byte after the head, as for a WebSocket.
+            sink = trigger = new ResponseBodyTriggerStream(sink, triggers.OnResponseBodyAfterBytes, bodyEffect, transport.EffectTarget, ct);
+        }
+
+        MockHeaders? decided;
+        try
+        {
+            decided = await response.RunDuplexAsync(tunnel.Input, sink, ct).WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (ExchangeTerminatedException or OperationCanceledException) && !ct.IsCancellationRequested)
+        {
+            transport.Log($"duplex handler failed, CONNECT tunnel closed: {e}");
+            return false;
+        }
+
+        if (trigger is not null)
+        {
+            await trigger.CompleteAsync(ct).ConfigureAwait(false);
+        }
+
+        if (response.TrailersWith(decided).Count > 0)
+        {
+            transport.Log("trailers not sent: a CONNECT tunnel is raw bytes, with no trailer section");
+        }
+
+        await transport.EndConnectionTunnelAsync(ct).ConfigureAwait(false);
+        return true;
+    }
 
     /// <summary>
     /// A response to HEAD, or a 1xx, 204 or 304: the head is the whole response (HTTP/1.1: no framing

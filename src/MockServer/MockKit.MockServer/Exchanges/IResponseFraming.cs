@@ -89,4 +89,16 @@ internal interface IResponseFraming
     /// HTTP/2 resets the stream with INTERNAL_ERROR (RFC 9113 section 8.1).
     /// </summary>
     ValueTask CutResponseAsync();
+
+    /// <summary>
+    /// A duplex handler's 2xx to CONNECT, where the protocol carries the tunnel on the connection itself
+    /// (HTTP/1.1, RFC 9110 section 9.3.6): writes the head without Content-Length or Transfer-Encoding
+    /// and returns the raw streams the handler reads (the client's bytes after the request head, to its
+    /// FIN) and writes; the connection is never used for HTTP again. Null, with nothing written, where
+    /// the tunnel is the ordinary duplex body (HTTP/2: the stream's DATA, RFC 9113 section 8.5).
+    /// </summary>
+    ValueTask<(Stream Input, Stream Output)?> OpenConnectionTunnelAsync(MockResponse response, CancellationToken cancellationToken);
+
+    /// <summary>The handler returned: the server's side of the tunnel <see cref="OpenConnectionTunnelAsync"/> opened ends (HTTP/1.1: a FIN).</summary>
+    ValueTask EndConnectionTunnelAsync(CancellationToken cancellationToken);
 }

@@ -45,6 +45,19 @@ internal static partial class ServerExchange
                 return false; // Never reused: the exchange carried a WebSocket (or a refused handshake).
             }
 
+            if (response.DuplexHandler is not null && DuplexResponseWriter.OpensTunnel(transport.RequestMethod, response.Code)
+                && await transport.OpenConnectionTunnelAsync(response, ct).ConfigureAwait(false) is { } tunnel)
+            {
+                // HTTP/1.1: the connection is the tunnel (RFC 9110 section 9.3.6); its end is the response's end.
+                if (await DuplexResponseWriter.RunConnectionTunnelAsync(transport, response, triggers, tunnel, ct).ConfigureAwait(false))
+                {
+                    transport.OnResponseSent(response, duplex: true);
+                    await ApplyResponseEndAsync(transport, triggers, ct).ConfigureAwait(false);
+                }
+
+                return false; // Never reused: the connection carried a tunnel.
+            }
+
             if (response.DuplexHandler is not null)
             {
                 // Live, or dispatched after the whole body (not claimed on arrival): then the handler reads it from the record.

@@ -61,6 +61,13 @@ internal sealed partial class Http2ServerStream : IResponseFraming
 
     Stream IResponseFraming.OpenDuplexBody() => _session.OpenTunnelBody(this);
 
+    // RFC 9113 section 8.5 / RFC 8441 section 5: the tunnel is the stream's DATA, the ordinary duplex body.
+    ValueTask<(Stream Input, Stream Output)?> IResponseFraming.OpenConnectionTunnelAsync(MockResponse response, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<(Stream Input, Stream Output)?>(null);
+
+    ValueTask IResponseFraming.EndConnectionTunnelAsync(CancellationToken cancellationToken) =>
+        throw new NotSupportedException("An HTTP/2 tunnel is a stream's DATA, ended as a duplex body.");
+
     // Section 8.1: a response cut short is a reset stream, never a clean END_STREAM.
     ValueTask IResponseFraming.CutResponseAsync() => _session.ResetStreamAsync(this, Http2ErrorCode.InternalError);
 }
