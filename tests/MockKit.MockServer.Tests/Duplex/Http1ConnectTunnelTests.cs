@@ -51,6 +51,54 @@ public sealed class Http1ConnectTunnelTests
     }
 
     [Fact]
+    public async Task Scripted_framing_fields_are_dropped_and_on_response_body_counts_tunnel_bytes()
+    {
+        // RFC 9110 section 9.3.6: no Content-Length or Transfer-Encoding in a 2xx to CONNECT, even when
+        // scripted. OnResponseBody counts the handler's raw bytes: the cut lands inside its first reply.
+        await using var server = new MockWebServer();
+        var response = new MockResponse
+        {
+            DuplexHandler = EchoUpperAsync,
+            OnResponseBody = new SocketEffect.CloseSocket(),
+            OnResponseBodyAfterBytes = 4,
+        };
+        response.Headers.Add("Content-Length", "5");
+        response.Headers.Add("Transfer-Encoding", "chunked");
+        response.Headers.Add("X-Tunnel", "yes");
+        server.Enqueue(response);
+        await using var raw = await RawConnection.OpenAsync(server);
+
+        await raw.SendAsync(Connect);
+        (await raw.ReadUntilAsync("\r\n\r\n")).ShouldBe("HTTP/1.1 200 OK\r\nX-Tunnel: yes\r\n\r\n");
+        await raw.SendAsync("hello");
+
+        (await raw.ReadToEndAsync()).ShouldBe("ECHO");
+    }
+
+    [Fact]
+    public async Task On_response_end_acts_after_the_tunnel_ended()
+    {
+        await using var server = new MockWebServer();
+        server.Enqueue(new MockResponse { DuplexHandler = EchoUpperAsync, SocketPolicy = SocketPolicy.ShutdownServerAfterResponse });
+        await using var raw = await RawConnection.OpenAsync(server);
+
+        await raw.SendAsync(Connect);
+        (await raw.ReadUntilAsync("\r\n\r\n")).ShouldBe("HTTP/1.1 200 OK\r\n\r\n");
+        await raw.SendAsync("bye");
+        (await raw.ReadExactlyAsync("ECHO:BYE".Length)).ShouldBe("ECHO:BYE");
+        server.IsRunning.ShouldBeTrue(); // The tunnel is still open: the response has not ended.
+        raw.Socket.Shutdown(SocketShutdown.Send);
+        (await raw.ReadToEndAsync()).ShouldBe(string.Empty);
+
+        // The policy stops the server on its own once the tunnel ended (bounded wait).
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (server.IsRunning)
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    [Fact]
     public async Task Handler_that_throws_closes_the_connection()
     {
         await using var server = new MockWebServer();
