@@ -35,10 +35,15 @@ public sealed class ResilienceTests
         await using var server = new MockWebServer();
         server.Enqueue(new MockResponse { SocketPolicy = SocketPolicy.NoResponse });
         server.Enqueue(new MockResponse("ok"));
+        var attempts = 0;
         await using var provider = Services.Build(s => s.AddHttpClient("api").AddMockKit(server).AddStandardResilienceHandler(o =>
         {
             NoRetryDelay(o);
-            o.AttemptTimeout.Timeout = TimeSpan.FromMilliseconds(200);
+
+            // Only the stalled first attempt times out quickly: the second (a new connection on a
+            // possibly busy machine) gets the default, so the test never depends on its speed.
+            o.AttemptTimeout.TimeoutGenerator = _ => ValueTask.FromResult(
+                Interlocked.Increment(ref attempts) == 1 ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(20));
         }));
 
         using var response = await provider.GetRequiredService<IHttpClientFactory>().CreateClient("api").GetAsync("/");
